@@ -1,0 +1,62 @@
+"""The Claim Workbench: a stance and claim annotation workbench for news articles."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from workbench.db import make_engine, make_session_factory
+from workbench.errors import SchemaOutOfDate
+from workbench.resources import resource_dir
+from workbench.schema import schema_state
+from workbench.settings import ensure_secret_key, load_settings
+
+__version__ = "0.1.0"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Return a configured app.
+
+    ``config`` overrides settings by name (see workbench/settings.py); other
+    keys go to Flask's config as they are (TESTING, WTF_CSRF_ENABLED...).
+    Raises SchemaOutOfDate when the database is empty or older than the code.
+    """
+    config = dict(config or {})
+    settings = load_settings(config)
+    app = Flask(
+        __name__,
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
+        instance_path=settings["INSTANCE_PATH"],
+    )
+    app.config["WORKBENCH"] = settings
+    app.config["SECRET_KEY"] = settings["SECRET_KEY"] or ensure_secret_key(app.instance_path)
+    app.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_REQUEST_MB"] * 1_000_000)
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = settings["SESSION_COOKIE_SECURE"]
+    app.config["WTF_CSRF_TIME_LIMIT"] = None
+    for key, value in config.items():
+        if key not in settings:
+            app.config[key] = value
+
+    engine = make_engine(settings["DATABASE_URL"])
+    state = schema_state(engine)
+    if not state.is_current:
+        engine.dispose()
+        raise SchemaOutOfDate(
+            "The database is empty; run `workbench db upgrade` (or `workbench serve`, "
+            "which sets up a new database)."
+            if state.is_empty
+            else f"The database is at schema {state.current}, older than this workbench "
+            f"({state.head}); run `workbench db upgrade` first."
+        )
+    app.extensions["workbench.engine"] = engine
+    app.extensions["workbench.sessions"] = make_session_factory(engine)
+
+    from workbench.web import register
+
+    register(app)
+    return app

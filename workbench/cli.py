@@ -1,0 +1,338 @@
+"""The ``workbench`` command line: each command parses, calls operations, commits, prints."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from sqlalchemy import func, select
+
+from workbench.db import make_engine, make_session_factory
+from workbench.errors import WorkbenchError
+from workbench.exporting import FORMATS, SHAPES
+from workbench.importing import parse_file
+from workbench.models import Project, User
+from workbench.ops.articles import import_items
+from workbench.ops.demo import seed_demo
+from workbench.ops.exports import codebook_csv, codebook_markdown, export_stream
+from workbench.ops.projects import create_project, get_project_by_name, set_member
+from workbench.ops.users import create_user, generate_password, get_user_by_name, set_password
+from workbench.schema import schema_state, upgrade
+from workbench.settings import load_settings
+
+
+class Context:
+    def __init__(self) -> None:
+        self.settings = load_settings()
+        self.engine = make_engine(self.settings["DATABASE_URL"])
+        self.sessions = make_session_factory(self.engine)
+
+    def require_current_schema(self) -> None:
+        state = schema_state(self.engine)
+        if state.is_empty:
+            raise click.ClickException(
+                "The database is empty. Run `workbench db upgrade` (or `workbench serve`)."
+            )
+        if not state.is_current:
+            raise click.ClickException(
+                f"The database is at schema {state.current}, older than this workbench "
+                f"({state.head}). Back it up, then run `workbench db upgrade`."
+            )
+
+    @contextmanager
+    def session(self):
+        """Yield a session; commit when the block ends cleanly, else roll back."""
+        self.require_current_schema()
+        session = self.sessions()
+        try:
+            yield session
+            session.commit()
+        except WorkbenchError as exc:
+            session.rollback()
+            raise click.ClickException(exc.message) from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+@click.group()
+@click.version_option(package_name="claim-workbench")
+def main() -> None:
+    """The Claim Workbench: import news articles, annotate claims, export tidy data.
+
+    The database is WORKBENCH_DATABASE_URL when set, else SQLite in the
+    instance folder (WORKBENCH_INSTANCE_PATH, default ./instance).
+    """
+
+
+@main.group()
+def db() -> None:
+    """Database schema: upgrade, status."""
+
+
+@db.command("upgrade")
+@pass_context
+def db_upgrade(ctx: Context) -> None:
+    """Upgrade the database to the newest schema (creating it if empty)."""
+    before = schema_state(ctx.engine)
+    upgrade(ctx.engine)
+    after = schema_state(ctx.engine)
+    click.echo(f"Database schema: {before.current or 'empty'} -> {after.current}.")
+
+
+@db.command("status")
+@pass_context
+def db_status(ctx: Context) -> None:
+    """Show the database's schema revision beside this workbench's."""
+    state = schema_state(ctx.engine)
+    click.echo(f"database: {ctx.engine.url.render_as_string(hide_password=True)}")
+    click.echo(f"schema: {state.current or 'empty'} (this workbench: {state.head})")
+    if not state.is_current:
+        click.echo("Run `workbench db upgrade`.")
+        sys.exit(1)
+
+
+def prepare_database(ctx: Context, *, demo: bool = True) -> str | None:
+    """Set up a new database (schema, admin account, demo project); return a login line.
+
+    Returns None when nothing was created. Raises ClickException when the
+    database is older than the code (it is never upgraded without being asked).
+    """
+    state = schema_state(ctx.engine)
+    if state.is_empty:
+        upgrade(ctx.engine)
+    elif not state.is_current:
+        ctx.require_current_schema()
+    with ctx.session() as session:
+        if session.scalar(select(func.count()).select_from(User)):
+            return None
+        password = generate_password()
+        admin = create_user(session, "admin", password, is_admin=True)
+        if demo:
+            seed_demo(session, manager=admin)
+    return f"Log in as admin with the password {password}"
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=2, show_default=True, type=int, help="Worker processes.")
+@click.option("--no-demo", is_flag=True, help="Do not load the demo project into a new database.")
+@pass_context
+def serve(ctx: Context, host: str, port: int, workers: int, no_demo: bool) -> None:
+    """Run the web server (a new database is set up with an admin and the demo project)."""
+    login = prepare_database(ctx, demo=not no_demo)
+    from workbench import create_app
+
+    app = create_app()
+    url = f"http://{host}:{port}/"
+    click.echo(f"Claim Workbench on {url}  (database: {ctx.engine.url.render_as_string()})")
+    if login:
+        click.echo(f"{login}  (change it with `workbench users set-password admin`).")
+    _run_server(app, host, port, workers)
+
+
+def _run_server(app, host: str, port: int, workers: int) -> None:
+    try:
+        from gunicorn.app.base import BaseApplication
+    except ImportError:  # gunicorn does not run on Windows
+        app.run(host=host, port=port, threaded=True)
+        return
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+
+        def load(self):
+            return app
+
+    Server().run()
+
+
+@main.group()
+def users() -> None:
+    """User accounts."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--password", help="The password (asked for when not given).")
+@click.option("--admin", is_flag=True, help="Make the user an administrator.")
+@pass_context
+def users_add(ctx: Context, username: str, password: str | None, admin: bool) -> None:
+    """Create a user account."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with ctx.session() as session:
+        user = create_user(session, username, password, is_admin=admin)
+    click.echo(f"Created {'admin ' if admin else ''}user {user.username}.")
+
+
+@users.command("set-password")
+@click.argument("username")
+@click.option("--password", help="The new password (asked for when not given).")
+@pass_context
+def users_set_password(ctx: Context, username: str, password: str | None) -> None:
+    """Change a user's password."""
+    if password is None:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    with ctx.session() as session:
+        user = get_user_by_name(session, username)
+        if user is None:
+            raise click.ClickException(f"No user named {username!r}.")
+        set_password(session, user, password)
+    click.echo(f"Password changed for {username}.")
+
+
+@main.group()
+def projects() -> None:
+    """Projects: create, list, add members."""
+
+
+@projects.command("create")
+@click.argument("name")
+@click.option("--target", "targets", multiple=True, required=True, help="A stance target (repeat).")
+@click.option("--description", default="", help="A line about the project.")
+@click.option(
+    "--guidelines",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Markdown file.",
+)
+@click.option("--manager", help="Username to make the project's manager.")
+@pass_context
+def projects_create(ctx, name, targets, description, guidelines, manager) -> None:
+    """Create a project with the default label sets."""
+    with ctx.session() as session:
+        creator = None
+        if manager:
+            creator = get_user_by_name(session, manager)
+            if creator is None:
+                raise click.ClickException(f"No user named {manager!r}.")
+        project = create_project(
+            session,
+            name,
+            targets=list(targets),
+            description=description,
+            guidelines=guidelines.read_text(encoding="utf-8") if guidelines else "",
+            creator=creator,
+        )
+    click.echo(f"Created project {project.name!r} with {len(targets)} target(s).")
+
+
+@projects.command("list")
+@pass_context
+def projects_list(ctx: Context) -> None:
+    """List the projects."""
+    with ctx.session() as session:
+        names = session.scalars(select(Project.name).order_by(Project.name)).all()
+    for name in names:
+        click.echo(name)
+
+
+@projects.command("add-member")
+@click.argument("project")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["manager", "annotator"]), default="annotator")
+@pass_context
+def projects_add_member(ctx: Context, project: str, username: str, role: str) -> None:
+    """Add a user to a project (or change their role)."""
+    with ctx.session() as session:
+        found = get_project_by_name(session, project)
+        user = get_user_by_name(session, username)
+        if user is None:
+            raise click.ClickException(f"No user named {username!r}.")
+        set_member(session, found, user, role)
+    click.echo(f"{username} is {role} of {project!r}.")
+
+
+@main.command("import")
+@click.option("--project", "project_name", required=True, help="The project's name.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@pass_context
+def import_command(ctx: Context, project_name: str, files: tuple[Path, ...]) -> None:
+    """Import articles from .txt, .md, .html, .csv and .jsonl files."""
+    max_bytes = int(ctx.settings["MAX_UPLOAD_MB"] * 1_000_000)
+    with ctx.session() as session:
+        project = get_project_by_name(session, project_name)
+        items = []
+        for path in files:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise click.ClickException(f"{path}: {exc.strerror}") from exc
+            items.extend(parse_file(path.name, data, max_bytes=max_bytes))
+        report = import_items(session, project, items, user=None)
+    for result in report.results:
+        detail = f"{result.claims} claims" if result.status == "imported" else result.reason
+        click.echo(f"{result.status:9} {result.source}: {detail}")
+    click.echo(
+        f"{report.imported} imported, {report.duplicates} duplicates skipped, "
+        f"{report.rejected} rejected."
+    )
+    if report.rejected and not report.imported and not report.duplicates:
+        sys.exit(1)
+
+
+@main.command("export")
+@click.option("--project", "project_name", required=True, help="The project's name.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@click.option("--shape", type=click.Choice(SHAPES), default="wide", show_default=True)
+@click.option("--all-claims", is_flag=True, help="Add a row for every claim nobody annotated.")
+@click.option("--raw-formulas", is_flag=True, help="Do not neutralise formula-like cells.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File.")
+@pass_context
+def export_command(ctx, project_name, fmt, shape, all_claims, raw_formulas, output) -> None:
+    """Export annotations as tidy CSV or JSONL (to standard output by default)."""
+    raw = raw_formulas or ctx.settings["EXPORT_RAW_FORMULAS"]
+    with ctx.session() as session:
+        project = get_project_by_name(session, project_name)
+        chunks = export_stream(
+            session, project, format=fmt, shape=shape, all_claims=all_claims, raw_formulas=raw
+        )
+        _write_chunks(chunks, output)
+
+
+def _write_chunks(chunks, output: Path | None) -> None:
+    if output is None:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+        sys.stdout.flush()
+        return
+    partial = output.with_name(output.name + ".part")
+    with partial.open("w", encoding="utf-8", newline="") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+    partial.replace(output)
+
+
+@main.command("codebook")
+@click.option("--project", "project_name", required=True, help="The project's name.")
+@click.option("--format", "fmt", type=click.Choice(["md", "csv"]), default="md", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File.")
+@pass_context
+def codebook_command(ctx, project_name, fmt, output) -> None:
+    """Write the project's codebook: targets, labels with definitions, guidelines."""
+    with ctx.session() as session:
+        project = get_project_by_name(session, project_name)
+        text = codebook_markdown(project) if fmt == "md" else codebook_csv(project)
+    _write_chunks([text], output)
+
+
+@main.command("seed-demo")
+@click.option("--manager", default="admin", show_default=True, help="Username of the manager.")
+@pass_context
+def seed_demo_command(ctx: Context, manager: str) -> None:
+    """Load the demo project (the seed article) if it is not there yet."""
+    with ctx.session() as session:
+        user = get_user_by_name(session, manager)
+        project, report = seed_demo(session, manager=user)
+    click.echo(f"Demo project {project.name!r}: {report.imported} article(s) imported.")

@@ -1,0 +1,197 @@
+"""Export row formats: tidy CSV (wide and long) and JSONL, written as a stream.
+
+Pure: rows come in as dicts from the data layer (ops/exports.py); nothing here
+touches the database or Flask. See docs/data-dictionary.md for the columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+BASE_COLUMNS = (
+    "project",
+    "article_id",
+    "article_title",
+    "outlet",
+    "url",
+    "published",
+    "claim_id",
+    "claim_index",
+    "char_start",
+    "char_end",
+    "claim_text",
+    "annotator",
+    "speaker",
+    "speaker_type",
+    "speaker_title",
+    "via",
+    "attribution",
+)
+AFTER_STANCE_COLUMNS = ("verifiability", "note", "created_at", "updated_at")
+EXTRA_COLUMNS = (
+    "status",
+    "span_changed",
+    "codebook_version",
+    "annotation_version",
+    "author",
+    "language",
+    "dateline",
+)
+# The annotation's own fields, in the order the long shape lists them.
+LONG_FIELDS_BEFORE_STANCE = ("speaker", "speaker_type", "speaker_title", "via", "attribution")
+LONG_FIELDS_AFTER_STANCE = ("verifiability", "note")
+LONG_ID_COLUMNS = (
+    "project",
+    "article_id",
+    "claim_id",
+    "claim_index",
+    "char_start",
+    "char_end",
+    "annotator",
+)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SHAPES = ("wide", "long")
+FORMATS = ("csv", "jsonl")
+
+
+def stance_column(target: str) -> str:
+    return f"stance:{target}"
+
+
+def meta_column(key: str) -> str:
+    return f"meta:{key}"
+
+
+def wide_columns(targets: Sequence[str], meta_keys: Sequence[str] = ()) -> list[str]:
+    """Return the wide export's header: fixed columns, one per target, then extras."""
+    return [
+        *BASE_COLUMNS,
+        *(stance_column(t) for t in targets),
+        *AFTER_STANCE_COLUMNS,
+        *EXTRA_COLUMNS,
+        *(meta_column(k) for k in meta_keys),
+    ]
+
+
+def long_columns() -> list[str]:
+    return [*LONG_ID_COLUMNS, "field", "value", "updated_at"]
+
+
+def long_fields(targets: Sequence[str]) -> list[str]:
+    return [
+        *LONG_FIELDS_BEFORE_STANCE,
+        *(stance_column(t) for t in targets),
+        *LONG_FIELDS_AFTER_STANCE,
+    ]
+
+
+def to_long(rows: Iterable[dict[str, Any]], targets: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """Turn wide rows into long rows: one per claim, annotator and annotation field.
+
+    A wide row without an annotator (an unannotated claim from --all-claims)
+    gives one long row with empty field and value.
+    """
+    fields = long_fields(targets)
+    for row in rows:
+        ids = {c: row[c] for c in LONG_ID_COLUMNS}
+        if row["annotator"] in (None, ""):
+            yield {**ids, "field": None, "value": None, "updated_at": None}
+            continue
+        for name in fields:
+            yield {**ids, "field": name, "value": row.get(name), "updated_at": row["updated_at"]}
+
+
+def cell_text(value: Any) -> str:
+    """Return the CSV text of one value: empty for None, ISO 8601 for datetimes."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def neutralize(text: str) -> str:
+    """Return text that a spreadsheet will not run as a formula (a leading apostrophe)."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_stream(
+    columns: Sequence[str],
+    rows: Iterable[dict[str, Any]],
+    *,
+    raw_formulas: bool = False,
+    batch: int = 500,
+) -> Iterator[str]:
+    """Yield the CSV text (header first) in chunks of about ``batch`` rows.
+
+    RFC 4180 quoting, CRLF line ends (csv module default). Numbers are written
+    as they are; text cells that start like a formula get an apostrophe unless
+    ``raw_formulas``. If the rows raise, a last line says the export is
+    incomplete and the error is raised again.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    yield _drain(buffer)
+    count = 0
+    try:
+        for row in rows:
+            cells = []
+            for column in columns:
+                value = row.get(column)
+                if isinstance(value, int) and not isinstance(value, bool):
+                    cells.append(value)
+                    continue
+                text = cell_text(value)
+                cells.append(text if raw_formulas else neutralize(text))
+            writer.writerow(cells)
+            count += 1
+            if count % batch == 0:
+                yield _drain(buffer)
+    except Exception as exc:
+        writer.writerow([f"ERROR: the export stopped early after {count} rows: {exc}"])
+        yield _drain(buffer)
+        raise
+    yield _drain(buffer)
+
+
+def jsonl_stream(
+    columns: Sequence[str], rows: Iterable[dict[str, Any]], *, batch: int = 500
+) -> Iterator[str]:
+    """Yield one JSON object per line with the given keys, values typed (null, int, bool)."""
+    parts: list[str] = []
+    count = 0
+    try:
+        for row in rows:
+            record = {c: _json_value(row.get(c)) for c in columns}
+            parts.append(json.dumps(record, ensure_ascii=False))
+            count += 1
+            if count % batch == 0:
+                yield "\n".join(parts) + "\n"
+                parts = []
+    except Exception as exc:
+        parts.append(json.dumps({"error": f"the export stopped early after {count} rows: {exc}"}))
+        yield "\n".join(parts) + "\n"
+        raise
+    if parts:
+        yield "\n".join(parts) + "\n"
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text

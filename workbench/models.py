@@ -1,0 +1,333 @@
+"""The data model: typed SQLAlchemy 2.x models, one class a table.
+
+Offsets are the truth: a claim's text is always ``article.text[start:end]``.
+Nothing that an export or the history refers to is hard-deleted; removal is a
+recorded state (``Claim.state``, ``Speaker.merged_into_id``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SPEAKER_TYPES = ("person", "organization", "outlet", "author", "unknown")
+ROLES = ("manager", "annotator")
+CLAIM_STATES = ("active", "merged")
+ANNOTATION_STATUSES = ("draft", "submitted")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend (SQLite stores it naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user")
+
+
+class LoginFailure(Base):
+    """Failed logins per username and address, for throttling across workers."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (UniqueConstraint("username", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    address: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    guidelines: Mapped[str] = mapped_column(Text, default="")
+    codebook_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    targets: Mapped[list[Target]] = relationship(
+        back_populates="project", order_by="Target.position"
+    )
+    labels: Mapped[list[Label]] = relationship(
+        back_populates="project", order_by="(Label.field, Label.position)"
+    )
+    memberships: Mapped[list[Membership]] = relationship(back_populates="project")
+    articles: Mapped[list[Article]] = relationship(back_populates="project", order_by="Article.id")
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("project_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default="annotator")
+
+    project: Mapped[Project] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class Target(Base):
+    """A stance target of a project, e.g. "Iran-Iraq military cooperation"."""
+
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    project: Mapped[Project] = relationship(back_populates="targets")
+
+
+class Label(Base):
+    """One allowed value of a labelled field (stance, verifiability, attribution)."""
+
+    __tablename__ = "labels"
+    __table_args__ = (UniqueConstraint("project_id", "field", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    project: Mapped[Project] = relationship(back_populates="labels")
+
+
+class Article(Base):
+    """An imported text; immutable once stored."""
+
+    __tablename__ = "articles"
+    __table_args__ = (UniqueConstraint("project_id", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    outlet: Mapped[str] = mapped_column(String(300), default="")
+    author: Mapped[str] = mapped_column(String(300), default="")
+    url: Mapped[str] = mapped_column(Text, default="")
+    published: Mapped[str] = mapped_column(String(100), default="")
+    language: Mapped[str] = mapped_column(String(20), default="")
+    dateline: Mapped[str] = mapped_column(String(200), default="")
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    source: Mapped[str] = mapped_column(Text, default="")
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="articles")
+    claims: Mapped[list[Claim]] = relationship(
+        back_populates="article",
+        order_by="Claim.start",
+        primaryjoin="and_(Claim.article_id == Article.id, Claim.state == 'active')",
+        viewonly=True,
+    )
+
+
+class Claim(Base):
+    """A span ``[start, end)`` of an article's text."""
+
+    __tablename__ = "claims"
+    __table_args__ = (Index(None, "article_id", "state", "start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20), default="active")
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    article: Mapped[Article] = relationship(back_populates="claims")
+    suggestions: Mapped[list[Suggestion]] = relationship(back_populates="claim")
+
+    @property
+    def text(self) -> str:
+        return self.article.text[self.start : self.end]
+
+
+class Suggestion(Base):
+    """What the workbench proposes for a claim before a person decides."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (UniqueConstraint("claim_id", "field"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(String(300))
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    source: Mapped[str] = mapped_column(String(40), default="splitter")
+
+    claim: Mapped[Claim] = relationship(back_populates="suggestions")
+
+
+class Speaker(Base):
+    """Who asserts claims, in a project-wide registry."""
+
+    __tablename__ = "speakers"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    type: Mapped[str] = mapped_column(String(20), default="person")
+    title: Mapped[str] = mapped_column(String(300), default="")
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("speakers.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    aliases: Mapped[list[SpeakerAlias]] = relationship(
+        back_populates="speaker", order_by="SpeakerAlias.alias", cascade="all, delete-orphan"
+    )
+
+
+class SpeakerAlias(Base):
+    __tablename__ = "speaker_aliases"
+    __table_args__ = (UniqueConstraint("speaker_id", "alias"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    speaker_id: Mapped[int] = mapped_column(ForeignKey("speakers.id"), index=True)
+    alias: Mapped[str] = mapped_column(String(300))
+
+    speaker: Mapped[Speaker] = relationship(back_populates="aliases")
+
+
+class Annotation(Base):
+    """One annotator's labels for one claim.
+
+    ``version`` counts saves; an update names the version it was based on and
+    is refused when another save came first (see ops.annotations).
+    """
+
+    __tablename__ = "annotations"
+    __table_args__ = (UniqueConstraint("claim_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    speaker_id: Mapped[int | None] = mapped_column(ForeignKey("speakers.id"), index=True)
+    via_id: Mapped[int | None] = mapped_column(ForeignKey("speakers.id"), index=True)
+    attribution: Mapped[str] = mapped_column(String(80), default="")
+    verifiability: Mapped[str] = mapped_column(String(80), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="submitted")
+    span_changed: Mapped[bool] = mapped_column(Boolean, default=False)
+    codebook_version: Mapped[int] = mapped_column(Integer, default=1)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    claim: Mapped[Claim] = relationship()
+    user: Mapped[User] = relationship()
+    speaker: Mapped[Speaker | None] = relationship(foreign_keys=[speaker_id])
+    via: Mapped[Speaker | None] = relationship(foreign_keys=[via_id])
+    stances: Mapped[list[Stance]] = relationship(
+        back_populates="annotation", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Stance(Base):
+    """An annotation's stance toward one target."""
+
+    __tablename__ = "stances"
+    __table_args__ = (UniqueConstraint("annotation_id", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    annotation_id: Mapped[int] = mapped_column(ForeignKey("annotations.id"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id"), index=True)
+    value: Mapped[str] = mapped_column(String(80))
+
+    annotation: Mapped[Annotation] = relationship(back_populates="stances")
+    target: Mapped[Target] = relationship()
+
+
+class HistoryEntry(Base):
+    """An append-only record of a change: who, when, what it was before and after."""
+
+    __tablename__ = "history"
+    __table_args__ = (Index(None, "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    entity: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    claim_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    user: Mapped[User | None] = relationship()

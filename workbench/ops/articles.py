@@ -1,0 +1,193 @@
+"""Importing articles into a project and splitting them into claims."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from workbench.errors import NotFound
+from workbench.importing import ArticleDraft, ImportItem, Rejection, content_hash
+from workbench.models import Annotation, Article, Claim, Project, Suggestion, User
+from workbench.text.splitter import split_text
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    source: str
+    status: str  # "imported", "duplicate" or "rejected"
+    reason: str = ""
+    article_id: int | None = None
+    title: str = ""
+    claims: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    results: tuple[ItemResult, ...]
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def imported(self) -> int:
+        return self.count("imported")
+
+    @property
+    def duplicates(self) -> int:
+        return self.count("duplicate")
+
+    @property
+    def rejected(self) -> int:
+        return self.count("rejected")
+
+
+def import_items(
+    session: Session, project: Project, items: Iterable[ImportItem], *, user: User | None
+) -> ImportReport:
+    """Store every draft as an article split into claims; report each item's fate.
+
+    A draft whose text the project already has (or that came earlier in the same
+    batch) is skipped as a duplicate. Rejections pass through to the report.
+    The caller commits once, so the whole import lands or none of it does.
+    """
+    results: list[ItemResult] = []
+    known = set(
+        session.scalars(select(Article.content_hash).where(Article.project_id == project.id))
+    )
+    for item in items:
+        if isinstance(item, Rejection):
+            results.append(ItemResult(source=item.source, status="rejected", reason=item.reason))
+            continue
+        digest = content_hash(item.text)
+        if digest in known:
+            results.append(
+                ItemResult(
+                    source=item.source,
+                    status="duplicate",
+                    reason="the project already has an article with the same text",
+                    title=item.title,
+                )
+            )
+            continue
+        known.add(digest)
+        article, n_claims = create_article(session, project, item, digest=digest, user=user)
+        results.append(
+            ItemResult(
+                source=item.source,
+                status="imported",
+                article_id=article.id,
+                title=article.title,
+                claims=n_claims,
+            )
+        )
+    return ImportReport(tuple(results))
+
+
+def create_article(
+    session: Session,
+    project: Project,
+    draft: ArticleDraft,
+    *,
+    digest: str,
+    user: User | None,
+) -> tuple[Article, int]:
+    """Insert one article and its claims (with splitter suggestions); return it and the count."""
+    split = split_text(draft.text)
+    article = Article(
+        project_id=project.id,
+        title=draft.title or _fallback_title(draft),
+        outlet=draft.outlet,
+        author=draft.author,
+        url=draft.url,
+        published=draft.published,
+        language=draft.language,
+        dateline=split.dateline or "",
+        text=draft.text,
+        content_hash=digest,
+        extra=dict(draft.metadata),
+        source=draft.source,
+        imported_by_id=user.id if user else None,
+    )
+    session.add(article)
+    session.flush()
+    rows = [
+        {"article_id": article.id, "position": i, "start": span.start, "end": span.end}
+        for i, span in enumerate(split.spans, start=1)
+    ]
+    if not rows:
+        return article, 0
+    claim_ids = session.scalars(
+        insert(Claim).returning(Claim.id, sort_by_parameter_order=True), rows
+    ).all()
+    suggestions = [
+        {
+            "claim_id": claim_id,
+            "field": "verifiability",
+            "value": "not_a_claim",
+            "confidence": 0.9,
+            "evidence": {"rule": "boilerplate", "start": span.start, "end": span.end},
+            "source": "splitter",
+        }
+        for claim_id, span in zip(claim_ids, split.spans, strict=True)
+        if span.kind == "boilerplate"
+    ]
+    if suggestions:
+        session.execute(insert(Suggestion), suggestions)
+    return article, len(rows)
+
+
+def _fallback_title(draft: ArticleDraft) -> str:
+    first_line = draft.text.strip().split("\n", 1)[0]
+    return first_line if len(first_line) <= 80 else first_line[:77].rstrip() + "..."
+
+
+def get_article(session: Session, article_id: int) -> Article:
+    """Return the article; raises NotFound."""
+    article = session.get(Article, article_id)
+    if article is None:
+        raise NotFound("No such article.")
+    return article
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleProgress:
+    article: Article
+    claims: int
+    annotated_by_me: int
+    annotations: int
+
+
+def article_progress(session: Session, project: Project, user: User) -> list[ArticleProgress]:
+    """Return each article of the project with its claim count and annotation counts."""
+    claims = dict(
+        session.execute(
+            select(Claim.article_id, func.count())
+            .join(Article, Article.id == Claim.article_id)
+            .where(Article.project_id == project.id, Claim.state == "active")
+            .group_by(Claim.article_id)
+        ).all()
+    )
+    annotated_query = (
+        select(Claim.article_id, func.count())
+        .join(Annotation, Annotation.claim_id == Claim.id)
+        .join(Article, Article.id == Claim.article_id)
+        .where(Article.project_id == project.id, Claim.state == "active")
+        .group_by(Claim.article_id)
+    )
+    mine = dict(session.execute(annotated_query.where(Annotation.user_id == user.id)).all())
+    everyone = dict(session.execute(annotated_query).all())
+    articles = session.scalars(
+        select(Article).where(Article.project_id == project.id).order_by(Article.id)
+    )
+    return [
+        ArticleProgress(
+            article=a,
+            claims=claims.get(a.id, 0),
+            annotated_by_me=mine.get(a.id, 0),
+            annotations=everyone.get(a.id, 0),
+        )
+        for a in articles
+    ]

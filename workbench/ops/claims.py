@@ -1,0 +1,238 @@
+"""Changing claim boundaries: split, merge with the next claim, trim.
+
+Every change is recorded in the history. Annotations stay attached; those on a
+claim whose span changed are flagged ``span_changed`` for a second look, and
+their version moves on so that a form opened before the change cannot save
+over it unseen.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from workbench.errors import InvalidInput, NotFound
+from workbench.models import Annotation, Article, Claim, User
+from workbench.ops.history import record
+
+
+def get_claim(session: Session, claim_id: int) -> Claim:
+    """Return an active or merged claim; raises NotFound."""
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        raise NotFound("No such claim.")
+    return claim
+
+
+def active_claims(session: Session, article: Article) -> list[Claim]:
+    """Return the article's active claims in text order."""
+    return list(
+        session.scalars(
+            select(Claim)
+            .where(Claim.article_id == article.id, Claim.state == "active")
+            .order_by(Claim.start)
+        )
+    )
+
+
+def _span(claim: Claim) -> dict:
+    return {"start": claim.start, "end": claim.end, "state": claim.state}
+
+
+def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _neighbours(session: Session, claim: Claim) -> tuple[Claim | None, Claim | None]:
+    claims = active_claims(session, claim.article)
+    index = next(i for i, c in enumerate(claims) if c.id == claim.id)
+    before = claims[index - 1] if index > 0 else None
+    after = claims[index + 1] if index + 1 < len(claims) else None
+    return before, after
+
+
+def _require_active(claim: Claim) -> None:
+    if claim.state != "active":
+        raise InvalidInput("This claim was merged into another one; reload the article.")
+
+
+def _flag_annotations(session: Session, claim_ids: list[int]) -> None:
+    session.execute(
+        update(Annotation)
+        .where(Annotation.claim_id.in_(claim_ids))
+        .values(span_changed=True, version=Annotation.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire_all()
+
+
+def _renumber(session: Session, article: Article) -> None:
+    for position, claim in enumerate(active_claims(session, article), start=1):
+        if claim.position != position:
+            claim.position = position
+
+
+def split_claim(session: Session, claim: Claim, at: int, *, user: User | None) -> Claim:
+    """Split ``claim`` at the absolute text offset ``at``; return the new second part.
+
+    The first part keeps the claim's id and annotations. Raises InvalidInput
+    when either part would be empty or only white space.
+    """
+    _require_active(claim)
+    text = claim.article.text
+    if not claim.start < at < claim.end:
+        raise InvalidInput("Split inside the claim: the position must fall between its ends.")
+    left = _stripped(text, claim.start, at)
+    right = _stripped(text, at, claim.end)
+    if left[0] == left[1] or right[0] == right[1]:
+        raise InvalidInput("Both parts of a split need some text besides white space.")
+    before = _span(claim)
+    claim.start, claim.end = left
+    second = Claim(
+        article_id=claim.article_id, position=claim.position + 1, start=right[0], end=right[1]
+    )
+    session.add(second)
+    session.flush()
+    project_id = claim.article.project_id
+    record(
+        session,
+        project_id=project_id,
+        entity="claim",
+        entity_id=claim.id,
+        claim_id=claim.id,
+        action="split",
+        user=user,
+        before=before,
+        after={
+            **_span(claim),
+            "new_claim_id": second.id,
+            "new_start": right[0],
+            "new_end": right[1],
+        },
+    )
+    record(
+        session,
+        project_id=project_id,
+        entity="claim",
+        entity_id=second.id,
+        claim_id=second.id,
+        action="created-by-split",
+        user=user,
+        before={"from_claim_id": claim.id, **before},
+        after=_span(second),
+    )
+    _flag_annotations(session, [claim.id])
+    _renumber(session, claim.article)
+    session.flush()
+    return second
+
+
+def merge_with_next(session: Session, claim: Claim, *, user: User | None) -> Claim:
+    """Merge ``claim`` with the claim that follows it; return the merged claim.
+
+    The merged claim keeps ``claim``'s id. Annotations of the next claim move
+    over for annotators who had none on ``claim``; the others stay on the next
+    claim, which is kept with state ``merged`` (never deleted). Raises
+    InvalidInput when ``claim`` is the last one.
+    """
+    _require_active(claim)
+    _, following = _neighbours(session, claim)
+    if following is None:
+        raise InvalidInput("This is the last claim of the article; there is nothing to merge with.")
+    before = _span(claim)
+    claim.end = following.end
+    following.state = "merged"
+    following.merged_into_id = claim.id
+    has_annotation = set(
+        session.scalars(select(Annotation.user_id).where(Annotation.claim_id == claim.id))
+    )
+    moving = list(
+        session.scalars(
+            select(Annotation.id).where(
+                Annotation.claim_id == following.id,
+                Annotation.user_id.not_in(has_annotation) if has_annotation else True,
+            )
+        )
+    )
+    if moving:
+        session.execute(
+            update(Annotation)
+            .where(Annotation.id.in_(moving))
+            .values(claim_id=claim.id)
+            .execution_options(synchronize_session=False)
+        )
+    project_id = claim.article.project_id
+    record(
+        session,
+        project_id=project_id,
+        entity="claim",
+        entity_id=claim.id,
+        claim_id=claim.id,
+        action="merge",
+        user=user,
+        before=before,
+        after={**_span(claim), "merged_claim_id": following.id, "moved_annotations": moving},
+    )
+    record(
+        session,
+        project_id=project_id,
+        entity="claim",
+        entity_id=following.id,
+        claim_id=following.id,
+        action="merged-into",
+        user=user,
+        before={"start": following.start, "end": following.end, "state": "active"},
+        after={"state": "merged", "merged_into_id": claim.id},
+    )
+    session.flush()
+    _flag_annotations(session, [claim.id])
+    _renumber(session, claim.article)
+    session.flush()
+    return claim
+
+
+def trim_claim(session: Session, claim: Claim, start: int, end: int, *, user: User | None) -> Claim:
+    """Move a claim's boundaries to ``[start, end)`` (white space at the edges is dropped).
+
+    The new span may not reach into a neighbouring claim. Raises InvalidInput.
+    """
+    _require_active(claim)
+    text = claim.article.text
+    if not 0 <= start < end <= len(text):
+        raise InvalidInput(f"The boundaries must satisfy 0 <= start < end <= {len(text)}.")
+    start, end = _stripped(text, start, end)
+    if start == end:
+        raise InvalidInput("A claim needs some text besides white space.")
+    previous, following = _neighbours(session, claim)
+    if previous is not None and start < previous.end:
+        raise InvalidInput(
+            f"The claim would overlap the previous claim (which ends at {previous.end})."
+        )
+    if following is not None and end > following.start:
+        raise InvalidInput(
+            f"The claim would overlap the next claim (which starts at {following.start})."
+        )
+    if (start, end) == (claim.start, claim.end):
+        return claim
+    before = _span(claim)
+    claim.start, claim.end = start, end
+    record(
+        session,
+        project_id=claim.article.project_id,
+        entity="claim",
+        entity_id=claim.id,
+        claim_id=claim.id,
+        action="trim",
+        user=user,
+        before=before,
+        after=_span(claim),
+    )
+    session.flush()
+    _flag_annotations(session, [claim.id])
+    _renumber(session, claim.article)
+    session.flush()
+    return claim

@@ -1,0 +1,306 @@
+"""Projects, their targets, label sets and members."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from workbench.errors import Conflict, InvalidInput, NotFound
+from workbench.labels import DEFAULT_LABELS, LABELLED_FIELDS
+from workbench.models import (
+    ROLES,
+    Annotation,
+    Article,
+    Claim,
+    Label,
+    Membership,
+    Project,
+    Stance,
+    Target,
+    User,
+)
+
+
+def create_project(
+    session: Session,
+    name: str,
+    *,
+    targets: Sequence[str],
+    description: str = "",
+    guidelines: str = "",
+    creator: User | None = None,
+) -> Project:
+    """Create a project with the default label sets; the creator becomes its manager.
+
+    Raises InvalidInput (no name, no target, a repeated target) or Conflict (name taken).
+    """
+    name = name.strip()
+    if not name:
+        raise InvalidInput("A project needs a name.", field="name")
+    if len(name) > 200:
+        raise InvalidInput("A project name has at most 200 characters.", field="name")
+    if session.scalar(select(Project.id).where(Project.name == name)) is not None:
+        raise Conflict(f"A project named {name!r} exists already.", field="name")
+    project = Project(name=name, description=description.strip(), guidelines=guidelines)
+    session.add(project)
+    session.flush()
+    set_targets(session, project, targets)
+    for field in LABELLED_FIELDS:
+        for position, (value, text) in enumerate(DEFAULT_LABELS[field]):
+            session.add(
+                Label(
+                    project_id=project.id,
+                    field=field,
+                    value=value,
+                    description=text,
+                    position=position,
+                )
+            )
+    if creator is not None:
+        session.add(Membership(project_id=project.id, user_id=creator.id, role="manager"))
+    session.flush()
+    return project
+
+
+def _clean_targets(targets: Sequence[str]) -> list[str]:
+    cleaned = [t.strip() for t in targets if t.strip()]
+    if not cleaned:
+        raise InvalidInput("A project needs at least one stance target.", field="targets")
+    if len({t.casefold() for t in cleaned}) != len(cleaned):
+        raise InvalidInput("Each stance target may be listed only once.", field="targets")
+    for target in cleaned:
+        if len(target) > 200:
+            raise InvalidInput("A target has at most 200 characters.", field="targets")
+    return cleaned
+
+
+def set_targets(session: Session, project: Project, targets: Sequence[str]) -> None:
+    """Make ``targets`` the project's stance targets, in this order.
+
+    Existing targets keep their id (and their stances) when their name stays;
+    a target that annotations use cannot be removed (raises Conflict).
+    """
+    cleaned = _clean_targets(targets)
+    existing = {
+        t.name: t for t in session.scalars(select(Target).where(Target.project_id == project.id))
+    }
+    for name, target in existing.items():
+        if name in cleaned:
+            continue
+        used = session.scalar(
+            select(func.count()).select_from(Stance).where(Stance.target_id == target.id)
+        )
+        if used:
+            raise Conflict(
+                f"The target {name!r} has {used} stance labels; it cannot be removed.",
+                field="targets",
+            )
+        session.delete(target)
+    session.flush()
+    for position, name in enumerate(cleaned):
+        target = existing.get(name)
+        if target is None:
+            session.add(Target(project_id=project.id, name=name, position=position))
+        else:
+            target.position = position
+    session.flush()
+    session.expire(project, ["targets"])
+
+
+def update_project(
+    session: Session,
+    project: Project,
+    *,
+    name: str,
+    description: str,
+    guidelines: str,
+    targets: Sequence[str],
+    labels: dict[str, list[tuple[str, str]]],
+) -> None:
+    """Change a project's settings; raises InvalidInput or Conflict and changes nothing then."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("A project needs a name.", field="name")
+    clash = session.scalar(select(Project.id).where(Project.name == name, Project.id != project.id))
+    if clash is not None:
+        raise Conflict(f"A project named {name!r} exists already.", field="name")
+    codebook_changed = project.guidelines != guidelines
+    project.name = name
+    project.description = description.strip()
+    project.guidelines = guidelines
+    set_targets(session, project, targets)
+    for field, pairs in labels.items():
+        codebook_changed |= set_labels(session, project, field, pairs)
+    if codebook_changed:
+        project.codebook_version += 1
+    session.flush()
+
+
+def set_labels(
+    session: Session, project: Project, field: str, pairs: list[tuple[str, str]]
+) -> bool:
+    """Make ``pairs`` (value, description) the labels of ``field``; return whether anything changed.
+
+    A label that saved annotations use cannot be removed (raises Conflict).
+    """
+    if field not in LABELLED_FIELDS:
+        raise InvalidInput(f"Unknown labelled field {field!r}.")
+    if not pairs:
+        raise InvalidInput(f"The {field} labels need at least one value.", field=field)
+    current = {
+        label.value: label
+        for label in session.scalars(
+            select(Label).where(Label.project_id == project.id, Label.field == field)
+        )
+    }
+    wanted = dict(pairs)
+    changed = False
+    for value, label in current.items():
+        if value in wanted:
+            continue
+        in_use = label_use_count(session, project, field, value)
+        if in_use:
+            raise Conflict(
+                f"The {field} label {value!r} is used by {in_use} annotations; "
+                "it cannot be removed.",
+                field=field,
+            )
+        session.delete(label)
+        changed = True
+    for position, (value, description) in enumerate(pairs):
+        label = current.get(value)
+        if label is None:
+            session.add(
+                Label(
+                    project_id=project.id,
+                    field=field,
+                    value=value,
+                    description=description,
+                    position=position,
+                )
+            )
+            changed = True
+        elif (label.description, label.position) != (description, position):
+            label.description = description
+            label.position = position
+            changed = True
+    session.flush()
+    session.expire(project, ["labels"])
+    return changed
+
+
+def label_use_count(session: Session, project: Project, field: str, value: str) -> int:
+    """Return how many annotations in the project use a label value."""
+    base = (
+        select(func.count())
+        .select_from(Annotation)
+        .join(Claim, Claim.id == Annotation.claim_id)
+        .join(Article, Article.id == Claim.article_id)
+        .where(Article.project_id == project.id)
+    )
+    if field == "stance":
+        query = (
+            select(func.count())
+            .select_from(Stance)
+            .join(Target, Target.id == Stance.target_id)
+            .where(Target.project_id == project.id, Stance.value == value)
+        )
+    elif field == "verifiability":
+        query = base.where(Annotation.verifiability == value)
+    else:
+        query = base.where(Annotation.attribution == value)
+    return session.scalar(query) or 0
+
+
+def labels_by_field(project: Project) -> dict[str, list[Label]]:
+    """Return the project's labels grouped by field, each in its order."""
+    grouped: dict[str, list[Label]] = {field: [] for field in LABELLED_FIELDS}
+    for label in sorted(project.labels, key=lambda lb: (lb.field, lb.position)):
+        grouped.setdefault(label.field, []).append(label)
+    return grouped
+
+
+def get_project(session: Session, project_id: int) -> Project:
+    """Return the project with its targets and labels loaded; raises NotFound."""
+    project = session.get(
+        Project,
+        project_id,
+        options=[selectinload(Project.targets), selectinload(Project.labels)],
+    )
+    if project is None:
+        raise NotFound("No such project.")
+    return project
+
+
+def get_project_by_name(session: Session, name: str) -> Project:
+    """Return the project called ``name``; raises NotFound naming the known projects."""
+    project = session.scalar(select(Project).where(Project.name == name.strip()))
+    if project is None:
+        known = ", ".join(session.scalars(select(Project.name).order_by(Project.name))) or "none"
+        raise NotFound(f"No project named {name!r} (projects: {known}).")
+    return project
+
+
+def project_role(session: Session, user: User, project: Project) -> str | None:
+    """Return the user's role in the project, or None for a non-member."""
+    return session.scalar(
+        select(Membership.role).where(
+            Membership.project_id == project.id, Membership.user_id == user.id
+        )
+    )
+
+
+def projects_for(session: Session, user: User) -> list[Project]:
+    """Return the projects the user can see: all for an admin, else those they belong to."""
+    query = select(Project).order_by(Project.name)
+    if not user.is_admin:
+        query = query.join(Membership).where(Membership.user_id == user.id)
+    return list(session.scalars(query))
+
+
+def set_member(session: Session, project: Project, user: User, role: str) -> Membership:
+    """Add ``user`` to the project with ``role``, or change their role."""
+    if role not in ROLES:
+        raise InvalidInput(f"Unknown role {role!r} (roles: {', '.join(ROLES)}).", field="role")
+    membership = session.scalar(
+        select(Membership).where(Membership.project_id == project.id, Membership.user_id == user.id)
+    )
+    if membership is None:
+        membership = Membership(project_id=project.id, user_id=user.id, role=role)
+        session.add(membership)
+    else:
+        membership.role = role
+    session.flush()
+    return membership
+
+
+def remove_member(session: Session, project: Project, user: User) -> None:
+    """Take ``user`` out of the project; their annotations stay. Raises NotFound."""
+    membership = session.scalar(
+        select(Membership).where(Membership.project_id == project.id, Membership.user_id == user.id)
+    )
+    if membership is None:
+        raise NotFound(f"{user.username} is not a member of this project.")
+    managers = session.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .where(Membership.project_id == project.id, Membership.role == "manager")
+    )
+    if membership.role == "manager" and managers == 1:
+        raise Conflict("A project keeps at least one manager.")
+    session.delete(membership)
+    session.flush()
+
+
+def members(session: Session, project: Project) -> list[Membership]:
+    return list(
+        session.scalars(
+            select(Membership)
+            .where(Membership.project_id == project.id)
+            .options(selectinload(Membership.user))
+            .join(User)
+            .order_by(User.username)
+        )
+    )

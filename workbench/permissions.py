@@ -1,0 +1,52 @@
+"""Who may do what: a pure table of named actions and the roles that hold them.
+
+``can`` takes the user and the user's role in the project (None for a
+non-member); it runs no query, so routes load the object first and then ask.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+PROJECT_ACTIONS: dict[str, frozenset[str]] = {
+    "view-project": frozenset({"manager", "annotator"}),
+    "annotate-claim": frozenset({"manager", "annotator"}),
+    "add-speaker": frozenset({"manager", "annotator"}),
+    "import-articles": frozenset({"manager"}),
+    "edit-claims": frozenset({"manager"}),
+    "edit-project": frozenset({"manager"}),
+    "manage-speakers": frozenset({"manager"}),
+    "export-project": frozenset({"manager"}),
+    "view-history": frozenset({"manager", "annotator"}),
+}
+
+GLOBAL_ACTIONS: dict[str, bool] = {
+    # action: whether a non-admin user may do it
+    "create-project": True,
+    "manage-users": False,
+}
+
+
+class UserLike(Protocol):
+    is_admin: bool
+    is_active: bool
+
+
+def can(user: UserLike | None, action: str, role: str | None = None) -> bool:
+    """Return whether ``user``, holding ``role`` in the project at hand, may do ``action``.
+
+    Admins may do everything. Raises KeyError for an unknown action, so a typo
+    in a route fails loudly instead of granting or denying silently.
+    """
+    if action in PROJECT_ACTIONS:
+        allowed = PROJECT_ACTIONS[action]
+    else:
+        allowed = None
+        open_to_all = GLOBAL_ACTIONS[action]
+    if user is None or not user.is_active:
+        return False
+    if user.is_admin:
+        return True
+    if allowed is None:
+        return open_to_all
+    return role in allowed

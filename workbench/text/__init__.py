@@ -1,0 +1,1 @@
+"""Text utilities for the workbench (standard library only)."""

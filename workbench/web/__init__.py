@@ -1,0 +1,94 @@
+"""The web interface: blueprints, error pages, security headers, per-request sessions."""
+
+from __future__ import annotations
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from workbench.errors import WorkbenchError
+from workbench.web import admin, annotate, articles, auth, exports, projects, speakers
+from workbench.web.common import close_db, load_user
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def register(app: Flask) -> None:
+    """Attach blueprints, CSRF protection, error handlers and hooks to ``app``."""
+    CSRFProtect(app)
+    for blueprint in (
+        auth.bp,
+        projects.bp,
+        articles.bp,
+        annotate.bp,
+        speakers.bp,
+        exports.bp,
+        admin.bp,
+    ):
+        app.register_blueprint(blueprint)
+    app.before_request(load_user)
+    app.teardown_appcontext(close_db)
+    app.after_request(_security_headers)
+    app.register_error_handler(WorkbenchError, _workbench_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
+    app.register_error_handler(HTTPException, _http_error)
+    app.jinja_env.globals["current_user"] = lambda: g.get("user")
+    from workbench.web.markdown import render_markdown
+
+    app.jinja_env.filters["markdown"] = render_markdown
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _error_page(status: int, title: str, message: str, extra: dict | None = None):
+    if _wants_json():
+        return jsonify({"error": title, "message": message, **(extra or {})}), status
+    page = render_template(
+        "error.html", title=title, message=message, status=status, **(extra or {})
+    )
+    return page, status
+
+
+def _workbench_error(error: WorkbenchError):
+    extra = {"current": error.current} if getattr(error, "current", None) is not None else None
+    return _error_page(error.status, error.title, error.message, extra)
+
+
+def _csrf_error(error: CSRFError):
+    return _error_page(
+        400,
+        "The form has expired",
+        "The form was missing its security token or it was stale (for example after "
+        "logging in again in another tab). Nothing was saved; go back, reload the page "
+        "and submit again.",
+    )
+
+
+def _too_large(error: RequestEntityTooLarge):
+    from flask import current_app
+
+    limit = current_app.config["WORKBENCH"]["MAX_REQUEST_MB"]
+    return _error_page(
+        413,
+        "Upload too large",
+        f"The request is over the {limit:g} MB limit for one upload; nothing was imported. "
+        "Send fewer or smaller files at a time.",
+    )
+
+
+def _http_error(error: HTTPException):
+    return _error_page(error.code or 500, error.name, error.description or "")

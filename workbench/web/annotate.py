@@ -1,0 +1,324 @@
+"""The annotation page: an article's text with its claims, and the form for one claim."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from workbench.errors import InvalidInput, NotFound, WorkbenchError
+from workbench.models import SPEAKER_TYPES, Annotation, Claim, Suggestion
+from workbench.ops.annotations import AnnotationInput, get_annotation, save_annotation
+from workbench.ops.articles import get_article
+from workbench.ops.claims import active_claims, get_claim, merge_with_next, split_claim, trim_claim
+from workbench.ops.history import claim_history
+from workbench.ops.projects import labels_by_field
+from workbench.ops.speakers import create_speaker, registry
+from workbench.permissions import can
+from workbench.web.common import db, load_project, options
+
+bp = Blueprint("annotate", __name__)
+
+
+def annotation_form_class(project, speakers):
+    """Return a form class for this project's targets, labels and speakers."""
+    grouped = labels_by_field(project)
+    speaker_choices = options([("", "(none)")] + [(str(s.id), s.name) for s in speakers])
+
+    def radio(field_name, label):
+        return RadioField(
+            label,
+            choices=options(
+                [("", "not set")] + [(lb.value, lb.value) for lb in grouped[field_name]]
+            ),
+            default="",
+            validators=[Optional()],
+        )
+
+    attrs = {
+        "base_version": HiddenField(),
+        "speaker": SelectField("Speaker", choices=speaker_choices, default=""),
+        "new_speaker_name": StringField("or add a speaker", validators=[Length(max=300)]),
+        "new_speaker_type": SelectField("type", choices=options(SPEAKER_TYPES), default="person"),
+        "new_speaker_title": StringField("title or role", validators=[Length(max=300)]),
+        "via": SelectField("Via", choices=speaker_choices, default=""),
+        "new_via_name": StringField("or add a source", validators=[Length(max=300)]),
+        "new_via_type": SelectField("type", choices=options(SPEAKER_TYPES), default="organization"),
+        "attribution": radio("attribution", "Attribution"),
+        "verifiability": radio("verifiability", "Verifiability"),
+        "note": TextAreaField("Note", validators=[Length(max=10_000)]),
+    }
+    for target in project.targets:
+        attrs[f"stance_{target.id}"] = radio("stance", f"Stance: {target.name}")
+    return type("AnnotationForm", (FlaskForm,), attrs)
+
+
+class SplitForm(FlaskForm):
+    at_text = StringField("Second part begins with", validators=[Length(max=1000)])
+    at = IntegerField("or at character offset", validators=[Optional(), NumberRange(min=0)])
+
+
+class TrimForm(FlaskForm):
+    start = IntegerField("Start", validators=[InputRequired(message="a start offset is needed")])
+    end = IntegerField("End", validators=[InputRequired(message="an end offset is needed")])
+
+
+class MergeForm(FlaskForm):
+    pass
+
+
+def _claim_in_project(project, claim_id: int) -> Claim:
+    claim = get_claim(db(), claim_id)
+    if claim.article.project_id != project.id:
+        raise NotFound("No such claim in this project.")
+    return claim
+
+
+def _fill(form, project, annotation: Annotation | None):
+    if annotation is None:
+        form.base_version.data = ""
+        return
+    form.base_version.data = str(annotation.version)
+    form.speaker.data = str(annotation.speaker_id or "")
+    form.via.data = str(annotation.via_id or "")
+    form.attribution.data = annotation.attribution
+    form.verifiability.data = annotation.verifiability
+    form.note.data = annotation.note
+    stances = {s.target_id: s.value for s in annotation.stances}
+    for target in project.targets:
+        getattr(form, f"stance_{target.id}").data = stances.get(target.id, "")
+
+
+@bp.get("/projects/<int:project_id>/articles/<int:article_id>/annotate")
+def annotate_article(project_id: int, article_id: int):
+    project, role = load_project(project_id)
+    article = get_article(db(), article_id)
+    if article.project_id != project.id:
+        raise NotFound("No such article in this project.")
+    claims = active_claims(db(), article)
+    mine = {
+        a.claim_id: a
+        for a in db().scalars(
+            select(Annotation).where(
+                Annotation.user_id == g.user.id,
+                Annotation.claim_id.in_([c.id for c in claims]),
+            )
+        )
+    }
+    suggestions = {
+        s.claim_id: s
+        for s in db().scalars(
+            select(Suggestion).where(Suggestion.claim_id.in_([c.id for c in claims]))
+        )
+    }
+    selected = None
+    wanted = request.args.get("claim", type=int)
+    if wanted is not None:
+        selected = next((c for c in claims if c.id == wanted), None)
+        if selected is None:
+            merged = db().get(Claim, wanted)
+            if merged is not None and merged.merged_into_id and merged.article_id == article.id:
+                flash("That claim was merged into the one shown.", "info")
+                return redirect(_claim_url(project, article, merged.merged_into_id))
+            raise NotFound("No such claim in this article.")
+    if selected is None:
+        selected = next((c for c in claims if c.id not in mine), claims[0] if claims else None)
+    form = None
+    if selected is not None:
+        speakers = registry(db(), project)
+        form = annotation_form_class(project, speakers)(formdata=None)
+        annotation = get_annotation(db(), selected, g.user)
+        _fill(form, project, annotation)
+        suggestion = suggestions.get(selected.id)
+        if annotation is None and suggestion is not None and suggestion.field == "verifiability":
+            form.verifiability.data = suggestion.value
+    next_open = _next_unannotated(claims, mine, selected)
+    return render_template(
+        "annotate/article_annotate.html",
+        project=project,
+        article=article,
+        claims=claims,
+        mine=mine,
+        suggestions=suggestions,
+        selected=selected,
+        form=form,
+        next_open=next_open,
+        split_form=SplitForm(formdata=None),
+        trim_form=TrimForm(
+            formdata=None,
+            start=selected.start if selected else None,
+            end=selected.end if selected else None,
+        ),
+        merge_form=MergeForm(formdata=None),
+        can_edit_claims=can(g.user, "edit-claims", role),
+        speaker_types=SPEAKER_TYPES,
+    )
+
+
+def _next_unannotated(claims, mine, selected):
+    if not claims:
+        return None
+    start = claims.index(selected) + 1 if selected in claims else 0
+    for claim in claims[start:] + claims[:start]:
+        if claim.id not in mine and claim is not selected:
+            return claim
+    return None
+
+
+def _claim_url(project, article, claim_id, **kwargs):
+    return (
+        url_for(
+            "annotate.annotate_article",
+            project_id=project.id,
+            article_id=article.id,
+            claim=claim_id,
+            **kwargs,
+        )
+        + "#claim-form"
+    )
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+@bp.post("/projects/<int:project_id>/claims/<int:claim_id>/annotation")
+def save_annotation_view(project_id: int, claim_id: int):
+    project, role = load_project(project_id, "annotate-claim")
+    claim = _claim_in_project(project, claim_id)
+    article = claim.article
+    speakers = registry(db(), project)
+    form = annotation_form_class(project, speakers)()
+    if not form.validate_on_submit():
+        errors = "; ".join(
+            f"{getattr(form, k).label.text}: {', '.join(v)}" for k, v in form.errors.items()
+        )
+        raise InvalidInput(f"The annotation was not saved: {errors}")
+    try:
+        base = int(form.base_version.data) if form.base_version.data else None
+    except ValueError as exc:
+        raise InvalidInput("The form's version is not a number; reload the claim.") from exc
+    try:
+        speaker_id = _speaker_choice(
+            project,
+            role,
+            form.speaker.data,
+            form.new_speaker_name.data,
+            form.new_speaker_type.data,
+            form.new_speaker_title.data,
+        )
+        via_id = _speaker_choice(
+            project, role, form.via.data, form.new_via_name.data, form.new_via_type.data, ""
+        )
+        values = AnnotationInput(
+            speaker_id=speaker_id,
+            via_id=via_id,
+            attribution=form.attribution.data or "",
+            verifiability=form.verifiability.data or "",
+            note=(form.note.data or "").strip(),
+            stances={t.id: getattr(form, f"stance_{t.id}").data or "" for t in project.targets},
+        )
+        annotation = save_annotation(db(), project, claim, g.user, values, base_version=base)
+    except WorkbenchError:
+        db().rollback()
+        raise
+    db().commit()
+    if _wants_json():
+        return jsonify({"saved": True, "version": annotation.version, "claim_id": claim.id})
+    flash(f"Saved claim {claim.position}.", "info")
+    next_id = request.form.get("next_claim", type=int)
+    return redirect(_claim_url(project, article, next_id or claim.id))
+
+
+def _speaker_choice(project, role, chosen, new_name, new_type, new_title) -> int | None:
+    new_name = (new_name or "").strip()
+    if new_name:
+        if not can(g.user, "add-speaker", role):
+            raise InvalidInput("You may not add speakers to this project.")
+        existing = next(
+            (s for s in registry(db(), project) if s.name == " ".join(new_name.split())), None
+        )
+        if existing is not None:
+            return existing.id
+        return create_speaker(
+            db(), project, new_name, type=new_type, title=new_title or "", user=g.user
+        ).id
+    if not chosen:
+        return None
+    try:
+        return int(chosen)
+    except ValueError as exc:
+        raise InvalidInput("Unknown speaker.") from exc
+
+
+@bp.post("/projects/<int:project_id>/claims/<int:claim_id>/split")
+def split_claim_view(project_id: int, claim_id: int):
+    project, _ = load_project(project_id, "edit-claims")
+    claim = _claim_in_project(project, claim_id)
+    form = SplitForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("Give the text where the second part begins, or an offset.")
+    at = form.at.data
+    if at is None:
+        needle = (form.at_text.data or "").strip()
+        if not needle:
+            raise InvalidInput("Give the text where the second part begins, or an offset.")
+        found = claim.text.find(needle, 1)
+        if found <= 0:
+            raise InvalidInput(f"{needle!r} does not occur inside the claim (after its start).")
+        at = claim.start + found
+    try:
+        second = split_claim(db(), claim, at, user=g.user)
+    except WorkbenchError:
+        db().rollback()
+        raise
+    db().commit()
+    flash("Claim split in two; its annotations are flagged for a second look.", "info")
+    return redirect(_claim_url(project, claim.article, second.id))
+
+
+@bp.post("/projects/<int:project_id>/claims/<int:claim_id>/merge")
+def merge_claim_view(project_id: int, claim_id: int):
+    project, _ = load_project(project_id, "edit-claims")
+    claim = _claim_in_project(project, claim_id)
+    if not MergeForm().validate_on_submit():
+        abort(400)
+    try:
+        merge_with_next(db(), claim, user=g.user)
+    except WorkbenchError:
+        db().rollback()
+        raise
+    db().commit()
+    flash("Claim merged with the next one; annotations are flagged for a second look.", "info")
+    return redirect(_claim_url(project, claim.article, claim.id))
+
+
+@bp.post("/projects/<int:project_id>/claims/<int:claim_id>/trim")
+def trim_claim_view(project_id: int, claim_id: int):
+    project, _ = load_project(project_id, "edit-claims")
+    claim = _claim_in_project(project, claim_id)
+    form = TrimForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("Give the new start and end offsets as whole numbers.")
+    try:
+        trim_claim(db(), claim, form.start.data, form.end.data, user=g.user)
+    except WorkbenchError:
+        db().rollback()
+        raise
+    db().commit()
+    flash("Claim boundaries changed; annotations are flagged for a second look.", "info")
+    return redirect(_claim_url(project, claim.article, claim.id))
+
+
+@bp.get("/projects/<int:project_id>/claims/<int:claim_id>/history")
+def claim_history_view(project_id: int, claim_id: int):
+    project, _ = load_project(project_id, "view-history")
+    claim = _claim_in_project(project, claim_id)
+    return render_template(
+        "annotate/claim_history.html",
+        project=project,
+        claim=claim,
+        entries=claim_history(db(), claim.id),
+    )

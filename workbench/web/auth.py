@@ -1,0 +1,81 @@
+"""Logging in and out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from workbench.errors import PermissionDenied
+from workbench.ops.users import authenticate
+from workbench.web.common import db
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=80)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+def _safe_next(target: str | None) -> str:
+    if not target:
+        return url_for("projects.list_projects")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("projects.list_projects")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if g.user is not None:
+        return redirect(_safe_next(request.args.get("next")))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        settings = current_app.config["WORKBENCH"]
+        try:
+            user = authenticate(
+                db(),
+                form.username.data,
+                form.password.data,
+                address=request.remote_addr or "unknown",
+                max_failures=settings["LOGIN_MAX_FAILURES"],
+                lockout_seconds=settings["LOGIN_LOCKOUT_SECONDS"],
+            )
+        except PermissionDenied as exc:
+            db().commit()
+            flash(exc.message, "error")
+            return render_template("auth/login.html", form=form), 429
+        db().commit()
+        if user is not None:
+            session.clear()
+            session["user_id"] = user.id
+            session["pw"] = user.password_hash[-16:]
+            return redirect(_safe_next(request.args.get("next")))
+        flash("Wrong username or password.", "error")
+        status = 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))

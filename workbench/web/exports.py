@@ -1,0 +1,68 @@
+"""Downloads: the data (CSV or JSONL, wide or long) and the codebook."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
+
+from workbench.errors import InvalidInput
+from workbench.exporting import FORMATS, SHAPES
+from workbench.ops.exports import codebook_csv, codebook_markdown, export_stream
+from workbench.web.common import db, load_project
+
+bp = Blueprint("exports", __name__)
+
+MIMETYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
+
+
+def _filename(project, suffix: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", project.name).strip("-").lower() or "project"
+    return f"{stem}{suffix}"
+
+
+@bp.get("/projects/<int:project_id>/export")
+def export_page(project_id: int):
+    project, _ = load_project(project_id, "export-project")
+    return render_template("exports/export_form.html", project=project)
+
+
+@bp.get("/projects/<int:project_id>/export/data")
+def download_data(project_id: int):
+    project, _ = load_project(project_id, "export-project")
+    fmt = request.args.get("format", "csv")
+    shape = request.args.get("shape", "wide")
+    if fmt not in FORMATS:
+        raise InvalidInput(f"Unknown format {fmt!r} (formats: {', '.join(FORMATS)}).")
+    if shape not in SHAPES:
+        raise InvalidInput(f"Unknown shape {shape!r} (shapes: {', '.join(SHAPES)}).")
+    all_claims = request.args.get("all_claims") in {"1", "on", "true", "yes"}
+    raw = (
+        request.args.get("raw") in {"1", "on", "true", "yes"}
+        or current_app.config["WORKBENCH"]["EXPORT_RAW_FORMULAS"]
+    )
+    session = db()
+    chunks = export_stream(
+        session, project, format=fmt, shape=shape, all_claims=all_claims, raw_formulas=raw
+    )
+    name = _filename(project, f"-{shape}.{fmt}")
+    return Response(
+        stream_with_context(chunks),
+        mimetype=MIMETYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/projects/<int:project_id>/codebook.<ext>")
+def download_codebook(project_id: int, ext: str):
+    project, _ = load_project(project_id, "view-project")
+    if ext == "md":
+        body, mimetype = codebook_markdown(project), "text/markdown; charset=utf-8"
+    elif ext == "csv":
+        body, mimetype = codebook_csv(project), "text/csv; charset=utf-8"
+    else:
+        raise InvalidInput("The codebook comes as .md or .csv.")
+    name = _filename(project, f"-codebook.{ext}")
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

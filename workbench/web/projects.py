@@ -1,0 +1,200 @@
+"""Projects: the list, creating one, its overview, settings and members."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from workbench.errors import InvalidInput, WorkbenchError
+from workbench.labels import LABELLED_FIELDS, format_label_lines, parse_label_lines
+from workbench.models import ROLES
+from workbench.ops.articles import article_progress
+from workbench.ops.projects import (
+    create_project,
+    labels_by_field,
+    members,
+    projects_for,
+    remove_member,
+    set_member,
+    update_project,
+)
+from workbench.ops.users import get_user_by_name
+from workbench.permissions import can
+from workbench.web.common import db, form_errors, load_project, options, require
+
+bp = Blueprint("projects", __name__)
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class ProjectForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Length(max=5000)])
+    guidelines = TextAreaField("Guidelines (Markdown)", validators=[Length(max=100_000)])
+    targets = TextAreaField(
+        "Stance targets, one per line", validators=[DataRequired(), Length(max=20_000)]
+    )
+
+
+class SettingsForm(ProjectForm):
+    stance = TextAreaField("Stance labels", validators=[DataRequired(), Length(max=20_000)])
+    verifiability = TextAreaField(
+        "Verifiability labels", validators=[DataRequired(), Length(max=20_000)]
+    )
+    attribution = TextAreaField(
+        "Attribution labels", validators=[DataRequired(), Length(max=20_000)]
+    )
+
+
+class MemberForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=80)])
+    role = SelectField("Role", choices=options(ROLES), default="annotator")
+
+
+class RemoveMemberForm(FlaskForm):
+    username = StringField(validators=[DataRequired(), Length(max=80)])
+
+
+@bp.get("/")
+def list_projects():
+    projects = projects_for(db(), g.user)
+    return render_template(
+        "projects/project_list.html",
+        projects=projects,
+        can_create=can(g.user, "create-project"),
+    )
+
+
+@bp.route("/projects/new", methods=["GET", "POST"])
+def create_project_view():
+    require("create-project")
+    form = ProjectForm()
+    if form.validate_on_submit():
+        try:
+            project = create_project(
+                db(),
+                form.name.data,
+                targets=_lines(form.targets.data),
+                description=form.description.data or "",
+                guidelines=form.guidelines.data or "",
+                creator=g.user,
+            )
+        except WorkbenchError as exc:
+            db().rollback()
+            flash(exc.message, "error")
+        else:
+            db().commit()
+            flash(f"Project {project.name!r} created. Import articles to start.", "info")
+            return redirect(url_for("projects.show_project", project_id=project.id))
+    else:
+        form_errors(form)
+    return render_template("projects/project_new.html", form=form)
+
+
+@bp.get("/projects/<int:project_id>")
+def show_project(project_id: int):
+    project, role = load_project(project_id)
+    progress = article_progress(db(), project, g.user)
+    return render_template(
+        "projects/project_show.html",
+        project=project,
+        role=role,
+        progress=progress,
+        claims_total=sum(p.claims for p in progress),
+        mine_total=sum(p.annotated_by_me for p in progress),
+        can=lambda action: can(g.user, action, role),
+    )
+
+
+@bp.route("/projects/<int:project_id>/settings", methods=["GET", "POST"])
+def edit_project(project_id: int):
+    project, role = load_project(project_id, "edit-project")
+    form = SettingsForm()
+    grouped = labels_by_field(project)
+    if not form.is_submitted():
+        form.name.data = project.name
+        form.description.data = project.description
+        form.guidelines.data = project.guidelines
+        form.targets.data = "\n".join(t.name for t in project.targets)
+        for field in LABELLED_FIELDS:
+            getattr(form, field).data = format_label_lines(
+                [(lb.value, lb.description) for lb in grouped[field]]
+            )
+    elif form.validate():
+        try:
+            labels = {}
+            for field in LABELLED_FIELDS:
+                try:
+                    labels[field] = parse_label_lines(getattr(form, field).data)
+                except ValueError as exc:
+                    raise InvalidInput(f"{field.capitalize()} labels, {exc}") from exc
+            update_project(
+                db(),
+                project,
+                name=form.name.data,
+                description=form.description.data or "",
+                guidelines=form.guidelines.data or "",
+                targets=_lines(form.targets.data),
+                labels=labels,
+            )
+        except WorkbenchError as exc:
+            db().rollback()
+            flash(exc.message + " Nothing was changed.", "error")
+        else:
+            db().commit()
+            flash("Settings saved.", "info")
+            return redirect(url_for("projects.show_project", project_id=project.id))
+    else:
+        form_errors(form)
+    return render_template("projects/project_settings.html", project=project, form=form)
+
+
+@bp.route("/projects/<int:project_id>/members", methods=["GET", "POST"])
+def edit_members(project_id: int):
+    project, role = load_project(project_id, "edit-project")
+    form = MemberForm()
+    if form.validate_on_submit():
+        user = get_user_by_name(db(), form.username.data)
+        if user is None:
+            flash(
+                f"No user named {form.username.data!r}; an admin creates accounts first.", "error"
+            )
+        else:
+            set_member(db(), project, user, form.role.data)
+            db().commit()
+            flash(f"{user.username} is now {form.role.data} of this project.", "info")
+            return redirect(url_for("projects.edit_members", project_id=project.id))
+    else:
+        form_errors(form)
+    return render_template(
+        "projects/members_edit.html",
+        project=project,
+        form=form,
+        remove_form=RemoveMemberForm(),
+        memberships=members(db(), project),
+    )
+
+
+@bp.post("/projects/<int:project_id>/members/remove")
+def remove_member_view(project_id: int):
+    project, role = load_project(project_id, "edit-project")
+    form = RemoveMemberForm()
+    if form.validate_on_submit():
+        user = get_user_by_name(db(), form.username.data)
+        try:
+            if user is None:
+                raise InvalidInput(f"No user named {form.username.data!r}.")
+            remove_member(db(), project, user)
+        except WorkbenchError as exc:
+            db().rollback()
+            flash(exc.message, "error")
+        else:
+            db().commit()
+            flash(f"{user.username} was removed; their annotations stay.", "info")
+    else:
+        form_errors(form)
+    return redirect(url_for("projects.edit_members", project_id=project.id))

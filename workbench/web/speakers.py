@@ -1,0 +1,143 @@
+"""The speaker registry: list, add, edit, merge."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from workbench.errors import WorkbenchError
+from workbench.models import SPEAKER_TYPES
+from workbench.ops.speakers import (
+    create_speaker,
+    get_speaker,
+    merge_speakers,
+    registry,
+    update_speaker,
+)
+from workbench.permissions import can
+from workbench.web.common import db, form_errors, load_project, options
+
+bp = Blueprint("speakers", __name__)
+
+
+class SpeakerForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=300)])
+    type = SelectField("Type", choices=options(SPEAKER_TYPES), default="person")
+    title = StringField("Title or role", validators=[Length(max=300)])
+    aliases = TextAreaField("Aliases, one per line", validators=[Length(max=20_000)])
+
+
+class MergeSpeakersForm(FlaskForm):
+    source = SelectField("Merge", coerce=int, validators=[DataRequired()])
+    target = SelectField("into", coerce=int, validators=[DataRequired()])
+
+
+def _aliases(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _merge_form(speakers, formdata=None):
+    form = MergeSpeakersForm() if formdata is None else MergeSpeakersForm(formdata=formdata)
+    choices = options([(s.id, f"{s.name} ({s.type})") for s in speakers])
+    form.source.choices = choices
+    form.target.choices = choices
+    return form
+
+
+@bp.route("/projects/<int:project_id>/speakers", methods=["GET", "POST"])
+def list_speakers(project_id: int):
+    project, role = load_project(project_id)
+    form = SpeakerForm()
+    if form.is_submitted():
+        load_project(project_id, "add-speaker")
+        if form.validate():
+            try:
+                speaker = create_speaker(
+                    db(),
+                    project,
+                    form.name.data,
+                    type=form.type.data,
+                    title=form.title.data or "",
+                    aliases=_aliases(form.aliases.data),
+                    user=g.user,
+                )
+            except WorkbenchError as exc:
+                db().rollback()
+                flash(exc.message, "error")
+            else:
+                db().commit()
+                flash(f"Added {speaker.name}.", "info")
+                return redirect(url_for("speakers.list_speakers", project_id=project.id))
+        else:
+            form_errors(form)
+    speakers = registry(db(), project)
+    return render_template(
+        "speakers/speaker_list.html",
+        project=project,
+        speakers=speakers,
+        form=form,
+        merge_form=_merge_form(speakers, formdata=None),
+        can_add=can(g.user, "add-speaker", role),
+        can_manage=can(g.user, "manage-speakers", role),
+    )
+
+
+@bp.route("/projects/<int:project_id>/speakers/<int:speaker_id>/edit", methods=["GET", "POST"])
+def edit_speaker(project_id: int, speaker_id: int):
+    project, _ = load_project(project_id, "manage-speakers")
+    speaker = get_speaker(db(), project, speaker_id)
+    form = SpeakerForm()
+    if not form.is_submitted():
+        form.name.data = speaker.name
+        form.type.data = speaker.type
+        form.title.data = speaker.title
+        form.aliases.data = "\n".join(a.alias for a in speaker.aliases)
+    elif form.validate():
+        try:
+            update_speaker(
+                db(),
+                speaker,
+                name=form.name.data,
+                type=form.type.data,
+                title=form.title.data or "",
+                aliases=_aliases(form.aliases.data),
+                user=g.user,
+            )
+        except WorkbenchError as exc:
+            db().rollback()
+            flash(exc.message, "error")
+        else:
+            db().commit()
+            flash("Speaker saved.", "info")
+            return redirect(url_for("speakers.list_speakers", project_id=project.id))
+    else:
+        form_errors(form)
+    return render_template(
+        "speakers/speaker_edit.html", project=project, speaker=speaker, form=form
+    )
+
+
+@bp.post("/projects/<int:project_id>/speakers/merge")
+def merge_speakers_view(project_id: int):
+    project, _ = load_project(project_id, "manage-speakers")
+    form = _merge_form(registry(db(), project))
+    if not form.validate_on_submit():
+        form_errors(form)
+        return redirect(url_for("speakers.list_speakers", project_id=project.id))
+    try:
+        source = get_speaker(db(), project, form.source.data)
+        target = get_speaker(db(), project, form.target.data)
+        changed = merge_speakers(db(), source, target, user=g.user)
+    except WorkbenchError as exc:
+        db().rollback()
+        flash(exc.message, "error")
+    else:
+        db().commit()
+        flash(
+            f"Merged {source.name} into {target.name}; {changed} annotations now name "
+            f"{target.name}.",
+            "info",
+        )
+    return redirect(url_for("speakers.list_speakers", project_id=project.id))
