@@ -113,9 +113,9 @@ _BOILER_RE = re.compile(
     | All\ rights\ reserved\b
     | All\ (?:[Cc]ontents?|[Mm]aterials?|[Aa]rticles?)\b.{{0,120}}?\blicen[cs]ed\b
     | This\ (?:article|work|story|content|material)\b.{{0,80}}?\blicen[cs]ed\ under\b
-    | \((?:Additional\ |Further\ )?(?:Reporting|Writing|Editing|Compiled|Translated)
+    | \((?:Additional\ |Further\ )?(?i:reporting|writing|editing|compiled|translated)
         (?:\ and\ \w+)?\ by\b.*\)\.?\Z
-    | (?:Additional\ |Further\ )?(?:Reporting|Writing)(?:\ and\ \w+)?\ by\b[^.]*;
+    | (?:Additional\ |Further\ )?(?i:reporting|writing)(?:\ and\ \w+)?\ by\b[^.]*;
         \s*(?:Editing|Writing|Additional)\b
     """,
     re.X | re.S,
@@ -158,6 +158,14 @@ _ATTRIB_RE = re.compile(
     rf"([^\W\d_][\w'’\-]*\.?)(?:\s+[A-Z][\w'’\-]*\.?){{0,3}}\s+(?:{_SPEECH_VERBS})\b"
 )
 _CONTINUATION = ",;:(&/-–—"  # a line ending in these goes on after a line break
+# ... and so does a line ending in a function word ("met with\nGeneral Baqeri").
+_CONTINUATION_WORDS = frozenset(
+    """
+    a an the of to in on at by for from with as and or but nor that than into onto over
+    under about after before between against during without within via per is are was
+    were be been has have had will would can could should may might must said told
+    """.split()
+)
 _TERM_OR_CLOSE = ".!?‽…" + _CLOSERS
 _HSPACE_OR_BULLET = " \t\u00a0" + _BULLETS
 
@@ -176,13 +184,10 @@ def _is_list_marker(text: str, bs: int, ws: int, forced: list[int]) -> bool:
     j = ws
     while j > bs and text[j - 1] in _HSPACE_OR_BULLET:
         j -= 1
-    return j == bs or text[j - 1].isspace() or _in_sorted(forced, ws) or _in_sorted(forced, j)
-
-
-def _in_sorted(items: list[int], x: int) -> bool:
-    """Return True if x is in the sorted list ``items``."""
-    i = bisect_left(items, x)
-    return i < len(items) and items[i] == x
+    if j == bs or text[j - 1].isspace():
+        return True
+    i = bisect_left(forced, j)  # a forced cut (bullet, list item) between j and ws
+    return i < len(forced) and forced[i] <= ws
 
 
 def _term_cut(text: str, bs: int, be: int, ts: int, te: int, forced: list[int], lc: int) -> int:
@@ -290,6 +295,8 @@ def _line_cuts(text: str, bs: int, be: int, out: list[int]) -> None:
             out.append(ls)
         elif nc.islower() or pc in _CONTINUATION:
             continue
+        elif pc.isalpha() and prev.rsplit(None, 1)[-1] in _CONTINUATION_WORDS:
+            continue
         elif not wrapped or (lens[i] < 0.5 * longest and pc not in _TERM_OR_CLOSE):
             out.append(ls)
 
@@ -335,9 +342,10 @@ def _scan_block(text: str, bs: int, be: int, credits: list[tuple[int, int]], cut
         if m.start() > bs and text[m.start() - 1].isspace():
             forced.append(m.start())
     _list_cuts(text, bs, be, forced)
-    for a, b in credits:
-        if bs <= a < be:
-            forced.extend((a, b))
+    i = bisect_left(credits, (bs, bs))
+    while i < len(credits) and credits[i][0] < be:
+        forced.extend(credits[i])
+        i += 1
     forced.sort()
     cuts.extend(forced)
     lc = bs
