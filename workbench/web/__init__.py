@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from workbench.errors import WorkbenchError
-from workbench.web import admin, annotate, articles, auth, exports, projects, speakers
+from workbench.web import admin, annotate, api, articles, auth, exports, projects, speakers
 from workbench.web.common import close_db, load_user
 
 CSP = (
@@ -27,6 +27,7 @@ def register(app: Flask) -> None:
         speakers.bp,
         exports.bp,
         admin.bp,
+        api.bp,
     ):
         app.register_blueprint(blueprint)
     app.before_request(load_user)

@@ -1,0 +1,138 @@
+"""The JSON API for background saves: versions, CSRF, and no crash on any JSON."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workbench.importing import parse_pasted
+from workbench.ops.articles import import_items
+
+TEXT = 'Hatami said the talks went well. "We will help," Baqeri told his guest. It rained.'
+
+
+def setup_claim(db, team):
+    project = team["project"]
+    import_items(db, project, parse_pasted(TEXT, title="T"), user=None)
+    db.commit()
+    claim = project.articles[0].claims[0]
+    return project, claim
+
+
+def api_token(web):
+    return web.get("/api/session").get_json()["csrf_token"]
+
+
+def post_json(web, url, body, token):
+    return web.client.post(
+        url,
+        data=json.dumps(body),
+        headers={"Content-Type": "application/json", "X-CSRFToken": token},
+    )
+
+
+def test_save_then_stale_save_is_refused_with_the_newer_values(web, db, team):
+    project, claim = setup_claim(db, team)
+    web.login("ann")
+    token = api_token(web)
+    url = f"/api/projects/{project.id}/claims/{claim.id}/annotation"
+    target = project.targets[0].id
+    first = post_json(
+        web,
+        url,
+        {"base_version": None, "verifiability": "verifiable", "stances": {str(target): "favor"}},
+        token,
+    )
+    assert first.status_code == 200, first.get_json()
+    version = first.get_json()["annotation"]["version"]
+    second = post_json(web, url, {"base_version": version, "verifiability": "opinion"}, token)
+    assert second.status_code == 200
+    stale = post_json(web, url, {"base_version": version, "verifiability": "prediction"}, token)
+    assert stale.status_code == 409
+    body = stale.get_json()
+    assert body["current"]["verifiability"] == "opinion"
+    shown = web.get(url).get_json()["annotation"]
+    assert shown["verifiability"] == "opinion"
+    assert shown["version"] == version + 1
+
+
+def test_json_saves_need_the_csrf_token(web, db, team):
+    project, claim = setup_claim(db, team)
+    web.login("ann")
+    url = f"/api/projects/{project.id}/claims/{claim.id}/annotation"
+    response = post_json(web, url, {"base_version": None, "verifiability": "opinion"}, "bogus")
+    assert response.status_code == 400
+    assert web.get(url).get_json()["annotation"] is None
+
+
+def test_logged_out_and_strangers_get_json_errors(web, db, team):
+    project, claim = setup_claim(db, team)
+    url = f"/api/projects/{project.id}/claims/{claim.id}/annotation"
+    assert web.get(url).status_code == 403
+    web.login("stan")
+    response = web.get(url)
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "Not found"
+
+
+def test_bad_bodies_get_clear_messages(web, db, team):
+    project, claim = setup_claim(db, team)
+    web.login("ann")
+    token = api_token(web)
+    url = f"/api/projects/{project.id}/claims/{claim.id}/annotation"
+    cases = [
+        ([1, 2], "JSON object"),
+        ({"verifiability": "opinion"}, "base_version is required"),
+        ({"base_version": None, "verifiability": "maybe"}, "Unknown verifiability label"),
+        ({"base_version": None, "colour": "red"}, "Unknown field"),
+        ({"base_version": "1"}, "base_version must be"),
+        ({"base_version": None, "stances": {"abc": "favor"}}, "keyed by target id"),
+        ({"base_version": None, "stances": {"999999": "favor"}}, "not in this project"),
+        ({"base_version": None, "speaker_id": 999999}, "speaker registry"),
+    ]
+    for body, message in cases:
+        response = post_json(web, url, body, token)
+        assert response.status_code == 400, (body, response.get_json())
+        assert message in response.get_json()["message"], (body, response.get_json())
+    assert web.get(url).get_json()["annotation"] is None
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+field_names = st.sampled_from(
+    [
+        "base_version",
+        "speaker_id",
+        "via_id",
+        "attribution",
+        "verifiability",
+        "note",
+        "stances",
+        "status",
+        "other",
+    ]
+)
+bodies = json_values | st.dictionaries(field_names, json_values, max_size=6)
+
+
+def test_no_json_body_crashes_the_endpoint(web, db, team):
+    project, claim = setup_claim(db, team)
+    web.login("ann")
+    token = api_token(web)
+    url = f"/api/projects/{project.id}/claims/{claim.id}/annotation"
+
+    @settings(max_examples=80, deadline=None)
+    @given(body=bodies)
+    def check(body):
+        response = post_json(web, url, body, token)
+        assert response.status_code in {200, 400, 409}, (body, response.get_data(as_text=True))
+        assert response.is_json
+
+    check()

@@ -1,0 +1,110 @@
+"""The JSON API the annotation page uses for background saves.
+
+Requests carry the session cookie and, for anything that changes data, the
+CSRF token in an ``X-CSRFToken`` header (from ``GET /api/session``). Errors
+come back as JSON with the HTTP status of the error (see web/__init__.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+from flask_wtf.csrf import generate_csrf
+
+from workbench.errors import InvalidInput, NotFound, WorkbenchError
+from workbench.ops.annotations import (
+    AnnotationInput,
+    annotation_record,
+    get_annotation,
+    save_annotation,
+)
+from workbench.ops.claims import get_claim
+from workbench.web.common import db, load_project
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+_FIELDS = {
+    "base_version": (int, type(None)),
+    "speaker_id": (int, type(None)),
+    "via_id": (int, type(None)),
+    "attribution": (str,),
+    "verifiability": (str,),
+    "note": (str,),
+    "stances": (dict,),
+    "status": (str,),
+}
+
+
+@bp.get("/session")
+def show_session():
+    return jsonify({"username": g.user.username, "csrf_token": generate_csrf()})
+
+
+def _claim(project, claim_id: int):
+    claim = get_claim(db(), claim_id)
+    if claim.article.project_id != project.id:
+        raise NotFound("No such claim in this project.")
+    return claim
+
+
+@bp.get("/projects/<int:project_id>/claims/<int:claim_id>/annotation")
+def show_annotation(project_id: int, claim_id: int):
+    project, _ = load_project(project_id)
+    claim = _claim(project, claim_id)
+    annotation = get_annotation(db(), claim, g.user)
+    return jsonify(
+        {"claim_id": claim.id, "annotation": annotation_record(annotation) if annotation else None}
+    )
+
+
+def _parse(body: Any) -> tuple[int | None, AnnotationInput]:
+    if not isinstance(body, dict):
+        raise InvalidInput("Send a JSON object.")
+    unknown = sorted(set(body) - set(_FIELDS))
+    if unknown:
+        raise InvalidInput(f"Unknown field(s): {', '.join(map(str, unknown))}.")
+    for name, types in _FIELDS.items():
+        if name in body and (not isinstance(body[name], types) or isinstance(body[name], bool)):
+            wanted = " or ".join("null" if t is type(None) else t.__name__ for t in types)
+            raise InvalidInput(f"{name} must be {wanted}.", field=name)
+    if "base_version" not in body:
+        raise InvalidInput("base_version is required (null for a new annotation).")
+    stances: dict[int, str] = {}
+    for key, value in body.get("stances", {}).items():
+        if not isinstance(value, str):
+            raise InvalidInput("Each stance value must be a string.", field="stances")
+        try:
+            stances[int(key)] = value
+        except ValueError as exc:
+            raise InvalidInput("Stances are keyed by target id.", field="stances") from exc
+    values = AnnotationInput(
+        speaker_id=body.get("speaker_id"),
+        via_id=body.get("via_id"),
+        attribution=body.get("attribution", ""),
+        verifiability=body.get("verifiability", ""),
+        note=body.get("note", "").strip(),
+        stances=stances,
+        status=body.get("status", "submitted"),
+    )
+    return body["base_version"], values
+
+
+@bp.post("/projects/<int:project_id>/claims/<int:claim_id>/annotation")
+def save_annotation_api(project_id: int, claim_id: int):
+    project, _ = load_project(project_id, "annotate-claim")
+    claim = _claim(project, claim_id)
+    body = request.get_json(silent=True)
+    if body is None:
+        raise InvalidInput("Send the annotation as a JSON object (Content-Type: application/json).")
+    base_version, values = _parse(body)
+    try:
+        annotation = save_annotation(
+            db(), project, claim, g.user, values, base_version=base_version
+        )
+        record = annotation_record(annotation)
+    except WorkbenchError:
+        db().rollback()
+        raise
+    db().commit()
+    return jsonify({"saved": True, "claim_id": claim.id, "annotation": record})
