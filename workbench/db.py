@@ -12,6 +12,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+WRITE_OPTION = "workbench_write"
+
 
 def make_engine(url: str, **kwargs) -> Engine:
     """Return an engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
@@ -41,7 +43,23 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
 
 
 def _sqlite_on_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A transaction that will write takes the write lock at once (IMMEDIATE): in WAL
+    # mode a deferred transaction that read first and then writes fails with
+    # "database is locked" when another writer committed in between, whatever the
+    # busy timeout. Reads stay deferred, so a long export never blocks writers.
+    if connection.get_execution_options().get(WRITE_OPTION):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
+def begin_write(session: Session) -> None:
+    """Mark the session's next transaction as one that writes.
+
+    Call it before the transaction's first statement. On SQLite it begins with
+    BEGIN IMMEDIATE (see above); on PostgreSQL it changes nothing.
+    """
+    session.connection(execution_options={WRITE_OPTION: True})
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from flask import current_app, flash, g, redirect, request, session, url_for
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
+from workbench.db import begin_write
 from workbench.errors import NotFound, PermissionDenied
 from workbench.models import Project, User
 from workbench.ops.projects import get_project, project_role
 from workbench.permissions import can
 
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def db() -> Session:
@@ -27,11 +32,26 @@ def close_db(_exc=None) -> None:
         session_.close()
 
 
+def password_stamp(user: User) -> str:
+    """Return a keyed digest of the user's password hash, kept in the session.
+
+    A new password changes it, which logs out every other session; being keyed,
+    it tells someone who reads the (signed, not encrypted) cookie nothing about the hash.
+    """
+    key = str(current_app.secret_key).encode()
+    return hmac.new(key, user.password_hash.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def load_user():
     """Load the logged-in user; send anyone else to the login page."""
+    if request.method not in SAFE_METHODS:
+        begin_write(db())
     user_id = session.get("user_id")
     user = db().get(User, user_id) if user_id is not None else None
-    if user is not None and (not user.is_active or session.get("pw") != user.password_hash[-16:]):
+    if user is not None and (
+        not user.is_active
+        or not hmac.compare_digest(str(session.get("pw", "")), password_stamp(user))
+    ):
         session.clear()
         user = None
     g.user = user

@@ -1,0 +1,300 @@
+"""Load test: concurrent annotators saving through the JSON API of a gunicorn server.
+
+Starts `gunicorn --workers 2` on loopback against a fresh database (SQLite in a
+temporary folder by default, or --database-url, whose public schema is wiped),
+runs N client processes that each log in as their own annotator and save
+annotations as fast as the server answers, for a bounded time and count, then
+checks that every accepted save is in the database (the annotation's final
+version and one history entry per save).
+
+    python bench/load.py                       # SQLite (WAL)
+    python bench/load.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, select, text  # noqa: E402
+
+from workbench.db import make_engine, make_session_factory  # noqa: E402
+from workbench.models import Annotation, Claim, HistoryEntry, User  # noqa: E402
+from workbench.ops.demo import seed_demo  # noqa: E402
+from workbench.ops.projects import set_member  # noqa: E402
+from workbench.ops.users import create_user  # noqa: E402
+from workbench.schema import upgrade  # noqa: E402
+
+PASSWORD = "load-test-password"
+MAX_REQUESTS_PER_CLIENT = 50_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(url: str, clients: int) -> tuple[int, list[int], list[str]]:
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        manager = create_user(session, "manager", PASSWORD)
+        project, _ = seed_demo(session, manager=manager)
+        names = []
+        for i in range(clients):
+            user = create_user(session, f"annotator{i}", PASSWORD)
+            set_member(session, project, user, "annotator")
+            names.append(user.username)
+        session.commit()
+        claims = [c.id for c in project.articles[0].claims]
+        project_id = project.id
+    engine.dispose()
+    return project_id, claims, names
+
+
+class Client:
+    """A tiny HTTP client with a cookie jar (gunicorn's sync workers close each connection)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        conn.close()
+        return response.status, data
+
+
+def client_run(port, project_id, claims, username, target_id, seconds, queue) -> None:
+    client = Client(port)
+    status, page = client.request("GET", "/login")
+    token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page).group(1).decode()
+    form = urlencode({"csrf_token": token, "username": username, "password": PASSWORD}).encode()
+    status, _ = client.request(
+        "POST", "/login", form, {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert status == 302, f"login failed for {username}: {status}"
+    _, data = client.request("GET", "/api/session")
+    csrf = json.loads(data)["csrf_token"]
+    headers = {"Content-Type": "application/json", "X-CSRFToken": csrf}
+    versions: dict[int, int | None] = dict.fromkeys(claims)
+    labels = ["verifiable", "opinion", "prediction"]
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    accepted: dict[int, int] = {}
+    deadline = time.perf_counter() + seconds
+    i = 0
+    while time.perf_counter() < deadline and i < MAX_REQUESTS_PER_CLIENT:
+        claim = claims[i % len(claims)]
+        body = {
+            "base_version": versions[claim],
+            "verifiability": labels[i % 3],
+            "attribution": "indirect",
+            "note": f"save {i} by {username}",
+            "stances": {str(target_id): "favor" if i % 2 else "neutral"},
+        }
+        started = time.perf_counter()
+        try:
+            status, data = client.request(
+                "POST",
+                f"/api/projects/{project_id}/claims/{claim}/annotation",
+                json.dumps(body).encode(),
+                headers,
+            )
+        except OSError as exc:
+            errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+            i += 1
+            continue
+        latencies.append(time.perf_counter() - started)
+        if status == 200:
+            versions[claim] = json.loads(data)["annotation"]["version"]
+            accepted[claim] = accepted.get(claim, 0) + 1
+        else:
+            errors[str(status)] = errors.get(str(status), 0) + 1
+        i += 1
+    queue.put(
+        {
+            "username": username,
+            "latencies": latencies,
+            "errors": errors,
+            "accepted": accepted,
+            "versions": versions,
+        }
+    )
+
+
+def wait_for(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def verify(url: str, results: list[dict]) -> tuple[bool, str]:
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    problems = []
+    with sessions() as session:
+        for result in results:
+            user_id = session.scalar(select(User.id).where(User.username == result["username"]))
+            saves = session.scalar(
+                select(func.count())
+                .select_from(HistoryEntry)
+                .where(HistoryEntry.entity == "annotation", HistoryEntry.user_id == user_id)
+            )
+            expected = sum(result["accepted"].values())
+            if saves != expected:
+                problems.append(f"{result['username']}: {expected} accepted, {saves} in history")
+            for claim_id, version in result["versions"].items():
+                if version is None:
+                    continue
+                stored = session.scalar(
+                    select(Annotation.version).where(
+                        Annotation.claim_id == claim_id, Annotation.user_id == user_id
+                    )
+                )
+                if stored != version:
+                    problems.append(
+                        f"{result['username']} claim {claim_id}: last accepted version "
+                        f"{version}, stored {stored}"
+                    )
+        claims = session.scalar(select(func.count()).select_from(Claim))
+    engine.dispose()
+    ok = not problems
+    return ok, ("every accepted save is in the database" if ok else "; ".join(problems[:5])) + (
+        f" ({claims} claims)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="default: SQLite in a temporary folder")
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=20)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'load.sqlite3'}"
+        project_id, claims, names = prepare(url, args.clients)
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            target_id = conn.execute(text("SELECT id FROM targets")).scalar_one()
+        engine.dispose()
+        port = free_port()
+        env = dict(
+            os.environ,
+            WORKBENCH_DATABASE_URL=url,
+            WORKBENCH_INSTANCE_PATH=tmp,
+            WORKBENCH_SECRET_KEY="load-test-secret",
+        )
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(args.workers),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                "workbench:create_app()",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+        try:
+            wait_for(port, server)
+            queue: mp.Queue = mp.Queue()
+            procs = [
+                mp.Process(
+                    target=client_run,
+                    args=(port, project_id, claims, name, target_id, args.seconds, queue),
+                )
+                for name in names
+            ]
+            started = time.perf_counter()
+            for p in procs:
+                p.start()
+            results = [queue.get(timeout=args.seconds + 120) for _ in procs]
+            for p in procs:
+                p.join(timeout=30)
+            elapsed = time.perf_counter() - started
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        ok, message = verify(url, results)
+
+    latencies = sorted(x for r in results for x in r["latencies"])
+    accepted = sum(sum(r["accepted"].values()) for r in results)
+    errors: dict[str, int] = {}
+    for r in results:
+        for k, v in r["errors"].items():
+            errors[k] = errors.get(k, 0) + v
+    backend = "postgresql" if url.startswith("postgresql") else "sqlite (WAL)"
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan")
+    print(
+        f"backend: {backend}; gunicorn workers: {args.workers}; clients: {args.clients}; "
+        f"{args.seconds:g} s"
+    )
+    print(f"machine: {os.cpu_count()} cores, {cpu}; Python {platform.python_version()}")
+    print(f"saves accepted: {accepted} in {elapsed:.1f} s = {accepted / elapsed:.0f} saves/s")
+    print(
+        f"latency: median {statistics.median(latencies) * 1000:.1f} ms, "
+        f"p95 {p95 * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms"
+    )
+    print(f"errors: {errors or 'none'}")
+    print(f"check: {message}")
+    if not ok or errors:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
