@@ -584,8 +584,8 @@ def _parse_csv(name: str, text: str) -> list[ImportItem]:
         cells = row + [""] * (len(header) - len(row))  # short rows: missing cells are empty
         record: dict[str, object] = dict(zip(header, cells, strict=False))
         items.append(_record_to_item(record, text_key, where, source))
-    if header is None:  # only possible if every row was blank (already caught) or broken
-        return items or [Rejection(name, "the CSV has no header row")]
+    if header is None:  # every row was empty cells (e.g. just "") or row 1 was broken
+        return items or [Rejection(name, "the CSV has no header row (every row is empty)")]
     if not items:
         items.append(Rejection(name, "the CSV has a header row but no data rows"))
     return items
@@ -631,7 +631,12 @@ def _parse_jsonl(name: str, text: str) -> list[ImportItem]:
             continue
         except (ValueError, RecursionError) as exc:  # e.g. a 5000-digit number, [[[[...]]]]
             bad_json += 1
-            detail = "it is nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            if isinstance(exc, RecursionError):
+                detail = "it is nested too deeply"
+            elif "digits" in str(exc):  # Python's int-size guard, not a syntax error
+                detail = "a number has too many digits"
+            else:
+                detail = str(exc)
             items.append(Rejection(source, f"{where} is not valid JSON: {detail}"))
             continue
         if not isinstance(value, dict):

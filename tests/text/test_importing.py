@@ -30,6 +30,12 @@ from workbench.importing import (
 
 DATA = Path(__file__).parent / "data" / "import"
 
+# Rejection reasons used more than once.
+ACCEPTED = "(accepted: .txt, .md, .html, .htm, .csv, .jsonl)"
+NUL_BINARY = "the file looks binary (it contains NUL bytes), not text"
+UNDECODABLE = "the file could not be decoded as text in any known encoding"
+WHITESPACE = "the file is empty (it contains only whitespace)"
+
 # Examples per property test; trafilatura makes .html examples slowish.
 PROPERTY = settings(
     max_examples=150,
@@ -147,10 +153,10 @@ def test_decode_bytes_empty():
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"PK\x03\x04\x00\x00binary zip", "the file looks binary (it contains NUL bytes), not text"),
-        ("no BOM".encode("utf-16-le"), "the file looks binary (it contains NUL bytes), not text"),
+        (b"PK\x03\x04\x00\x00binary zip", NUL_BINARY),
+        ("no BOM".encode("utf-16-le"), NUL_BINARY),
         (b"\x01\x02\x03\x04 mostly controls", "the file looks binary (20% of its characters"),
-        (bytes(range(0x80, 0x100)), "the file could not be decoded as text in any known encoding"),
+        (bytes(range(0x80, 0x100)), UNDECODABLE),
         (codecs.BOM_UTF8 + b"\xff\xfe\xfd", "the file starts with a UTF-8 byte-order mark but is"),
     ],
 )
@@ -170,16 +176,16 @@ def test_decode_bytes_errors(data, message):
     ("filename", "data", "reason"),
     [
         ("a.txt", b"", "the file is empty"),
-        ("a.csv", b" \r\n\t\n", "the file is empty (it contains only whitespace)"),
-        ("a.jsonl", b"\n\n", "the file is empty (it contains only whitespace)"),
-        ("a.html", b"\xef\xbb\xbf  ", "the file is empty (it contains only whitespace)"),
-        ("a.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "the file looks binary (it contains NUL bytes), not text"),
-        ("a.md", bytes(range(0x80, 0x100)), "the file could not be decoded as text in any known encoding"),
-        ("a.pdf", b"%PDF-1.7", "unsupported file type '.pdf' (accepted: .txt, .md, .html, .htm, .csv, .jsonl)"),
-        ("archive.tar.gz", b"x", "unsupported file type '.gz' (accepted: .txt, .md, .html, .htm, .csv, .jsonl)"),
-        ("README", b"text", "unsupported file type: the name has no extension (accepted: .txt, .md, .html, .htm, .csv, .jsonl)"),
+        ("a.csv", b" \r\n\t\n", WHITESPACE),
+        ("a.jsonl", b"\n\n", WHITESPACE),
+        ("a.html", b"\xef\xbb\xbf  ", WHITESPACE),
+        ("a.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", NUL_BINARY),
+        ("a.md", bytes(range(0x80, 0x100)), UNDECODABLE),
+        ("a.pdf", b"%PDF-1.7", f"unsupported file type '.pdf' {ACCEPTED}"),
+        ("archive.tar.gz", b"x", f"unsupported file type '.gz' {ACCEPTED}"),
+        ("README", b"text", f"unsupported file type: the name has no extension {ACCEPTED}"),
     ],
-)  # fmt: skip
+)
 def test_file_level_rejections(filename, data, reason):
     assert only(parse_file(filename, data)) == Rejection(filename, reason)
 
@@ -332,7 +338,7 @@ def test_csv_happy_path_with_metadata_and_row_numbers():
     data = (
         "\ufeffTitle,TEXT, Outlet ,author,url,published,language,section,Word Count\r\n"
         'First,"Body one, with a comma",Gazette,Ann,https://x.example/1,2024-03-14,en,Local,120\r\n'
-        '\r\n'
+        "\r\n"
         'Second,"Multi-line\r\nbody with ""quotes""",Herald,,,,,World,\r\n'
         "Third,Body three,,,,,,,\r\n"
     ).encode("utf-8")
@@ -367,12 +373,15 @@ def test_csv_happy_path_with_metadata_and_row_numbers():
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
 def test_csv_delimiters(delimiter):
-    lines = ["title|text|note", "T1|Body, with; punctuation|n1", "T2|Body 2|"]
-    data = "\n".join(line.replace("|", delimiter) for line in lines)
-    if delimiter != ",":
-        data = data.replace("Body, with", '"Body, with').replace("punctuation", 'punctuation"')
+    # The delimiter is sniffed from the header line only; cells may contain all four.
+    lines = [
+        "title{d}text{d}note",
+        'T1{d}"Body, with; all | four\tdelimiters"{d}n1',
+        "T2{d}Body 2{d}",
+    ]
+    data = "\n".join(line.format(d=delimiter) for line in lines)
     items = parse_file("d.csv", data.encode())
-    assert [d.text for d in drafts(items)] == ["Body, with; punctuation", "Body 2"]
+    assert [d.text for d in drafts(items)] == ["Body, with; all | four\tdelimiters", "Body 2"]
     assert items[0].metadata == {"note": "n1"}
 
 
@@ -423,6 +432,12 @@ def test_csv_duplicate_columns():
 def test_csv_unnamed_columns_get_positional_names():
     draft = only(parse_file("a.csv", b",text,\n0,Body,extra\n"))
     assert draft.metadata == {"column 1": "0", "column 3": "extra"}
+
+
+def test_csv_only_empty_cells():
+    assert only(parse_file("a.csv", b'"",""\r\n,\n')) == Rejection(
+        "a.csv", "the CSV has no header row (every row is empty)"
+    )
 
 
 def test_csv_header_only():
@@ -564,8 +579,8 @@ def test_jsonl_pathological_values():
     ]
     items = parse_file("p.jsonl", "\n".join(lines).encode())
     assert [type(item) for item in items] == [Rejection, Rejection, ArticleDraft]
-    assert items[0].reason.startswith("line 1 is not valid JSON")
-    assert items[1].reason.startswith("line 2 is not valid JSON")
+    assert items[0].reason == "line 1 is not valid JSON: it is nested too deeply"
+    assert items[1].reason == "line 2 is not valid JSON: a number has too many digits"
     assert items[2].text == "lone \ufffd surrogate"
     assert items[2].metadata == {"k": "v"}
 
@@ -692,7 +707,7 @@ def test_csv_round_trip(rows):
     for row in rows:
         # The row starts on the line after everything written so far.
         start_lines.append(len(io.StringIO(out.getvalue(), newline="").readlines()) + 1)
-        writer.writerow(row.values())
+        writer.writerow([row[name] for name in header])
     items = parse_file("rt.csv", out.getvalue().encode("utf-8"))
     assert len(items) == len(rows)
     for item, row, line in zip(items, rows, start_lines, strict=True):
@@ -718,7 +733,9 @@ json_scalar = st.one_of(
     st.dictionaries(st.sampled_from(["id", "score", "flag", "note", "x"]), json_scalar),
 )
 def test_jsonl_round_trip(text, extra):
-    data = json.dumps({"text": text, **extra}) + "\n" + json.dumps({"text": text}, ensure_ascii=False)
+    data = (
+        json.dumps({"text": text, **extra}) + "\n" + json.dumps({"text": text}, ensure_ascii=False)
+    )
     items = parse_file("rt.jsonl", data.encode())
     assert [item.source for item in items] == ["rt.jsonl line 1", "rt.jsonl line 2"]
     for item in items:
