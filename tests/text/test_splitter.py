@@ -132,10 +132,8 @@ def test_seed_article_split() -> None:
     [
         "“We know Iraq’s security as our own security and we will stand by your country with "
         "all our power,” Baqeri told his guest.",
-        "“We found nobody else in the field except for our Iranian brothers,” General Khwain "
-        "said.",
-        '"We found nobody else in the field except for our Iranian brothers," General Khwain '
-        "said.",
+        "“We found nobody else in the field except for our Iranian brothers,” General Khwain said.",
+        '"We found nobody else in the field except for our Iranian brothers," General Khwain said.',
         "“Will Iran help Iraq?” he asked.",
         '"We will never give up!" she said.',
         "'This is great.' she said.",
@@ -159,10 +157,10 @@ def test_quote_followed_by_new_sentence_splits() -> None:
     assert texts(text) == ['"We will win."', "He said nothing else.", '"No."', "The meeting ended."]
 
 
-@pytest.mark.parametrize(
-    "abbr",
-    "Gen. Brig. Lt. Maj. Col. Capt. Adm. Sgt. Gov. Sen. Rep. Dr. Mr. Mrs. Ms. Prof. St. Mt.".split(),
-)
+TITLES = "Gen. Brig. Lt. Maj. Col. Capt. Adm. Sgt. Gov. Sen. Rep. Dr. Mr. Mrs. Ms. Prof. St. Mt."
+
+
+@pytest.mark.parametrize("abbr", TITLES.split())
 def test_titles_never_end_a_sentence(abbr: str) -> None:
     text = f"He met {abbr} Baqeri in Tehran. The talks ended."
     assert texts(text) == [f"He met {abbr} Baqeri in Tehran.", "The talks ended."]
@@ -248,7 +246,10 @@ def test_signoff_before_licence_is_its_own_span() -> None:
         ),
         ("He said it.\n\n© 2024 Reuters", "© 2024 Reuters"),
         ("He said it. All rights reserved.", "All rights reserved."),
-        ("He said it.\nCopyright 2024 The Associated Press.", "Copyright 2024 The Associated Press."),
+        (
+            "He said it.\nCopyright 2024 The Associated Press.",
+            "Copyright 2024 The Associated Press.",
+        ),
     ],
 )
 def test_boilerplate(text: str, boiler: str) -> None:
@@ -280,7 +281,10 @@ def test_not_boilerplate(text: str) -> None:
         ("He said so\n\nthe next paragraph", ["He said so", "the next paragraph"]),
         ("He met Gen.\n\nBaqeri left.", ["He met Gen.", "Baqeri left."]),
         ("One\r\n\r\nTwo\u2029Three\fFour", ["One", "Two", "Three", "Four"]),
-        ("Iran, Iraq discuss ties\nThe two sides met.", ["Iran, Iraq discuss ties", "The two sides met."]),
+        (
+            "Iran, Iraq discuss ties\nThe two sides met.",
+            ["Iran, Iraq discuss ties", "The two sides met."],
+        ),
         ("The minister met with\nGeneral Baqeri on Monday.", None),
         ("The minister met the\ngeneral on Monday.", None),
         ("Talks went on,\nofficials said.", None),

@@ -26,7 +26,7 @@ See docs/splitter.md for the rules, accepted limitations and benchmark numbers.
 """
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from dataclasses import dataclass
 
 __all__ = ["Span", "Split", "split_sentences", "split_text"]
@@ -54,10 +54,16 @@ class Split:
 
 # Line breaks as str.splitlines() sees them.  \f, \x1c-\x1e and U+2029 are hard
 # paragraph separators; the others are soft breaks that may sit inside a sentence.
-_ANY_LB = r"(?>\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029])"  # atomic: "\r\n" is ONE break
+# Both regexes start with a character class so that re can skip ahead quickly.
+_ANY_LB = "[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]"
+_HARD_SEPARATORS = "\f\x1c\x1d\x1e\u2029"
 _HSPACE = r"[^\S\n\r\v\f\x1c-\x1e\x85\u2028\u2029]"
-_PARA_RE = re.compile(rf"{_ANY_LB}(?:{_HSPACE}*{_ANY_LB})+|[\f\x1c-\x1e\u2029]")
-_SOFT_LB_RE = re.compile(r"(?>\r\n|[\n\r\v\x85\u2028])")
+# A run of line breaks (with horizontal space between); _is_paragraph_break filters.
+_BREAKS_RE = re.compile(rf"{_ANY_LB}(?:{_HSPACE}*{_ANY_LB})*")
+# One soft break inside a paragraph; "\r\n" is one break (and "\n\n" cannot occur
+# inside a paragraph, so the optional "\n" only ever completes a "\r\n").
+_SOFT_LB_RE = re.compile("[\n\r\v\x85\u2028]\n?")
+_LB_CHAR_RE = re.compile(_ANY_LB)
 
 # A run of terminators (". . ." with single spaces counts as one run), then any
 # closing quotes/brackets, and it must be followed by whitespace or the end.
@@ -65,7 +71,6 @@ _CLOSERS = "”’\"'»›)]"
 _TERM_RE = re.compile(r"[.!?‽…](?:[ ]?[.!?‽…])*[”’\"'»›)\]]*(?=\s|\Z)")
 _OPENERS = "\"'“‘«‹([{¿¡"
 _NEXT_RE = re.compile(r"\s*[\"'“‘«‹(\[{¿¡]*")  # whitespace, then opening punctuation
-_TAIL_RE = re.compile(r"\S+\Z")  # the token that ends at endpos
 _WORD_RE = re.compile(r"[^\W\d_]+")
 _NONSPACE_RE = re.compile(r"\S")
 
@@ -98,7 +103,8 @@ _DATELINE_RE = re.compile(
 # Reuters-style credits; cut around them and do not split inside them.
 _CREDIT_RE = re.compile(
     r"\((?:Additional |Further )?(?:[Rr]eporting|[Ww]riting|[Ee]diting|[Cc]ompiled|"
-    r"[Tt]ranslated|[Pp]roduced|[Rr]esearch)(?: and \w+)? by\b[^()\n\r\u2028\u2029]{0,400}\)"
+    r"[Tt]ranslated|[Pp]roduced|[Rr]esearch)(?: and \w+)? by\b"
+    r"[^()\n\r\v\f\x1c-\x1e\x85\u2028\u2029]{0,400}\)\.?"
 )
 
 _SIGNOFF = r"[A-Z]{2,5}(?:/[A-Z0-9]{0,12}){1,3}"  # SP/PA, AFP/AB, MNA/, MNA/5463216
@@ -136,6 +142,9 @@ _NEVER_END = frozenset(
 # ("... Briggs & Co. It closed" splits, "Apple Inc. CEO Tim Cook" does not).
 _POSTPOSITIVE = frozenset("co corp inc ltd llc plc bros jr sr esq".split())
 _AMPM = frozenset(("a.m", "p.m"))
+_TIME_ZONES = frozenset(
+    "GMT UTC ET EST EDT CT CST CDT MT MST MDT PT PST PDT BST CET CEST EET EEST IRST AST".split()
+)
 # Words that typically open a sentence (pySBD uses a similar list for "U.S." etc.).
 _STARTERS = frozenset(
     """
@@ -221,11 +230,11 @@ def _term_cut(text: str, bs: int, be: int, ts: int, te: int, forced: list[int], 
         return -1  # a plain ellipsis marks an omission, not an end
     if c.isdigit():
         return -1  # "No. 5", "p. 55", "N°. 1026" (list items get forced cuts)
-    tail = _TAIL_RE.search(text, max(bs, ts - 48), ts)
-    if tail is None:
+    before = text[max(bs, ts - 48) : ts]
+    if not before or before[-1].isspace():
         return te  # a lone "." after whitespace
-    ws = tail.start()
-    word = tail.group()
+    word = before.rsplit(None, 1)[-1]  # the token ending at ts
+    ws = ts - len(word)
     if _MARKER_WORD_RE.fullmatch(word) and _is_list_marker(text, bs, ws, forced):
         return -1  # "1. The first item", "a. The first item"
     if closed:
@@ -239,7 +248,7 @@ def _term_cut(text: str, bs: int, be: int, ts: int, te: int, forced: list[int], 
         return -1
     if len(word) == 1:
         if not word.isupper():
-            return te  # "Jane and co." style lowercase letters end normally
+            return te  # lowercase letters end normally ("vitamin a. The"); "p. 55" is a number
         if word == "I":
             prev = text[max(bs, ws - 40) : ws].split()
             if prev and prev[-1][:1].islower():
@@ -249,6 +258,10 @@ def _term_cut(text: str, bs: int, be: int, ts: int, te: int, forced: list[int], 
         if _MULTI_ABBR_RE.fullmatch(word):
             if lw in _AMPM:
                 # "He left at 6 P.M. Mr. Smith ..." ends; "At 5 a.m. Mr. Smith" does not.
+                # "10:30 a.m. EDT (1430 GMT)" goes on: a time zone follows.
+                nw = _WORD_RE.match(text, p, be)
+                if nw is not None and nw.group() in _TIME_ZONES:
+                    return -1
                 if c.isupper() and len(text[lc:ts].split()) >= 4:
                     return te
                 return -1
@@ -343,7 +356,9 @@ def _scan_block(text: str, bs: int, be: int, credits: list[tuple[int, int]], cut
             forced.append(m.start())
     _list_cuts(text, bs, be, forced)
     i = bisect_left(credits, (bs, bs))
+    inside: list[tuple[int, int]] = []
     while i < len(credits) and credits[i][0] < be:
+        inside.append(credits[i])
         forced.extend(credits[i])
         i += 1
     forced.sort()
@@ -351,10 +366,8 @@ def _scan_block(text: str, bs: int, be: int, credits: list[tuple[int, int]], cut
     lc = bs
     for m in _TERM_RE.finditer(text, bs, be):
         ts = m.start()
-        if credits:
-            i = bisect_right(credits, (ts, len(text) + 1)) - 1
-            if i >= 0 and credits[i][0] <= ts < credits[i][1]:
-                continue  # no splitting inside "(Reporting by ...; Editing by ...)"
+        if inside and any(a <= ts < b for a, b in inside):
+            continue  # no splitting inside "(Reporting by ...; Editing by ...)"
         if forced:
             k = bisect_left(forced, ts)
             if k and forced[k - 1] > lc:
@@ -363,6 +376,15 @@ def _scan_block(text: str, bs: int, be: int, credits: list[tuple[int, int]], cut
         if cut >= 0:
             cuts.append(cut)
             lc = cut
+
+
+def _is_paragraph_break(breaks: str) -> bool:
+    """Return True if a run of line breaks is a blank line or a hard separator."""
+    if len(breaks) == 1:
+        return breaks in _HARD_SEPARATORS
+    if any(ch in _HARD_SEPARATORS for ch in breaks):
+        return True
+    return len(_LB_CHAR_RE.findall(breaks.replace("\r\n", "\n"))) >= 2
 
 
 def _find_dateline(text: str) -> tuple[str, tuple[int, int], int] | None:
@@ -403,7 +425,9 @@ def split_text(text: str) -> Split:
     credits = [(m.start(), m.end()) for m in _CREDIT_RE.finditer(text, body)]
     cuts = [body]
     bs = body
-    for pm in _PARA_RE.finditer(text, body):
+    for pm in _BREAKS_RE.finditer(text, body):
+        if not _is_paragraph_break(pm.group()):
+            continue
         _scan_block(text, bs, pm.start(), credits, cuts)
         cuts.append(pm.start())
         bs = pm.end()
