@@ -1,0 +1,119 @@
+"""An operation interrupted by an exception midway leaves the database as it was
+(the caller rolls back; operations never commit on their own)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import make_project, make_user
+from sqlalchemy import select
+
+import workbench.ops.articles as articles_ops
+import workbench.ops.claims as claims_ops
+import workbench.ops.speakers as speakers_ops
+from workbench.importing import parse_pasted
+from workbench.models import Base
+from workbench.ops.annotations import AnnotationInput, save_annotation
+from workbench.ops.articles import import_items
+from workbench.ops.claims import merge_with_next, split_claim, trim_claim
+from workbench.ops.speakers import create_speaker, merge_speakers
+
+TEXT = "First claim here. Second claim there. Third claim everywhere."
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def snapshot(session) -> dict[str, list[tuple]]:
+    """Every row of every table, in id order."""
+    tables = {}
+    for table in Base.metadata.sorted_tables:
+        rows = session.execute(select(table).order_by(*table.primary_key.columns)).all()
+        tables[table.name] = [tuple(row) for row in rows]
+    return tables
+
+
+def fail_on_call(monkeypatch, module, name, n):
+    """Make module.name raise Boom on its n-th call (1-based), after n-1 good calls."""
+    original = getattr(module, name)
+    calls = {"count": 0}
+
+    def wrapper(*args, **kwargs):
+        calls["count"] += 1
+        if calls["count"] == n:
+            raise Boom(f"injected failure in {name}")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, wrapper)
+
+
+@pytest.fixture
+def world(session):
+    manager = make_user(session, "mona")
+    project = make_project(session, "Crash", manager=manager)
+    import_items(session, project, parse_pasted(TEXT), user=manager)
+    claims = project.articles[0].claims
+    a = create_speaker(session, project, "Hatami", user=manager)
+    b = create_speaker(session, project, "Amir Hatami", user=manager)
+    for claim in claims:
+        save_annotation(
+            session,
+            project,
+            claim,
+            manager,
+            AnnotationInput(speaker_id=a.id, note="x"),
+            base_version=None,
+        )
+    session.commit()
+    return {
+        "session": session,
+        "project": project,
+        "manager": manager,
+        "claims": claims,
+        "speakers": (a, b),
+    }
+
+
+def run_and_roll_back(session, action):
+    before = snapshot(session)
+    with pytest.raises(Boom):
+        action()
+    session.rollback()
+    assert snapshot(session) == before
+
+
+def test_split_interrupted_after_the_first_history_entry(world, monkeypatch):
+    session, claim = world["session"], world["claims"][0]
+    fail_on_call(monkeypatch, claims_ops, "record", 2)
+    run_and_roll_back(
+        session, lambda: split_claim(session, claim, claim.start + 6, user=world["manager"])
+    )
+
+
+def test_merge_interrupted_midway(world, monkeypatch):
+    session, claim = world["session"], world["claims"][0]
+    fail_on_call(monkeypatch, claims_ops, "_flag_annotations", 1)
+    run_and_roll_back(session, lambda: merge_with_next(session, claim, user=world["manager"]))
+
+
+def test_trim_interrupted_midway(world, monkeypatch):
+    session, claim = world["session"], world["claims"][1]
+    fail_on_call(monkeypatch, claims_ops, "_renumber", 1)
+    run_and_roll_back(
+        session,
+        lambda: trim_claim(session, claim, claim.start + 1, claim.end, user=world["manager"]),
+    )
+
+
+def test_speaker_merge_interrupted_after_annotations_moved(world, monkeypatch):
+    session = world["session"]
+    a, b = world["speakers"]
+    fail_on_call(monkeypatch, speakers_ops, "record", 2)
+    run_and_roll_back(session, lambda: merge_speakers(session, a, b, user=world["manager"]))
+
+
+def test_import_interrupted_on_the_second_article(world, monkeypatch):
+    session, project = world["session"], world["project"]
+    fail_on_call(monkeypatch, articles_ops, "split_text", 2)
+    items = parse_pasted("A new article. With claims.") + parse_pasted("Another one. Yes.")
+    run_and_roll_back(session, lambda: import_items(session, project, items, user=None))
