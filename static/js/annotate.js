@@ -1,11 +1,31 @@
-// Keyboard navigation on the annotation page. The page works without it:
-// every claim is a link and the form posts normally.
+// Keyboard shortcuts for the annotation page. The page works without this file:
+// every claim is a link and the form posts normally; this only adds keys.
+//
+//   j / k        next / previous claim
+//   n            next claim you have not annotated
+//   1-9          pick the n-th label of the current label group (0: "not set");
+//                the current group is Verifiability until you click or tab into
+//                another group (Attribution, a Stance); the help line under the
+//                form (#shortcut-help, hidden without JavaScript) names it
+//   Ctrl+Enter   save and go to the next unannotated claim (also from the note)
+//
+// Keys other than Ctrl+Enter are ignored while typing in a text field, text area
+// or select; a save is sent once, however often the keys or buttons are pressed.
+
 const claims = Array.from(document.querySelectorAll("a.claim"));
 const selected = document.querySelector("a.claim.selected");
+const form = document.getElementById("annotation-form");
+const groups = form ? Array.from(form.querySelectorAll("fieldset.radios")) : [];
+let currentGroup =
+  groups.find((group) => group.dataset.field === "verifiability") || groups[0] || null;
 
-function isTyping(event) {
-  const el = event.target;
-  return el instanceof HTMLElement && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName) && el.type !== "radio");
+const NOT_TYPING = new Set(["radio", "checkbox", "button", "submit", "reset"]);
+
+function isTyping(target) {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable) return true;
+  if (target instanceof HTMLInputElement) return !NOT_TYPING.has(target.type);
+  return target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
 }
 
 function go(offset) {
@@ -15,23 +35,63 @@ function go(offset) {
   if (next && next !== selected) window.location.href = next.href;
 }
 
+// Radios in a group are "not set" first, then the labels in the codebook's order.
+function pick(digit) {
+  if (!currentGroup) return;
+  const radios = Array.from(currentGroup.querySelectorAll("input[type=radio]"));
+  const radio = radios[digit];
+  // click() checks the radio and fires input/change like a pointer would.
+  if (radio && !radio.checked) radio.click();
+}
+
+function markCurrent(group) {
+  currentGroup = group;
+  for (const each of groups) each.classList.toggle("current-group", each === group);
+  const name = document.getElementById("shortcut-group");
+  const legend = group && group.querySelector("legend");
+  if (name && legend) name.textContent = legend.textContent;
+}
+
+if (form) {
+  markCurrent(currentGroup);
+  form.addEventListener("focusin", (event) => {
+    const group = event.target.closest("fieldset.radios");
+    if (group) markCurrent(group);
+  });
+  let sent = false;
+  form.addEventListener("submit", (event) => {
+    if (sent) event.preventDefault();
+    sent = true;
+  });
+  // Coming back with the Back button restores the page as it was: allow a new save.
+  window.addEventListener("pageshow", () => {
+    sent = false;
+  });
+  const help = document.getElementById("shortcut-help");
+  if (help) help.hidden = false;
+}
+
 if (selected) selected.scrollIntoView({ block: "center" });
 
 document.addEventListener("keydown", (event) => {
-  if (event.altKey || event.metaKey) return;
+  if (event.altKey || event.metaKey || event.isComposing) return;
   if (event.ctrlKey && event.key === "Enter") {
-    const form = document.getElementById("annotation-form");
-    if (form) {
+    // Only for the annotation form: Ctrl+Enter in the split or trim form is theirs.
+    const other = event.target instanceof Element && event.target.closest("form");
+    if (form && (!other || other === form)) {
       event.preventDefault();
-      (document.getElementById("save-next") || document.getElementById("save")).click();
+      form.requestSubmit(document.getElementById("save-next") || document.getElementById("save"));
     }
     return;
   }
-  if (event.ctrlKey || isTyping(event)) return;
+  if (event.ctrlKey || isTyping(event.target)) return;
   if (event.key === "j") go(1);
   else if (event.key === "k") go(-1);
   else if (event.key === "n") {
     const link = document.getElementById("next-open");
     if (link) window.location.href = link.href;
+  } else if (/^[0-9]$/.test(event.key) && form) {
+    event.preventDefault();
+    pick(Number(event.key));
   }
 });

@@ -1,0 +1,208 @@
+"""The annotation page in a real Chromium: saving, keys, stale saves, claim edits, no JS.
+
+Set WORKBENCH_SCREENSHOT=/tmp/annotate.png to keep a screenshot of the page.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from workbench.models import Annotation, Claim, Speaker
+
+from .pages import ANNOTATED, CHROMIUM, SELECTED, at_claim, choice, log_in
+
+if not CHROMIUM.exists():
+    pytest.skip(
+        "Chromium not found at /usr/bin/chromium (install Debian's chromium package to run the "
+        "browser tests; `playwright install` is not used)",
+        allow_module_level=True,
+    )
+
+
+def my_annotation(db, demo, claim_id: int) -> Annotation | None:
+    db.rollback()  # end the session's snapshot: the server committed since
+    return db.scalar(
+        select(Annotation).where(
+            Annotation.claim_id == claim_id, Annotation.user_id == demo.user.id
+        )
+    )
+
+
+def test_new_user_annotates_a_claim_and_sees_it_saved(demo, new_page, db):
+    page = new_page()
+    log_in(page)
+    page.get_by_role("link", name=demo.project.name).click()
+    page.get_by_role("link", name=demo.article.title).click()
+    claims = page.locator("#article-text a.claim")
+    total = len(demo.claim_ids)
+    expect(claims).to_have_count(total)
+    expect(page.locator("#progress")).to_contain_text(f"You have annotated 0 of {total} claims")
+
+    third = demo.claim_ids[2]
+    claims.nth(2).click()
+    page.wait_for_url(at_claim(third))
+    expect(page.locator(f"#c{third}")).to_have_class(SELECTED)
+    expect(page.locator("#claim-form h2")).to_contain_text("Claim 3")
+
+    new_speaker = page.get_by_label("or add a speaker")
+    if not new_speaker.is_visible():
+        page.get_by_text("Add a speaker", exact=True).click()
+    new_speaker.fill("Mohammad Baqeri")
+    page.get_by_label("type").first.select_option("person")
+    page.get_by_label("title or role").fill("Chief of Staff of the Iranian Armed Forces")
+    choice(page, "Attribution", "indirect").check()
+    choice(page, "Stance", "favor").check()
+    choice(page, "Verifiability", "opinion").check()
+    page.get_by_label("Note").fill("Calls for closer ties.")
+    page.get_by_role("button", name="Save and go to next").click()
+
+    page.wait_for_url(at_claim(demo.claim_ids[3]))
+    expect(page.get_by_role("status")).to_contain_text("Saved claim 3.")
+    expect(page.locator(f"#c{third}")).to_have_class(ANNOTATED)
+    expect(page.locator(f"#c{demo.claim_ids[3]}")).to_have_class(SELECTED)
+    expect(page.locator("#progress")).to_contain_text(f"You have annotated 1 of {total} claims")
+    if os.environ.get("WORKBENCH_SCREENSHOT"):
+        page.screenshot(path=os.environ["WORKBENCH_SCREENSHOT"])
+
+    page.locator(f"#c{third}").click()
+    page.wait_for_url(at_claim(third))
+    expect(page.locator("#speaker option:checked")).to_have_text("Mohammad Baqeri")
+    expect(choice(page, "Attribution", "indirect")).to_be_checked()
+    expect(choice(page, "Stance", "favor")).to_be_checked()
+    expect(choice(page, "Verifiability", "opinion")).to_be_checked()
+    expect(page.get_by_label("Note")).to_have_value("Calls for closer ties.")
+
+    saved = my_annotation(db, demo, third)
+    assert (saved.attribution, saved.verifiability, saved.version) == ("indirect", "opinion", 1)
+    speaker = db.get(Speaker, saved.speaker_id)
+    assert (speaker.name, speaker.type, speaker.title) == (
+        "Mohammad Baqeri",
+        "person",
+        "Chief of Staff of the Iranian Armed Forces",
+    )
+
+
+def test_keyboard_moves_between_claims_and_saves(demo, new_page, db):
+    ids = demo.claim_ids
+    page = new_page()
+    log_in(page)
+    # Claim 2 is done already, so "next unannotated" from claim 1 skips it.
+    page.goto(demo.claim_path(ids[1]))
+    choice(page, "Verifiability", "verifiable").check()
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Saved claim 2.")
+
+    page.goto(demo.claim_path(ids[0]))
+    expect(page.locator("#shortcut-help")).to_be_visible()
+    page.keyboard.press("j")
+    page.wait_for_url(at_claim(ids[1]))
+    page.keyboard.press("k")
+    page.wait_for_url(at_claim(ids[0]))
+    page.keyboard.press("n")
+    page.wait_for_url(at_claim(ids[2]))
+
+    # Keys typed into the note are text, not shortcuts.
+    note = page.get_by_label("Note")
+    note.click()
+    page.keyboard.type("jkn 2")
+    expect(note).to_have_value("jkn 2")
+    expect(page).to_have_url(at_claim(ids[2]))
+    expect(choice(page, "Verifiability", "not set")).to_be_checked()
+
+    # Digits pick labels in the current group: Verifiability, then the group last clicked.
+    page.locator("#claim-form h2").click()
+    page.keyboard.press("2")
+    expect(choice(page, "Verifiability", "opinion")).to_be_checked()
+    choice(page, "Attribution", "direct").click()
+    expect(page.locator("#shortcut-group")).to_have_text("Attribution")
+    page.keyboard.press("2")
+    expect(choice(page, "Attribution", "indirect")).to_be_checked()
+    expect(choice(page, "Verifiability", "opinion")).to_be_checked()
+
+    # A second Ctrl+Enter before the page changes must not post again (it would be stale).
+    note.click()
+    page.keyboard.press("Control+Enter")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_url(at_claim(ids[3]))
+    expect(page.get_by_role("status")).to_contain_text("Saved claim 3.")
+    saved = my_annotation(db, demo, ids[2])
+    assert (saved.note, saved.verifiability, saved.attribution) == ("jkn 2", "opinion", "indirect")
+
+
+def test_a_stale_save_is_refused_with_the_newer_values(demo, new_page, db):
+    claim_id = demo.claim_ids[4]
+    first, second = new_page(), new_page()
+    for page in (first, second):
+        log_in(page)
+        page.goto(demo.claim_path(claim_id))
+        expect(page.locator("#claim-form h2")).to_contain_text("Claim 5")
+
+    choice(first, "Verifiability", "verifiable").check()
+    first.get_by_label("Note").fill("first")
+    first.get_by_role("button", name="Save", exact=True).click()
+    expect(first.get_by_role("status")).to_contain_text("Saved claim 5.")
+
+    choice(second, "Verifiability", "opinion").check()
+    second.get_by_label("Note").fill("second")
+    with second.expect_response(lambda r: r.request.method == "POST") as posted:
+        second.get_by_role("button", name="Save", exact=True).click()
+    assert posted.value.status == 409
+    expect(second.get_by_role("heading", level=1)).to_have_text("Conflict")
+    newer = second.locator("table.values")
+    expect(newer).to_contain_text("verifiable")
+    expect(newer).to_contain_text("first")
+
+    saved = my_annotation(db, demo, claim_id)
+    assert (saved.verifiability, saved.note, saved.version) == ("verifiable", "first", 1)
+
+
+def test_manager_splits_a_claim_and_merges_it_back(demo, new_page, db):
+    third = demo.claim_ids[2]
+    original = db.get(Claim, third).text
+    total = len(demo.claim_ids)
+    page = new_page()
+    log_in(page)
+    page.goto(demo.claim_path(third))
+    claims = page.locator("#article-text a.claim")
+    expect(claims).to_have_count(total)
+
+    page.get_by_text("Change this claim's boundaries").click()
+    page.get_by_label("Second part begins with").fill("calling for")
+    page.get_by_role("button", name="Split", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Claim split in two")
+    expect(claims).to_have_count(total + 1)
+    expect(page.locator("#selected-text")).to_have_text(re.compile(r"^calling for"))
+    expect(page.locator(f"#c{third}")).not_to_contain_text("calling for")
+
+    page.locator(f"#c{third}").click()
+    page.wait_for_url(at_claim(third))
+    page.get_by_text("Change this claim's boundaries").click()
+    page.get_by_role("button", name="Merge with the next claim").click()
+    expect(page.get_by_role("status")).to_contain_text("Claim merged")
+    expect(claims).to_have_count(total)
+    expect(page.locator("#selected-text")).to_have_text(original)
+
+
+def test_the_page_works_without_javascript(demo, new_page, db):
+    claim_id = demo.claim_ids[5]
+    page = new_page(javascript=False)
+    log_in(page)
+    page.goto(demo.annotate_path)
+    expect(page.locator("#shortcut-help")).to_be_hidden()
+    page.locator(f"#c{claim_id}").click()
+    page.wait_for_url(at_claim(claim_id))
+    expect(page.locator(f"#c{claim_id}")).to_have_class(SELECTED)
+    choice(page, "Attribution", "direct").check()
+    choice(page, "Verifiability", "verifiable").check()
+    page.get_by_label("Note").fill("no script")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Saved claim 6.")
+    expect(page.locator(f"#c{claim_id}")).to_have_class(ANNOTATED)
+    saved = my_annotation(db, demo, claim_id)
+    assert (saved.attribution, saved.verifiability) == ("direct", "verifiable")
+    assert saved.note == "no script"
