@@ -34,6 +34,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["WORKBENCH"] = settings
     app.config["SECRET_KEY"] = settings["SECRET_KEY"] or ensure_secret_key(app.instance_path)
     app.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_REQUEST_MB"] * 1_000_000)
+    # Werkzeug caps a form's text fields at 500 kB, which would refuse a long pasted
+    # article: allow as much as one imported file (never less, or uploads break).
+    app.config["MAX_FORM_MEMORY_SIZE"] = max(500_000, int(settings["MAX_UPLOAD_MB"] * 1_000_000))
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = settings["SESSION_COOKIE_SECURE"]

@@ -83,12 +83,20 @@ def _too_large(error: RequestEntityTooLarge):
     from flask import current_app
 
     limit = current_app.config["WORKBENCH"]["MAX_REQUEST_MB"]
-    return _error_page(
-        413,
-        "Upload too large",
-        f"The request is over the {limit:g} MB limit for one upload; nothing was imported. "
-        "Send fewer or smaller files at a time.",
-    )
+    max_bytes = current_app.config.get("MAX_CONTENT_LENGTH")
+    if max_bytes is not None and (request.content_length or 0) > max_bytes:
+        message = (
+            f"The request is over the {limit:g} MB limit for one upload; "
+            "nothing was imported. Send fewer or smaller files at a time."
+        )
+    else:
+        text_mb = (current_app.config.get("MAX_FORM_MEMORY_SIZE") or 0) / 1_000_000
+        parts = current_app.config.get("MAX_FORM_PARTS") or 0
+        message = (
+            f"The form is too large: a pasted text may have at most {text_mb:g} MB, and one "
+            f"upload at most {parts:,} files; nothing was imported."
+        )
+    return _error_page(413, "Upload too large", message)
 
 
 def _http_error(error: HTTPException):

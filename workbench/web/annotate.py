@@ -189,7 +189,9 @@ def save_annotation_view(project_id: int, claim_id: int):
     project, role = load_project(project_id, "annotate-claim")
     claim = _claim_in_project(project, claim_id)
     article = claim.article
-    speakers = registry(db(), project)
+    # Merged speakers too: a form opened before a merge names the merged one, which
+    # save_annotation resolves to the speaker it was merged into.
+    speakers = registry(db(), project, include_merged=True)
     form = annotation_form_class(project, speakers)()
     if not form.validate_on_submit():
         errors = "; ".join(
@@ -237,8 +239,11 @@ def _speaker_choice(project, role, chosen, new_name, new_type, new_title) -> int
     if new_name:
         if not can(g.user, "add-speaker", role):
             raise InvalidInput("You may not add speakers to this project.")
-        existing = next(
-            (s for s in registry(db(), project) if s.name == " ".join(new_name.split())), None
+        # A name or alias the registry knows already names that speaker, not a new one.
+        wanted = " ".join(new_name.split())
+        speakers = registry(db(), project)
+        existing = next((s for s in speakers if s.name == wanted), None) or next(
+            (s for s in speakers if wanted in {a.alias for a in s.aliases}), None
         )
         if existing is not None:
             return existing.id

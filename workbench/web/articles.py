@@ -8,8 +8,9 @@ from flask_wtf.file import MultipleFileField
 from wtforms import StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
+from workbench.errors import NotFound
 from workbench.importing import parse_file, parse_pasted
-from workbench.ops.articles import import_items
+from workbench.ops.articles import get_article, import_items
 from workbench.web.common import db, form_errors, load_project
 
 bp = Blueprint("articles", __name__)
@@ -96,7 +97,9 @@ def _run_import(project, items):
 
 @bp.get("/projects/<int:project_id>/articles/<int:article_id>")
 def show_article(project_id: int, article_id: int):
-    load_project(project_id)
+    project, _ = load_project(project_id)
+    if get_article(db(), article_id).project_id != project.id:
+        raise NotFound("No such article in this project.")
     return redirect(
         url_for("annotate.annotate_article", project_id=project_id, article_id=article_id)
     )

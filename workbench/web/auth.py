@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Length
 
 from workbench.errors import PermissionDenied
 from workbench.ops.users import authenticate
-from workbench.web.common import db
+from workbench.web.common import db, password_stamp
 
 bp = Blueprint("auth", __name__)
 
@@ -35,7 +35,15 @@ def _safe_next(target: str | None) -> str:
     if not target:
         return url_for("projects.list_projects")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    # Browsers read "/\host" as "//host", and drop tabs and newlines inside URLs.
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(ch) < 32 or ord(ch) == 127 for ch in target)
+    ):
         return url_for("projects.list_projects")
     return target
 
@@ -65,7 +73,7 @@ def login():
         if user is not None:
             session.clear()
             session["user_id"] = user.id
-            session["pw"] = user.password_hash[-16:]
+            session["pw"] = password_stamp(user)
             return redirect(_safe_next(request.args.get("next")))
         flash("Wrong username or password.", "error")
         status = 401

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
+from flask import Blueprint, Response, current_app, render_template, request
 
 from workbench.errors import InvalidInput
 from workbench.exporting import FORMATS, SHAPES
 from workbench.ops.exports import codebook_csv, codebook_markdown, export_stream
-from workbench.web.common import db, load_project
+from workbench.ops.projects import get_project
+from workbench.web.common import load_project
 
 bp = Blueprint("exports", __name__)
 
@@ -41,16 +43,34 @@ def download_data(project_id: int):
         request.args.get("raw") in {"1", "on", "true", "yes"}
         or current_app.config["WORKBENCH"]["EXPORT_RAW_FORMULAS"]
     )
-    session = db()
-    chunks = export_stream(
-        session, project, format=fmt, shape=shape, all_claims=all_claims, raw_formulas=raw
+    chunks = _stream(
+        current_app.extensions["workbench.sessions"],
+        project.id,
+        format=fmt,
+        shape=shape,
+        all_claims=all_claims,
+        raw_formulas=raw,
     )
     name = _filename(project, f"-{shape}.{fmt}")
     return Response(
-        stream_with_context(chunks),
+        chunks,
         mimetype=MIMETYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def _stream(session_factory, project_id: int, **options) -> Iterator[str]:
+    """Yield the export from a session of its own, closed when the download ends or stops.
+
+    The request's session is closed when the view returns, before the body is
+    sent, so the stream must not use it (flask.stream_with_context would reopen
+    it on a new connection that nothing closes).
+    """
+    session = session_factory()
+    try:
+        yield from export_stream(session, get_project(session, project_id), **options)
+    finally:
+        session.close()
 
 
 @bp.get("/projects/<int:project_id>/codebook.<ext>")

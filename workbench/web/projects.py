@@ -164,10 +164,15 @@ def edit_members(project_id: int):
                 f"No user named {form.username.data!r}; an admin creates accounts first.", "error"
             )
         else:
-            set_member(db(), project, user, form.role.data)
-            db().commit()
-            flash(f"{user.username} is now {form.role.data} of this project.", "info")
-            return redirect(url_for("projects.edit_members", project_id=project.id))
+            try:
+                set_member(db(), project, user, form.role.data)
+            except WorkbenchError as exc:
+                db().rollback()
+                flash(exc.message, "error")
+            else:
+                db().commit()
+                flash(f"{user.username} is now {form.role.data} of this project.", "info")
+                return redirect(url_for("projects.edit_members", project_id=project.id))
     else:
         form_errors(form)
     return render_template(

@@ -1,0 +1,245 @@
+"""Access control as a table: every route and method, as each role -> the expected status.
+
+The table is checked against ``app.url_map``: a new route without an entry fails
+here until someone decides who may use it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from flask import url_for
+from web_helpers import add_article, add_speaker, page_text, read, snapshot
+
+from tests.conftest import Web, make_project, make_user
+from workbench.ops.projects import set_member
+
+ROLES = ("anon", "stranger", "annotator", "manager", "admin")
+USERNAMES = {"stranger": "stan", "annotator": "ann", "manager": "mona", "admin": "root"}
+
+# Statuses per role, in the order of ROLES. POSTs carry a valid CSRF token and the
+# data in POST_DATA (chosen so that no request changes what later ones see): an
+# allowed request then fails validation (400), conflicts (409) or shows the form again.
+# Logged out, a page redirects to /login; the JSON API (/api/) answers 403.
+EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
+    # endpoint, method:                           anon stranger annot manager admin
+    ("static", "GET"):                            (200, 200, 200, 200, 200),
+    ("auth.login", "GET"):                        (200, 302, 302, 302, 302),
+    ("auth.login", "POST"):                       (400, 302, 302, 302, 302),
+    ("auth.logout", "POST"):                      (302, 302, 302, 302, 302),
+    ("projects.list_projects", "GET"):            (302, 200, 200, 200, 200),
+    ("projects.create_project_view", "GET"):      (302, 200, 200, 200, 200),
+    ("projects.create_project_view", "POST"):     (302, 200, 200, 200, 200),
+    ("admin.list_users", "GET"):                  (302, 403, 403, 403, 200),
+    ("admin.list_users", "POST"):                 (302, 403, 403, 403, 200),
+    ("projects.show_project", "GET"):             (302, 404, 200, 200, 200),
+    ("projects.edit_project", "GET"):             (302, 404, 403, 200, 200),
+    ("projects.edit_project", "POST"):            (302, 404, 403, 200, 200),
+    ("projects.edit_members", "GET"):             (302, 404, 403, 200, 200),
+    ("projects.edit_members", "POST"):            (302, 404, 403, 200, 200),
+    ("projects.remove_member_view", "POST"):      (302, 404, 403, 302, 302),
+    ("articles.import_form", "GET"):              (302, 404, 403, 200, 200),
+    ("articles.import_paste", "POST"):            (302, 404, 403, 400, 400),
+    ("articles.import_upload", "POST"):           (302, 404, 403, 400, 400),
+    ("articles.show_article", "GET"):             (302, 404, 302, 302, 302),
+    ("annotate.annotate_article", "GET"):         (302, 404, 200, 200, 200),
+    ("annotate.save_annotation_view", "POST"):    (302, 404, 409, 409, 409),
+    ("annotate.claim_history_view", "GET"):       (302, 404, 200, 200, 200),
+    ("annotate.split_claim_view", "POST"):        (302, 404, 403, 400, 400),
+    ("annotate.merge_claim_view", "POST"):        (302, 404, 403, 400, 400),
+    ("annotate.trim_claim_view", "POST"):         (302, 404, 403, 400, 400),
+    ("speakers.list_speakers", "GET"):            (302, 404, 200, 200, 200),
+    ("speakers.list_speakers", "POST"):           (302, 404, 200, 200, 200),
+    ("speakers.edit_speaker", "GET"):             (302, 404, 403, 200, 200),
+    ("speakers.edit_speaker", "POST"):            (302, 404, 403, 200, 200),
+    ("speakers.merge_speakers_view", "POST"):     (302, 404, 403, 302, 302),
+    ("exports.export_page", "GET"):               (302, 404, 403, 200, 200),
+    ("exports.download_data", "GET"):             (302, 404, 403, 200, 200),
+    ("exports.download_codebook", "GET"):         (302, 404, 200, 200, 200),
+    # The JSON API answers 403 instead of redirecting to the login page.
+    ("api.show_session", "GET"):                  (403, 200, 200, 200, 200),
+    ("api.show_annotation", "GET"):               (403, 404, 200, 200, 200),
+    ("api.save_annotation_api", "POST"):          (403, 404, 400, 400, 400),
+}  # fmt: skip
+
+# A version that never exists: the save is refused as stale (409), nothing is written.
+POST_DATA = {"annotate.save_annotation_view": {"base_version": "999"}}
+
+OBJECT_ARGUMENTS = ("article_id", "claim_id", "speaker_id")
+
+
+def _routes(app) -> list[tuple[str, str, object]]:
+    """Every (endpoint, method, rule) of the app; logout last, since it ends the session."""
+    routes = [
+        (rule.endpoint, method, rule)
+        for rule in app.url_map.iter_rules()
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+    ]
+    return sorted(routes, key=lambda r: (r[0] == "auth.logout", r[0], r[1]))
+
+
+@pytest.fixture
+def world(db, team):
+    """Project A ("Talks") and B, each with an article, claims and a speaker.
+
+    mona manages both (so object checks, not membership, must refuse B's ids
+    under A's id and the other way round); ann is an annotator of A only.
+    """
+    project_a = team["project"]
+    _, claims_a = add_article(db, project_a)
+    speaker_a = add_speaker(db, project_a)
+    bea = make_user(db, "bea")
+    project_b = make_project(db, "Other", targets=("Sanctions",), manager=bea)
+    set_member(db, project_b, team["manager"], "manager")
+    article_b, claims_b = add_article(db, project_b, "Another text. It has two sentences.")
+    speaker_b = add_speaker(db, project_b, "Someone Else")
+    db.commit()
+    return {
+        "a": {
+            "project_id": project_a.id,
+            "article_id": claims_a[-1].article_id,
+            # The last claim: a merge is refused (nothing follows), so the table changes nothing.
+            "claim_id": claims_a[-1].id,
+            "speaker_id": speaker_a.id,
+        },
+        "b": {
+            "project_id": project_b.id,
+            "article_id": article_b.id,
+            "claim_id": claims_b[-1].id,
+            "speaker_id": speaker_b.id,
+        },
+    }
+
+
+def _values(rule, ids: dict) -> dict:
+    fixed = {"ext": "md", "filename": "css/app.css"}
+    return {arg: ids.get(arg, fixed.get(arg)) for arg in rule.arguments}
+
+
+def _url(app, endpoint: str, values: dict) -> str:
+    with app.test_request_context():
+        return url_for(endpoint, **values)
+
+
+def _client(app, role: str) -> Web:
+    web = Web(app.test_client())
+    if role == "anon":
+        web.refresh_token("/login")
+    else:
+        response = web.login(USERNAMES[role])
+        assert response.status_code == 302, read(response)
+        web.refresh_token("/")
+    return web
+
+
+def _request(web: Web, method: str, url: str, endpoint: str):
+    if method == "GET":
+        response = web.get(url)
+    else:
+        response = web.post(url, POST_DATA.get(endpoint, {}))
+    body = read(response)
+    return response, body
+
+
+def test_every_route_has_an_entry(app):
+    routes = {(endpoint, method) for endpoint, method, _ in _routes(app)}
+    missing = sorted(routes - EXPECTED.keys())
+    assert not missing, f"routes without an access entry (add them to EXPECTED): {missing}"
+    stale = sorted(EXPECTED.keys() - routes)
+    assert not stale, f"entries for routes that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_table(app, world, role):
+    web = _client(app, role)
+    column = ROLES.index(role)
+    pool = app.extensions["workbench.engine"].pool
+    before = snapshot(app)
+    failures = []
+    for endpoint, method, rule in _routes(app):
+        expected = EXPECTED.get((endpoint, method))
+        if expected is None:
+            failures.append(f"{method} {rule.rule}: no entry in EXPECTED")
+            continue
+        url = _url(app, endpoint, _values(rule, world["a"]))
+        response, body = _request(web, method, url, endpoint)
+        status = response.status_code
+        if pool.checkedout():
+            failures.append(f"{method} {url}: left a database connection checked out")
+        if status != expected[column]:
+            failures.append(
+                f"{method} {url}: {status}, expected {expected[column]}: {page_text(body)[:200]}"
+            )
+            continue
+        if role == "anon" and status == 302 and endpoint != "auth.login":
+            if urlsplit(response.location).path != "/login":
+                failures.append(f"{method} {url}: redirected to {response.location}, not /login")
+        if status == 404 and "No such" not in body and "Not Found" not in body:
+            failures.append(f"{method} {url}: a 404 without its message")
+    assert not failures, "\n".join(failures)
+    assert snapshot(app) == before, "a request of the table changed the database"
+
+
+@pytest.mark.parametrize("role", ["annotator", "manager", "admin"])
+def test_ids_of_another_project_are_not_found(app, world, role):
+    """A's id with B's article, claim or speaker (and B's id with A's) is a 404."""
+    web = _client(app, role)
+    column = ROLES.index(role)
+    failures = []
+    for endpoint, method, rule in _routes(app):
+        if endpoint == "auth.logout" or not set(OBJECT_ARGUMENTS) & rule.arguments:
+            continue
+        combos = [("a", "b")]
+        if role != "annotator":  # ann is no member of B: that is a plain 404 anyway
+            combos.append(("b", "a"))
+        for owner, other in combos:
+            values = _values(rule, world[other])
+            values["project_id"] = world[owner]["project_id"]
+            url = _url(app, endpoint, values)
+            response, body = _request(web, method, url, endpoint)
+            # Without the right for the action, 403 comes before the object is looked up.
+            expected = 403 if EXPECTED[(endpoint, method)][column] == 403 else 404
+            if response.status_code != expected:
+                failures.append(f"{method} {url}: {response.status_code}, expected {expected}")
+    a = world["a"]
+    url = _url(
+        app,
+        "annotate.annotate_article",
+        {"project_id": a["project_id"], "article_id": a["article_id"]},
+    )
+    response, _ = _request(web, "GET", f"{url}?claim={world['b']['claim_id']}", "")
+    if response.status_code != 404:
+        failures.append(f"GET {url}?claim=<B's claim>: {response.status_code}, expected 404")
+    assert not failures, "\n".join(failures)
+
+
+def test_unknown_ids_are_not_found(app, world):
+    web = _client(app, "admin")
+    a = world["a"]
+    for url in (
+        "/projects/99999",
+        f"/projects/{a['project_id']}/articles/99999/annotate",
+        f"/projects/{a['project_id']}/articles/99999",
+        f"/projects/{a['project_id']}/claims/99999/history",
+        f"/projects/{a['project_id']}/speakers/99999/edit",
+    ):
+        response = web.get(url)
+        assert response.status_code == 404, (url, read(response)[:300])
+        read(response)
+    response = web.post(f"/projects/{a['project_id']}/claims/99999/split", {"at": "3"})
+    assert response.status_code == 404
+    read(response)
+
+
+def test_a_stranger_learns_nothing_from_a_project_page(app, world):
+    web = _client(app, "stranger")
+    a = world["a"]
+    missing = read(web.get("/projects/99999"))
+    existing = read(web.get(f"/projects/{a['project_id']}"))
+    assert "Talks" not in existing
+    # Same title and message for a project that exists and one that does not.
+    assert (
+        page_text(existing).split("Claim Workbench", 2)[-1]
+        == page_text(missing).split("Claim Workbench", 2)[-1]
+    )

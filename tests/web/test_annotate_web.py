@@ -1,0 +1,808 @@
+"""Annotating through the web, and the manager's pages: claims, speakers, settings,
+members, export and users."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+from web_helpers import (
+    TALK,
+    add_article,
+    add_speaker,
+    form_values,
+    fresh,
+    page_text,
+    progress,
+    read,
+)
+
+from tests.conftest import make_project
+from workbench.importing import ArticleDraft
+from workbench.models import Annotation, Claim, HistoryEntry, Label, Project, Speaker, User
+from workbench.ops.annotations import AnnotationInput, save_annotation
+from workbench.ops.articles import import_items
+from workbench.ops.claims import active_claims
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+@pytest.fixture
+def talk(db, team):
+    """The project with one four-claim article."""
+    project = team["project"]
+    article, claims = add_article(db, project)
+    db.commit()
+    return {
+        "project": project,
+        "pid": project.id,
+        "article": article,
+        "claims": claims,
+        "target_id": project.targets[0].id,
+        "page": f"/projects/{project.id}/articles/{article.id}/annotate",
+    }
+
+
+def _annotation(db, claim_id, username="ann") -> Annotation | None:
+    return fresh(db).scalar(
+        select(Annotation)
+        .join(User)
+        .where(Annotation.claim_id == claim_id, User.username == username)
+    )
+
+
+def _save_url(talk, claim) -> str:
+    return f"/projects/{talk['pid']}/claims/{claim.id}/annotation"
+
+
+def _fields(talk, **values) -> dict:
+    fields = {
+        "base_version": "",
+        "speaker": "",
+        "new_speaker_name": "",
+        "new_speaker_type": "person",
+        "new_speaker_title": "",
+        "via": "",
+        "new_via_name": "",
+        "new_via_type": "organization",
+        "attribution": "",
+        "verifiability": "",
+        "note": "",
+        f"stance_{talk['target_id']}": "",
+    }
+    fields.update(values)
+    return fields
+
+
+# -- annotating ---------------------------------------------------------------------------
+
+
+def test_the_annotate_page_shows_the_claims_and_progress(web, talk):
+    web.login("ann")
+    response = web.get(talk["page"])
+    body = read(response)
+    assert response.status_code == 200
+    for claim in talk["claims"]:
+        assert f'id="c{claim.id}"' in body
+    assert progress(body) == (0, 4)
+    shown = form_values(body, "annotation-form")
+    assert shown["base_version"] == ""
+    assert shown[f"stance_{talk['target_id']}"] == ""
+    assert "Baqeri said the talks in Baghdad went well." in page_text(body)
+    assert "Claim 1 of 4" in page_text(body)
+
+
+def test_annotate_save_conflict_and_next(web, db, talk):
+    web.login("ann")
+    first, second = talk["claims"][:2]
+    tid = talk["target_id"]
+    values = _fields(
+        talk,
+        new_speaker_name="  Mohammad   Baqeri ",
+        new_speaker_title="Chief of Staff",
+        new_via_name="Tasnim",
+        new_via_type="outlet",
+        attribution="indirect",
+        verifiability="verifiable",
+        note="  checked the wording  ",
+        **{f"stance_{tid}": "favor"},
+    )
+    response = web.post(_save_url(talk, first), values)
+    assert response.status_code == 302
+    assert response.location.endswith(f"?claim={first.id}#claim-form")
+    body = read(web.get(response.location))
+    assert f"Saved claim {first.position}." in body
+    assert progress(body) == (1, 4)
+    shown = form_values(body, "annotation-form")
+    assert shown["base_version"] == "1"
+    assert (shown["attribution"], shown["verifiability"], shown[f"stance_{tid}"]) == (
+        "indirect",
+        "verifiable",
+        "favor",
+    )
+    assert shown["note"] == "checked the wording"
+    baqeri = fresh(db).scalar(select(Speaker).where(Speaker.name == "Mohammad Baqeri"))
+    tasnim = db.scalar(select(Speaker).where(Speaker.name == "Tasnim"))
+    assert (baqeri.type, baqeri.title) == ("person", "Chief of Staff")
+    assert tasnim.type == "outlet"
+    assert (shown["speaker"], shown["via"]) == (str(baqeri.id), str(tasnim.id))
+    next_link = re.search(r'href="([^"]+)" id="next-open"', body).group(1)
+    assert f"claim={second.id}" in next_link
+
+    saved = _annotation(db, first.id)
+    assert (saved.version, saved.speaker_id, saved.via_id, saved.note) == (
+        1,
+        baqeri.id,
+        tasnim.id,
+        "checked the wording",
+    )
+
+    # The same form sent again (another tab, still at version ""): refused, nothing lost.
+    response = web.post(_save_url(talk, first), {**values, "verifiability": "opinion"})
+    body = read(response)
+    assert response.status_code == 409
+    text = page_text(body)
+    assert "Your changes were not saved; the newer values are shown." in text
+    assert "checked the wording" in text and "verifiable" in text
+    again = _annotation(db, first.id)
+    assert (again.version, again.verifiability) == (1, "verifiable")
+
+    # Based on the current version, it saves.
+    response = web.post(
+        _save_url(talk, first),
+        _fields(talk, base_version="1", speaker=str(baqeri.id), verifiability="opinion"),
+    )
+    assert response.status_code == 302
+    saved = _annotation(db, first.id)
+    assert (saved.version, saved.verifiability, saved.via_id, saved.note) == (
+        2,
+        "opinion",
+        None,
+        "",
+    )
+    assert saved.stances == []
+
+    # Save and go to the next claim.
+    response = web.post(
+        _save_url(talk, second),
+        {**_fields(talk, verifiability="prediction"), "next_claim": str(talk["claims"][2].id)},
+    )
+    assert response.status_code == 302
+    assert f"claim={talk['claims'][2].id}" in response.location
+    assert progress(read(web.get(response.location))) == (2, 4)
+
+
+def test_a_json_save_returns_the_version(web, db, talk):
+    web.login("ann")
+    claim = talk["claims"][0]
+    json_accept = {"Accept": "application/json"}
+    response = web.post(_save_url(talk, claim), _fields(talk, note="one"), headers=json_accept)
+    assert response.status_code == 200
+    assert response.get_json() == {"saved": True, "version": 1, "claim_id": claim.id}
+    response = web.post(
+        _save_url(talk, claim), _fields(talk, base_version="1", note="two"), headers=json_accept
+    )
+    assert response.get_json()["version"] == 2
+    response = web.post(
+        _save_url(talk, claim), _fields(talk, base_version="1", note="three"), headers=json_accept
+    )
+    assert response.status_code == 409
+    body = response.get_json()
+    assert body["error"] == "Conflict"
+    assert (body["current"]["note"], body["current"]["version"]) == ("two", 2)
+    response = web.post(
+        _save_url(talk, claim), _fields(talk, verifiability="bogus"), headers=json_accept
+    )
+    assert response.status_code == 400
+    assert "Not a valid choice" in response.get_json()["message"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"verifiability": "bogus"},
+        {"attribution": "quoted"},
+        {"stance": "maybe"},
+        {"speaker": "999999"},
+        {"via": "not-a-number"},
+        {"base_version": "seven"},
+        {"new_speaker_type": "alien", "new_speaker_name": "Zorg"},
+    ],
+)
+def test_an_unknown_label_or_speaker_saves_nothing(web, db, talk, bad):
+    web.login("ann")
+    claim = talk["claims"][0]
+    if "stance" in bad:
+        bad = {f"stance_{talk['target_id']}": bad["stance"]}
+    response = web.post(
+        _save_url(talk, claim), _fields(talk, **{"verifiability": "opinion", **bad})
+    )
+    body = read(response)
+    assert response.status_code == 400
+    assert "Invalid input" in body
+    assert _annotation(db, claim.id) is None
+    assert db.scalar(select(Speaker).where(Speaker.name == "Zorg")) is None
+
+
+def test_a_speaker_of_another_project_is_refused(web, db, talk, team):
+    other = make_project(db, "Other", targets=("X",), manager=team["manager"])
+    stranger_speaker = add_speaker(db, other, "Outsider")
+    db.commit()
+    web.login("ann")
+    claim = talk["claims"][0]
+    response = web.post(_save_url(talk, claim), _fields(talk, speaker=str(stranger_speaker.id)))
+    assert response.status_code == 400
+    read(response)
+    assert _annotation(db, claim.id) is None
+
+
+def test_a_claim_of_another_project_is_not_found(web, db, talk, team):
+    other = make_project(db, "Other", targets=("X",), manager=team["manager"])
+    _, other_claims = add_article(db, other, "Elsewhere. Two claims.")
+    db.commit()
+    web.login("mona")
+    claim = other_claims[0]
+    for response in (
+        web.post(_save_url(talk, claim), _fields(talk, note="x")),
+        web.post(f"/projects/{talk['pid']}/claims/{claim.id}/split", {"at": "3"}),
+        web.get(f"/projects/{talk['pid']}/claims/{claim.id}/history"),
+        web.get(f"{talk['page']}?claim={claim.id}"),
+    ):
+        assert response.status_code == 404
+        read(response)
+    assert fresh(db).scalars(select(Annotation)).all() == []
+
+
+# -- claim boundaries -----------------------------------------------------------------------
+
+
+def test_a_manager_splits_trims_and_merges(new_web, db, talk):
+    pid, claims = talk["pid"], talk["claims"]
+    first = claims[0]  # "Baqeri said the talks in Baghdad went well." (0-43)
+    save_annotation(
+        db,
+        talk["project"],
+        db.get(Claim, first.id),
+        db.get(User, _user_id(db, "ann")),
+        AnnotationInput(verifiability="verifiable"),
+        base_version=None,
+    )
+    db.commit()
+    web = new_web()
+    web.login("mona")
+
+    response = web.post(f"/projects/{pid}/claims/{first.id}/split", {"at_text": "in Baghdad"})
+    assert response.status_code == 302
+    body = read(web.get(response.location))
+    assert "Claim split in two" in body
+    current = active_claims(fresh(db), talk["article"])
+    assert [c.text for c in current[:2]] == ["Baqeri said the talks", "in Baghdad went well."]
+    assert _annotation(db, first.id).span_changed
+
+    response = web.post(
+        f"/projects/{pid}/claims/{current[1].id}/split", {"at": str(TALK.index("went well"))}
+    )
+    assert response.status_code == 302
+    current = active_claims(fresh(db), talk["article"])
+    assert [c.text for c in current[1:3]] == ["in Baghdad", "went well."]
+
+    response = web.post(f"/projects/{pid}/claims/{first.id}/trim", {"start": "0", "end": "6"})
+    assert response.status_code == 302
+    assert _claim_text(db, first.id) == "Baqeri"
+
+    response = web.post(f"/projects/{pid}/claims/{first.id}/merge", {})
+    assert response.status_code == 302
+    assert _claim_text(db, first.id) == "Baqeri said the talks in Baghdad"
+
+    history = read(web.get(f"/projects/{pid}/claims/{first.id}/history"))
+    actions = re.findall(r"<td>claim (\S+)</td>", history)
+    assert actions == ["split", "trim", "merge"]
+    assert "annotation create" in page_text(history)
+
+    # The annotator's old form (version 1) is stale after the changes: refused.
+    ann = new_web()
+    ann.login("ann")
+    response = ann.post(_save_url(talk, first), _fields(talk, base_version="1", note="late"))
+    assert response.status_code == 409
+    read(response)
+    page = read(ann.get(f"{talk['page']}?claim={first.id}"))
+    assert "boundaries changed after you annotated it" in page
+
+
+def _user_id(db, username):
+    return db.scalar(select(User.id).where(User.username == username))
+
+
+def _claim_text(db, claim_id):
+    return fresh(db).get(Claim, claim_id).text
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "message"),
+    [
+        ("split", {"at_text": "Tehran"}, "does not occur inside the claim"),
+        ("split", {}, "Give the text where the second part begins, or an offset."),
+        ("split", {"at": "0"}, "Split inside the claim"),
+        ("trim", {"start": "5"}, "Give the new start and end offsets as whole numbers."),
+        ("trim", {"start": "0", "end": "60"}, "would overlap the next claim"),
+        ("merge", {}, "This is the last claim of the article"),
+    ],
+)
+def test_a_bad_boundary_change_changes_nothing(web, db, talk, action, data, message):
+    claim = talk["claims"][-1] if action == "merge" else talk["claims"][0]
+    web.login("mona")
+    before = [(c.id, c.start, c.end) for c in talk["claims"]]
+    response = web.post(f"/projects/{talk['pid']}/claims/{claim.id}/{action}", data)
+    body = read(response)
+    assert response.status_code == 400
+    assert message in body
+    after = [(c.id, c.start, c.end) for c in active_claims(fresh(db), talk["article"])]
+    assert after == before
+    assert db.scalars(select(HistoryEntry)).all() == []
+
+
+def test_an_annotator_may_not_change_claims(web, db, talk):
+    web.login("ann")
+    claim = talk["claims"][0]
+    page = read(web.get(talk["page"]))
+    assert "Change this claim's boundaries" not in page
+    for action, data in (
+        ("split", {"at_text": "in Baghdad"}),
+        ("trim", {"start": "0", "end": "6"}),
+        ("merge", {}),
+    ):
+        response = web.post(f"/projects/{talk['pid']}/claims/{claim.id}/{action}", data)
+        assert response.status_code == 403
+        read(response)
+    assert len(active_claims(fresh(db), talk["article"])) == 4
+
+
+# -- speakers ---------------------------------------------------------------------------------
+
+
+def test_speakers_add_edit_merge_as_manager(web, db, talk):
+    pid = talk["pid"]
+    web.login("mona")
+    url = f"/projects/{pid}/speakers"
+    response = web.post(
+        url,
+        {
+            "name": "Mohammad Baqeri",
+            "type": "person",
+            "title": "Chief of Staff",
+            "aliases": "Baqeri\nGeneral Baqeri",
+        },
+    )
+    assert response.status_code == 302
+    body = read(web.get(url))
+    assert "Added Mohammad Baqeri." in body
+    assert "Baqeri; General Baqeri" in body
+    response = web.post(url, {"name": "Mohammad Baqeri", "type": "person"})
+    assert "The registry has a speaker named &#39;Mohammad Baqeri&#39; already." in read(response)
+
+    response = web.post(url, {"name": "M. Bagheri", "type": "person"})
+    assert response.status_code == 302
+    fresh(db)
+    baqeri = db.scalar(select(Speaker).where(Speaker.name == "Mohammad Baqeri"))
+    bagheri = db.scalar(select(Speaker).where(Speaker.name == "M. Bagheri"))
+    save_annotation(
+        db,
+        talk["project"],
+        talk["claims"][0],
+        db.get(User, _user_id(db, "ann")),
+        AnnotationInput(speaker_id=bagheri.id),
+        base_version=None,
+    )
+    db.commit()
+
+    edit = f"/projects/{pid}/speakers/{bagheri.id}/edit"
+    shown = form_values(read(web.get(edit)))
+    assert (shown["name"], shown["type"]) == ("M. Bagheri", "person")
+    response = web.post(edit, {"name": "Mohammad Bagheri", "type": "person", "title": "General"})
+    assert response.status_code == 302
+    assert "Speaker saved." in read(web.get(url))
+    assert fresh(db).get(Speaker, bagheri.id).title == "General"
+
+    response = web.post(
+        f"/projects/{pid}/speakers/merge",
+        {"source": str(bagheri.id), "target": str(baqeri.id)},
+    )
+    assert response.status_code == 302
+    body = read(web.get(url))
+    assert (
+        "Merged Mohammad Bagheri into Mohammad Baqeri; 1 annotations now name Mohammad Baqeri."
+        in page_text(body)
+    )
+    assert _annotation(db, talk["claims"][0].id).speaker_id == baqeri.id
+    assert "Mohammad Bagheri" in [a.alias for a in db.get(Speaker, baqeri.id).aliases]
+    # Merging a speaker into itself is refused with a message.
+    response = web.post(
+        f"/projects/{pid}/speakers/merge",
+        {"source": str(baqeri.id), "target": str(baqeri.id)},
+    )
+    assert "Choose two different speakers to merge." in read(web.get(response.location))
+
+
+def test_an_annotator_adds_speakers_but_does_not_edit_or_merge(web, db, talk):
+    pid = talk["pid"]
+    one = add_speaker(db, talk["project"], "One")
+    two = add_speaker(db, talk["project"], "Two")
+    db.commit()
+    web.login("ann")
+    page = read(web.get(f"/projects/{pid}/speakers"))
+    assert "Add a speaker" in page
+    assert "Merge two speakers" not in page and "/edit" not in page
+    response = web.post(f"/projects/{pid}/speakers", {"name": "Three", "type": "organization"})
+    assert response.status_code == 302
+    for response in (
+        web.get(f"/projects/{pid}/speakers/{one.id}/edit"),
+        web.post(f"/projects/{pid}/speakers/{one.id}/edit", {"name": "Renamed", "type": "person"}),
+        web.post(f"/projects/{pid}/speakers/merge", {"source": one.id, "target": two.id}),
+    ):
+        assert response.status_code == 403
+        read(response)
+    names = sorted(fresh(db).scalars(select(Speaker.name).where(Speaker.merged_into_id.is_(None))))
+    assert names == ["One", "Three", "Two"]
+
+
+# -- settings and members ---------------------------------------------------------------------
+
+
+def _settings(project_page: str) -> dict:
+    return form_values(project_page)
+
+
+def test_settings_edit_labels_and_targets(web, db, talk):
+    pid = talk["pid"]
+    web.login("mona")
+    url = f"/projects/{pid}/settings"
+    shown = _settings(read(web.get(url)))
+    assert (
+        shown["stance"].splitlines()[0] == "favor: The speaker supports or argues for the target."
+    )
+    assert shown["targets"] == "Cooperation"
+    shown.update(
+        name="Talks 2",
+        targets="Cooperation\nSanctions",
+        stance=shown["stance"] + "\nsarcastic: Says the opposite of what is meant.",
+        guidelines="Read **carefully**.",
+    )
+    response = web.post(url, shown)
+    assert response.status_code == 302, page_text(read(response))
+    project = fresh(db).get(Project, pid)
+    assert project.name == "Talks 2"
+    assert [t.name for t in project.targets] == ["Cooperation", "Sanctions"]
+    assert "sarcastic" in [lb.value for lb in project.labels if lb.field == "stance"]
+    assert project.codebook_version == 2
+    page = read(web.get(talk["page"]))
+    assert "Stance: Sanctions" in page
+    assert 'value="sarcastic"' in page
+
+
+def test_removing_a_label_in_use_is_refused_and_changes_nothing(web, db, talk):
+    project = talk["project"]
+    save_annotation(
+        db,
+        project,
+        talk["claims"][0],
+        db.get(User, _user_id(db, "ann")),
+        AnnotationInput(stances={talk["target_id"]: "favor"}, verifiability="opinion"),
+        base_version=None,
+    )
+    db.commit()
+    web.login("mona")
+    url = f"/projects/{project.id}/settings"
+    shown = _settings(read(web.get(url)))
+    labels_before = sorted(fresh(db).scalars(select(Label.value).where(Label.field == "stance")))
+    for change, message in (
+        (
+            {"stance": "against\nneutral\nunrelated"},
+            "The stance label &#39;favor&#39; is used by 1 annotations; it cannot be removed. "
+            "Nothing was changed.",
+        ),
+        (
+            {"verifiability": "verifiable"},
+            "The verifiability label &#39;opinion&#39; is used by 1 annotations",
+        ),
+        ({"targets": "Peace"}, "The target &#39;Cooperation&#39; has 1 stance labels"),
+        ({"stance": "Favor Label"}, "Stance labels, line 1: a label is 1 to 80 lowercase"),
+    ):
+        response = web.post(url, {**shown, "name": "Renamed", **change})
+        body = read(response)
+        assert response.status_code == 200
+        assert message in body
+        project = fresh(db).get(Project, project.id)
+        assert project.name == "Talks"
+        assert [t.name for t in project.targets] == ["Cooperation"]
+        assert project.codebook_version == 1
+        labels = sorted(db.scalars(select(Label.value).where(Label.field == "stance")))
+        assert labels == labels_before
+
+
+def test_members_add_and_remove(new_web, db, talk):
+    pid = talk["pid"]
+    web = new_web()
+    web.login("mona")
+    url = f"/projects/{pid}/members"
+    response = web.post(url, {"username": "stan", "role": "annotator"})
+    assert response.status_code == 302
+    body = read(web.get(url))
+    assert "stan is now annotator of this project." in body
+    assert re.search(r"<td>stan</td><td>annotator</td>", body)
+    stan = new_web()
+    stan.login("stan")
+    assert stan.get(f"/projects/{pid}").status_code == 200
+
+    response = web.post(url, {"username": "nobody", "role": "annotator"})
+    assert "No user named &#39;nobody&#39;; an admin creates accounts first." in read(response)
+
+    response = web.post(f"/projects/{pid}/members/remove", {"username": "stan"})
+    assert response.status_code == 302
+    assert "stan was removed; their annotations stay." in read(web.get(url))
+    assert stan.get(f"/projects/{pid}").status_code == 404
+
+    response = web.post(f"/projects/{pid}/members/remove", {"username": "mona"})
+    assert "A project keeps at least one manager." in read(web.get(response.location))
+    assert web.get(f"/projects/{pid}").status_code == 200
+
+
+# -- export -----------------------------------------------------------------------------------
+
+
+def _documented_wide_columns() -> list[str]:
+    text = (DOCS / "data-dictionary.md").read_text(encoding="utf-8")
+    section = text.split("## Wide shape", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| `([^`]+)` \|", section, re.M)
+
+
+@pytest.fixture
+def annotated(db, talk):
+    """One annotation by ann on the first claim, and metadata on a second article."""
+    project = talk["project"]
+    speaker = add_speaker(db, project, "Mohammad Baqeri", title="Chief of Staff")
+    save_annotation(
+        db,
+        project,
+        talk["claims"][0],
+        db.get(User, _user_id(db, "ann")),
+        AnnotationInput(
+            speaker_id=speaker.id,
+            attribution="indirect",
+            verifiability="verifiable",
+            note="=SUM(A1)",
+            stances={talk["target_id"]: "favor"},
+        ),
+        base_version=None,
+    )
+    import_items(
+        db,
+        project,
+        [ArticleDraft(text="Second article. With metadata.", metadata={"section": "World"})],
+        user=None,
+    )
+    db.commit()
+    return talk
+
+
+def test_export_csv_reads_in_pandas_with_the_documented_columns(web, annotated):
+    web.login("mona")
+    pid = annotated["pid"]
+    page = read(web.get(f"/projects/{pid}/export"))
+    assert f"/projects/{pid}/export/data" in page
+    response = web.get(f"/projects/{pid}/export/data?format=csv&shape=wide")
+    body = read(response)
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="talks-wide.csv"'
+    frame = pd.read_csv(io.StringIO(body))
+    documented = _documented_wide_columns()
+    expected = []
+    for column in documented:
+        if column == "stance:<target>":
+            expected.append("stance:Cooperation")
+        elif column == "meta:<key>":
+            expected.append("meta:section")
+        else:
+            expected.append(column)
+    assert list(frame.columns) == expected
+    assert len(frame) == 1
+    row = frame.iloc[0]
+    assert row["annotator"] == "ann"
+    assert row["speaker"] == "Mohammad Baqeri"
+    assert row["stance:Cooperation"] == "favor"
+    assert row["note"] == "'=SUM(A1)"  # neutralised for spreadsheets
+    assert row["claim_text"] == TALK[row["char_start"] : row["char_end"]]
+    assert body.startswith("project,article_id,")
+    assert "\r\n" in body
+
+    raw = read(web.get(f"/projects/{pid}/export/data?format=csv&raw=1"))
+    assert pd.read_csv(io.StringIO(raw)).iloc[0]["note"] == "=SUM(A1)"
+
+
+def test_export_all_claims_long_and_jsonl(web, annotated):
+    web.login("mona")
+    pid = annotated["pid"]
+    base = f"/projects/{pid}/export/data"
+    all_rows = pd.read_csv(io.StringIO(read(web.get(f"{base}?format=csv&all_claims=1"))))
+    assert len(all_rows) == 4 + 2  # every claim of both articles
+    assert all_rows["annotator"].isna().sum() == 5
+
+    long_text = read(web.get(f"{base}?format=csv&shape=long"))
+    long = pd.read_csv(io.StringIO(long_text))
+    assert list(long.columns) == [
+        "project",
+        "article_id",
+        "claim_id",
+        "claim_index",
+        "char_start",
+        "char_end",
+        "annotator",
+        "field",
+        "value",
+        "updated_at",
+    ]
+    assert list(long["field"]) == [
+        "speaker",
+        "speaker_type",
+        "speaker_title",
+        "via",
+        "attribution",
+        "stance:Cooperation",
+        "verifiability",
+        "note",
+    ]
+    values = dict(zip(long["field"], long["value"], strict=True))
+    assert values["stance:Cooperation"] == "favor"
+
+    response = web.get(f"{base}?format=jsonl")
+    assert response.mimetype == "application/x-ndjson"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="talks-wide.jsonl"'
+    lines = read(response).splitlines()
+    records = [json.loads(line) for line in lines]
+    assert len(records) == 1
+    wide_header = read(web.get(f"{base}?format=csv")).splitlines()[0].split(",")
+    assert list(records[0]) == wide_header
+    assert records[0]["note"] == "=SUM(A1)"  # JSONL is never neutralised
+    assert records[0]["span_changed"] is False
+    assert isinstance(records[0]["char_start"], int)
+
+    jsonl_long = read(web.get(f"{base}?format=jsonl&shape=long&all_claims=1"))
+    assert len(jsonl_long.splitlines()) == 8 + 5
+
+    for bad in ("format=xlsx", "shape=tall"):
+        response = web.get(f"{base}?{bad}")
+        assert response.status_code == 400
+        assert "Unknown" in read(response)
+
+
+def test_a_download_gives_its_connection_back(app, new_web, annotated):
+    """Whether read to the end, stopped midway or never started, the stream's session closes."""
+    web = new_web()
+    web.login("mona")
+    pool = app.extensions["workbench.engine"].pool
+    url = f"/projects/{annotated['pid']}/export/data?format=csv&all_claims=1"
+    read(web.get(url))
+    assert pool.checkedout() == 0
+    response = web.get(url, buffered=False)
+    first = next(iter(response.response))
+    assert first.startswith(b"project,") or first.startswith("project,")
+    response.close()
+    assert pool.checkedout() == 0
+    web.get(url, buffered=False).close()
+    assert pool.checkedout() == 0
+
+
+def test_codebook_downloads(web, annotated):
+    web.login("ann")
+    pid = annotated["pid"]
+    response = web.get(f"/projects/{pid}/codebook.md")
+    body = read(response)
+    assert response.status_code == 200
+    assert response.mimetype == "text/markdown"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="talks-codebook.md"'
+    assert body.startswith("# Codebook: Talks\n")
+    assert "- Cooperation" in body
+    assert "| `favor` | The speaker supports or argues for the target. |" in body
+
+    response = web.get(f"/projects/{pid}/codebook.csv")
+    rows = list(csv.reader(io.StringIO(read(response))))
+    assert rows[0] == ["field", "value", "description"]
+    assert ["target", "Cooperation", ""] in rows
+    assert sum(1 for r in rows if r[0] == "stance") == 4
+    response = web.get(f"/projects/{pid}/codebook.pdf")
+    assert response.status_code == 400
+    read(response)
+
+
+# -- users ------------------------------------------------------------------------------------
+
+
+def test_admin_creates_a_user(new_web, db, team):
+    web = new_web()
+    web.login("root")
+    response = web.post("/admin/users", {"username": "newbie", "password": "long enough pw"})
+    assert response.status_code == 302
+    body = read(web.get("/admin/users"))
+    assert "Created newbie." in body
+    assert "<td>newbie</td>" in body
+    response = web.post("/admin/users", {"username": "newbie", "password": "long enough pw"})
+    assert "The username &#39;newbie&#39; is taken." in read(response)
+    response = web.post("/admin/users", {"username": "shorty", "password": "short"})
+    assert "Field must be between 8 and 200 characters long." in read(response)
+    response = web.post("/admin/users", {"username": "has space", "password": "long enough pw"})
+    assert "A username is 1 to 80 letters" in read(response)
+    assert fresh(db).scalar(select(User).where(User.username == "shorty")) is None
+
+    newbie = new_web()
+    assert newbie.login("newbie", "long enough pw").status_code == 302
+    assert newbie.get("/admin/users").status_code == 403
+
+
+def test_a_non_admin_may_not_create_users(web, db, team):
+    web.login("mona")
+    page = read(web.get("/"))
+    assert "/admin/users" not in page
+    response = web.post("/admin/users", {"username": "sneaky", "password": "long enough pw"})
+    assert response.status_code == 403
+    read(response)
+    assert fresh(db).scalar(select(User).where(User.username == "sneaky")) is None
+
+
+def test_a_new_speaker_named_like_a_known_alias_is_the_known_speaker(new_web, db, talk):
+    project = talk["project"]
+    baqeri = add_speaker(db, project, "Mohammad Baqeri", aliases=["Baqeri"])
+    bagheri = add_speaker(db, project, "M. Bagheri")
+    db.commit()
+    mona = new_web()
+    mona.login("mona")
+    response = mona.post(
+        f"/projects/{talk['pid']}/speakers/merge",
+        {"source": str(bagheri.id), "target": str(baqeri.id)},
+    )
+    assert response.status_code == 302
+    web = new_web()
+    web.login("ann")
+    for claim, typed in zip(talk["claims"], ("Baqeri", " M.  Bagheri "), strict=False):
+        response = web.post(_save_url(talk, claim), _fields(talk, new_speaker_name=typed))
+        assert response.status_code == 302, page_text(read(response))
+        assert _annotation(db, claim.id).speaker_id == baqeri.id
+    names = fresh(db).scalars(select(Speaker.name).where(Speaker.merged_into_id.is_(None)))
+    assert list(names) == ["Mohammad Baqeri"]
+
+
+def test_the_last_manager_cannot_step_down(web, db, talk):
+    web.login("mona")
+    url = f"/projects/{talk['pid']}/members"
+    response = web.post(url, {"username": "mona", "role": "annotator"})
+    assert "A project keeps at least one manager." in read(response)
+    assert web.get(url).status_code == 200
+
+
+def test_a_form_opened_before_a_speaker_merge_still_saves(new_web, db, talk):
+    project = talk["project"]
+    baqeri = add_speaker(db, project, "Mohammad Baqeri")
+    bagheri = add_speaker(db, project, "M. Bagheri")
+    db.commit()
+    ann = new_web()
+    ann.login("ann")
+    page = read(ann.get(talk["page"]))
+    assert f'<option value="{bagheri.id}">M. Bagheri</option>' in page
+    mona = new_web()
+    mona.login("mona")
+    response = mona.post(
+        f"/projects/{talk['pid']}/speakers/merge",
+        {"source": str(bagheri.id), "target": str(baqeri.id)},
+    )
+    assert response.status_code == 302
+    claim = talk["claims"][0]
+    response = ann.post(_save_url(talk, claim), _fields(talk, speaker=str(bagheri.id)))
+    assert response.status_code == 302, page_text(read(response))
+    assert _annotation(db, claim.id).speaker_id == baqeri.id
+    page = read(ann.get(f"{talk['page']}?claim={claim.id}"))
+    assert "M. Bagheri</option>" not in page

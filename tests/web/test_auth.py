@@ -1,0 +1,225 @@
+"""Logging in and out: passwords, throttling, redirects, the session cookie."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit
+
+import pytest
+from web_helpers import page_text, read
+
+from tests.conftest import PASSWORD, Web
+from workbench.models import User
+from workbench.ops.users import set_password
+
+
+def _session_cookie(client):
+    cookie = client.get_cookie("session")
+    assert cookie is not None, "no session cookie"
+    return cookie
+
+
+def test_login_with_the_right_password(web, team):
+    response = web.login("ann")
+    assert response.status_code == 302
+    assert urlsplit(response.location).path == "/"
+    body = read(web.get("/"))
+    assert "ann" in page_text(body)
+    assert "Log out" in body
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("ann", "wrong password"), ("nobody", PASSWORD), ("ANN", PASSWORD)],
+)
+def test_login_with_a_wrong_password_or_name(web, team, username, password):
+    response = web.login(username, password)
+    body = read(response)
+    assert response.status_code == 401
+    assert "Wrong username or password." in body
+    response = web.get("/")
+    assert response.status_code == 302
+    read(response)
+
+
+def test_an_inactive_user_cannot_log_in(web, db, team):
+    team["annotator"].is_active = False
+    db.commit()
+    response = web.login("ann")
+    assert response.status_code == 401
+    read(response)
+
+
+def test_an_empty_login_form_is_a_bad_request(web, team):
+    web.refresh_token("/login")
+    response = web.post("/login", {"username": "", "password": ""})
+    assert response.status_code == 400
+    read(response)
+
+
+def test_login_is_throttled_after_the_configured_failures(make_app, db, team):
+    app = make_app(LOGIN_MAX_FAILURES=3)
+    web = Web(app.test_client())
+    for _ in range(3):
+        response = web.login("ann", "wrong password")
+        assert response.status_code == 401
+        read(response)
+    response = web.login("ann", "wrong password")
+    body = read(response)
+    assert response.status_code == 429
+    assert "Too many failed logins. Try again in" in body
+    # Even the right password waits now...
+    response = web.login("ann")
+    assert response.status_code == 429
+    read(response)
+    # ...but another username from the same address is not locked out.
+    response = web.login("mona")
+    assert response.status_code == 302
+
+
+def test_throttling_ends_after_the_lockout(make_app, team):
+    app = make_app(LOGIN_MAX_FAILURES=2, LOGIN_LOCKOUT_SECONDS=0)
+    web = Web(app.test_client())
+    for _ in range(3):
+        read(web.login("ann", "wrong password"))
+    response = web.login("ann")
+    assert response.status_code == 302
+
+
+def test_logout_is_post_only(web, team):
+    web.login("ann")
+    response = web.get("/logout")
+    assert response.status_code == 405
+    read(response)
+    response = web.get("/")
+    assert response.status_code == 200
+    read(response)
+
+
+def test_logout_needs_the_csrf_token(web, team):
+    web.login("ann")
+    response = web.post("/logout", csrf=False)
+    body = read(response)
+    assert response.status_code == 400
+    assert "The form has expired" in body
+    assert web.get("/").status_code == 200
+
+
+def test_logout(web, team):
+    web.login("ann")
+    web.refresh_token("/")
+    response = web.post("/logout")
+    assert response.status_code == 302
+    assert urlsplit(response.location).path == "/login"
+    response = web.get("/")
+    assert response.status_code == 302
+    assert urlsplit(response.location).path == "/login"
+    assert "You are logged out." in read(web.get("/login"))
+
+
+def test_next_goes_back_to_the_page_asked_for(web, team):
+    response = web.get(f"/projects/{team['project'].id}")
+    assert response.status_code == 302
+    login_url = response.location
+    assert urlsplit(login_url).path == "/login"
+    web.refresh_token(login_url)
+    response = web.post(login_url, {"username": "ann", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.location == f"/projects/{team['project'].id}"
+
+
+EVIL_NEXT = [
+    "//evil.example",
+    "//evil.example/path",
+    "https://evil.example",
+    "http:evil.example",
+    "http:/evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "javascript:alert(1)",
+    "evil.example",
+]
+
+
+@pytest.mark.parametrize("target", EVIL_NEXT)
+def test_next_never_leaves_the_site(web, team, target):
+    login_url = f"/login?next={quote(target, safe='')}"
+    web.refresh_token("/login")
+    response = web.post(login_url, {"username": "ann", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.location == "/", target
+    # A user who is logged in already is sent on at once: the same rule applies.
+    response = web.get(login_url)
+    assert response.status_code == 302
+    assert response.location == "/", target
+
+
+def test_the_session_cookie_is_httponly_and_samesite(web, team):
+    response = web.login("ann")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("session=")
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Secure" not in cookie
+
+
+def test_the_session_cookie_is_secure_when_configured(make_app, team):
+    app = make_app(SESSION_COOKIE_SECURE=True)
+    client = app.test_client()
+    # Flask-WTF checks the Referer of HTTPS posts (WTF_CSRF_SSL_STRICT).
+    https = {"base_url": "https://localhost", "headers": {"Referer": "https://localhost/login"}}
+    page = read(client.get("/login", **https))
+    token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    response = client.post(
+        "/login",
+        data={"username": "ann", "password": PASSWORD, "csrf_token": token},
+        **https,
+    )
+    assert response.status_code == 302, read(response)
+    cookie = response.headers["Set-Cookie"]
+    assert "; Secure" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_a_new_password_ends_every_other_session(app, db, team):
+    laptop, phone = Web(app.test_client()), Web(app.test_client())
+    assert laptop.login("ann").status_code == 302
+    assert phone.login("ann").status_code == 302
+    assert laptop.get("/").status_code == 200
+    set_password(db, db.get(User, team["annotator"].id), "a brand new password")
+    db.commit()
+    for client in (laptop, phone):
+        response = client.get("/")
+        assert response.status_code == 302
+        assert urlsplit(response.location).path == "/login"
+    assert laptop.login("ann").status_code == 401
+    assert laptop.login("ann", "a brand new password").status_code == 302
+    assert laptop.get("/").status_code == 200
+
+
+def test_a_deactivated_user_is_logged_out(web, db, team):
+    web.login("ann")
+    assert web.get("/").status_code == 200
+    db.get(User, team["annotator"].id).is_active = False
+    db.commit()
+    assert web.get("/").status_code == 302
+
+
+def test_the_session_cookie_reveals_nothing_of_the_password_hash(app, web, team):
+    web.login("ann")
+    data = app.session_interface.get_signing_serializer(app).loads(
+        _session_cookie(web.client).value
+    )
+    assert data["user_id"] == team["annotator"].id
+    stamp = data["pw"]
+    password_hash = team["annotator"].password_hash
+    assert stamp not in password_hash
+    assert password_hash[-16:] not in str(data)
+
+
+@pytest.mark.real_password_hashing
+def test_passwords_are_kept_as_scrypt_hashes(web, db, team):
+    assert team["annotator"].password_hash.startswith("scrypt:")
+    assert web.login("ann").status_code == 302

@@ -1,0 +1,277 @@
+"""Importing through the web: paste, upload many files, and a clear report of every failure."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from web_helpers import fresh, page_text, read, report_rows
+
+from tests.conftest import Web
+from workbench.models import Article, Claim
+
+DATA = Path(__file__).resolve().parent.parent / "text" / "data" / "import"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+
+
+def _files(*pairs):
+    return {"files": [(io.BytesIO(data), name) for name, data in pairs]}
+
+
+def _articles(db) -> list[Article]:
+    return list(fresh(db).scalars(select(Article).order_by(Article.id)))
+
+
+@pytest.fixture
+def manager(web, team):
+    web.login("mona")
+    return web
+
+
+def test_paste_imports_one_article(manager, db, team):
+    pid = team["project"].id
+    response = manager.post(
+        f"/projects/{pid}/import/paste",
+        {
+            "title": "Talks",
+            "outlet": "Mehr",
+            "author": "A. Writer",
+            "url": "https://example.org/talks",
+            "published": "2025-01-02",
+            "text": "Baqeri said the talks went well.\r\nThe ministry denied it.",
+        },
+    )
+    body = read(response)
+    assert response.status_code == 200
+    assert report_rows(body) == [("imported", "pasted text", "Talks: 2 claims")]
+    assert "1 imported, 0 skipped as duplicates, 0 rejected." in page_text(body)
+    (article,) = _articles(db)
+    assert (article.title, article.outlet, article.url) == (
+        "Talks",
+        "Mehr",
+        "https://example.org/talks",
+    )
+    assert article.text == "Baqeri said the talks went well.\nThe ministry denied it."
+    assert f'/projects/{pid}/articles/{article.id}/annotate"' in body
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"text": "   \n  "}, "Text: This field is required."),
+        ({"text": "Fine text.", "url": "not a url"}, "URL: Invalid URL."),
+    ],
+)
+def test_paste_with_a_bad_field_is_refused(manager, db, team, fields, message):
+    response = manager.post(f"/projects/{team['project'].id}/import/paste", fields)
+    body = read(response)
+    assert response.status_code == 400
+    assert message in page_text(body)
+    assert _articles(db) == []
+
+
+def test_upload_of_many_files_reports_each(manager, db, team):
+    pid = team["project"].id
+    files = _files(
+        ("notes.txt", b"First sentence here. Second sentence there."),
+        ("story.md", b"# A heading\n\nMarkdown body text. More of it."),
+        ("news.html", (DATA / "news_article.html").read_bytes()),
+        ("sheet.csv", b'title,text\nOne,"Row one text. More."\nTwo,Row two text.\n'),
+        ("feed.jsonl", b'{"text": "Line one. More.", "title": "L1"}\n{not json}\n'),
+        ("again.txt", b"First sentence here. Second sentence there."),
+        ("empty.txt", b""),
+        ("picture.txt", PNG),
+        ("nul.md", b"text with a \x00 NUL byte"),
+        ("latin.txt", bytes(range(128, 256)) * 4),
+        ("noheader.csv", b"headline,story\nA,B\n"),
+        ("image.png", PNG),
+    )
+    response = manager.post(f"/projects/{pid}/import/upload", files)
+    body = read(response)
+    assert response.status_code == 200
+    rows = report_rows(body)
+    by_source = {source: (status, details) for status, source, details in rows}
+    imported = {s for s, (status, _) in by_source.items() if status == "imported"}
+    assert imported == {
+        "notes.txt",
+        "story.md",
+        "news.html",
+        "sheet.csv row 2",
+        "sheet.csv row 3",
+        "feed.jsonl line 1",
+    }
+    assert by_source["story.md"][1] == "A heading: 2 claims"
+    assert "Council approves new bike lanes" in by_source["news.html"][1]
+    reasons = {
+        "again.txt": ("duplicate", "the project already has an article with the same text"),
+        "feed.jsonl line 2": ("rejected", "line 2 is not valid JSON"),
+        "empty.txt": ("rejected", "the file is empty"),
+        "picture.txt": ("rejected", "the file looks binary (it contains NUL bytes), not text"),
+        "nul.md": ("rejected", "the file looks binary (it contains NUL bytes), not text"),
+        "latin.txt": (
+            "rejected",
+            "the file could not be decoded as text in any known encoding",
+        ),
+        "noheader.csv": (
+            "rejected",
+            "the CSV has no 'text' column (columns found: headline, story)",
+        ),
+        "image.png": ("rejected", "unsupported file type '.png'"),
+    }
+    for source, (status, reason) in reasons.items():
+        assert by_source[source][0] == status, (source, by_source[source])
+        assert reason in by_source[source][1], (source, by_source[source])
+    summary = page_text(body)
+    assert "6 imported, 1 skipped as duplicates, 7 rejected." in summary
+    # Nothing of a rejected or duplicate item was stored: every article is a whole import.
+    articles = _articles(db)
+    assert sorted(a.source for a in articles) == sorted(imported)
+    for article in articles:
+        claims = select(func.count()).select_from(Claim).where(Claim.article_id == article.id)
+        assert db.scalar(claims) >= 1, article.source
+
+
+def test_a_broken_csv_keeps_the_rows_before_and_reports_the_rest(manager, db, team):
+    data = b'title,text\nOne,"Row one. Fine."\nTwo,"Broken "quote" here.\nThree,Never read.\n'
+    response = manager.post(
+        f"/projects/{team['project'].id}/import/upload", _files(("broken.csv", data))
+    )
+    rows = report_rows(read(response))
+    assert rows[0][:2] == ("imported", "broken.csv row 2")
+    assert rows[1][:2] == ("rejected", "broken.csv row 3")
+    assert "it and any rows after it were not imported" in rows[1][2]
+    assert [a.source for a in _articles(db)] == ["broken.csv row 2"]
+
+
+def test_only_rejections_give_a_400_report(manager, db, team):
+    response = manager.post(
+        f"/projects/{team['project'].id}/import/upload",
+        _files(("empty.txt", b""), ("blank.md", b"  \n\t\n")),
+    )
+    body = read(response)
+    assert response.status_code == 400
+    assert [r[:2] for r in report_rows(body)] == [
+        ("rejected", "empty.txt"),
+        ("rejected", "blank.md"),
+    ]
+    assert "the file is empty (it contains only whitespace)" in body
+    assert _articles(db) == []
+
+
+def test_a_duplicate_paste_is_skipped(manager, db, team):
+    url = f"/projects/{team['project'].id}/import/paste"
+    read(manager.post(url, {"text": "Same text. Twice."}))
+    response = manager.post(url, {"text": "  Same text. Twice.  \n"})
+    body = read(response)
+    assert response.status_code == 200
+    assert report_rows(body) == [
+        ("duplicate", "pasted text", "the project already has an article with the same text")
+    ]
+    assert len(_articles(db)) == 1
+
+
+def test_no_file_chosen(manager, db, team):
+    url = f"/projects/{team['project'].id}/import/upload"
+    for data in ({}, {"files": (io.BytesIO(b""), "")}):
+        response = manager.post(url, data)
+        body = read(response)
+        assert response.status_code == 400
+        assert "Choose one or more files to upload." in body
+    assert _articles(db) == []
+
+
+def test_a_file_over_the_per_file_limit_is_rejected(make_app, db, team):
+    app = make_app(MAX_UPLOAD_MB=0.001)
+    web = Web(app.test_client())
+    web.login("mona")
+    form = read(web.get(f"/projects/{team['project'].id}/import"))
+    assert "At most 0.001 MB per file." in page_text(form)
+    big = b"A sentence of text. " * 100  # 2,000 bytes
+    response = web.post(
+        f"/projects/{team['project'].id}/import/upload",
+        _files(("big.txt", big), ("small.txt", b"Small. Text.")),
+    )
+    rows = report_rows(read(response))
+    assert rows == [
+        ("rejected", "big.txt", "the file is 2 kB, over the 1 kB limit"),
+        ("imported", "small.txt", "small: 2 claims"),
+    ]
+    assert [a.source for a in _articles(db)] == ["small.txt"]
+
+
+def test_a_request_over_the_limit_gets_a_413_page(make_app, db, team):
+    app = make_app(MAX_REQUEST_MB=0.01)
+    web = Web(app.test_client())
+    web.login("mona")
+    response = web.post(
+        f"/projects/{team['project'].id}/import/upload",
+        _files(("a.txt", b"Text. " * 2000), ("b.txt", b"More. " * 2000)),
+    )
+    body = read(response)
+    assert response.status_code == 413
+    assert "Upload too large" in body
+    assert "over the 0.01 MB limit for one upload; nothing was imported" in body
+    assert _articles(db) == []
+    # The JSON flavour says the same.
+    response = web.post(
+        f"/projects/{team['project'].id}/import/upload",
+        _files(("a.txt", b"Text. " * 3000)),
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.get_json()["error"] == "Upload too large"
+
+
+def test_an_annotator_may_not_import(web, db, team):
+    web.login("ann")
+    pid = team["project"].id
+    for response in (
+        web.get(f"/projects/{pid}/import"),
+        web.post(f"/projects/{pid}/import/paste", {"text": "A claim. Another."}),
+        web.post(f"/projects/{pid}/import/upload", _files(("a.txt", b"A claim. Another."))),
+    ):
+        body = read(response)
+        assert response.status_code == 403
+        assert "You do not have permission to do that." in body
+    assert _articles(db) == []
+    project_page = read(web.get(f"/projects/{pid}"))
+    assert "Import articles" not in project_page
+
+
+def test_jsonl_metadata_is_kept(manager, db, team):
+    line = json.dumps({"text": "A claim. Another one.", "title": "T", "section": "World"})
+    response = manager.post(
+        f"/projects/{team['project'].id}/import/upload", _files(("f.jsonl", line.encode()))
+    )
+    assert response.status_code == 200
+    read(response)
+    (article,) = _articles(db)
+    assert (article.title, article.extra) == ("T", {"section": "World"})
+
+
+def test_a_long_pasted_article_is_accepted(manager, db, team):
+    """Werkzeug's own 500 kB cap on form text does not apply: the per-file limit does."""
+    text = " ".join(("word " * 10_000).strip() + "." for _ in range(11))  # 550 kB
+    response = manager.post(f"/projects/{team['project'].id}/import/paste", {"text": text})
+    body = read(response)
+    assert response.status_code == 200, page_text(body)[:300]
+    assert report_rows(body)[0][0] == "imported"
+    assert len(_articles(db)[0].text) == len(text)
+
+
+def test_a_pasted_text_over_the_form_limit_gets_a_413_page(make_app, db, team):
+    app = make_app(MAX_UPLOAD_MB=0.001)  # pasted text may still have Werkzeug's 0.5 MB
+    web = Web(app.test_client())
+    web.login("mona")
+    url = f"/projects/{team['project'].id}/import/paste"
+    response = web.post(url, {"text": "A claim here. " * 40_000})  # 560 kB
+    body = read(response)
+    assert response.status_code == 413
+    assert "The form is too large: a pasted text may have at most 0.5 MB" in body
+    assert _articles(db) == []
+    response = web.post(url, {"text": "A claim here. " * 1_000})
+    assert response.status_code == 200
+    read(response)
