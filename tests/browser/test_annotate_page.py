@@ -152,10 +152,15 @@ def test_a_stale_save_is_refused_with_the_newer_values(demo, new_page, db):
     with second.expect_response(lambda r: r.request.method == "POST") as posted:
         second.get_by_role("button", name="Save", exact=True).click()
     assert posted.value.status == 409
-    expect(second.get_by_role("heading", level=1)).to_have_text("Conflict")
+    expect(second.get_by_role("heading", level=1)).to_have_text(
+        "Conflict: your changes were not saved"
+    )
     newer = second.locator("table.values")
     expect(newer).to_contain_text("verifiable")
     expect(newer).to_contain_text("first")
+    expect(newer).to_contain_text("opinion")  # what the user tried, so it can be re-entered
+    second.locator("#reload-claim").click()
+    expect(second.get_by_label("Note")).to_have_value("first")
 
     saved = my_annotation(db, demo, claim_id)
     assert (saved.verifiability, saved.note, saved.version) == ("verifiable", "first", 1)

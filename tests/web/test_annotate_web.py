@@ -115,7 +115,7 @@ def test_annotate_save_conflict_and_next(web, db, talk):
     )
     response = web.post(_save_url(talk, first), values)
     assert response.status_code == 302
-    assert response.location.endswith(f"?claim={first.id}#claim-form")
+    assert response.location.endswith(f"?claim={first.id}")
     body = read(web.get(response.location))
     assert f"Saved claim {first.position}." in body
     assert progress(body) == (1, 4)

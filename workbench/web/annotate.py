@@ -8,7 +8,7 @@ from sqlalchemy import select
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from workbench.errors import InvalidInput, NotFound, WorkbenchError
+from workbench.errors import Conflict, InvalidInput, NotFound, WorkbenchError
 from workbench.models import SPEAKER_TYPES, Annotation, Claim, Suggestion
 from workbench.ops.annotations import AnnotationInput, get_annotation, save_annotation
 from workbench.ops.articles import get_article
@@ -167,17 +167,14 @@ def _next_unannotated(claims, mine, selected):
     return None
 
 
-def _claim_url(project, article, claim_id, **kwargs):
-    return (
-        url_for(
-            "annotate.annotate_article",
-            project_id=project.id,
-            article_id=article.id,
-            claim=claim_id,
-            **kwargs,
-        )
-        + "#claim-form"
-    )
+def _claim_url(project, article, claim_id, fragment=True, **kwargs):
+    return url_for(
+        "annotate.annotate_article",
+        project_id=project.id,
+        article_id=article.id,
+        claim=claim_id,
+        **kwargs,
+    ) + ("#claim-form" if fragment else "")
 
 
 def _wants_json() -> bool:
@@ -223,6 +220,11 @@ def save_annotation_view(project_id: int, claim_id: int):
             stances={t.id: getattr(form, f"stance_{t.id}").data or "" for t in project.targets},
         )
         annotation = save_annotation(db(), project, claim, g.user, values, base_version=base)
+    except Conflict as exc:
+        db().rollback()
+        if _wants_json():
+            raise
+        return _conflict_page(project, claim, speakers, exc, values), 409
     except WorkbenchError:
         db().rollback()
         raise
@@ -231,7 +233,51 @@ def save_annotation_view(project_id: int, claim_id: int):
         return jsonify({"saved": True, "version": annotation.version, "claim_id": claim.id})
     flash(f"Saved claim {claim.position}.", "info")
     next_id = request.form.get("next_claim", type=int)
-    return redirect(_claim_url(project, article, next_id or claim.id))
+    # No #claim-form fragment here: the saved message and the progress stay in view.
+    return redirect(_claim_url(project, article, next_id or claim.id, fragment=False))
+
+
+def _readable(project, speakers, values: dict) -> list[tuple[str, str]]:
+    """Return (label, value) rows for an annotation's values, with names instead of ids."""
+    names = {s.id: s.name for s in speakers}
+    stances = {str(k): v for k, v in (values.get("stances") or {}).items()}
+    rows = [
+        ("Speaker", values.get("speaker") or names.get(values.get("speaker_id"), "")),
+        ("Via", values.get("via") or names.get(values.get("via_id"), "")),
+        ("Attribution", values.get("attribution") or ""),
+    ]
+    rows += [(f"Stance: {t.name}", stances.get(str(t.id), "")) for t in project.targets]
+    rows += [
+        ("Verifiability", values.get("verifiability") or ""),
+        ("Note", values.get("note") or ""),
+    ]
+    return rows
+
+
+def _conflict_page(project, claim, speakers, error: Conflict, values: AnnotationInput | None):
+    mine = None
+    if values is not None:
+        mine = _readable(
+            project,
+            speakers,
+            {
+                "speaker_id": values.speaker_id,
+                "via_id": values.via_id,
+                "attribution": values.attribution,
+                "verifiability": values.verifiability,
+                "note": values.note,
+                "stances": values.stances,
+            },
+        )
+    return render_template(
+        "annotate/annotation_conflict.html",
+        project=project,
+        claim=claim,
+        message=error.message,
+        saved=_readable(project, speakers, error.current) if error.current else None,
+        mine=mine,
+        reload_url=_claim_url(project, claim.article, claim.id),
+    )
 
 
 def _speaker_choice(project, role, chosen, new_name, new_type, new_title) -> int | None:

@@ -88,6 +88,9 @@ def list_speakers(project_id: int):
 def edit_speaker(project_id: int, speaker_id: int):
     project, _ = load_project(project_id, "manage-speakers")
     speaker = get_speaker(db(), project, speaker_id)
+    if speaker.merged_into_id is not None:
+        flash(f"{speaker.name} was merged into another speaker; edit that one instead.", "error")
+        return redirect(url_for("speakers.list_speakers", project_id=project.id))
     form = SpeakerForm()
     if not form.is_submitted():
         form.name.data = speaker.name
