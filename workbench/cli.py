@@ -28,6 +28,10 @@ class Context:
         self.settings = load_settings()
         self.engine = make_engine(self.settings["DATABASE_URL"])
         self.sessions = make_session_factory(self.engine)
+        command = click.get_current_context(silent=True)
+        if command is not None:
+            # Close the pooled connections when the command ends, not at garbage collection.
+            command.call_on_close(self.engine.dispose)
 
     def require_current_schema(self) -> None:
         state = schema_state(self.engine)
@@ -225,7 +229,8 @@ def projects_create(ctx, name, targets, description, guidelines, manager) -> Non
             guidelines=guidelines.read_text(encoding="utf-8") if guidelines else "",
             creator=creator,
         )
-    click.echo(f"Created project {project.name!r} with {len(targets)} target(s).")
+        n_targets = len(project.targets)
+    click.echo(f"Created project {project.name!r} with {n_targets} target(s).")
 
 
 @projects.command("list")
@@ -308,9 +313,14 @@ def _write_chunks(chunks, output: Path | None) -> None:
         sys.stdout.flush()
         return
     partial = output.with_name(output.name + ".part")
-    with partial.open("w", encoding="utf-8", newline="") as handle:
-        for chunk in chunks:
-            handle.write(chunk)
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+    except BaseException:
+        # A failed export leaves neither a half-written file nor an old one replaced.
+        partial.unlink(missing_ok=True)
+        raise
     partial.replace(output)
 
 
@@ -328,11 +338,13 @@ def codebook_command(ctx, project_name, fmt, output) -> None:
 
 
 @main.command("seed-demo")
-@click.option("--manager", default="admin", show_default=True, help="Username of the manager.")
+@click.option("--manager", help="Username of the manager (default: admin, if there is one).")
 @pass_context
-def seed_demo_command(ctx: Context, manager: str) -> None:
+def seed_demo_command(ctx: Context, manager: str | None) -> None:
     """Load the demo project (the seed article) if it is not there yet."""
     with ctx.session() as session:
-        user = get_user_by_name(session, manager)
+        user = get_user_by_name(session, manager or "admin")
+        if user is None and manager is not None:
+            raise click.ClickException(f"No user named {manager!r}.")
         project, report = seed_demo(session, manager=user)
     click.echo(f"Demo project {project.name!r}: {report.imported} article(s) imported.")

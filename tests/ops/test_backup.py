@@ -29,20 +29,36 @@ def build_project(session):
     set_member(session, project, annotator, "annotator")
     article = project.articles[0]
     claims = active_claims(session, article)
-    baqeri = create_speaker(session, project, "Mohammad Baqeri", title="Chief of Staff", user=manager)
+    baqeri = create_speaker(
+        session, project, "Mohammad Baqeri", title="Chief of Staff", user=manager
+    )
     short = create_speaker(session, project, "Baqeri", user=annotator)
     tasnim = create_speaker(session, project, "Tasnim", type="outlet", user=manager)
     target = project.targets[0]
     for user, speaker in ((manager, baqeri), (annotator, short)):
         save_annotation(
-            session, project, claims[3], user,
-            AnnotationInput(speaker_id=speaker.id, via_id=tasnim.id, attribution="direct",
-                            verifiability="opinion", note='a "quoted", note\nwith a line',
-                            stances={target.id: "favor"}),
+            session,
+            project,
+            claims[3],
+            user,
+            AnnotationInput(
+                speaker_id=speaker.id,
+                via_id=tasnim.id,
+                attribution="direct",
+                verifiability="opinion",
+                note='a "quoted", note\nwith a line',
+                stances={target.id: "favor"},
+            ),
             base_version=None,
         )
-    save_annotation(session, project, claims[4], annotator,
-                    AnnotationInput(verifiability="verifiable"), base_version=None)
+    save_annotation(
+        session,
+        project,
+        claims[4],
+        annotator,
+        AnnotationInput(verifiability="verifiable"),
+        base_version=None,
+    )
     merge_speakers(session, short, baqeri, user=manager)
     split_claim(session, claims[2], claims[2].start + 10, user=manager)
     merge_with_next(session, claims[4], user=manager)
@@ -62,8 +78,18 @@ def test_dump_restore_dump_is_identical(session, tmp_path):
     header = json.loads(first[0])
     assert header["format_version"] == FORMAT_VERSION
     kinds = {json.loads(line)["type"] for line in first}
-    assert {"project", "target", "label", "member", "speaker", "article", "claim",
-            "suggestion", "annotation", "history"} <= kinds
+    assert {
+        "project",
+        "target",
+        "label",
+        "member",
+        "speaker",
+        "article",
+        "claim",
+        "suggestion",
+        "annotation",
+        "history",
+    } <= kinds
 
     engine, sessions = other_database(tmp_path)
     with sessions() as other:
@@ -111,8 +137,10 @@ def test_restore_refuses_a_taken_name_and_leaves_nothing(session):
     [
         ([], "not a Claim Workbench dump"),
         (['{"type": "project"}'], "not a Claim Workbench dump"),
-        (['{"type": "header", "format": "claim-workbench-dump", "format_version": 99}'],
-         "format version 99"),
+        (
+            ['{"type": "header", "format": "claim-workbench-dump", "format_version": 99}'],
+            "format version 99",
+        ),
         (["not json"], "not valid JSON"),
     ],
 )

@@ -6,13 +6,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from workbench.errors import Conflict, InvalidInput
 from workbench.models import ANNOTATION_STATUSES, Annotation, Claim, Project, Speaker, Stance, User
 from workbench.ops.history import record
+
+# SQLITE_BUSY and SQLITE_BUSY_SNAPSHOT
+SQLITE_BUSY_CODES = (5, 517)
 
 
 @dataclass(slots=True)
@@ -108,10 +111,13 @@ def save_annotation(
     """Create or update the user's annotation of ``claim`` and return it.
 
     ``base_version`` is the version the form was based on (None for a new
-    annotation). Raises Conflict, with the current values, when another save
-    came first; raises InvalidInput for unknown labels, speakers or targets.
+    annotation). Raises Conflict, with the current values where this
+    transaction can read them, when another save came first; raises
+    InvalidInput for unknown labels, speakers or targets.
     Every save is appended to the history.
     """
+    if claim.article.project_id != project.id:
+        raise InvalidInput("This claim is not in this project.")
     if claim.state != "active":
         raise InvalidInput("This claim was merged into another one; reload the article.")
     _validate(project, values)
@@ -163,6 +169,15 @@ def save_annotation(
         raise Conflict(
             "Someone saved this annotation at the same moment; your changes were not saved.",
             current=annotation_record(current) if current else None,
+        ) from exc
+    except OperationalError as exc:
+        # SQLite (WAL) refuses the write when another connection is writing or has
+        # written since this transaction first read: another save came first.
+        if getattr(exc.orig, "sqlite_errorcode", None) not in SQLITE_BUSY_CODES:
+            raise
+        raise Conflict(
+            "Another save reached the database at the same moment; your changes were not "
+            "saved. Reload the claim and try again."
         ) from exc
     record(
         session,

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from workbench.errors import NotFound
-from workbench.importing import ArticleDraft, ImportItem, Rejection, content_hash
+from workbench.importing import (
+    ArticleDraft,
+    ImportItem,
+    Rejection,
+    content_hash,
+    normalize_text,
+)
 from workbench.models import Annotation, Article, Claim, Project, Suggestion, User
 from workbench.text.splitter import split_text
 
@@ -49,8 +55,9 @@ def import_items(
 ) -> ImportReport:
     """Store every draft as an article split into claims; report each item's fate.
 
-    A draft whose text the project already has (or that came earlier in the same
-    batch) is skipped as a duplicate. Rejections pass through to the report.
+    A draft's text is stored normalised (``normalize_text``); a draft whose text
+    the project already has (or that came earlier in the same batch) is skipped
+    as a duplicate, one with no text is rejected. Rejections pass through to the report.
     The caller commits once, so the whole import lands or none of it does.
     """
     results: list[ItemResult] = []
@@ -61,7 +68,16 @@ def import_items(
         if isinstance(item, Rejection):
             results.append(ItemResult(source=item.source, status="rejected", reason=item.reason))
             continue
-        digest = content_hash(item.text)
+        text = normalize_text(item.text)
+        if not text:
+            results.append(
+                ItemResult(source=item.source, status="rejected", reason="the text is empty")
+            )
+            continue
+        if text != item.text:
+            # Offsets point into the stored text, which is always the normalised one.
+            item = replace(item, text=text)
+        digest = content_hash(text)
         if digest in known:
             results.append(
                 ItemResult(

@@ -188,6 +188,18 @@ def merge_with_next(session: Session, claim: Claim, *, user: User | None) -> Cla
         before={"start": following.start, "end": following.end, "state": "active"},
         after={"state": "merged", "merged_into_id": claim.id},
     )
+    for annotation_id in moving:
+        record(
+            session,
+            project_id=project_id,
+            entity="annotation",
+            entity_id=annotation_id,
+            claim_id=claim.id,
+            action="moved-by-merge",
+            user=user,
+            before={"claim_id": following.id},
+            after={"claim_id": claim.id},
+        )
     session.flush()
     _flag_annotations(session, [claim.id])
     _renumber(session, claim.article)

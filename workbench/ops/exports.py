@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import DateTime, and_, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from workbench import exporting
@@ -37,52 +39,187 @@ def wide_rows(
 ) -> Iterator[dict[str, Any]]:
     """Yield one dict per claim and annotator, in article, claim and annotator order.
 
-    With ``all_claims`` a claim nobody annotated yields one row with empty
-    annotation columns. Only active claims are exported (merged ones live on in
-    the history).
+    Keys are ``export_columns(session, project)``; values are typed (int, bool,
+    aware UTC datetime, None for "not set"). With ``all_claims`` a claim nobody
+    annotated yields one row with empty annotation columns. Only active claims
+    are exported (merged ones live on in the history).
+    """
+    keys = meta_keys(session, project)
+    columns = exporting.wide_columns([t.name for t in project.targets], keys)
+    for row in _wide_rows(session, project, all_claims, keys, _TypedCells()):
+        yield dict(zip(columns, row, strict=True))
+
+
+def wide_csv_lines(
+    session: Session,
+    project: Project,
+    *,
+    all_claims: bool = False,
+    raw_formulas: bool = False,
+    keys: list[str] | None = None,
+) -> Iterator[str]:
+    """Yield the rows of ``wide_rows`` as CSV lines: the text ``csv_stream`` would write.
+
+    Faster than csv_stream over dicts: each distinct value is rendered once (an
+    article's cells once per article, a claim's once per claim, labels and
+    names once per export), so a row costs a few dict lookups and one join.
+    ``keys`` are the metadata keys if the caller has them already.
+    """
+    if keys is None:
+        keys = meta_keys(session, project)
+    cells = _CsvCells(exporting.CsvFields(raw_formulas=raw_formulas))
+    return _wide_rows(session, project, all_claims, keys, cells)
+
+
+class _TypedCells:
+    """Rows for dicts and JSON: lists of the values themselves."""
+
+    def __init__(self) -> None:
+        self.values: dict[Any, Any] = _Identity()
+        self.flags: dict[Any, Any] = _Identity()
+
+    @staticmethod
+    def one(value: Any) -> Any:
+        return value
+
+    @staticmethod
+    def group(cells: list[Any]) -> list[Any]:
+        return cells
+
+    @staticmethod
+    def row(prefix, annotator, speakers, labels, note, created, updated, state, suffix):
+        return [
+            *prefix,
+            annotator,
+            *speakers,
+            *labels,
+            note,
+            _utc(created),
+            _utc(updated),
+            *state,
+            *suffix,
+        ]
+
+
+class _Identity(dict):
+    def __missing__(self, key: Any) -> Any:
+        self[key] = key
+        return key
+
+
+class _CsvCells:
+    """Rows for CSV: lines of fields rendered by exporting.CsvFields."""
+
+    def __init__(self, fields: exporting.CsvFields) -> None:
+        self.values = fields
+        self.flags = {flag: fields.render(flag) for flag in (True, False, None)}
+        self.one = fields.render
+
+    @staticmethod
+    def group(cells: list[str]) -> str:
+        return ",".join(cells)
+
+    @staticmethod
+    def row(prefix, annotator, speakers, labels, note, created, updated, state, suffix):
+        # As exporting.csv_line, spelled out: this runs once per row of the export.
+        # The ISO text of a UTC time never needs quoting or neutralising.
+        return (
+            f"{prefix},{annotator},{speakers},{labels},{note},"
+            f"{_utc_text(created)},{_utc_text(updated)},{state},{suffix}\r\n"
+        )
+
+
+def _utc_wall_time(column, dialect: str):
+    """Return ``column`` read as a naive UTC datetime, without UTCDateTime's conversion.
+
+    Reading timestamps costs more than the rest of an export row: UTCDateTime
+    converts each value in Python, and psycopg's time zone handling is slow.
+    SQLite stores naive UTC already; PostgreSQL converts in the query.
+    """
+    if dialect == "postgresql":
+        return func.timezone("UTC", column, type_=DateTime())
+    return type_coerce(column, DateTime())
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Return an aware UTC datetime (a naive one is UTC, as in models.UTCDateTime)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _utc_text(value: datetime | None) -> str:
+    """Return ``cell_text(_utc(value))``, faster."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        return value.isoformat() + "+00:00"
+    return value.astimezone(UTC).isoformat()
+
+
+class _Groups(dict):
+    """A bounded memo: key -> group(make(key)), for runs of cells that repeat."""
+
+    LIMIT = 50_000
+
+    def __init__(self, make, group) -> None:
+        super().__init__()
+        self.make = make
+        self.group = group
+
+    def __missing__(self, key: tuple[Any, ...]) -> Any:
+        if len(self) >= self.LIMIT:
+            self.clear()  # too many combinations to be worth keeping: keep memory bounded
+        cells = self[key] = self.group(self.make(key))
+        return cells
+
+
+def _wide_rows(
+    session: Session,
+    project: Project,
+    all_claims: bool,
+    keys: list[str],
+    cells: _TypedCells | _CsvCells,
+) -> Iterator[Any]:
+    """Yield ``cells.row(...)`` for each wide row, in ``export_columns`` order.
+
+    An article's cells are made once per article, a claim's once per claim,
+    and runs of annotation cells that repeat (speaker and via; attribution,
+    stances and verifiability; status to version) once per combination.
+    ``cells.values`` maps a repeated value to its cell, ``cells.one`` makes any
+    other value's cell, ``cells.flags`` a boolean's, ``cells.group`` a run's.
     """
     targets = list(project.targets)
-    speaker = aliased(Speaker)
-    via = aliased(Speaker)
     stance_tables = [aliased(Stance) for _ in targets]
-    columns = [
-        Article.id,
-        Article.title,
-        Article.outlet,
-        Article.url,
-        Article.published,
-        Article.author,
-        Article.language,
-        Article.dateline,
-        Article.extra,
-        Claim.id,
-        Claim.position,
-        Claim.start,
-        Claim.end,
-        User.username,
-        speaker.name,
-        speaker.type,
-        speaker.title,
-        via.name,
-        Annotation.attribution,
-        Annotation.verifiability,
-        Annotation.note,
-        Annotation.created_at,
-        Annotation.updated_at,
-        Annotation.status,
-        Annotation.span_changed,
-        Annotation.codebook_version,
-        Annotation.version,
-        *(s.value for s in stance_tables),
-    ]
+    connection = session.connection()
+    dialect = connection.dialect.name
     query = (
-        select(*columns)
+        select(
+            Claim.article_id,
+            Claim.id,
+            Claim.position,
+            Claim.start,
+            Claim.end,
+            User.username,
+            Annotation.speaker_id,
+            Annotation.via_id,
+            Annotation.attribution,
+            Annotation.verifiability,
+            *(s.value for s in stance_tables),
+            Annotation.status,
+            Annotation.span_changed,
+            Annotation.codebook_version,
+            Annotation.version,
+            Annotation.note,
+            _utc_wall_time(Annotation.created_at, dialect),
+            _utc_wall_time(Annotation.updated_at, dialect),
+        )
         .select_from(Claim)
         .join(Article, Article.id == Claim.article_id)
         .join(Annotation, Annotation.claim_id == Claim.id, isouter=all_claims)
         .join(User, User.id == Annotation.user_id, isouter=all_claims)
-        .join(speaker, speaker.id == Annotation.speaker_id, isouter=True)
-        .join(via, via.id == Annotation.via_id, isouter=True)
     )
     for table, target in zip(stance_tables, targets, strict=True):
         query = query.join(
@@ -93,80 +230,97 @@ def wide_rows(
     query = query.where(Article.project_id == project.id, Claim.state == "active").order_by(
         Article.id, Claim.start, User.username
     )
-    stance_names = [exporting.stance_column(t.name) for t in targets]
-    text_of: dict[int, str] = {}
-    result = session.execute(query.execution_options(yield_per=PAGE))
-    for row in result:
-        (
-            article_id,
-            title,
-            outlet,
-            url,
-            published,
-            author,
-            language,
-            dateline,
-            extra,
-            claim_id,
-            position,
-            start,
-            end,
-            username,
-            speaker_name,
-            speaker_type,
-            speaker_title,
-            via_name,
-            attribution,
-            verifiability,
-            note,
-            created_at,
-            updated_at,
-            status,
-            span_changed,
-            codebook_version,
-            version,
-            *stances,
-        ) = row
-        text = text_of.get(article_id)
-        if text is None:
-            # One article at a time: rows come ordered by article.
-            text_of.clear()
-            text = session.scalar(select(Article.text).where(Article.id == article_id))
-            text_of[article_id] = text
-        record = {
-            "project": project.name,
-            "article_id": article_id,
-            "article_title": title,
-            "outlet": outlet,
-            "url": url,
-            "published": published,
-            "claim_id": claim_id,
-            "claim_index": position,
-            "char_start": start,
-            "char_end": end,
-            "claim_text": text[start:end],
-            "annotator": username,
-            "speaker": speaker_name,
-            "speaker_type": speaker_type,
-            "speaker_title": speaker_title,
-            "via": via_name,
-            "attribution": attribution or None,
-            "verifiability": verifiability or None,
-            "note": note or None,
-            "created_at": created_at,
-            "updated_at": updated_at,
-            "status": status,
-            "span_changed": span_changed,
-            "codebook_version": codebook_version,
-            "annotation_version": version,
-            "author": author,
-            "language": language,
-            "dateline": dateline,
-        }
-        record.update(zip(stance_names, stances, strict=True))
-        for key, value in (extra or {}).items():
-            record[exporting.meta_column(key)] = value
-        yield record
+    # Where the runs of cells start and end in the query's rows.
+    labels_end = 10 + len(targets)
+    state_end = labels_end + 4
+    value, one, flag, group = cells.values, cells.one, cells.flags, cells.group
+    make_row = cells.row
+    empty = value[None]
+    speaker = _Speakers(session, project, value)
+    speakers = _Groups(lambda ids: [*speaker[ids[0]], speaker[ids[1]][0]], group)
+    labels = _Groups(
+        lambda v: [value[v[0] or None], *(value[s] for s in v[2:]), value[v[1] or None]], group
+    )
+    state = _Groups(lambda v: [value[v[0]], flag[v[1]], value[v[2]], value[v[3]]], group)
+    project_name = one(project.name)
+    article_id = claim_id = None
+    prefix = suffix = group([])
+    head: list[Any] = []
+    text = ""
+    # Closed however the loop ends: an error, or a consumer that stops reading.
+    with connection.execute(query.execution_options(yield_per=PAGE)) as result:
+        for row in chain.from_iterable(result.partitions()):
+            if row[1] != claim_id:
+                if row[0] != article_id:
+                    # Rows come ordered by article: one article's text in memory at a time.
+                    article_id = row[0]
+                    article = _article(session, article_id)
+                    text = article.text
+                    extra = article.extra or {}
+                    head = [project_name, one(article_id)]
+                    head += map(
+                        one, (article.title, article.outlet, article.url, article.published)
+                    )
+                    suffix = group(
+                        [
+                            *map(one, (article.author, article.language, article.dateline)),
+                            *(one(extra.get(key)) for key in keys),
+                        ]
+                    )
+                claim_id, position, start, end = row[1:5]
+                prefix = group(
+                    [*head, *map(one, (claim_id, position, start, end, text[start:end]))]
+                )
+            note = row[state_end]
+            yield make_row(
+                prefix,
+                value[row[5]],
+                speakers[row[6:8]],
+                labels[row[8:labels_end]],
+                one(note) if note else empty,
+                row[state_end + 1],
+                row[state_end + 2],
+                state[row[labels_end:state_end]],
+                suffix,
+            )
+
+
+def _article(session: Session, article_id: int):
+    return session.execute(
+        select(
+            Article.title,
+            Article.outlet,
+            Article.url,
+            Article.published,
+            Article.author,
+            Article.language,
+            Article.dateline,
+            Article.extra,
+            Article.text,
+        ).where(Article.id == article_id)
+    ).one()
+
+
+class _Speakers(dict):
+    """speaker id -> [name, type, title] cells, the project's speakers loaded at once."""
+
+    def __init__(self, session: Session, project: Project, value: dict[Any, Any]) -> None:
+        super().__init__()
+        self.session = session
+        self.value = value
+        self[None] = [value[None]] * 3
+        query = select(Speaker.id, Speaker.name, Speaker.type, Speaker.title).where(
+            Speaker.project_id == project.id
+        )
+        for speaker in session.execute(query):
+            self[speaker.id] = [value[speaker.name], value[speaker.type], value[speaker.title]]
+
+    def __missing__(self, speaker_id: int) -> list[Any]:
+        speaker = self.session.get(Speaker, speaker_id)  # another project's: never, but safe
+        value = self.value
+        cells = [value[speaker.name], value[speaker.type], value[speaker.title]]
+        self[speaker_id] = cells
+        return cells
 
 
 def export_stream(
@@ -178,11 +332,24 @@ def export_stream(
     all_claims: bool = False,
     raw_formulas: bool = False,
 ) -> Iterator[str]:
-    """Yield the export's text in chunks: CSV or JSONL, wide or long."""
+    """Yield the export's text in chunks: CSV or JSONL, wide or long.
+
+    The header comes first, before the rows are queried. If reading the rows
+    fails midway, the last line says so (see exporting.csv_lines_stream and
+    jsonl_stream) and the error is raised again. Raises ValueError for an
+    unknown format or shape.
+    """
     if format not in exporting.FORMATS:
         raise ValueError(f"unknown export format {format!r}")
     if shape not in exporting.SHAPES:
         raise ValueError(f"unknown export shape {shape!r}")
+    if format == "csv" and shape == "wide":
+        keys = meta_keys(session, project)
+        columns = exporting.wide_columns([t.name for t in project.targets], keys)
+        lines = wide_csv_lines(
+            session, project, all_claims=all_claims, raw_formulas=raw_formulas, keys=keys
+        )
+        return exporting.csv_lines_stream(columns, lines, batch=PAGE)
     columns = export_columns(session, project, shape)
     rows: Iterator[dict[str, Any]] = wide_rows(session, project, all_claims=all_claims)
     if shape == "long":

@@ -43,7 +43,7 @@ def create_project(
         raise InvalidInput("A project name has at most 200 characters.", field="name")
     if session.scalar(select(Project.id).where(Project.name == name)) is not None:
         raise Conflict(f"A project named {name!r} exists already.", field="name")
-    project = Project(name=name, description=description.strip(), guidelines=guidelines)
+    project = Project(name=name, description=description.strip(), guidelines=_lines(guidelines))
     session.add(project)
     session.flush()
     set_targets(session, project, targets)
@@ -62,6 +62,12 @@ def create_project(
         session.add(Membership(project_id=project.id, user_id=creator.id, role="manager"))
     session.flush()
     return project
+
+
+def _lines(text: str) -> str:
+    # Browsers send a textarea's line breaks as CRLF; store LF so that an
+    # unchanged form does not count as a new codebook.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _clean_targets(targets: Sequence[str]) -> list[str]:
@@ -126,6 +132,7 @@ def update_project(
     clash = session.scalar(select(Project.id).where(Project.name == name, Project.id != project.id))
     if clash is not None:
         raise Conflict(f"A project named {name!r} exists already.", field="name")
+    guidelines = _lines(guidelines)
     codebook_changed = project.guidelines != guidelines
     project.name = name
     project.description = description.strip()
@@ -261,7 +268,10 @@ def projects_for(session: Session, user: User) -> list[Project]:
 
 
 def set_member(session: Session, project: Project, user: User, role: str) -> Membership:
-    """Add ``user`` to the project with ``role``, or change their role."""
+    """Add ``user`` to the project with ``role``, or change their role.
+
+    Raises InvalidInput (unknown role) or Conflict (demoting the last manager).
+    """
     if role not in ROLES:
         raise InvalidInput(f"Unknown role {role!r} (roles: {', '.join(ROLES)}).", field="role")
     membership = session.scalar(
@@ -271,6 +281,12 @@ def set_member(session: Session, project: Project, user: User, role: str) -> Mem
         membership = Membership(project_id=project.id, user_id=user.id, role=role)
         session.add(membership)
     else:
+        if (
+            membership.role == "manager"
+            and role != "manager"
+            and _manager_count(session, project) == 1
+        ):
+            raise Conflict("A project keeps at least one manager.")
         membership.role = role
     session.flush()
     return membership
@@ -283,15 +299,21 @@ def remove_member(session: Session, project: Project, user: User) -> None:
     )
     if membership is None:
         raise NotFound(f"{user.username} is not a member of this project.")
-    managers = session.scalar(
-        select(func.count())
-        .select_from(Membership)
-        .where(Membership.project_id == project.id, Membership.role == "manager")
-    )
-    if membership.role == "manager" and managers == 1:
+    if membership.role == "manager" and _manager_count(session, project) == 1:
         raise Conflict("A project keeps at least one manager.")
     session.delete(membership)
     session.flush()
+
+
+def _manager_count(session: Session, project: Project) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.project_id == project.id, Membership.role == "manager")
+        )
+        or 0
+    )
 
 
 def members(session: Session, project: Project) -> list[Membership]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.models import SPEAKER_TYPES, Annotation, Project, Speaker, SpeakerAlias, User
+from workbench.ops.annotations import annotation_record
 from workbench.ops.history import record
 
 
@@ -18,7 +20,7 @@ def speaker_record(speaker: Speaker) -> dict:
         "name": speaker.name,
         "type": speaker.type,
         "title": speaker.title,
-        "aliases": [a.alias for a in speaker.aliases],
+        "aliases": sorted(a.alias for a in speaker.aliases),
         "merged_into_id": speaker.merged_into_id,
     }
 
@@ -51,6 +53,23 @@ def _check(session: Session, project: Project, name: str, type_: str, exclude: i
         query = query.where(Speaker.id != exclude)
     if session.scalar(query) is not None:
         raise Conflict(f"The registry has a speaker named {name!r} already.", field="name")
+    # A merged speaker keeps its name (the history refers to it), and names are
+    # unique in the table, so the name cannot be given to another speaker.
+    merged = session.scalar(
+        select(Speaker).where(
+            Speaker.project_id == project.id,
+            Speaker.name == name,
+            Speaker.merged_into_id.is_not(None),
+        )
+    )
+    if merged is not None and merged.id != exclude:
+        into = merged
+        while into.merged_into_id is not None:
+            into = session.get(Speaker, into.merged_into_id)
+        raise Conflict(
+            f"The speaker {name!r} was merged into {into.name!r}; choose that speaker.",
+            field="name",
+        )
     return name
 
 
@@ -93,7 +112,12 @@ def update_speaker(
     aliases: Sequence[str],
     user: User | None,
 ) -> Speaker:
-    """Change a speaker's name, type, title and aliases. Raises InvalidInput or Conflict."""
+    """Change a speaker's name, type, title and aliases. Raises InvalidInput or Conflict.
+
+    A merged speaker stays as it was when merged (InvalidInput): edit the one it went into.
+    """
+    if speaker.merged_into_id is not None:
+        raise InvalidInput("This speaker was merged into another one; edit that one instead.")
     project = session.get(Project, speaker.project_id)
     name = _check(session, project, name, type, exclude=speaker.id)
     before = speaker_record(speaker)
@@ -122,8 +146,10 @@ def merge_speakers(session: Session, source: Speaker, target: Speaker, *, user: 
     """Merge ``source`` into ``target``: annotations follow, names become aliases.
 
     ``source`` stays in the database with ``merged_into_id`` set (never deleted).
+    Each changed annotation's version moves on and gets a history entry.
     Returns the number of annotations that changed. Raises InvalidInput when
-    the two are the same, from different projects, or already merged.
+    the two are the same, from different projects, or already merged; Conflict
+    when one of the annotations was saved meanwhile.
     """
     if source.id == target.id:
         raise InvalidInput("Choose two different speakers to merge.")
@@ -133,20 +159,27 @@ def merge_speakers(session: Session, source: Speaker, target: Speaker, *, user: 
         raise InvalidInput("One of these speakers has been merged already.")
     before_target = speaker_record(target)
     before_source = speaker_record(source)
-    changed_ids = list(
+    affected = list(
         session.scalars(
-            select(Annotation.id).where(
-                or_(Annotation.speaker_id == source.id, Annotation.via_id == source.id)
+            select(Annotation)
+            .where(or_(Annotation.speaker_id == source.id, Annotation.via_id == source.id))
+            .options(
+                selectinload(Annotation.stances),
+                selectinload(Annotation.speaker),
+                selectinload(Annotation.via),
             )
+            .order_by(Annotation.id)
         )
     )
-    for column in (Annotation.speaker_id, Annotation.via_id):
-        session.execute(
-            update(Annotation)
-            .where(column == source.id)
-            .values({column.key: target.id, "version": Annotation.version + 1})
-            .execution_options(synchronize_session=False)
-        )
+    changed_ids = [annotation.id for annotation in affected]
+    annotations_before = [annotation_record(annotation) for annotation in affected]
+    # Through the ORM, so that each version moves on once and a form opened
+    # before the merge cannot save over it unseen.
+    for annotation in affected:
+        if annotation.speaker_id == source.id:
+            annotation.speaker = target
+        if annotation.via_id == source.id:
+            annotation.via = target
     names = [source.name, *(a.alias for a in source.aliases)]
     existing = {a.alias for a in target.aliases}
     for alias in names:
@@ -154,7 +187,25 @@ def merge_speakers(session: Session, source: Speaker, target: Speaker, *, user: 
             target.aliases.append(SpeakerAlias(alias=alias))
             existing.add(alias)
     source.merged_into_id = target.id
-    session.flush()
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise Conflict(
+            "An annotation of this speaker was saved during the merge; nothing was merged. "
+            "Try again."
+        ) from exc
+    for annotation, before in zip(affected, annotations_before, strict=True):
+        record(
+            session,
+            project_id=target.project_id,
+            entity="annotation",
+            entity_id=annotation.id,
+            claim_id=annotation.claim_id,
+            action="speaker-merged",
+            user=user,
+            before=before,
+            after=annotation_record(annotation),
+        )
     record(
         session,
         project_id=target.project_id,

@@ -1,0 +1,239 @@
+"""Importing articles: duplicates, rejections, exact claim offsets, suggestions, crash safety."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import make_project, make_user
+from sqlalchemy import func, select
+
+import workbench.ops.articles as articles_ops
+from workbench.errors import NotFound
+from workbench.importing import ArticleDraft, Rejection, content_hash, normalize_text, parse_file
+from workbench.models import Article, Claim, Suggestion
+from workbench.ops.annotations import AnnotationInput, save_annotation
+from workbench.ops.articles import article_progress, get_article, import_items
+from workbench.ops.claims import active_claims
+from workbench.ops.demo import DEMO_NAME, DEMO_TARGET, seed_demo
+from workbench.ops.projects import get_project_by_name
+from workbench.resources import resource_dir
+
+TWO = "The minister said talks went well. Critics disagreed strongly.\n\nA third claim follows."
+
+
+pytestmark = pytest.mark.usefixtures("fast_passwords")
+
+
+def _count(session, model):
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def _check_offsets(session, article):
+    claims = active_claims(session, article)
+    assert claims, "every test article has claims"
+    assert [c.position for c in claims] == list(range(1, len(claims) + 1))
+    previous_end = 0
+    for claim in claims:
+        assert previous_end <= claim.start < claim.end <= len(article.text)
+        assert claim.text == article.text[claim.start : claim.end]
+        assert claim.text == claim.text.strip()
+        previous_end = claim.end
+    return claims
+
+
+def test_import_items_reports_every_item(session):
+    ann = make_user(session, "ann")
+    project = make_project(session, manager=ann)
+    items = [
+        ArticleDraft(text=TWO, title="First", outlet="Wire", source="a.txt"),
+        Rejection(source="b.csv row 3", reason="row 3 has an empty 'text'"),
+        ArticleDraft(text="  " + TWO + "\n", source="c.txt"),  # same text after normalising
+        ArticleDraft(text="Something else entirely. And more.", source="d.txt"),
+        ArticleDraft(text=TWO, title="Again", source="e.txt"),
+    ]
+    report = import_items(session, project, items, user=ann)
+    assert [(r.source, r.status) for r in report.results] == [
+        ("a.txt", "imported"),
+        ("b.csv row 3", "rejected"),
+        ("c.txt", "duplicate"),
+        ("d.txt", "imported"),
+        ("e.txt", "duplicate"),
+    ]
+    assert (report.imported, report.duplicates, report.rejected) == (2, 2, 1)
+    assert report.results[1].reason == "row 3 has an empty 'text'"
+    assert report.results[0].claims == 3
+    first = get_article(session, report.results[0].article_id)
+    assert (first.title, first.outlet, first.imported_by_id) == ("First", "Wire", ann.id)
+    assert first.content_hash == content_hash(TWO)
+    assert first.source == "a.txt"
+    second = get_article(session, report.results[3].article_id)
+    assert second.title == "Something else entirely. And more."  # fallback: first line
+    assert _count(session, Article) == 2
+
+
+def test_duplicates_of_stored_articles_are_skipped(session):
+    project = make_project(session)
+    import_items(session, project, [ArticleDraft(text=TWO)], user=None)
+    session.commit()
+    report = import_items(session, project, [ArticleDraft(text=TWO, source="again.txt")], user=None)
+    assert report.results[0].status == "duplicate"
+    assert "already has an article" in report.results[0].reason
+    assert _count(session, Article) == 1
+    # another project may hold the same text
+    other = make_project(session, "Other")
+    assert import_items(session, other, [ArticleDraft(text=TWO)], user=None).imported == 1
+
+
+def test_claims_have_exact_offsets(session):
+    project = make_project(session)
+    texts = [
+        TWO,
+        "WASHINGTON - Officials met on Monday. “We agree,” Dr. Smith said. It is 3.5 km away.",
+        "• first point here.\n• second point here.\n\n1. A list item. 2. Not a new item.",
+        "Ünïcödé tëxt — with dashes… And ellipses. Done?",
+    ]
+    report = import_items(session, project, [ArticleDraft(text=t) for t in texts], user=None)
+    assert report.imported == len(texts)
+    for result in report.results:
+        article = get_article(session, result.article_id)
+        claims = _check_offsets(session, article)
+        assert len(claims) == result.claims
+        # between the claims there is only white space (and the dateline before the first)
+        ends = [0, *(c.end for c in claims)]
+        starts = [*(c.start for c in claims), len(article.text)]
+        gaps = [article.text[e:s] for e, s in zip(ends, starts, strict=True)]
+        assert gaps[0].replace(article.dateline, "", 1).strip(" -—–,\n") == ""
+        assert all(not gap.strip() for gap in gaps[1:])
+    assert get_article(session, report.results[1].article_id).dateline == "WASHINGTON"
+
+
+def test_seed_article_dateline_and_boilerplate_suggestions(session):
+    mona = make_user(session, "mona")
+    project, report = seed_demo(session, manager=mona)
+    assert project.name == DEMO_NAME
+    assert [t.name for t in project.targets] == [DEMO_TARGET]
+    assert report.imported == 1
+    (article,) = project.articles
+    assert article.dateline == "TEHRAN"
+    assert article.text.startswith("TEHRAN - General Hamed")
+    assert article.outlet == "Mehr News Agency"
+    assert article.extra["license"].startswith("CC BY 4.0")
+    assert article.source == "seeds/iran-iraq-military-talks.txt"
+    claims = _check_offsets(session, article)
+    assert claims[0].text.startswith("General Hamed Atiyeh Khwain")
+    suggestions = session.scalars(
+        select(Suggestion).join(Claim).where(Claim.article_id == article.id).order_by(Claim.start)
+    ).all()
+    assert [(s.field, s.value, s.claim.text) for s in suggestions] == [
+        ("verifiability", "not_a_claim", "SP/PA"),
+        (
+            "verifiability",
+            "not_a_claim",
+            "All Content by Mehr News Agency is licensed under a Creative Commons "
+            "Attribution 4.0 International License.",
+        ),
+    ]
+    assert suggestions[0].evidence == {
+        "rule": "boilerplate",
+        "start": suggestions[0].claim.start,
+        "end": suggestions[0].claim.end,
+    }
+    assert [c.id for c in claims[-2:]] == [s.claim_id for s in suggestions]
+
+
+def test_seed_demo_runs_once(session):
+    mona = make_user(session, "mona")
+    first, _ = seed_demo(session, manager=mona)
+    again, report = seed_demo(session, manager=mona)
+    assert again.id == first.id
+    assert report.results == ()
+    assert _count(session, Article) == 1
+
+
+def test_seed_demo_without_manager(session):
+    project, report = seed_demo(session)
+    assert report.imported == 1
+    assert project.memberships == []
+
+
+def _seed_text() -> str:
+    data = (resource_dir("seeds") / "iran-iraq-military-talks.txt").read_bytes()
+    (draft,) = parse_file("seed.txt", data)
+    return draft.text
+
+
+@pytest.mark.parametrize("target", ["split_text", "create_article"])
+def test_failure_mid_import_leaves_nothing(session, monkeypatch, target):
+    project = make_project(session)
+    session.commit()
+    real = getattr(articles_ops, target)
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk on fire")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(articles_ops, target, failing)
+    items = [ArticleDraft(text=_seed_text()), ArticleDraft(text=TWO), ArticleDraft(text="Third.")]
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        import_items(session, project, items, user=None)
+    session.rollback()
+    assert len(calls) == 2
+    assert [_count(session, m) for m in (Article, Claim, Suggestion)] == [0, 0, 0]
+    # the project is untouched and a clean retry imports everything
+    monkeypatch.setattr(articles_ops, target, real)
+    assert get_project_by_name(session, project.name).id == project.id
+    report = import_items(session, project, items, user=None)
+    assert report.imported == 3
+    assert _count(session, Suggestion) == 2
+
+
+def test_parsed_files_are_stored_normalised(session):
+    project = make_project(session)
+    items = parse_file("a.txt", b"\xef\xbb\xbf  Line one.\r\nLine two.\r\n\r\nPara two.  ")
+    report = import_items(session, project, items, user=None)
+    article = get_article(session, report.results[0].article_id)
+    assert article.text == normalize_text(article.text)
+    assert "\r" not in article.text
+    _check_offsets(session, article)
+
+
+def test_drafts_are_stored_normalised_and_empty_ones_rejected(session):
+    project = make_project(session)
+    items = [
+        ArticleDraft(text="  \ufeffFirst line.\r\nSecond line.  ", source="raw"),
+        ArticleDraft(text=" \n\t ", source="blank"),
+    ]
+    report = import_items(session, project, items, user=None)
+    assert [(r.status, r.reason) for r in report.results] == [
+        ("imported", ""),
+        ("rejected", "the text is empty"),
+    ]
+    article = get_article(session, report.results[0].article_id)
+    assert article.text == "First line.\nSecond line."
+    assert article.content_hash == content_hash(article.text)
+    _check_offsets(session, article)
+
+
+def test_get_article_unknown(session):
+    with pytest.raises(NotFound):
+        get_article(session, 12345)
+
+
+def test_article_progress(session):
+    ann, bob = make_user(session, "ann"), make_user(session, "bob")
+    project = make_project(session, manager=ann, annotators=[bob])
+    report = import_items(
+        session, project, [ArticleDraft(text=TWO), ArticleDraft(text="Other text. Yes.")], user=ann
+    )
+    first = get_article(session, report.results[0].article_id)
+    claims = active_claims(session, first)
+    for user in (ann, bob):
+        save_annotation(session, project, claims[0], user, AnnotationInput(), base_version=None)
+    save_annotation(session, project, claims[1], ann, AnnotationInput(), base_version=None)
+    progress = article_progress(session, project, bob)
+    assert [(p.article.id, p.claims, p.annotated_by_me, p.annotations) for p in progress] == [
+        (first.id, 3, 1, 3),
+        (report.results[1].article_id, 2, 0, 0),
+    ]

@@ -1,0 +1,250 @@
+"""Projects: defaults, names, targets, label sets, the codebook version, members."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import make_project, make_user
+from sqlalchemy import select
+
+from workbench.errors import Conflict, InvalidInput, NotFound
+from workbench.importing import ArticleDraft
+from workbench.labels import DEFAULT_LABELS, LABELLED_FIELDS
+from workbench.models import Label, Membership, Target
+from workbench.ops.annotations import AnnotationInput, save_annotation
+from workbench.ops.articles import import_items
+from workbench.ops.projects import (
+    create_project,
+    get_project_by_name,
+    labels_by_field,
+    members,
+    project_role,
+    projects_for,
+    remove_member,
+    set_labels,
+    set_member,
+    set_targets,
+    update_project,
+)
+
+pytestmark = pytest.mark.usefixtures("fast_passwords")
+
+
+def _pairs(project, field):
+    return [(lb.value, lb.description) for lb in labels_by_field(project)[field]]
+
+
+def _annotate(session, project, user, **values):
+    import_items(session, project, [ArticleDraft(text="A short claim.")], user=user)
+    claim = project.articles[-1].claims[0]
+    return save_annotation(
+        session, project, claim, user, AnnotationInput(**values), base_version=None
+    )
+
+
+def test_create_project_defaults(session):
+    mona = make_user(session, "mona")
+    project = create_project(
+        session, "  Talks  ", targets=[" Cooperation ", "Sanctions", ""], creator=mona
+    )
+    assert project.name == "Talks"
+    assert [t.name for t in project.targets] == ["Cooperation", "Sanctions"]
+    assert [t.position for t in project.targets] == [0, 1]
+    for field in LABELLED_FIELDS:
+        assert _pairs(project, field) == list(DEFAULT_LABELS[field])
+    assert project.codebook_version == 1
+    assert project_role(session, mona, project) == "manager"
+    assert [m.user.username for m in members(session, project)] == ["mona"]
+
+
+def test_create_project_without_creator_has_no_members(session):
+    project = create_project(session, "Solo", targets=["T"])
+    assert members(session, project) == []
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 201])
+def test_create_project_rejects_bad_names(session, name):
+    with pytest.raises(InvalidInput) as info:
+        create_project(session, name, targets=["T"])
+    assert info.value.field == "name"
+
+
+def test_project_names_are_unique(session):
+    create_project(session, "Talks", targets=["T"])
+    with pytest.raises(Conflict, match="exists already"):
+        create_project(session, " Talks ", targets=["U"])
+
+
+@pytest.mark.parametrize(
+    "targets", [[], ["", "  "], ["Cooperation", "cooperation"], ["A", "A "], ["x" * 201]]
+)
+def test_create_project_rejects_empty_or_repeated_targets(session, targets):
+    with pytest.raises(InvalidInput) as info:
+        create_project(session, "Talks", targets=targets)
+    assert info.value.field == "targets"
+
+
+def test_set_targets_keeps_ids_reorders_and_refuses_to_drop_used_ones(session):
+    ann = make_user(session, "ann")
+    project = make_project(session, targets=("A", "B"), manager=ann)
+    a, b = project.targets
+    set_targets(session, project, ["B", "C", "A"])
+    assert [(t.name, t.position) for t in project.targets] == [("B", 0), ("C", 1), ("A", 2)]
+    assert {a.id, b.id} <= {t.id for t in project.targets}
+    _annotate(session, project, ann, stances={a.id: "favor"})
+    with pytest.raises(Conflict, match="'A' has 1 stance"):
+        set_targets(session, project, ["B", "C"])
+    set_targets(session, project, ["A"])
+    assert [t.name for t in project.targets] == ["A"]
+
+
+def test_set_labels_adds_and_redescribes(session):
+    project = make_project(session)
+    pairs = _pairs(project, "verifiability")
+    new = [("rumour", "Hearsay."), *[(v, d.upper()) for v, d in pairs]]
+    assert set_labels(session, project, "verifiability", new) is True
+    assert _pairs(project, "verifiability") == new
+    assert set_labels(session, project, "verifiability", new) is False
+
+
+def test_set_labels_cannot_remove_a_label_in_use(session):
+    ann = make_user(session, "ann")
+    project = make_project(session, manager=ann)
+    (target,) = project.targets
+    _annotate(
+        session,
+        project,
+        ann,
+        verifiability="opinion",
+        attribution="direct",
+        stances={target.id: "against"},
+    )
+    for field, used in (
+        ("verifiability", "opinion"),
+        ("attribution", "direct"),
+        ("stance", "against"),
+    ):
+        before = _pairs(project, field)
+        kept = [pair for pair in before if pair[0] != used]
+        with pytest.raises(Conflict, match=f"{used}' is used by 1 annotations"):
+            set_labels(session, project, field, kept)
+        session.expire_all()
+        assert _pairs(project, field) == before
+    # an unused label can go
+    verif = [p for p in _pairs(project, "verifiability") if p[0] != "prediction"]
+    assert set_labels(session, project, "verifiability", verif) is True
+    assert "prediction" not in {v for v, _ in _pairs(project, "verifiability")}
+
+
+def test_set_labels_rejects_unknown_field_and_empty_list(session):
+    project = make_project(session)
+    with pytest.raises(InvalidInput):
+        set_labels(session, project, "colour", [("red", "")])
+    with pytest.raises(InvalidInput):
+        set_labels(session, project, "stance", [])
+
+
+def test_set_labels_labels_are_per_project(session):
+    ann = make_user(session, "ann")
+    used = make_project(session, "Used", manager=ann)
+    _annotate(session, used, ann, verifiability="opinion")
+    other = make_project(session, "Other")
+    kept = [p for p in _pairs(other, "verifiability") if p[0] != "opinion"]
+    assert set_labels(session, other, "verifiability", kept) is True
+
+
+def _settings(project, **overrides):
+    values = {
+        "name": project.name,
+        "description": project.description,
+        "guidelines": project.guidelines,
+        "targets": [t.name for t in project.targets],
+        "labels": {field: _pairs(project, field) for field in LABELLED_FIELDS},
+    }
+    values.update(overrides)
+    return values
+
+
+def test_codebook_version_moves_only_when_the_codebook_changes(session):
+    project = make_project(session)
+    update_project(session, project, **_settings(project, description="new words"))
+    assert project.codebook_version == 1
+    update_project(session, project, **_settings(project, guidelines="Read twice."))
+    assert project.codebook_version == 2
+    stance = [*_pairs(project, "stance"), ("mixed", "Both ways.")]
+    update_project(session, project, **_settings(project, labels={"stance": stance}))
+    assert project.codebook_version == 3
+    update_project(session, project, **_settings(project))
+    assert project.codebook_version == 3
+
+
+def test_guidelines_sent_with_crlf_are_the_same_codebook(session):
+    project = create_project(session, "Talks", targets=["T"], guidelines="One.\r\nTwo.\n")
+    assert project.guidelines == "One.\nTwo.\n"
+    update_project(session, project, **_settings(project, guidelines="One.\r\nTwo.\r\n"))
+    assert (project.guidelines, project.codebook_version) == ("One.\nTwo.\n", 1)
+
+
+def test_update_project_name_conflict(session):
+    make_project(session, "Taken")
+    project = make_project(session, "Mine")
+    with pytest.raises(Conflict):
+        update_project(session, project, **_settings(project, name="Taken"))
+    with pytest.raises(InvalidInput):
+        update_project(session, project, **_settings(project, name=" "))
+
+
+def test_members_add_change_remove(session):
+    mona, ann = make_user(session, "mona"), make_user(session, "ann")
+    project = make_project(session, manager=mona)
+    set_member(session, project, ann, "annotator")
+    assert project_role(session, ann, project) == "annotator"
+    set_member(session, project, ann, "manager")
+    assert project_role(session, ann, project) == "manager"
+    assert session.scalar(select(Membership.id).where(Membership.user_id == ann.id))
+    remove_member(session, project, mona)
+    assert project_role(session, mona, project) is None
+    with pytest.raises(NotFound):
+        remove_member(session, project, mona)
+    with pytest.raises(InvalidInput):
+        set_member(session, project, mona, "owner")
+
+
+def test_the_last_manager_stays(session):
+    mona, ann = make_user(session, "mona"), make_user(session, "ann")
+    project = make_project(session, manager=mona, annotators=[ann])
+    with pytest.raises(Conflict, match="at least one manager"):
+        remove_member(session, project, mona)
+    with pytest.raises(Conflict, match="at least one manager"):
+        set_member(session, project, mona, "annotator")
+    assert project_role(session, mona, project) == "manager"
+    remove_member(session, project, ann)
+    set_member(session, project, ann, "manager")
+    set_member(session, project, mona, "annotator")
+    assert project_role(session, mona, project) == "annotator"
+
+
+def test_projects_for(session):
+    root = make_user(session, "root", is_admin=True)
+    mona, ann, stan = (make_user(session, n) for n in ("mona", "ann", "stan"))
+    b = make_project(session, "B", manager=mona, annotators=[ann])
+    a = make_project(session, "A", manager=mona)
+    assert projects_for(session, root) == [a, b]
+    assert projects_for(session, mona) == [a, b]
+    assert projects_for(session, ann) == [b]
+    assert projects_for(session, stan) == []
+
+
+def test_get_project_by_name_lists_known_projects(session):
+    make_project(session, "Beta")
+    make_project(session, "Alpha")
+    assert get_project_by_name(session, " Beta ").name == "Beta"
+    with pytest.raises(NotFound, match=r"No project named 'Gamma' \(projects: Alpha, Beta\)"):
+        get_project_by_name(session, "Gamma")
+
+
+def test_new_projects_get_their_own_label_rows(session):
+    make_project(session, "A")
+    make_project(session, "B")
+    per_project = sum(len(v) for v in DEFAULT_LABELS.values())
+    assert len(session.scalars(select(Label)).all()) == 2 * per_project
+    assert len(session.scalars(select(Target)).all()) == 2

@@ -1,0 +1,295 @@
+"""The speaker registry: create, edit, merge (annotations follow), all recorded."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import make_project, make_user
+from sqlalchemy import select
+
+from workbench.errors import Conflict, InvalidInput, NotFound
+from workbench.importing import ArticleDraft
+from workbench.models import SPEAKER_TYPES, Annotation, HistoryEntry, Speaker
+from workbench.ops.annotations import AnnotationInput, get_annotation, save_annotation
+from workbench.ops.articles import import_items
+from workbench.ops.claims import active_claims
+from workbench.ops.speakers import (
+    create_speaker,
+    get_speaker,
+    merge_speakers,
+    registry,
+    update_speaker,
+)
+
+pytestmark = pytest.mark.usefixtures("fast_passwords")
+
+
+@pytest.fixture
+def world(session):
+    mona, ann = make_user(session, "mona"), make_user(session, "ann")
+    project = make_project(session, manager=mona, annotators=[ann])
+    return {"project": project, "mona": mona, "ann": ann}
+
+
+def _history(session, speaker):
+    return session.scalars(
+        select(HistoryEntry)
+        .where(HistoryEntry.entity == "speaker", HistoryEntry.entity_id == speaker.id)
+        .order_by(HistoryEntry.id)
+    ).all()
+
+
+def test_create_cleans_and_records(session, world):
+    project, mona = world["project"], world["mona"]
+    speaker = create_speaker(
+        session,
+        project,
+        "  General   Mohammad\tBaqeri ",
+        type="person",
+        title="  Chief of Staff  ",
+        aliases=["Baqeri", " Baqeri ", "", "General Mohammad Baqeri", "Gen.  Baqeri"],
+        user=mona,
+    )
+    assert speaker.name == "General Mohammad Baqeri"
+    assert speaker.title == "Chief of Staff"
+    assert [a.alias for a in speaker.aliases] == ["Baqeri", "Gen. Baqeri"]
+    assert speaker.merged_into_id is None
+    (entry,) = _history(session, speaker)
+    assert (entry.action, entry.user_id, entry.before) == ("create", mona.id, None)
+    assert entry.after == {
+        "name": "General Mohammad Baqeri",
+        "type": "person",
+        "title": "Chief of Staff",
+        "aliases": ["Baqeri", "Gen. Baqeri"],
+        "merged_into_id": None,
+    }
+
+
+@pytest.mark.parametrize("kind", SPEAKER_TYPES)
+def test_every_speaker_type_is_accepted(session, world, kind):
+    assert create_speaker(session, world["project"], f"A {kind}", type=kind).type == kind
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "field"),
+    [
+        ("", "person", "name"),
+        ("  \t ", "person", "name"),
+        ("x" * 301, "person", "name"),
+        ("Someone", "robot", "type"),
+        ("Someone", "Person", "type"),
+    ],
+)
+def test_create_rejects_bad_input(session, world, name, kind, field):
+    with pytest.raises(InvalidInput) as info:
+        create_speaker(session, world["project"], name, type=kind)
+    assert info.value.field == field
+    assert registry(session, world["project"]) == []
+
+
+def test_names_are_unique_among_unmerged_speakers_of_a_project(session, world):
+    project = world["project"]
+    create_speaker(session, project, "Tasnim", type="outlet")
+    with pytest.raises(Conflict, match="already"):
+        create_speaker(session, project, " Tasnim ")
+    other = make_project(session, "Other")
+    assert create_speaker(session, other, "Tasnim").project_id == other.id
+
+
+def test_the_name_of_a_merged_speaker_is_refused_with_a_pointer(session, world):
+    project = world["project"]
+    short = create_speaker(session, project, "Baqeri")
+    full = create_speaker(session, project, "Mohammad Baqeri")
+    merge_speakers(session, short, full, user=None)
+    with pytest.raises(Conflict, match="merged into 'Mohammad Baqeri'"):
+        create_speaker(session, project, "Baqeri")
+    other = create_speaker(session, project, "Someone")
+    with pytest.raises(Conflict, match="merged into 'Mohammad Baqeri'"):
+        update_speaker(
+            session, other, name="Baqeri", type="person", title="", aliases=[], user=None
+        )
+
+
+def test_update_changes_fields_and_records_before_and_after(session, world):
+    project, mona = world["project"], world["mona"]
+    speaker = create_speaker(session, project, "Hatami", aliases=["Amir Hatami", "Minister"])
+    create_speaker(session, project, "Taken")
+    update_speaker(
+        session,
+        speaker,
+        name="Amir Hatami",
+        type="person",
+        title="Defense Minister",
+        aliases=["Hatami", "Minister", "Amir Hatami"],
+        user=mona,
+    )
+    assert speaker.name == "Amir Hatami"
+    assert sorted(a.alias for a in speaker.aliases) == ["Hatami", "Minister"]
+    create, edit = _history(session, speaker)
+    assert (edit.action, edit.user_id) == ("edit", mona.id)
+    assert edit.before == {
+        "name": "Hatami",
+        "type": "person",
+        "title": "",
+        "aliases": ["Amir Hatami", "Minister"],
+        "merged_into_id": None,
+    }
+    assert edit.after["name"] == "Amir Hatami"
+    assert edit.after["aliases"] == ["Hatami", "Minister"]
+    assert edit.after["title"] == "Defense Minister"
+    # an edit that changes nothing is not recorded
+    update_speaker(
+        session,
+        speaker,
+        name="Amir Hatami",
+        type="person",
+        title="Defense Minister",
+        aliases=["Minister", "Hatami"],
+        user=mona,
+    )
+    assert len(_history(session, speaker)) == 2
+    with pytest.raises(Conflict):
+        update_speaker(
+            session, speaker, name="Taken", type="person", title="", aliases=[], user=mona
+        )
+    with pytest.raises(InvalidInput):
+        update_speaker(session, speaker, name="X", type="alien", title="", aliases=[], user=mona)
+    session.expire_all()
+    assert get_speaker(session, project, speaker.id).name == "Amir Hatami"
+
+
+def _annotated(session, world, n_claims=3):
+    project = world["project"]
+    text = " ".join(f"Claim number {i} is here." for i in range(1, n_claims + 1))
+    import_items(session, project, [ArticleDraft(text=text)], user=None)
+    return active_claims(session, project.articles[-1])
+
+
+def test_merge_moves_annotations_and_keeps_the_source(session, world):
+    project, mona, ann = world["project"], world["mona"], world["ann"]
+    claims = _annotated(session, world)
+    short = create_speaker(session, project, "Baqeri", aliases=["The general"])
+    full = create_speaker(session, project, "Mohammad Baqeri", title="Chief of Staff")
+    tasnim = create_speaker(session, project, "Tasnim", type="outlet")
+    as_speaker = save_annotation(
+        session, project, claims[0], ann, AnnotationInput(speaker_id=short.id), base_version=None
+    )
+    as_via = save_annotation(
+        session,
+        project,
+        claims[1],
+        ann,
+        AnnotationInput(speaker_id=tasnim.id, via_id=short.id),
+        base_version=None,
+    )
+    both = save_annotation(
+        session,
+        project,
+        claims[2],
+        mona,
+        AnnotationInput(speaker_id=short.id, via_id=short.id),
+        base_version=None,
+    )
+    untouched = save_annotation(
+        session, project, claims[2], ann, AnnotationInput(speaker_id=tasnim.id), base_version=None
+    )
+    versions = {a.id: a.version for a in (as_speaker, as_via, both, untouched)}
+    changed = merge_speakers(session, short, full, user=mona)
+    assert changed == 3
+    now = {a.id: session.get(Annotation, a.id) for a in (as_speaker, as_via, both, untouched)}
+    assert (now[as_speaker.id].speaker_id, now[as_speaker.id].via_id) == (full.id, None)
+    assert (now[as_via.id].speaker_id, now[as_via.id].via_id) == (tasnim.id, full.id)
+    assert (now[both.id].speaker_id, now[both.id].via_id) == (full.id, full.id)
+    assert now[untouched.id].speaker_id == tasnim.id
+    for annotation_id in (as_speaker.id, as_via.id, both.id):
+        assert now[annotation_id].version > versions[annotation_id]
+    assert now[untouched.id].version == versions[untouched.id]
+    source = session.get(Speaker, short.id)
+    assert source.merged_into_id == full.id
+    target = session.get(Speaker, full.id)
+    assert [a.alias for a in target.aliases] == ["Baqeri", "The general"]
+    assert [s.name for s in registry(session, project)] == ["Mohammad Baqeri", "Tasnim"]
+    assert [s.name for s in registry(session, project, include_merged=True)] == [
+        "Baqeri",
+        "Mohammad Baqeri",
+        "Tasnim",
+    ]
+    (source_entry,) = _history(session, source)[1:]
+    assert (source_entry.action, source_entry.user_id) == ("merged-into", mona.id)
+    assert source_entry.before["merged_into_id"] is None
+    assert source_entry.after["merged_into_id"] == full.id
+    assert sorted(source_entry.after["annotations"]) == sorted([as_speaker.id, as_via.id, both.id])
+    (target_entry,) = _history(session, target)[1:]
+    assert target_entry.action == "merge"
+    assert target_entry.before["aliases"] == []
+    assert target_entry.after["aliases"] == ["Baqeri", "The general"]
+    assert target_entry.after["merged_speaker_id"] == short.id
+
+
+def test_a_form_opened_before_a_merge_cannot_save_over_it(session, world):
+    project, mona, ann = world["project"], world["mona"], world["ann"]
+    (claim,) = _annotated(session, world, 1)
+    short = create_speaker(session, project, "Baqeri")
+    full = create_speaker(session, project, "Mohammad Baqeri")
+    opened = save_annotation(
+        session, project, claim, ann, AnnotationInput(speaker_id=short.id), base_version=None
+    ).version
+    merge_speakers(session, short, full, user=mona)
+    with pytest.raises(Conflict) as info:
+        save_annotation(
+            session, project, claim, ann, AnnotationInput(note="x"), base_version=opened
+        )
+    assert info.value.current["speaker"] == "Mohammad Baqeri"
+
+
+def test_merge_records_the_annotation_changes_in_the_claim_history(session, world):
+    from workbench.ops.history import claim_history
+
+    project, mona, ann = world["project"], world["mona"], world["ann"]
+    (claim,) = _annotated(session, world, 1)
+    short = create_speaker(session, project, "Baqeri")
+    full = create_speaker(session, project, "Mohammad Baqeri")
+    saved = save_annotation(
+        session, project, claim, ann, AnnotationInput(speaker_id=short.id), base_version=None
+    )
+    merge_speakers(session, short, full, user=mona)
+    entries = claim_history(session, claim.id)
+    assert [(e.entity, e.action) for e in entries] == [
+        ("annotation", "create"),
+        ("annotation", "speaker-merged"),
+    ]
+    assert entries[1].entity_id == saved.id
+    assert entries[1].user_id == mona.id
+    assert (entries[1].before["speaker_id"], entries[1].after["speaker_id"]) == (short.id, full.id)
+    assert entries[1].after["speaker"] == "Mohammad Baqeri"
+    assert entries[1].after["version"] == get_annotation(session, claim, ann).version
+
+
+def test_merge_refusals(session, world):
+    project = world["project"]
+    a = create_speaker(session, project, "A")
+    b = create_speaker(session, project, "B")
+    c = create_speaker(session, project, "C")
+    elsewhere = create_speaker(session, make_project(session, "Other"), "A")
+    with pytest.raises(InvalidInput, match="two different"):
+        merge_speakers(session, a, a, user=None)
+    with pytest.raises(InvalidInput, match="same project"):
+        merge_speakers(session, a, elsewhere, user=None)
+    merge_speakers(session, a, b, user=None)
+    with pytest.raises(InvalidInput, match="merged already"):
+        merge_speakers(session, a, c, user=None)
+    with pytest.raises(InvalidInput, match="merged already"):
+        merge_speakers(session, c, a, user=None)
+    assert session.get(Speaker, c.id).merged_into_id is None
+    with pytest.raises(InvalidInput, match="merged into another one"):
+        update_speaker(session, a, name="A2", type="person", title="", aliases=[], user=None)
+    assert session.get(Speaker, a.id).name == "A"
+
+
+def test_get_speaker_only_in_its_project(session, world):
+    project = world["project"]
+    speaker = create_speaker(session, project, "A")
+    assert get_speaker(session, project, speaker.id) is speaker
+    with pytest.raises(NotFound):
+        get_speaker(session, make_project(session, "Other"), speaker.id)
+    with pytest.raises(NotFound):
+        get_speaker(session, project, 999_999)

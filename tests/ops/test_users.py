@@ -1,0 +1,168 @@
+"""Accounts: password hashing, usernames, authentication and its throttling."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import PASSWORD, make_user
+from sqlalchemy import func, select
+
+from workbench.errors import Conflict, InvalidInput, PermissionDenied
+from workbench.models import LoginFailure, User
+from workbench.ops.users import (
+    MIN_PASSWORD,
+    authenticate,
+    create_user,
+    generate_password,
+    get_user_by_name,
+    set_password,
+)
+
+HERE = "127.0.0.1"
+
+
+def _failures(session, username="ann", address=HERE):
+    return session.scalar(
+        select(LoginFailure.count).where(
+            LoginFailure.username == username, LoginFailure.address == address
+        )
+    )
+
+
+def test_passwords_are_hashed_with_a_slow_hash(session):
+    user = create_user(session, "ann", PASSWORD)
+    assert PASSWORD not in user.password_hash
+    assert user.password_hash.startswith(("scrypt:", "pbkdf2:"))
+    other = create_user(session, "bob", PASSWORD)
+    assert other.password_hash != user.password_hash  # salted
+    assert (user.is_admin, user.is_active) == (False, True)
+    assert create_user(session, "root", PASSWORD, is_admin=True).is_admin
+
+
+@pytest.mark.usefixtures("fast_passwords")
+@pytest.mark.parametrize(
+    "username", ["", "   ", "has space", "tab\there", "x" * 81, "semi;colon", "ünï", "a/b"]
+)
+def test_bad_usernames_are_rejected(session, username):
+    with pytest.raises(InvalidInput) as info:
+        create_user(session, username, PASSWORD)
+    assert info.value.field == "username"
+    assert session.scalar(select(func.count()).select_from(User)) == 0
+
+
+@pytest.mark.usefixtures("fast_passwords")
+@pytest.mark.parametrize("username", ["a", "ann.lee", "ann_lee-2", "ann@example.org", "x" * 80])
+def test_good_usernames(session, username):
+    assert create_user(session, f" {username} ", PASSWORD).username == username
+
+
+@pytest.mark.usefixtures("fast_passwords")
+def test_usernames_are_unique(session):
+    create_user(session, "ann", PASSWORD)
+    with pytest.raises(Conflict, match="taken"):
+        create_user(session, " ann ", "another password")
+
+
+@pytest.mark.usefixtures("fast_passwords")
+def test_short_passwords_are_rejected(session):
+    with pytest.raises(InvalidInput) as info:
+        create_user(session, "ann", "x" * (MIN_PASSWORD - 1))
+    assert info.value.field == "password"
+    assert get_user_by_name(session, "ann") is None
+    user = create_user(session, "ann", "x" * MIN_PASSWORD)
+    old = user.password_hash
+    with pytest.raises(InvalidInput):
+        set_password(session, user, "short")
+    assert user.password_hash == old
+
+
+@pytest.mark.usefixtures("fast_passwords")
+def test_set_password(session):
+    user = make_user(session, "ann")
+    set_password(session, user, "a new password")
+    assert authenticate(session, "ann", "a new password", address=HERE) is user
+    assert authenticate(session, "ann", PASSWORD, address=HERE) is None
+
+
+def test_generated_passwords_are_long_and_different():
+    first, second = generate_password(), generate_password()
+    assert first != second
+    assert len(first) >= 12
+
+
+@pytest.mark.usefixtures("fast_passwords")
+def test_authenticate(session):
+    user = make_user(session, "ann")
+    assert authenticate(session, "ann", PASSWORD, address=HERE) is user
+    assert authenticate(session, " ann ", PASSWORD, address=HERE) is user
+    assert authenticate(session, "ann", PASSWORD + "x", address=HERE) is None
+    assert authenticate(session, "Ann", PASSWORD, address=HERE) is None
+    assert authenticate(session, "nobody", PASSWORD, address=HERE) is None
+    assert _failures(session, "nobody") == 1
+    user.is_active = False
+    assert authenticate(session, "ann", PASSWORD, address=HERE) is None
+
+
+@pytest.mark.usefixtures("fast_passwords")
+def test_a_success_clears_the_failures(session):
+    user = make_user(session, "ann")
+    for _ in range(3):
+        assert authenticate(session, "ann", "wrong password", address=HERE) is None
+    assert _failures(session) == 3
+    assert authenticate(session, "ann", PASSWORD, address=HERE) is user
+    assert _failures(session) is None
+
+
+@pytest.mark.usefixtures("fast_passwords")
+def test_throttling_after_too_many_failures(session):
+    user = make_user(session, "ann")
+    for _ in range(3):
+        assert authenticate(session, "ann", "wrong", address=HERE, max_failures=3) is None
+    session.commit()
+    # now even the right password is refused, without being checked
+    with pytest.raises(PermissionDenied, match=r"Too many failed logins. Try again in \d+ seconds"):
+        authenticate(session, "ann", PASSWORD, address=HERE, max_failures=3)
+    assert _failures(session) == 3
+    # another address, or another username, is not affected
+    assert authenticate(session, "ann", PASSWORD, address="10.0.0.9", max_failures=3) is user
+    make_user(session, "bob")
+    assert authenticate(session, "bob", PASSWORD, address=HERE, max_failures=3).username == "bob"
+    # when the lockout is over, the right password works again
+    failure = session.scalar(select(LoginFailure).where(LoginFailure.username == "ann"))
+    failure.last_at = datetime.now(UTC) - timedelta(seconds=301)
+    session.flush()
+    assert authenticate(session, "ann", PASSWORD, address=HERE, max_failures=3) is user
+    assert _failures(session) is None
+
+
+@pytest.mark.usefixtures("fast_passwords")
+def test_after_the_lockout_the_count_starts_again(session):
+    make_user(session, "ann")
+    for _ in range(2):
+        authenticate(session, "ann", "wrong", address=HERE, max_failures=2, lockout_seconds=0)
+    assert _failures(session) == 2
+    # lockout of zero seconds: the next attempt is checked, and a failure counts from one
+    assert (
+        authenticate(session, "ann", "wrong", address=HERE, max_failures=2, lockout_seconds=0)
+        is None
+    )
+    assert _failures(session) == 1
+
+
+@pytest.mark.usefixtures("fast_passwords")
+def test_unknown_users_are_throttled_too(session):
+    for _ in range(2):
+        assert authenticate(session, "ghost", "guess", address=HERE, max_failures=2) is None
+    with pytest.raises(PermissionDenied):
+        authenticate(session, "ghost", "guess", address=HERE, max_failures=2)
+
+
+@pytest.mark.usefixtures("fast_passwords")
+def test_long_usernames_and_addresses_are_cut_to_fit(session):
+    name, address = "g" * 500, "a" * 500
+    assert authenticate(session, name, "guess", address=address) is None
+    session.commit()
+    failure = session.scalar(select(LoginFailure))
+    assert (len(failure.username), len(failure.address)) == (80, 64)
+    assert failure.last_at.tzinfo is not None

@@ -1,0 +1,63 @@
+"""A project's codebook as plain data: its targets and label sets.
+
+Annotation saves validate against it on every request, so it is kept per
+process and keyed by the project's ``codebook_version``, which moves on
+whenever targets or labels change (ops.projects.update_project). Another
+worker's change therefore shows up at the next request that reads the project.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workbench.models import Label, Project, Target
+
+
+@dataclass(frozen=True, slots=True)
+class Codebook:
+    project_id: int
+    version: int
+    target_ids: tuple[int, ...]
+    target_names: tuple[str, ...]
+    labels: dict[str, tuple[str, ...]]
+
+    def allows(self, field: str, value: str) -> bool:
+        return value in self.labels.get(field, ())
+
+
+_CACHE: dict[tuple[int, int], Codebook] = {}
+_CACHE_LIMIT = 256
+
+
+def load_codebook(session: Session, project: Project) -> Codebook:
+    """Return the project's codebook at its current version (cached per process)."""
+    key = (project.id, project.codebook_version)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    targets = session.execute(
+        select(Target.id, Target.name)
+        .where(Target.project_id == project.id)
+        .order_by(Target.position, Target.id)
+    ).all()
+    labels: dict[str, list[str]] = {}
+    for field, value in session.execute(
+        select(Label.field, Label.value)
+        .where(Label.project_id == project.id)
+        .order_by(Label.field, Label.position)
+    ):
+        labels.setdefault(field, []).append(value)
+    codebook = Codebook(
+        project_id=project.id,
+        version=project.codebook_version,
+        target_ids=tuple(t.id for t in targets),
+        target_names=tuple(t.name for t in targets),
+        labels={field: tuple(values) for field, values in labels.items()},
+    )
+    if len(_CACHE) >= _CACHE_LIMIT:
+        _CACHE.clear()
+    _CACHE[key] = codebook
+    return codebook
