@@ -34,6 +34,13 @@ def _push_request_context():
     yield
 
 
+@pytest.fixture
+def client(app):
+    """A plain test client (pytest-flask's keeps its last request context open, so two
+    clients in one test would share ``g`` and the CSRF token)."""
+    return app.test_client()
+
+
 @pytest.fixture(scope="session")
 def _template_database(tmp_path_factory):
     """Migrate one database per test session; tests get a copy or a truncated one."""
@@ -165,6 +172,14 @@ def team(db):
     manager = make_user(db, "mona")
     annotator = make_user(db, "ann")
     stranger = make_user(db, "stan")
-    project = make_project(db, "Talks", targets=("Cooperation",), manager=manager, annotators=[annotator])
+    project = make_project(
+        db, "Talks", targets=("Cooperation",), manager=manager, annotators=[annotator]
+    )
     db.commit()
-    return {"admin": admin, "manager": manager, "annotator": annotator, "stranger": stranger, "project": project}
+    return {
+        "admin": admin,
+        "manager": manager,
+        "annotator": annotator,
+        "stranger": stranger,
+        "project": project,
+    }

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import make_project, make_user
 from sqlalchemy import func, select
 
+from tests.conftest import make_project, make_user
 from workbench.errors import Conflict, InvalidInput
 from workbench.importing import ArticleDraft
 from workbench.models import Annotation, Claim, HistoryEntry, Project, Stance, User

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import make_project, make_user
 from sqlalchemy import func, select
 
 import workbench.ops.articles as articles_ops
+from tests.conftest import make_project, make_user
 from workbench.errors import NotFound
 from workbench.importing import ArticleDraft, Rejection, content_hash, normalize_text, parse_file
 from workbench.models import Article, Claim, Suggestion

@@ -7,6 +7,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import make_user
 from workbench.db import make_engine, make_session_factory
 from workbench.errors import Conflict, InvalidInput
 from workbench.models import Annotation, Article, Claim, HistoryEntry, Project
@@ -16,8 +17,6 @@ from workbench.ops.claims import active_claims, merge_with_next, split_claim
 from workbench.ops.demo import seed_demo
 from workbench.ops.speakers import create_speaker, merge_speakers
 from workbench.schema import upgrade
-
-from conftest import make_user
 
 
 def build_project(session):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import make_project, make_user
 from sqlalchemy import select
 
+from tests.conftest import make_project, make_user
 from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.importing import ArticleDraft
 from workbench.models import Annotation, Claim

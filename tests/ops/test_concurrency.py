@@ -7,9 +7,9 @@ from __future__ import annotations
 import multiprocessing as mp
 import threading
 
-from conftest import make_project, make_user
 from sqlalchemy import func, select
 
+from tests.conftest import make_project, make_user
 from workbench.db import begin_write, make_engine, make_session_factory
 from workbench.errors import Conflict
 from workbench.importing import parse_pasted

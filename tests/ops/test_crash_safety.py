@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import make_project, make_user
 from sqlalchemy import select
 
 import workbench.ops.articles as articles_ops
 import workbench.ops.claims as claims_ops
 import workbench.ops.speakers as speakers_ops
+from tests.conftest import make_project, make_user
 from workbench.importing import parse_pasted
 from workbench.models import Base
 from workbench.ops.annotations import AnnotationInput, save_annotation

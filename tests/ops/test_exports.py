@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import make_project, make_user
 from sqlalchemy import func, select, update
 
+from tests.conftest import make_project, make_user
 from workbench import exporting
 from workbench.importing import parse_file, parse_pasted
 from workbench.models import Annotation, Article, Claim

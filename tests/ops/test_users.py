@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import PASSWORD, make_user
 from sqlalchemy import func, select
 
+from tests.conftest import PASSWORD, make_user
 from workbench.errors import Conflict, InvalidInput, PermissionDenied
 from workbench.models import LoginFailure, User
 from workbench.ops.users import (

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import url_for
-from web_helpers import add_article, add_speaker, page_text, read, snapshot
 
 from tests.conftest import Web, make_project, make_user
+from tests.web.web_helpers import add_article, add_speaker, page_text, read, snapshot
 from workbench.ops.projects import set_member
 
 ROLES = ("anon", "stranger", "annotator", "manager", "admin")

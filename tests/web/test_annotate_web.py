@@ -12,7 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from sqlalchemy import select
-from web_helpers import (
+
+from tests.conftest import make_project
+from tests.web.web_helpers import (
     TALK,
     add_article,
     add_speaker,
@@ -22,8 +24,6 @@ from web_helpers import (
     progress,
     read,
 )
-
-from tests.conftest import make_project
 from workbench.importing import ArticleDraft
 from workbench.models import Annotation, Claim, HistoryEntry, Label, Project, Speaker, User
 from workbench.ops.annotations import AnnotationInput, save_annotation

@@ -5,9 +5,9 @@ from __future__ import annotations
 from urllib.parse import quote, urlsplit
 
 import pytest
-from web_helpers import page_text, read
 
 from tests.conftest import PASSWORD, Web
+from tests.web.web_helpers import page_text, read
 from workbench.models import User
 from workbench.ops.users import set_password
 

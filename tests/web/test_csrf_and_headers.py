@@ -9,9 +9,9 @@ import re
 import pytest
 from flask import url_for
 from sqlalchemy import select
-from web_helpers import add_article, add_speaker, fresh, page_text, read, snapshot
 
 from tests.conftest import Web
+from tests.web.web_helpers import add_article, add_speaker, fresh, page_text, read, snapshot
 from workbench.models import Project
 
 XSS_SCRIPT = "<script>alert(1)</script>"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from web_helpers import fresh, page_text, read, report_rows
 
 from tests.conftest import Web
+from tests.web.web_helpers import fresh, page_text, read, report_rows
 from workbench.models import Article, Claim
 
 DATA = Path(__file__).resolve().parent.parent / "text" / "data" / "import"
