@@ -9,12 +9,13 @@ from pathlib import Path
 import click
 from sqlalchemy import func, select
 
-from workbench.db import make_engine, make_session_factory
+from workbench.db import begin_write, make_engine, make_session_factory
 from workbench.errors import WorkbenchError
 from workbench.exporting import FORMATS, SHAPES
 from workbench.importing import parse_file
 from workbench.models import Project, User
 from workbench.ops.articles import import_items
+from workbench.ops.backup import dump_lines, read_dump, restore_project
 from workbench.ops.demo import seed_demo
 from workbench.ops.exports import codebook_csv, codebook_markdown, export_stream
 from workbench.ops.projects import create_project, get_project_by_name, set_member
@@ -46,10 +47,16 @@ class Context:
             )
 
     @contextmanager
-    def session(self):
-        """Yield a session; commit when the block ends cleanly, else roll back."""
+    def session(self, *, write: bool = True):
+        """Yield a session; commit when the block ends cleanly, else roll back.
+
+        ``write=False`` for commands that only read (exports), so that on SQLite
+        they never hold the write lock that the server's saves need.
+        """
         self.require_current_schema()
         session = self.sessions()
+        if write:
+            begin_write(session)
         try:
             yield session
             session.commit()
@@ -237,7 +244,7 @@ def projects_create(ctx, name, targets, description, guidelines, manager) -> Non
 @pass_context
 def projects_list(ctx: Context) -> None:
     """List the projects."""
-    with ctx.session() as session:
+    with ctx.session(write=False) as session:
         names = session.scalars(select(Project.name).order_by(Project.name)).all()
     for name in names:
         click.echo(name)
@@ -298,7 +305,7 @@ def import_command(ctx: Context, project_name: str, files: tuple[Path, ...]) -> 
 def export_command(ctx, project_name, fmt, shape, all_claims, raw_formulas, output) -> None:
     """Export annotations as tidy CSV or JSONL (to standard output by default)."""
     raw = raw_formulas or ctx.settings["EXPORT_RAW_FORMULAS"]
-    with ctx.session() as session:
+    with ctx.session(write=False) as session:
         project = get_project_by_name(session, project_name)
         chunks = export_stream(
             session, project, format=fmt, shape=shape, all_claims=all_claims, raw_formulas=raw
@@ -314,7 +321,11 @@ def _write_chunks(chunks, output: Path | None) -> None:
         return
     partial = output.with_name(output.name + ".part")
     try:
-        with partial.open("w", encoding="utf-8", newline="") as handle:
+        handle = partial.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise click.ClickException(f"Cannot write {output}: {exc.strerror}.") from exc
+    try:
+        with handle:
             for chunk in chunks:
                 handle.write(chunk)
     except BaseException:
@@ -331,7 +342,7 @@ def _write_chunks(chunks, output: Path | None) -> None:
 @pass_context
 def codebook_command(ctx, project_name, fmt, output) -> None:
     """Write the project's codebook: targets, labels with definitions, guidelines."""
-    with ctx.session() as session:
+    with ctx.session(write=False) as session:
         project = get_project_by_name(session, project_name)
         text = codebook_markdown(project) if fmt == "md" else codebook_csv(project)
     _write_chunks([text], output)
@@ -348,3 +359,32 @@ def seed_demo_command(ctx: Context, manager: str | None) -> None:
             raise click.ClickException(f"No user named {manager!r}.")
         project, report = seed_demo(session, manager=user)
     click.echo(f"Demo project {project.name!r}: {report.imported} article(s) imported.")
+
+
+@main.command("dump")
+@click.option("--project", "project_name", required=True, help="The project's name.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File.")
+@pass_context
+def dump_command(ctx: Context, project_name: str, output: Path | None) -> None:
+    """Write a whole project (settings, articles, claims, speakers, annotations, history,
+    members by username) as JSON Lines, to standard output by default."""
+    with ctx.session(write=False) as session:
+        project = get_project_by_name(session, project_name)
+        _write_chunks(dump_lines(session, project), output)
+
+
+@main.command("restore")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--name", help="Restore under another project name.")
+@pass_context
+def restore_command(ctx: Context, file, name: str | None) -> None:
+    """Recreate a project from a `workbench dump` file (`-` reads standard input)."""
+    with ctx.session() as session:
+        project, created = restore_project(session, read_dump(file), name=name)
+        summary = f"Restored project {project.name!r}: {len(project.articles)} article(s)."
+    click.echo(summary)
+    if created:
+        click.echo(
+            f"Created {len(created)} account(s) the dump names: {', '.join(created)}. "
+            "They have random passwords: set one with `workbench users set-password NAME`."
+        )

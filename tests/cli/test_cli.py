@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select, text
 
-import workbench.ops.users as users_ops
 from workbench.cli import Context, main, prepare_database
 from workbench.db import make_engine
 from workbench.exporting import long_columns
@@ -20,32 +19,6 @@ from workbench.ops.users import authenticate
 from workbench.schema import head_revision, schema_state, upgrade
 
 PASSWORD = "a long password"
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(monkeypatch):
-    from werkzeug.security import generate_password_hash
-
-    monkeypatch.setattr(
-        users_ops,
-        "generate_password_hash",
-        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"),
-    )
-
-
-@pytest.fixture
-def cli(database_url, tmp_path):
-    """Run a workbench command; return click's Result."""
-    runner = CliRunner()
-    env = {
-        "WORKBENCH_DATABASE_URL": database_url,
-        "WORKBENCH_INSTANCE_PATH": str(tmp_path / "instance"),
-    }
-
-    def run(*args, input=None):
-        return runner.invoke(main, list(args), env=env, input=input, catch_exceptions=False)
-
-    return run
 
 
 def ok(result):
@@ -147,6 +120,7 @@ def test_users_add_and_set_password(cli, session):
         "bob": False,
     }
     assert authenticate(session, "bob", PASSWORD, address="cli") is not None
+    session.rollback()  # release the write lock before the next command
     fails(cli("users", "add", "ann", "--password", PASSWORD), "Error: The username 'ann' is taken.")
     fails(cli("users", "add", "eve", "--password", "short"), "at least 8 characters")
     fails(cli("users", "add", "has space", "--password", PASSWORD), "A username is")
@@ -158,6 +132,7 @@ def test_users_add_and_set_password(cli, session):
     )
     session.rollback()
     assert authenticate(session, "ann", "another password", address="cli") is not None
+    session.rollback()
     fails(cli("users", "set-password", "ann", "--password", "short"), "at least 8 characters")
     fails(
         cli("users", "set-password", "ghost", "--password", PASSWORD),
