@@ -6,6 +6,8 @@ here knows about Flask.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -13,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 WRITE_OPTION = "workbench_write"
+SQLITE_BUSY_TIMEOUT = 30.0
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -22,7 +25,7 @@ def make_engine(url: str, **kwargs) -> Engine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
+        kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
@@ -48,9 +51,32 @@ def _sqlite_on_begin(connection) -> None:
     # "database is locked" when another writer committed in between, whatever the
     # busy timeout. Reads stay deferred, so a long export never blocks writers.
     if connection.get_execution_options().get(WRITE_OPTION):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        _begin_immediate(connection.connection.dbapi_connection)
     else:
         connection.exec_driver_sql("BEGIN")
+
+
+def _begin_immediate(dbapi_connection) -> None:
+    # SQLite's own busy handler sleeps 1, 2, 5, 10... ms between tries, so a writer
+    # waiting for a lock held for 2 ms sleeps far longer than it must. We wait in
+    # short steps instead (up to the same overall timeout).
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA busy_timeout = 0")
+        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT
+        delay = 0.0001
+        while True:
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.002)
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT * 1000)}")
+        cursor.close()
 
 
 def begin_write(session: Session) -> None:

@@ -1,7 +1,9 @@
 """Export row formats: tidy CSV (wide and long) and JSONL, written as a stream.
 
-Pure: rows come in as dicts from the data layer (ops/exports.py); nothing here
-touches the database or Flask. See docs/data-dictionary.md for the columns.
+Pure: rows come in as dicts from the data layer (ops/exports.py), or as lines
+it rendered with ``CsvFields`` and ``csv_line`` (the fast path for the wide CSV);
+nothing here touches the database or Flask. See docs/data-dictionary.md for the
+columns and docs/performance.md for the speed.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -54,6 +57,8 @@ LONG_ID_COLUMNS = (
     "char_end",
     "annotator",
 )
+# Text that csv.writer (excel dialect, QUOTE_MINIMAL) writes unquoted.
+_PLAIN_FIELD = re.compile('[^,"\r\n]+')
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SHAPES = ("wide", "long")
 FORMATS = ("csv", "jsonl")
@@ -122,6 +127,51 @@ def neutralize(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
+def csv_cell(value: Any, *, raw_formulas: bool = False) -> Any:
+    """Return what ``csv.writer`` gets for one value: integers as they are, else text.
+
+    Text that starts like a formula gets a leading apostrophe unless ``raw_formulas``.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = cell_text(value)
+    return text if raw_formulas else neutralize(text)
+
+
+class CsvFields(dict[Any, str]):
+    """A memo of CSV fields: ``fields[value]`` is the value's text in a CSV line.
+
+    The text is ``csv_cell(value)`` quoted by ``csv.writer`` (RFC 4180: fields
+    with commas, quotes or line breaks in double quotes, quotes doubled),
+    rendered once per distinct value; ``csv_line`` joins fields into a line.
+    Keys must be of one kind per memo: ``True == 1`` in a dict, so keep
+    booleans apart from integers.
+    """
+
+    def __init__(self, *, raw_formulas: bool = False) -> None:
+        super().__init__()
+        self.raw_formulas = raw_formulas
+        self._line = _LineWriter().line
+
+    def __missing__(self, value: Any) -> str:
+        text = self[value] = self.render(value)
+        return text
+
+    def render(self, value: Any) -> str:
+        """Return the field text of ``value`` without remembering it."""
+        cell = csv_cell(value, raw_formulas=self.raw_formulas)
+        if cell == "":
+            return ""  # csv.writer quotes a lone empty field ("") so that the row shows
+        if isinstance(cell, str) and _PLAIN_FIELD.fullmatch(cell):
+            return cell  # what csv.writer writes for text it need not quote (tested)
+        return self._line((cell,))[:-2]
+
+
+def csv_line(fields: Iterable[str]) -> str:
+    """Return one CSV line from fields rendered by ``CsvFields`` (CRLF, as csv.writer)."""
+    return ",".join(fields) + "\r\n"
+
+
 def csv_stream(
     columns: Sequence[str],
     rows: Iterable[dict[str, Any]],
@@ -136,30 +186,51 @@ def csv_stream(
     ``raw_formulas``. If the rows raise, a last line says the export is
     incomplete and the error is raised again.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    yield _drain(buffer)
+    line = _LineWriter().line
+    lines = (
+        line([csv_cell(row.get(column), raw_formulas=raw_formulas) for column in columns])
+        for row in rows
+    )
+    return csv_lines_stream(columns, lines, batch=batch)
+
+
+def csv_lines_stream(
+    columns: Sequence[str], lines: Iterable[str], *, batch: int = 500
+) -> Iterator[str]:
+    """Yield the header and then ``lines`` (rows already rendered) in chunks of ``batch``.
+
+    If the lines raise, a last line says the export is incomplete (after how
+    many rows, and why) and the error is raised again.
+    """
+    line = _LineWriter().line
+    yield line(columns)
+    chunk: list[str] = []
     count = 0
     try:
-        for row in rows:
-            cells = []
-            for column in columns:
-                value = row.get(column)
-                if isinstance(value, int) and not isinstance(value, bool):
-                    cells.append(value)
-                    continue
-                text = cell_text(value)
-                cells.append(text if raw_formulas else neutralize(text))
-            writer.writerow(cells)
+        for text in lines:
+            chunk.append(text)
             count += 1
             if count % batch == 0:
-                yield _drain(buffer)
+                yield "".join(chunk)
+                chunk = []
     except Exception as exc:
-        writer.writerow([f"ERROR: the export stopped early after {count} rows: {exc}"])
-        yield _drain(buffer)
+        chunk.append(line([f"ERROR: the export stopped early after {count} rows: {exc}"]))
+        yield "".join(chunk)
         raise
-    yield _drain(buffer)
+    if chunk:
+        yield "".join(chunk)
+
+
+class _LineWriter:
+    """Renders one row at a time through csv.writer."""
+
+    def __init__(self) -> None:
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer)
+
+    def line(self, cells: Iterable[Any]) -> str:
+        self._writer.writerow(cells)
+        return _drain(self._buffer)
 
 
 def jsonl_stream(

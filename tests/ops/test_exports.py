@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -415,6 +415,26 @@ def test_the_fast_csv_lines_equal_csv_stream_over_wide_rows(session, project_dat
         slow = "".join(exporting.csv_stream(columns, rows, raw_formulas=raw))
         fast = export_text(session, project, all_claims=all_claims, raw_formulas=raw)
         assert fast == slow
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2024-05-01 09:30:00.000000",
+        "2024-05-01 09:30:00.000120",
+        "2024-05-01 09:30:00",
+        "2024-05-01T09:30:00.5",
+        datetime(2024, 5, 1, 9, 30),
+        datetime(2024, 5, 1, 11, 30, 0, 7, tzinfo=timezone(timedelta(hours=2))),
+    ],
+)
+def test_timestamps_read_raw_are_written_as_utc_iso_8601(raw):
+    from workbench.ops.exports import _utc, _utc_text
+
+    moment = _utc(raw)
+    assert moment.utcoffset() == timedelta(0)
+    assert _utc_text(raw) == exporting.cell_text(moment) == moment.isoformat()
+    assert _utc(None) is None and _utc_text(None) == ""
 
 
 def test_unknown_format_or_shape_is_refused(session, project_data):

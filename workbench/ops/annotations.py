@@ -5,13 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from workbench.errors import Conflict, InvalidInput
-from workbench.models import ANNOTATION_STATUSES, Annotation, Claim, Project, Speaker, Stance, User
+from workbench.models import (
+    ANNOTATION_STATUSES,
+    Annotation,
+    Article,
+    Claim,
+    Project,
+    Speaker,
+    Stance,
+    User,
+)
+from workbench.ops.codebook import Codebook, load_codebook
 from workbench.ops.history import record
 
 # SQLITE_BUSY and SQLITE_BUSY_SNAPSHOT
@@ -54,8 +64,8 @@ def get_annotation(session: Session, claim: Claim, user: User) -> Annotation | N
         .where(Annotation.claim_id == claim.id, Annotation.user_id == user.id)
         .options(
             selectinload(Annotation.stances),
-            selectinload(Annotation.speaker),
-            selectinload(Annotation.via),
+            joinedload(Annotation.speaker),
+            joinedload(Annotation.via),
         )
     )
 
@@ -77,15 +87,13 @@ def _unknown(name: str, value: str, allowed: dict[str, set[str]]) -> str:
     return f"Unknown {name} label {value!r} (labels: {', '.join(sorted(allowed.get(name, ())))})."
 
 
-def _validate(project: Project, values: AnnotationInput) -> None:
-    allowed: dict[str, set[str]] = {}
-    for label in project.labels:
-        allowed.setdefault(label.field, set()).add(label.value)
+def _validate(codebook: Codebook, values: AnnotationInput) -> None:
+    allowed = {field: set(labels) for field, labels in codebook.labels.items()}
     for name in ("attribution", "verifiability"):
         value = getattr(values, name)
         if value and value not in allowed.get(name, set()):
             raise InvalidInput(_unknown(name, value, allowed), field=name)
-    targets = {t.id for t in project.targets}
+    targets = set(codebook.target_ids)
     for target_id, value in values.stances.items():
         if target_id not in targets:
             raise InvalidInput(
@@ -97,6 +105,13 @@ def _validate(project: Project, values: AnnotationInput) -> None:
         raise InvalidInput(f"Unknown status {values.status!r}.", field="status")
     if len(values.note) > 10_000:
         raise InvalidInput("A note has at most 10,000 characters.", field="note")
+
+
+def _project_of(session: Session, claim: Claim) -> int:
+    if "article" in inspect(claim).dict:
+        return claim.article.project_id
+    # Without loading the article (and its whole text) just to learn its project.
+    return session.scalar(select(Article.project_id).where(Article.id == claim.article_id))
 
 
 def save_annotation(
@@ -116,11 +131,11 @@ def save_annotation(
     InvalidInput for unknown labels, speakers or targets.
     Every save is appended to the history.
     """
-    if claim.article.project_id != project.id:
+    if _project_of(session, claim) != project.id:
         raise InvalidInput("This claim is not in this project.")
     if claim.state != "active":
         raise InvalidInput("This claim was merged into another one; reload the article.")
-    _validate(project, values)
+    _validate(load_codebook(session, project), values)
     speaker = _resolve_speaker(session, project, values.speaker_id, "speaker")
     via = _resolve_speaker(session, project, values.via_id, "via")
     annotation = get_annotation(session, claim, user)

@@ -1,9 +1,10 @@
 """A project's codebook as plain data: its targets and label sets.
 
 Annotation saves validate against it on every request, so it is kept per
-process and keyed by the project's ``codebook_version``, which moves on
-whenever targets or labels change (ops.projects.update_project). Another
+process and keyed by the project's id, creation time and ``codebook_version``,
+which moves on whenever targets or labels change (ops.projects). Another
 worker's change therefore shows up at the next request that reads the project.
+(The creation time tells apart two databases whose projects share an id.)
 """
 
 from __future__ import annotations
@@ -28,13 +29,13 @@ class Codebook:
         return value in self.labels.get(field, ())
 
 
-_CACHE: dict[tuple[int, int], Codebook] = {}
+_CACHE: dict[tuple, Codebook] = {}
 _CACHE_LIMIT = 256
 
 
 def load_codebook(session: Session, project: Project) -> Codebook:
     """Return the project's codebook at its current version (cached per process)."""
-    key = (project.id, project.codebook_version)
+    key = (project.id, project.created_at, project.codebook_version)
     cached = _CACHE.get(key)
     if cached is not None:
         return cached

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from workbench.errors import Conflict, InvalidInput, NotFound
@@ -82,13 +82,18 @@ def _clean_targets(targets: Sequence[str]) -> list[str]:
     return cleaned
 
 
-def set_targets(session: Session, project: Project, targets: Sequence[str]) -> None:
+def set_targets(
+    session: Session, project: Project, targets: Sequence[str], *, bump: bool = True
+) -> bool:
     """Make ``targets`` the project's stance targets, in this order.
 
     Existing targets keep their id (and their stances) when their name stays;
-    a target that annotations use cannot be removed (raises Conflict).
+    a target that annotations use cannot be removed (raises Conflict). Returns
+    whether anything changed; a change moves the codebook version on unless
+    ``bump`` is False (the caller bumps once for several changes).
     """
     cleaned = _clean_targets(targets)
+    changed = False
     existing = {
         t.name: t for t in session.scalars(select(Target).where(Target.project_id == project.id))
     }
@@ -104,15 +109,21 @@ def set_targets(session: Session, project: Project, targets: Sequence[str]) -> N
                 field="targets",
             )
         session.delete(target)
+        changed = True
     session.flush()
     for position, name in enumerate(cleaned):
         target = existing.get(name)
         if target is None:
             session.add(Target(project_id=project.id, name=name, position=position))
-        else:
+            changed = True
+        elif target.position != position:
             target.position = position
+            changed = True
+    if changed and bump and existing:
+        project.codebook_version += 1
     session.flush()
     session.expire(project, ["targets"])
+    return changed
 
 
 def update_project(
@@ -137,20 +148,26 @@ def update_project(
     project.name = name
     project.description = description.strip()
     project.guidelines = guidelines
-    set_targets(session, project, targets)
+    codebook_changed |= set_targets(session, project, targets, bump=False)
     for field, pairs in labels.items():
-        codebook_changed |= set_labels(session, project, field, pairs)
+        codebook_changed |= set_labels(session, project, field, pairs, bump=False)
     if codebook_changed:
         project.codebook_version += 1
     session.flush()
 
 
 def set_labels(
-    session: Session, project: Project, field: str, pairs: list[tuple[str, str]]
+    session: Session,
+    project: Project,
+    field: str,
+    pairs: list[tuple[str, str]],
+    *,
+    bump: bool = True,
 ) -> bool:
     """Make ``pairs`` (value, description) the labels of ``field``; return whether anything changed.
 
-    A label that saved annotations use cannot be removed (raises Conflict).
+    A label that saved annotations use cannot be removed (raises Conflict). A
+    change moves the codebook version on unless ``bump`` is False.
     """
     if field not in LABELLED_FIELDS:
         raise InvalidInput(f"Unknown labelled field {field!r}.")
@@ -193,6 +210,8 @@ def set_labels(
             label.description = description
             label.position = position
             changed = True
+    if changed and bump:
+        project.codebook_version += 1
     session.flush()
     session.expire(project, ["labels"])
     return changed
@@ -229,16 +248,36 @@ def labels_by_field(project: Project) -> dict[str, list[Label]]:
     return grouped
 
 
-def get_project(session: Session, project_id: int) -> Project:
-    """Return the project with its targets and labels loaded; raises NotFound."""
-    project = session.get(
-        Project,
-        project_id,
-        options=[selectinload(Project.targets), selectinload(Project.labels)],
-    )
+def get_project(session: Session, project_id: int, *, eager: bool = True) -> Project:
+    """Return the project, with its targets and labels loaded when ``eager``; raises NotFound."""
+    options = [selectinload(Project.targets), selectinload(Project.labels)] if eager else []
+    project = session.get(Project, project_id, options=options)
     if project is None:
         raise NotFound("No such project.")
     return project
+
+
+def project_with_role(
+    session: Session, project_id: int, user: User, *, eager: bool = True
+) -> tuple[Project, str | None]:
+    """Return the project and the user's role in it (None for a non-member), in one query.
+
+    Raises NotFound.
+    """
+    query = (
+        select(Project, Membership.role)
+        .outerjoin(
+            Membership,
+            and_(Membership.project_id == Project.id, Membership.user_id == user.id),
+        )
+        .where(Project.id == project_id)
+    )
+    if eager:
+        query = query.options(selectinload(Project.targets), selectinload(Project.labels))
+    row = session.execute(query).first()
+    if row is None:
+        raise NotFound("No such project.")
+    return row[0], row[1]
 
 
 def get_project_by_name(session: Session, name: str) -> Project:

@@ -12,11 +12,14 @@ from wtforms.fields.choices import SelectChoice
 from workbench.db import begin_write
 from workbench.errors import NotFound, PermissionDenied
 from workbench.models import Project, User
-from workbench.ops.projects import get_project, project_role
+from workbench.ops.projects import project_with_role
 from workbench.permissions import can
 
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Hot endpoints that read in a shared transaction and call start_write() just
+# before they write, so that SQLite's write lock is held for the write alone.
+LATE_WRITE_ENDPOINTS = {"api.save_annotation_api"}
 
 
 def db() -> Session:
@@ -44,7 +47,7 @@ def password_stamp(user: User) -> str:
 
 def load_user():
     """Load the logged-in user; send anyone else to the login page."""
-    if request.method not in SAFE_METHODS:
+    if request.method not in SAFE_METHODS and request.endpoint not in LATE_WRITE_ENDPOINTS:
         begin_write(db())
     user_id = session.get("user_id")
     user = db().get(User, user_id) if user_id is not None else None
@@ -62,19 +65,27 @@ def load_user():
     return None
 
 
+def start_write() -> None:
+    """End the request's read transaction and begin one that writes (see db.begin_write)."""
+    db().commit()
+    begin_write(db())
+
+
 def require(action: str, role: str | None = None) -> None:
     """Raise PermissionDenied unless the current user may do ``action`` with ``role``."""
     if not can(g.user, action, role):
         raise PermissionDenied("You do not have permission to do that.")
 
 
-def load_project(project_id: int, action: str = "view-project") -> tuple[Project, str | None]:
+def load_project(
+    project_id: int, action: str = "view-project", *, eager: bool = True
+) -> tuple[Project, str | None]:
     """Return the project and the user's role, after checking ``action``.
 
-    A non-member gets NotFound, so that ids of other projects reveal nothing.
+    ``eager`` loads the targets and labels that pages show. A non-member gets
+    NotFound, so that ids of other projects reveal nothing.
     """
-    project = get_project(db(), project_id)
-    role = project_role(db(), g.user, project)
+    project, role = project_with_role(db(), project_id, g.user, eager=eager)
     if role is None and not g.user.is_admin:
         raise NotFound("No such project.")
     require(action, role)
