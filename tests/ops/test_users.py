@@ -166,3 +166,23 @@ def test_long_usernames_and_addresses_are_cut_to_fit(session):
     failure = session.scalar(select(LoginFailure))
     assert (len(failure.username), len(failure.address)) == (80, 64)
     assert failure.last_at.tzinfo is not None
+
+
+@pytest.mark.usefixtures("fast_passwords")
+def test_usernames_differing_only_in_case_are_one_name(session):
+    make_user(session, "Ann")
+    with pytest.raises(Conflict, match="'Ann' is taken"):
+        make_user(session, "ann")
+
+
+@pytest.mark.usefixtures("fast_passwords")
+def test_failures_from_two_sessions_add_up(session, session_factory):
+    make_user(session, "ann")
+    session.commit()
+    with session_factory() as other:
+        authenticate(other, "ann", "wrong password", address="10.0.0.1")
+        other.commit()
+    assert authenticate(session, "ann", "wrong again", address="10.0.0.1") is None
+    session.commit()
+    count = session.scalar(select(LoginFailure.count).where(LoginFailure.username == "ann"))
+    assert count == 2

@@ -6,7 +6,8 @@ import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -35,8 +36,12 @@ def create_user(session: Session, username: str, password: str, *, is_admin: boo
         raise InvalidInput(
             f"A password needs at least {MIN_PASSWORD} characters.", field="password"
         )
-    if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"The username {username!r} is taken.", field="username")
+    taken = session.scalar(
+        select(User.username).where(func.lower(User.username) == username.lower())
+    )
+    if taken is not None:
+        # Names differing only in case would be too easy to confuse in exports.
+        raise Conflict(f"The username {taken!r} is taken.", field="username")
     user = User(
         username=username, password_hash=generate_password_hash(password), is_admin=is_admin
     )
@@ -99,8 +104,17 @@ def authenticate(
         )
         return user
     if failure is None:
-        failure = LoginFailure(username=username, address=address, count=0)
-        session.add(failure)
+        try:
+            with session.begin_nested():
+                session.add(LoginFailure(username=username, address=address, count=1, last_at=now))
+            return None
+        except IntegrityError:
+            # Another worker recorded the first failure at the same moment: count on it.
+            failure = session.scalar(
+                select(LoginFailure).where(
+                    LoginFailure.username == username, LoginFailure.address == address
+                )
+            )
     failure.count += 1
     failure.last_at = now
     session.flush()
