@@ -11,7 +11,9 @@ bench/out/, then times the real import path on a fresh, migrated database:
     workbench.importing.parse_file -> ops.articles.import_items -> commit
 
 and, separately, workbench.text.splitter.split_text alone on the same texts.
-Speeds are in MB of article text per second (1 MB = 10**6 bytes of UTF-8).
+Speeds are in MB of article text per second (1 MB = 10**6 bytes of UTF-8);
+the import runs ``--repeat`` times (default 3, each into a new database) and the
+best run is reported with the load average, as other work slows it down.
 
 SQLite (a new file under bench/out/) by default. With --database-url a
 PostgreSQL database is used instead: the benchmark creates a throwaway schema
@@ -224,31 +226,16 @@ def open_database(url: str | None):
     return engine, cleanup
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mb", type=float, default=5.0, help="MB of article text (default 5)")
-    parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
-    parser.add_argument(
-        "--database-url",
-        help="a PostgreSQL URL; a throwaway schema is created in it and dropped afterwards",
-    )
-    parser.add_argument("--profile", action="store_true", help="print the top cProfile entries")
-    args = parser.parse_args()
-
-    articles = build_articles(int(args.mb * 1_000_000))
-    texts = [str(a["text"]) for a in articles]
-    text_mb = sum(len(t.encode("utf-8")) for t in texts) / 1_000_000
-    path = write_file(articles, args.format)
-    data = path.read_bytes()
-
-    engine, cleanup = open_database(args.database_url)
+def import_once(url: str | None, path: Path, data: bytes, expected: int, profile: bool):
+    """Import the file into a fresh database; return (timings, claims, backend, profiler)."""
+    engine, cleanup = open_database(url)
     try:
         sessions = make_session_factory(engine)
         with sessions() as session:
             user = create_user(session, "bench", "bench password 123")
             project = create_project(session, "Import bench", targets=["Cooperation"])
             session.commit()
-            profiler = cProfile.Profile() if args.profile else None
+            profiler = cProfile.Profile() if profile else None
             if profiler:
                 profiler.enable()
             t0 = time.perf_counter()
@@ -261,15 +248,45 @@ def main() -> None:
             if profiler:
                 profiler.disable()
             claims = session.scalar(select(func.count()).select_from(Claim))
-        drafts = [i for i in items if isinstance(i, ArticleDraft)]
-        if report.imported != len(articles) or len(drafts) != len(articles):
+        drafts = sum(isinstance(i, ArticleDraft) for i in items)
+        if report.imported != expected or drafts != expected:
             raise SystemExit(
-                f"expected {len(articles)} imported, got {report.imported} "
+                f"expected {expected} imported, got {report.imported} "
                 f"({report.duplicates} duplicates, {report.rejected} rejected)"
             )
-        backend = engine.dialect.name
+        return (t1 - t0, t2 - t1, t3 - t2), claims, engine.dialect.name, profiler
     finally:
         cleanup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=5.0, help="MB of article text (default 5)")
+    parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL URL; a throwaway schema is created in it and dropped afterwards",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="imports, each into a new database (default 3)"
+    )
+    parser.add_argument("--profile", action="store_true", help="print the top cProfile entries")
+    args = parser.parse_args()
+
+    articles = build_articles(int(args.mb * 1_000_000))
+    texts = [str(a["text"]) for a in articles]
+    text_mb = sum(len(t.encode("utf-8")) for t in texts) / 1_000_000
+    path = write_file(articles, args.format)
+    data = path.read_bytes()
+    load = os.getloadavg()[0]
+
+    runs = []
+    for i in range(args.repeat):
+        runs.append(
+            import_once(args.database_url, path, data, len(articles), args.profile and i == 0)
+        )
+    timings, claims, backend, profiler = min(runs, key=lambda r: sum(r[0]))
+    profiler = runs[0][3]
 
     best = float("inf")
     spans = 0
@@ -278,9 +295,10 @@ def main() -> None:
         spans = sum(len(split_text(t).spans) for t in texts)
         best = min(best, time.perf_counter() - s0)
 
-    total = t3 - t0
+    parse, store, commit = timings
+    total = sum(timings)
     print(f"date      {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
-    print(f"machine   {cpu_name()}, {os.cpu_count()} cores")
+    print(f"machine   {cpu_name()}, {os.cpu_count()} cores, load average {load:.2f} at start")
     print(f"python    {platform.python_version()} ({platform.python_implementation()})")
     print(f"database  {backend}")
     print(
@@ -289,18 +307,20 @@ def main() -> None:
         f"(avg {text_mb * 1e6 / len(articles) / 1000:.1f} KB)"
     )
     print(
-        f"import    parse {t1 - t0:.2f} s + import_items {t2 - t1:.2f} s + commit {t3 - t2:.2f} s"
-        f" = {total:.2f} s"
+        f"import    {len(runs)} runs: "
+        + ", ".join(f"{sum(r[0]):.2f} s" for r in runs)
+        + f"; best: parse {parse:.2f} s + import_items {store:.2f} s + commit {commit:.2f} s"
     )
     print(
-        f"import    {text_mb / total:.2f} MB/s end to end (target >= {IMPORT_TARGET_MBS:g});"
-        f" {report.imported:,} articles, {claims:,} claims"
+        f"import    {text_mb / total:.2f} MB/s end to end (best run; target >= "
+        f"{IMPORT_TARGET_MBS:g}); {len(articles):,} articles, {claims:,} claims"
     )
     print(
         f"splitter  {best:.2f} s (best of 3) = {text_mb / best:.2f} MB/s"
         f" (target >= {SPLIT_TARGET_MBS:g}); {spans:,} spans"
     )
     if profiler:
+        print("profile   (first import run, cumulative time)")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
 
 
