@@ -234,8 +234,14 @@ def parse_pasted(
     url: str = "",
     published: str = "",
     language: str = "",
+    max_bytes: int | None = None,
 ) -> list[ImportItem]:
-    """Return ``[ArticleDraft]`` for pasted text, or ``[Rejection]`` if it is blank."""
+    """Return ``[ArticleDraft]`` for pasted text, or ``[Rejection]`` if it is blank
+    or, encoded as UTF-8, longer than ``max_bytes`` (the per-file limit)."""
+    if max_bytes is not None:
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > max_bytes:
+            return [Rejection(PASTED_SOURCE, _size_reason(size, max_bytes))]
     body = normalize_text(text)
     if not body:
         return [Rejection(PASTED_SOURCE, "the pasted text is empty")]

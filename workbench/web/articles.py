@@ -62,6 +62,7 @@ def import_paste(project_id: int):
         author=form.author.data or "",
         url=form.url.data or "",
         published=form.published.data or "",
+        max_bytes=int(current_app.config["WORKBENCH"]["MAX_UPLOAD_MB"] * 1_000_000),
     )
     return _run_import(project, items)
 
