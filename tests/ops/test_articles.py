@@ -161,10 +161,11 @@ def _seed_text() -> str:
     return draft.text
 
 
-@pytest.mark.parametrize("target", ["split_text", "create_article"])
+@pytest.mark.parametrize("target", ["split_text", "store_articles"])
 def test_failure_mid_import_leaves_nothing(session, monkeypatch, target):
     project = make_project(session)
     session.commit()
+    monkeypatch.setattr(articles_ops, "IMPORT_BATCH", 1)  # a batch per article
     real = getattr(articles_ops, target)
     calls = []
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +18,12 @@ from workbench.models import LoginFailure, User
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,80}$")
 MIN_PASSWORD = 8
 # werkzeug's default is scrypt: a slow, memory-hard hash.
-_DUMMY_HASH = generate_password_hash("not-a-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    # Made on first use, not at import: scrypt costs every process 0.1 s and 32 MB.
+    return generate_password_hash("not-a-password")
 
 
 def generate_password() -> str:
@@ -95,7 +101,7 @@ def authenticate(
         failure.count = 0
     user = get_user_by_name(session, username)
     # Check a hash even for an unknown user, so timing does not tell which names exist.
-    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    ok = check_password_hash(user.password_hash if user else _dummy_hash(), password)
     if ok and user is not None and user.is_active:
         session.execute(
             delete(LoginFailure).where(
