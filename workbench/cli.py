@@ -161,6 +161,9 @@ def _run_server(app, host: str, port: int, workers: int) -> None:
         def load_config(self):
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
+            # gthread keeps browser connections alive between requests (sync closes each).
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", 2)
             self.cfg.set("accesslog", "-")
 
         def load(self):

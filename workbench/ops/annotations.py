@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from workbench.errors import Conflict, InvalidInput
@@ -59,14 +60,19 @@ def annotation_record(annotation: Annotation) -> dict:
 
 def get_annotation(session: Session, claim: Claim, user: User) -> Annotation | None:
     """Return the user's annotation of the claim, with speakers and stances loaded."""
-    return session.scalar(
-        select(Annotation)
-        .where(Annotation.claim_id == claim.id, Annotation.user_id == user.id)
-        .options(
-            selectinload(Annotation.stances),
-            joinedload(Annotation.speaker),
-            joinedload(Annotation.via),
+    # One query: the speaker, the via and the stances come joined.
+    return (
+        session.execute(
+            select(Annotation)
+            .where(Annotation.claim_id == claim.id, Annotation.user_id == user.id)
+            .options(
+                joinedload(Annotation.stances),
+                joinedload(Annotation.speaker),
+                joinedload(Annotation.via),
+            )
         )
+        .unique()
+        .scalar_one_or_none()
     )
 
 
@@ -127,7 +133,8 @@ def save_annotation(
 
     ``base_version`` is the version the form was based on (None for a new
     annotation). Raises Conflict, with the current values where this
-    transaction can read them, when another save came first; raises
+    transaction can read them, when another save came first (after an update
+    that lost a race at the last moment, the session is rolled back); raises
     InvalidInput for unknown labels, speakers or targets.
     Every save is appended to the history.
     """
@@ -150,8 +157,13 @@ def save_annotation(
     before = annotation_record(annotation) if annotation is not None else None
     now = datetime.now(UTC)
     stance_values = {tid: v for tid, v in values.stances.items() if v}
+    creating = annotation is None
+    # Only an insert can collide (two first saves): it runs in a savepoint so that the
+    # current values can still be read. An update that lost a race (StaleDataError)
+    # rolls the session back instead, sparing two statements on every save.
+    guard = session.begin_nested() if creating else nullcontext()
     try:
-        with session.begin_nested():
+        with guard:
             if annotation is None:
                 annotation = Annotation(
                     claim_id=claim.id, user_id=user.id, created_at=now, stances=[]
@@ -179,7 +191,10 @@ def save_annotation(
                     annotation.stances.append(Stance(target_id=target_id, value=value))
             session.flush()
     except (IntegrityError, StaleDataError) as exc:
-        session.expire_all()
+        if creating:
+            session.expire_all()
+        else:
+            session.rollback()
         current = get_annotation(session, claim, user)
         raise Conflict(
             "Someone saved this annotation at the same moment; your changes were not saved.",

@@ -66,9 +66,13 @@ def load_user():
 
 
 def start_write() -> None:
-    """End the request's read transaction and begin one that writes (see db.begin_write)."""
-    db().commit()
-    begin_write(db())
+    """On SQLite, end the request's read transaction and begin one that writes
+    (see db.begin_write); PostgreSQL locks rows, not the database, so there the
+    request goes on in its transaction."""
+    session = db()
+    if session.get_bind().dialect.name == "sqlite":
+        session.commit()
+        begin_write(session)
 
 
 def require(action: str, role: str | None = None) -> None:
