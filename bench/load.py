@@ -1,7 +1,8 @@
 """Load test: concurrent annotators saving through the JSON API of a gunicorn server.
 
-Starts `gunicorn --workers 2 --worker-class gthread` on loopback against a fresh database (SQLite in a
-temporary folder by default, or --database-url, whose public schema is wiped),
+Starts `gunicorn --workers 2 --worker-class gthread` on loopback against a fresh
+database (SQLite in a temporary folder by default, or --database-url, whose
+public schema is wiped),
 runs N client processes that each log in as their own annotator and save
 annotations as fast as the server answers, for a bounded time and count, then
 checks that every accepted save is in the database (the annotation's final
