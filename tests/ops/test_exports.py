@@ -442,3 +442,21 @@ def test_unknown_format_or_shape_is_refused(session, project_data):
         export_stream(session, project_data["project"], format="xlsx")
     with pytest.raises(ValueError, match="shape"):
         export_stream(session, project_data["project"], shape="tall")
+
+
+def test_the_codebook_lists_targets_and_labels_and_neutralises_formulas(session):
+    from workbench.ops.exports import codebook_csv, codebook_markdown
+    from workbench.ops.projects import set_labels
+
+    project = make_project(session, targets=("=HYPERLINK(1)", "Peace"))
+    set_labels(session, project, "verifiability", [("verifiable", "+checkable"), ("opinion", "")])
+    rows = list(csv.reader(io.StringIO(codebook_csv(project))))
+    assert rows[0] == ["field", "value", "description"]
+    assert ["target", "'=HYPERLINK(1)", ""] in rows
+    assert ["verifiability", "verifiable", "'+checkable"] in rows
+    assert ["stance", "favor", "The speaker supports or argues for the target."] in rows
+    raw = list(csv.reader(io.StringIO(codebook_csv(project, raw_formulas=True))))
+    assert ["target", "=HYPERLINK(1)", ""] in raw
+    markdown = codebook_markdown(project)
+    assert "## Stance targets" in markdown and "- Peace" in markdown
+    assert "| `opinion` |" in markdown

@@ -372,16 +372,19 @@ def export_stream(
     return exporting.csv_stream(columns, rows, raw_formulas=raw_formulas)
 
 
-def codebook_csv(project: Project) -> str:
-    """Return the project's codebook as CSV: field, value, description."""
+def codebook_csv(project: Project, *, raw_formulas: bool = False) -> str:
+    """Return the project's codebook as CSV: field, value, description.
+
+    Cells that a spreadsheet would run as formulas are neutralised, as in the data.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["field", "value", "description"])
-    for target in project.targets:
-        writer.writerow(["target", target.name, target.description])
+    rows = [["target", t.name, t.description] for t in project.targets]
     for field, labels in labels_by_field(project).items():
-        for label in labels:
-            writer.writerow([field, label.value, label.description])
+        rows += [[field, label.value, label.description] for label in labels]
+    for row in rows:
+        writer.writerow(row if raw_formulas else [exporting.neutralize(c) for c in row])
     return buffer.getvalue()
 
 
