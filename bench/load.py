@@ -296,8 +296,8 @@ def main() -> None:
     )
     p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan")
     print(
-        f"backend: {backend}; gunicorn workers: {args.workers}; clients: {args.clients}; "
-        f"{args.seconds:g} s"
+        f"backend: {backend}; gunicorn workers: {args.workers} ({args.worker_class}); "
+        f"clients: {args.clients}; {args.seconds:g} s"
     )
     print(f"machine: {os.cpu_count()} cores, {cpu}; Python {platform.python_version()}")
     print(f"saves accepted: {accepted} in {elapsed:.1f} s = {accepted / elapsed:.0f} saves/s")
