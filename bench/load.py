@@ -220,6 +220,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
     parser.add_argument(
         "--worker-class",
         default="gthread",
@@ -296,7 +297,8 @@ def main() -> None:
     )
     p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan")
     print(
-        f"backend: {backend}; gunicorn workers: {args.workers} ({args.worker_class}); "
+        f"backend: {backend}; gunicorn workers: {args.workers} ({args.worker_class}, "
+        f"{args.threads} threads); "
         f"clients: {args.clients}; {args.seconds:g} s"
     )
     print(f"machine: {os.cpu_count()} cores, {cpu}; Python {platform.python_version()}")
