@@ -47,6 +47,20 @@ def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _record_claim(session: Session, claim: Claim, action: str, *, user, before, after) -> None:
+    record(
+        session,
+        project_id=claim.article.project_id,
+        entity="claim",
+        entity_id=claim.id,
+        claim_id=claim.id,
+        action=action,
+        user=user,
+        before=before,
+        after=after,
+    )
+
+
 def _neighbours(session: Session, claim: Claim) -> tuple[Claim | None, Claim | None]:
     claims = active_claims(session, claim.article)
     index = next(i for i, c in enumerate(claims) if c.id == claim.id)
@@ -97,14 +111,10 @@ def split_claim(session: Session, claim: Claim, at: int, *, user: User | None) -
     )
     session.add(second)
     session.flush()
-    project_id = claim.article.project_id
-    record(
+    _record_claim(
         session,
-        project_id=project_id,
-        entity="claim",
-        entity_id=claim.id,
-        claim_id=claim.id,
-        action="split",
+        claim,
+        "split",
         user=user,
         before=before,
         after={
@@ -114,13 +124,10 @@ def split_claim(session: Session, claim: Claim, at: int, *, user: User | None) -
             "new_end": right[1],
         },
     )
-    record(
+    _record_claim(
         session,
-        project_id=project_id,
-        entity="claim",
-        entity_id=second.id,
-        claim_id=second.id,
-        action="created-by-split",
+        second,
+        "created-by-split",
         user=user,
         before={"from_claim_id": claim.id, **before},
         after=_span(second),
@@ -166,24 +173,18 @@ def merge_with_next(session: Session, claim: Claim, *, user: User | None) -> Cla
             .execution_options(synchronize_session=False)
         )
     project_id = claim.article.project_id
-    record(
+    _record_claim(
         session,
-        project_id=project_id,
-        entity="claim",
-        entity_id=claim.id,
-        claim_id=claim.id,
-        action="merge",
+        claim,
+        "merge",
         user=user,
         before=before,
         after={**_span(claim), "merged_claim_id": following.id, "moved_annotations": moving},
     )
-    record(
+    _record_claim(
         session,
-        project_id=project_id,
-        entity="claim",
-        entity_id=following.id,
-        claim_id=following.id,
-        action="merged-into",
+        following,
+        "merged-into",
         user=user,
         before={"start": following.start, "end": following.end, "state": "active"},
         after={"state": "merged", "merged_into_id": claim.id},
@@ -232,13 +233,10 @@ def trim_claim(session: Session, claim: Claim, start: int, end: int, *, user: Us
         return claim
     before = _span(claim)
     claim.start, claim.end = start, end
-    record(
+    _record_claim(
         session,
-        project_id=claim.article.project_id,
-        entity="claim",
-        entity_id=claim.id,
-        claim_id=claim.id,
-        action="trim",
+        claim,
+        "trim",
         user=user,
         before=before,
         after=_span(claim),
