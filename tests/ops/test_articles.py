@@ -238,3 +238,15 @@ def test_article_progress(session):
         (first.id, 3, 1, 3),
         (report.results[1].article_id, 2, 0, 0),
     ]
+
+
+def test_a_metadata_value_longer_than_its_column_is_rejected_with_the_reason(session):
+    project = make_project(session)
+    items = [
+        ArticleDraft(text="One claim here.", language="English (United States)"),
+        ArticleDraft(text="Another claim here.", language="en"),
+    ]
+    report = import_items(session, project, items, user=None)
+    assert [r.status for r in report.results] == ["rejected", "imported"]
+    assert "'language' value has 23 characters; at most 20" in report.results[0].reason
+    session.commit()

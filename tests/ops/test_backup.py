@@ -159,3 +159,36 @@ def test_a_malformed_record_stops_the_restore_whole(session, tmp_path):
         other.rollback()
         assert other.scalar(select(func.count()).select_from(Project)) == 0
     engine.dispose()
+
+
+def test_history_of_moved_annotations_and_removed_targets_survives_a_restore(session, tmp_path):
+    from workbench.ops.projects import set_targets
+
+    manager = make_user(session, "mona")
+    project, _ = seed_demo(session, manager=manager)
+    set_targets(session, project, ["Iran-Iraq military cooperation", "Peace"])
+    session.flush()
+    claims = active_claims(session, project.articles[0])
+    peace = next(t for t in project.targets if t.name == "Peace")
+    first = save_annotation(
+        session,
+        project,
+        claims[1],
+        manager,
+        AnnotationInput(stances={peace.id: "favor"}),
+        base_version=None,
+    )
+    save_annotation(
+        session, project, claims[1], manager, AnnotationInput(), base_version=first.version
+    )
+    set_targets(session, project, ["Iran-Iraq military cooperation"])
+    merge_with_next(session, claims[0], user=manager)  # moves the annotation of claims[1]
+    session.commit()
+    first_dump = list(dump_lines(session, project))
+    assert any('"moved-by-merge"' in line for line in first_dump)
+    engine, sessions = other_database(tmp_path)
+    with sessions() as other:
+        restored, _ = restore_project(other, read_dump(first_dump))
+        other.commit()
+        assert list(dump_lines(other, restored)) == first_dump
+    engine.dispose()

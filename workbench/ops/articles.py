@@ -51,6 +51,17 @@ class ImportReport:
 
 
 IMPORT_BATCH = 200
+# The lengths of the article columns that are VARCHAR (PostgreSQL enforces them).
+FIELD_LIMITS = {"outlet": 300, "author": 300, "published": 100, "language": 20}
+
+
+def _too_long_field(draft: ArticleDraft) -> str:
+    """Return a rejection reason when a metadata field is longer than its column, else ""."""
+    for name, limit in FIELD_LIMITS.items():
+        value = getattr(draft, name)
+        if len(value) > limit:
+            return f"the {name!r} value has {len(value)} characters; at most {limit} are allowed"
+    return ""
 
 
 def import_items(
@@ -82,6 +93,10 @@ def import_items(
         if text != item.text:
             # Offsets point into the stored text, which is always the normalised one.
             item = replace(item, text=text)
+        too_long = _too_long_field(item)
+        if too_long:
+            results.append(ItemResult(source=item.source, status="rejected", reason=too_long))
+            continue
         digest = content_hash(text)
         if digest in known:
             results.append(
@@ -132,7 +147,7 @@ def store_articles(
             "url": draft.url,
             "published": draft.published,
             "language": draft.language,
-            "dateline": split.dateline or "",
+            "dateline": (split.dateline or "")[:200],
             "text": draft.text,
             "content_hash": digest,
             "extra": dict(draft.metadata),

@@ -54,7 +54,7 @@ _HISTORY_ID_KEYS = {
         "merged_speaker_id": "speaker",
         "annotations": "annotation",
     },
-    "annotation": {"speaker_id": "speaker", "via_id": "speaker"},
+    "annotation": {"speaker_id": "speaker", "via_id": "speaker", "claim_id": "claim"},
 }
 
 
@@ -108,10 +108,19 @@ def _translate(values: dict | None, entity: str, convert) -> dict | None:
         elif kind and isinstance(value, int):
             out[name] = convert(kind, value)
         elif name == "stances" and isinstance(value, dict):
-            out[name] = {str(convert("target", int(k))): v for k, v in value.items()}
+            out[name] = {_target_key(convert, k): v for k, v in value.items()}
         else:
             out[name] = value
     return out
+
+
+def _target_key(convert, key: str) -> str:
+    # A target removed since (its stances were all cleared) has no key any more; its
+    # history keeps the old reference as text, which restore leaves as it is.
+    if not str(key).isdigit():
+        return str(key)
+    converted = convert("target", int(key))
+    return str(converted) if converted is not None else f"removed:{key}"
 
 
 def dump_project(session: Session, project: Project) -> Iterator[dict[str, Any]]:

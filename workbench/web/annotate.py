@@ -199,6 +199,7 @@ def save_annotation_view(project_id: int, claim_id: int):
         base = int(form.base_version.data) if form.base_version.data else None
     except ValueError as exc:
         raise InvalidInput("The form's version is not a number; reload the claim.") from exc
+    values = None  # a Conflict can come from adding a speaker, before the values exist
     try:
         speaker_id = _speaker_choice(
             project,
