@@ -136,3 +136,14 @@ def test_no_json_body_crashes_the_endpoint(web, db, team):
         assert response.is_json
 
     check()
+
+
+def test_huge_numbers_are_refused_not_crashes(web, db, team):
+    project, claim = setup_claim(db, team)
+    web.login("ann")
+    assert web.get("/projects/99999999999999999999").status_code == 404
+    token = api_token(web)
+    url = f"/api/projects/{project.id}/claims/{claim.id}/annotation"
+    response = post_json(web, url, {"base_version": None, "speaker_id": 10**20}, token)
+    assert response.status_code == 400
+    assert "out of range" in response.get_json()["message"]

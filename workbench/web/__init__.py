@@ -5,19 +5,29 @@ from __future__ import annotations
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
 
 from workbench.errors import WorkbenchError
 from workbench.web import admin, annotate, api, articles, auth, exports, projects, speakers
 from workbench.web.common import close_db, load_user
 
+MAX_ID = 2**63 - 1
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
 
+class DatabaseInt(IntegerConverter):
+    """An ``int`` URL part that fits a 64-bit database id (a longer one is a 404)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def register(app: Flask) -> None:
     """Attach blueprints, CSRF protection, error handlers and hooks to ``app``."""
+    app.url_map.converters["int"] = DatabaseInt
     CSRFProtect(app)
     for blueprint in (
         auth.bp,

@@ -25,6 +25,7 @@ from workbench.ops.annotations import (
 from workbench.web.common import db, load_project, start_write
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+MAX_ID = 2**63 - 1  # ids and versions are 64-bit integers in the database
 
 _FIELDS = {
     "base_version": (int, type(None)),
@@ -76,6 +77,9 @@ def _parse(body: Any) -> tuple[int | None, AnnotationInput]:
         if name in body and (not isinstance(body[name], types) or isinstance(body[name], bool)):
             wanted = " or ".join("null" if t is type(None) else t.__name__ for t in types)
             raise InvalidInput(f"{name} must be {wanted}.", field=name)
+    for name in ("base_version", "speaker_id", "via_id"):
+        if isinstance(body.get(name), int) and not 0 <= body[name] <= MAX_ID:
+            raise InvalidInput(f"{name} is out of range.", field=name)
     if "base_version" not in body:
         raise InvalidInput("base_version is required (null for a new annotation).")
     stances: dict[int, str] = {}
