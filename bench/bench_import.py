@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from machine import cpu_name  # noqa: E402 (bench/ is on sys.path when run)
 from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -186,17 +187,6 @@ def write_file(articles: list[dict[str, object]], fmt: str) -> Path:
         writer.writerows(articles)
         path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
     return path
-
-
-def cpu_name() -> str:
-    """Return the CPU model from /proc/cpuinfo (or platform.processor())."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def open_database(url: str | None):

@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from machine import cpu_name  # noqa: E402 (bench/ is on sys.path when run)
+
 from workbench.text.splitter import split_sentences, split_text  # noqa: E402
 
 SEED_PATHS = (
@@ -134,17 +136,6 @@ def best_of(n: int, fn, *args):
         best = min(best, time.perf_counter() - t0)
         cpu_best = min(cpu_best, time.process_time() - c0)
     return best, cpu_best, result
-
-
-def cpu_name() -> str:
-    """Return the CPU model from /proc/cpuinfo (or platform.processor())."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def altered_or_dropped(text: str, sentences: list[str]) -> int:

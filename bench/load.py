@@ -33,6 +33,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from machine import cpu_name  # noqa: E402 (bench/ is on sys.path when run)
 from sqlalchemy import func, select, text  # noqa: E402
 
 from workbench.db import make_engine, make_session_factory  # noqa: E402
@@ -287,14 +288,7 @@ def main() -> None:
         for k, v in r["errors"].items():
             errors[k] = errors.get(k, 0) + v
     backend = "postgresql" if url.startswith("postgresql") else "sqlite (WAL)"
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
+    cpu = cpu_name()
     p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan")
     print(
         f"backend: {backend}; gunicorn workers: {args.workers} ({args.worker_class}, "

@@ -89,12 +89,12 @@ def _resolve_speaker(session: Session, project: Project, speaker_id: int | None,
     return speaker
 
 
-def _unknown(name: str, value: str, allowed: dict[str, set[str]]) -> str:
+def _unknown(name: str, value: str, allowed: dict[str, frozenset[str]]) -> str:
     return f"Unknown {name} label {value!r} (labels: {', '.join(sorted(allowed.get(name, ())))})."
 
 
 def _validate(codebook: Codebook, values: AnnotationInput) -> None:
-    allowed = {field: set(labels) for field, labels in codebook.labels.items()}
+    allowed = codebook.labels
     for name in ("attribution", "verifiability"):
         value = getattr(values, name)
         if value and value not in allowed.get(name, set()):

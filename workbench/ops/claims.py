@@ -9,7 +9,7 @@ over it unseen.
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from workbench.errors import InvalidInput, NotFound
 from workbench.models import Annotation, Article, Claim, User
@@ -21,6 +21,23 @@ def get_claim(session: Session, claim_id: int) -> Claim:
     claim = session.get(Claim, claim_id)
     if claim is None:
         raise NotFound("No such claim.")
+    return claim
+
+
+def get_project_claim(session: Session, project_id: int, claim_id: int) -> Claim:
+    """Return a claim of the project's articles; raises NotFound for any other id.
+
+    One query; the article comes with its id and project only (its text loads
+    when asked for), so a save does not read the whole article.
+    """
+    claim = session.scalar(
+        select(Claim)
+        .join(Claim.article)
+        .options(contains_eager(Claim.article).load_only(Article.id, Article.project_id))
+        .where(Claim.id == claim_id, Article.project_id == project_id)
+    )
+    if claim is None:
+        raise NotFound("No such claim in this project.")
     return claim
 
 

@@ -23,10 +23,7 @@ class Codebook:
     version: int
     target_ids: tuple[int, ...]
     target_names: tuple[str, ...]
-    labels: dict[str, tuple[str, ...]]
-
-    def allows(self, field: str, value: str) -> bool:
-        return value in self.labels.get(field, ())
+    labels: dict[str, frozenset[str]]
 
 
 _CACHE: dict[tuple, Codebook] = {}
@@ -56,7 +53,7 @@ def load_codebook(session: Session, project: Project) -> Codebook:
         version=project.codebook_version,
         target_ids=tuple(t.id for t in targets),
         target_names=tuple(t.name for t in targets),
-        labels={field: tuple(values) for field, values in labels.items()},
+        labels={field: frozenset(values) for field, values in labels.items()},
     )
     if len(_CACHE) >= _CACHE_LIMIT:
         _CACHE.clear()

@@ -9,7 +9,7 @@ from werkzeug.routing import IntegerConverter
 
 from workbench.errors import WorkbenchError
 from workbench.web import admin, annotate, api, articles, auth, exports, projects, speakers
-from workbench.web.common import close_db, load_user
+from workbench.web.common import close_db, load_user, wants_json
 
 MAX_ID = 2**63 - 1
 CSP = (
@@ -61,12 +61,8 @@ def _security_headers(response):
     return response
 
 
-def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
-
-
 def _error_page(status: int, title: str, message: str, extra: dict | None = None):
-    if _wants_json():
+    if wants_json():
         return jsonify({"error": title, "message": message, **(extra or {})}), status
     page = render_template(
         "error.html", title=title, message=message, status=status, **(extra or {})

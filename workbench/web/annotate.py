@@ -12,12 +12,18 @@ from workbench.errors import Conflict, InvalidInput, NotFound, WorkbenchError
 from workbench.models import SPEAKER_TYPES, Annotation, Claim, Suggestion
 from workbench.ops.annotations import AnnotationInput, get_annotation, save_annotation
 from workbench.ops.articles import get_article
-from workbench.ops.claims import active_claims, get_claim, merge_with_next, split_claim, trim_claim
+from workbench.ops.claims import (
+    active_claims,
+    get_project_claim,
+    merge_with_next,
+    split_claim,
+    trim_claim,
+)
 from workbench.ops.history import claim_history
 from workbench.ops.projects import labels_by_field
 from workbench.ops.speakers import create_speaker, registry
 from workbench.permissions import can
-from workbench.web.common import db, load_project, options
+from workbench.web.common import db, load_project, options, wants_json
 
 bp = Blueprint("annotate", __name__)
 
@@ -67,13 +73,6 @@ class TrimForm(FlaskForm):
 
 class MergeForm(FlaskForm):
     pass
-
-
-def _claim_in_project(project, claim_id: int) -> Claim:
-    claim = get_claim(db(), claim_id)
-    if claim.article.project_id != project.id:
-        raise NotFound("No such claim in this project.")
-    return claim
 
 
 def _fill(form, project, annotation: Annotation | None):
@@ -177,14 +176,10 @@ def _claim_url(project, article, claim_id, fragment=True, **kwargs):
     ) + ("#claim-form" if fragment else "")
 
 
-def _wants_json() -> bool:
-    return request.accept_mimetypes.best == "application/json"
-
-
 @bp.post("/projects/<int:project_id>/claims/<int:claim_id>/annotation")
 def save_annotation_view(project_id: int, claim_id: int):
     project, role = load_project(project_id, "annotate-claim")
-    claim = _claim_in_project(project, claim_id)
+    claim = get_project_claim(db(), project.id, claim_id)
     article = claim.article
     # Merged speakers too: a form opened before a merge names the merged one, which
     # save_annotation resolves to the speaker it was merged into.
@@ -223,14 +218,14 @@ def save_annotation_view(project_id: int, claim_id: int):
         annotation = save_annotation(db(), project, claim, g.user, values, base_version=base)
     except Conflict as exc:
         db().rollback()
-        if _wants_json():
+        if wants_json():
             raise
         return _conflict_page(project, claim, speakers, exc, values), 409
     except WorkbenchError:
         db().rollback()
         raise
     db().commit()
-    if _wants_json():
+    if wants_json():
         return jsonify({"saved": True, "version": annotation.version, "claim_id": claim.id})
     flash(f"Saved claim {claim.position}.", "info")
     next_id = request.form.get("next_claim", type=int)
@@ -308,7 +303,7 @@ def _speaker_choice(project, role, chosen, new_name, new_type, new_title) -> int
 @bp.post("/projects/<int:project_id>/claims/<int:claim_id>/split")
 def split_claim_view(project_id: int, claim_id: int):
     project, _ = load_project(project_id, "edit-claims")
-    claim = _claim_in_project(project, claim_id)
+    claim = get_project_claim(db(), project.id, claim_id)
     form = SplitForm()
     if not form.validate_on_submit():
         raise InvalidInput("Give the text where the second part begins, or an offset.")
@@ -334,7 +329,7 @@ def split_claim_view(project_id: int, claim_id: int):
 @bp.post("/projects/<int:project_id>/claims/<int:claim_id>/merge")
 def merge_claim_view(project_id: int, claim_id: int):
     project, _ = load_project(project_id, "edit-claims")
-    claim = _claim_in_project(project, claim_id)
+    claim = get_project_claim(db(), project.id, claim_id)
     if not MergeForm().validate_on_submit():
         abort(400)
     try:
@@ -350,7 +345,7 @@ def merge_claim_view(project_id: int, claim_id: int):
 @bp.post("/projects/<int:project_id>/claims/<int:claim_id>/trim")
 def trim_claim_view(project_id: int, claim_id: int):
     project, _ = load_project(project_id, "edit-claims")
-    claim = _claim_in_project(project, claim_id)
+    claim = get_project_claim(db(), project.id, claim_id)
     form = TrimForm()
     if not form.validate_on_submit():
         raise InvalidInput("Give the new start and end offsets as whole numbers.")
@@ -367,7 +362,7 @@ def trim_claim_view(project_id: int, claim_id: int):
 @bp.get("/projects/<int:project_id>/claims/<int:claim_id>/history")
 def claim_history_view(project_id: int, claim_id: int):
     project, _ = load_project(project_id, "view-history")
-    claim = _claim_in_project(project, claim_id)
+    claim = get_project_claim(db(), project.id, claim_id)
     return render_template(
         "annotate/claim_history.html",
         project=project,

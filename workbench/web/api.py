@@ -11,17 +11,15 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
 
-from workbench.errors import InvalidInput, NotFound, WorkbenchError
-from workbench.models import Article, Claim
+from workbench.errors import InvalidInput, WorkbenchError
 from workbench.ops.annotations import (
     AnnotationInput,
     annotation_record,
     get_annotation,
     save_annotation,
 )
+from workbench.ops.claims import get_project_claim
 from workbench.web.common import db, load_project, start_write
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -44,23 +42,10 @@ def show_session():
     return jsonify({"username": g.user.username, "csrf_token": generate_csrf()})
 
 
-def _claim(project, claim_id: int) -> Claim:
-    # One query, and the article's text is not loaded (only its id and project).
-    claim = db().scalar(
-        select(Claim)
-        .join(Claim.article)
-        .options(contains_eager(Claim.article).load_only(Article.id, Article.project_id))
-        .where(Claim.id == claim_id, Article.project_id == project.id)
-    )
-    if claim is None:
-        raise NotFound("No such claim in this project.")
-    return claim
-
-
 @bp.get("/projects/<int:project_id>/claims/<int:claim_id>/annotation")
 def show_annotation(project_id: int, claim_id: int):
     project, _ = load_project(project_id, eager=False)
-    claim = _claim(project, claim_id)
+    claim = get_project_claim(db(), project.id, claim_id)
     annotation = get_annotation(db(), claim, g.user)
     return jsonify(
         {"claim_id": claim.id, "annotation": annotation_record(annotation) if annotation else None}
@@ -105,7 +90,7 @@ def _parse(body: Any) -> tuple[int | None, AnnotationInput]:
 @bp.post("/projects/<int:project_id>/claims/<int:claim_id>/annotation")
 def save_annotation_api(project_id: int, claim_id: int):
     project, _ = load_project(project_id, "annotate-claim", eager=False)
-    claim = _claim(project, claim_id)
+    claim = get_project_claim(db(), project.id, claim_id)
     body = request.get_json(silent=True)
     if body is None:
         raise InvalidInput("Send the annotation as a JSON object (Content-Type: application/json).")

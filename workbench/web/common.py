@@ -75,6 +75,11 @@ def start_write() -> None:
         begin_write(session)
 
 
+def wants_json() -> bool:
+    """Whether the answer should be JSON: the API, or a client that asks for it."""
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
 def require(action: str, role: str | None = None) -> None:
     """Raise PermissionDenied unless the current user may do ``action`` with ``role``."""
     if not can(g.user, action, role):
@@ -93,7 +98,6 @@ def load_project(
     if role is None and not g.user.is_admin:
         raise NotFound("No such project.")
     require(action, role)
-    g.project_role = role
     return project, role
 
 
