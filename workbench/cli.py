@@ -135,9 +135,16 @@ def prepare_database(ctx: Context, *, demo: bool = True) -> str | None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--workers", default=2, show_default=True, type=int, help="Worker processes.")
+@click.option(
+    "--timeout",
+    default=600,
+    show_default=True,
+    type=int,
+    help="Seconds a request (a large import or export) may take before its worker restarts.",
+)
 @click.option("--no-demo", is_flag=True, help="Do not load the demo project into a new database.")
 @pass_context
-def serve(ctx: Context, host: str, port: int, workers: int, no_demo: bool) -> None:
+def serve(ctx: Context, host: str, port: int, workers: int, timeout: int, no_demo: bool) -> None:
     """Run the web server (a new database is set up with an admin and the demo project)."""
     login = prepare_database(ctx, demo=not no_demo)
     from workbench import create_app
@@ -147,10 +154,10 @@ def serve(ctx: Context, host: str, port: int, workers: int, no_demo: bool) -> No
     click.echo(f"Claim Workbench on {url}  (database: {ctx.engine.url.render_as_string()})")
     if login:
         click.echo(f"{login}  (change it with `workbench users set-password admin`).")
-    _run_server(app, host, port, workers)
+    _run_server(app, host, port, workers, timeout)
 
 
-def _run_server(app, host: str, port: int, workers: int) -> None:
+def _run_server(app, host: str, port: int, workers: int, timeout: int) -> None:
     try:
         from gunicorn.app.base import BaseApplication
     except ImportError:  # gunicorn does not run on Windows
@@ -161,9 +168,12 @@ def _run_server(app, host: str, port: int, workers: int) -> None:
         def load_config(self):
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
-            # gthread keeps browser connections alive between requests (sync closes each).
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", 2)
+            # Sync workers: each request goes to whichever worker is free. (gthread
+            # workers keep a browser's connection, and so the browser, on one
+            # worker process, which serves half as many saves per second in
+            # bench/load.py; see docs/performance.md.)
+            self.cfg.set("worker_class", "sync")
+            self.cfg.set("timeout", timeout)
             self.cfg.set("accesslog", "-")
 
         def load(self):

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+
+from workbench.errors import Conflict
 
 WRITE_OPTION = "workbench_write"
 SQLITE_BUSY_TIMEOUT = 30.0
@@ -91,3 +96,23 @@ def begin_write(session: Session) -> None:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Return a session factory bound to ``engine``; objects stay usable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def unique_or_conflict(session: Session, message: str, *, field: str | None = None) -> Iterator:
+    """Run the block (which should end with a flush) in a savepoint, and turn a
+    unique-constraint violation into Conflict(message).
+
+    The operations check a name before they insert it, and on SQLite, where
+    one transaction writes at a time, that check is enough. On PostgreSQL two
+    transactions can both pass it; the second insert then fails on the unique
+    constraint, and the user is told, as for a name taken earlier, instead of
+    getting a server error. The transaction stays usable.
+    """
+    try:
+        with session.begin_nested():
+            yield
+    except IntegrityError as exc:
+        if "unique" not in str(exc.orig).lower():
+            raise
+        raise Conflict(message, field=field) from exc

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from workbench.errors import NotFound, PermissionDenied
+
 PROJECT_ACTIONS: dict[str, frozenset[str]] = {
     "view-project": frozenset({"manager", "annotator"}),
     "annotate-claim": frozenset({"manager", "annotator"}),
@@ -50,3 +52,18 @@ def can(user: UserLike | None, action: str, role: str | None = None) -> bool:
     if allowed is None:
         return open_to_all
     return role in allowed
+
+
+def authorize(user: UserLike, action: str | None, role: str | None) -> None:
+    """Raise unless ``user``, holding ``role`` in a project, may do ``action`` there.
+
+    A non-member (who is not an admin) gets NotFound, so that ids of other
+    projects reveal nothing; a member without the right gets PermissionDenied.
+    ``action`` None checks nothing (for callers that checked already).
+    """
+    if action is None:
+        return
+    if role is None and not user.is_admin:
+        raise NotFound("No such project.")
+    if not can(user, action, role):
+        raise PermissionDenied("You do not have permission to do that.")

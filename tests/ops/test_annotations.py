@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import make_project, make_user
-from workbench.errors import Conflict, InvalidInput
+from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.importing import ArticleDraft
 from workbench.models import Annotation, Claim, HistoryEntry, Project, Stance, User
 from workbench.ops.annotations import (
@@ -192,7 +192,7 @@ def test_a_target_of_another_project_is_rejected(session, world):
 
 def test_a_claim_of_another_project_is_rejected(session, world):
     other = make_project(session, "Other", targets=("Elsewhere",))
-    with pytest.raises(InvalidInput, match="not in this project"):
+    with pytest.raises(NotFound, match="No such claim in this project"):
         save_annotation(
             session, other, world["claims"][0], world["ann"], AnnotationInput(), base_version=None
         )

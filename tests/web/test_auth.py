@@ -223,3 +223,34 @@ def test_the_session_cookie_reveals_nothing_of_the_password_hash(app, web, team)
 def test_passwords_are_kept_as_scrypt_hashes(web, db, team):
     assert team["annotator"].password_hash.startswith("scrypt:")
     assert web.login("ann").status_code == 302
+
+
+@pytest.mark.parametrize("password", [PASSWORD, "wrong password"])
+def test_the_password_check_does_not_hold_the_write_lock(
+    web, team, engine, monkeypatch, password
+):
+    """Checking a password takes a tenth of a second on purpose; saves by everyone
+    else must not wait for it (on SQLite, only one transaction at a time writes)."""
+    import workbench.ops.users as users
+
+    real_check = users.check_password_hash
+    writes = []
+
+    def check_while_another_writes(hash_, given):
+        other = engine.raw_connection()
+        try:
+            cursor = other.cursor()
+            if engine.dialect.name == "sqlite":
+                cursor.execute("PRAGMA busy_timeout = 0")
+                cursor.execute("BEGIN IMMEDIATE")  # "database is locked" if the login holds it
+            cursor.execute("UPDATE projects SET description = 'written meanwhile'")
+            cursor.execute("COMMIT")
+            writes.append(True)
+        finally:
+            other.close()
+        return real_check(hash_, given)
+
+    monkeypatch.setattr(users, "check_password_hash", check_while_another_writes)
+    response = web.login("ann", password)
+    assert response.status_code == (302 if password == PASSWORD else 401)
+    assert writes == [True]

@@ -1,32 +1,49 @@
-"""Saving annotations: one per claim and annotator, never silently overwritten."""
+"""Saving annotations: one per claim and annotator, never silently overwritten.
+
+A save is the hottest path of the workbench, so it runs as a few Core
+statements rather than through the ORM's unit of work:
+
+1. ``annotation_state`` reads, in one query, everything a save checks: the
+   claim and its project, the user's role there, the project's codebook key,
+   and the user's current annotation of the claim with its speakers and stances.
+2. ``store_annotation`` validates the values and writes: ``UPDATE ... WHERE
+   version = <the version the form was based on>`` (so a save based on an
+   older version changes nothing and is refused), the stances that changed, and
+   one history entry.
+
+``save_annotation`` wraps both for callers that hold ORM objects (the
+annotation form, the CLI, the tests) and returns the ORM annotation.
+"""
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
-from workbench.errors import Conflict, InvalidInput
+from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.models import (
     ANNOTATION_STATUSES,
     Annotation,
     Article,
     Claim,
+    HistoryEntry,
+    Membership,
     Project,
     Speaker,
     Stance,
     User,
 )
-from workbench.ops.codebook import Codebook, load_codebook
-from workbench.ops.history import record
+from workbench.ops.codebook import Codebook, codebook_at
+from workbench.permissions import authorize
 
 # SQLITE_BUSY and SQLITE_BUSY_SNAPSHOT
 SQLITE_BUSY_CODES = (5, 517)
+MAX_NOTE = 10_000
 
 
 @dataclass(slots=True)
@@ -40,6 +57,24 @@ class AnnotationInput:
     note: str = ""
     stances: dict[int, str] = field(default_factory=dict)
     status: str = "submitted"
+
+
+@dataclass(slots=True)
+class AnnotationState:
+    """What a save needs to know, read in one query by ``annotation_state``."""
+
+    project_id: int
+    claim_id: int
+    claim_state: str
+    user_id: int
+    role: str | None
+    codebook_key: tuple[int, Any, int]  # project id, creation time, codebook version
+    annotation_id: int | None = None
+    record: dict[str, Any] | None = None  # the current values, as annotation_record gives
+
+    @property
+    def version(self) -> int | None:
+        return self.record["version"] if self.record is not None else None
 
 
 def annotation_record(annotation: Annotation) -> dict:
@@ -60,7 +95,8 @@ def annotation_record(annotation: Annotation) -> dict:
 
 def get_annotation(session: Session, claim: Claim, user: User) -> Annotation | None:
     """Return the user's annotation of the claim, with speakers and stances loaded."""
-    # One query: the speaker, the via and the stances come joined.
+    # One query: the speaker, the via and the stances come joined. The loaded values
+    # replace any the session holds (a save writes with Core statements).
     return (
         session.execute(
             select(Annotation)
@@ -70,30 +106,152 @@ def get_annotation(session: Session, claim: Claim, user: User) -> Annotation | N
                 joinedload(Annotation.speaker),
                 joinedload(Annotation.via),
             )
+            .execution_options(populate_existing=True)
         )
         .unique()
         .scalar_one_or_none()
     )
 
 
-def _resolve_speaker(session: Session, project: Project, speaker_id: int | None, what: str):
+# The hot statements use the tables, not the mapped classes: plain Core is
+# cheaper to execute than an ORM-enabled select.
+_claims = Claim.__table__
+_articles = Article.__table__
+_projects = Project.__table__
+_members = Membership.__table__
+_annotations = Annotation.__table__
+_stances = Stance.__table__
+_speakers = Speaker.__table__
+_speaker = _speakers.alias("speaker")
+_via = _speakers.alias("via")
+_STATE_COLUMNS = (
+    _claims.c.state,
+    _projects.c.id,
+    _projects.c.created_at,
+    _projects.c.codebook_version,
+    _members.c.role,
+    _annotations.c.id,
+    _annotations.c.version,
+    _annotations.c.speaker_id,
+    _speaker.c.name,
+    _annotations.c.via_id,
+    _via.c.name,
+    _annotations.c.attribution,
+    _annotations.c.verifiability,
+    _annotations.c.note,
+    _annotations.c.status,
+    _stances.c.target_id,
+    _stances.c.value,
+)
+
+
+# Built once: executing the same statement object skips rebuilding it and its cache key.
+_STATE = (
+    select(*_STATE_COLUMNS)
+    .select_from(_claims)
+    .join(_articles, _articles.c.id == _claims.c.article_id)
+    .join(_projects, _projects.c.id == _articles.c.project_id)
+    .outerjoin(
+        _members,
+        and_(_members.c.project_id == _projects.c.id, _members.c.user_id == bindparam("user_id")),
+    )
+    .outerjoin(
+        _annotations,
+        and_(
+            _annotations.c.claim_id == _claims.c.id,
+            _annotations.c.user_id == bindparam("user_id"),
+        ),
+    )
+    .outerjoin(_speaker, _speaker.c.id == _annotations.c.speaker_id)
+    .outerjoin(_via, _via.c.id == _annotations.c.via_id)
+    .outerjoin(_stances, _stances.c.annotation_id == _annotations.c.id)
+    .where(_claims.c.id == bindparam("claim_id"), _projects.c.id == bindparam("project_id"))
+)
+_UPDATE = update(_annotations).where(
+    _annotations.c.id == bindparam("_id"), _annotations.c.version == bindparam("_base")
+)
+_INSERT = insert(_annotations).returning(_annotations.c.id)
+_CLAIM_STATE = select(_claims.c.state).where(_claims.c.id == bindparam("claim_id"))
+_HISTORY = insert(HistoryEntry.__table__)
+_STANCE_INSERT = insert(_stances)
+_STANCE_UPDATE = update(_stances).where(
+    _stances.c.annotation_id == bindparam("_annotation"),
+    _stances.c.target_id == bindparam("_target"),
+)
+_STANCE_DELETE = delete(_stances).where(
+    _stances.c.annotation_id == bindparam("_annotation"),
+    _stances.c.target_id.in_(bindparam("_targets", expanding=True)),
+)
+_SPEAKER = select(
+    _speakers.c.id, _speakers.c.project_id, _speakers.c.name, _speakers.c.merged_into_id
+).where(_speakers.c.id == bindparam("speaker_id"))
+
+
+def annotation_state(
+    session: Session, user: User, project_id: int, claim_id: int, action: str = "annotate-claim"
+) -> AnnotationState:
+    """Read what a save of the user's annotation of the claim needs, in one query.
+
+    Checks that the claim is in the project and that the user may do ``action``
+    there: raises NotFound (no such claim in the project, or the user is not a
+    member) or PermissionDenied.
+    """
+    rows = (
+        session.connection()
+        .execute(_STATE, {"user_id": user.id, "project_id": project_id, "claim_id": claim_id})
+        .all()
+    )
+    if not rows:
+        # Strangers learn nothing about which ids exist.
+        authorize(user, action, None)
+        raise NotFound("No such claim in this project.")
+    first = rows[0]
+    authorize(user, action, first[4])
+    state = AnnotationState(
+        project_id=first[1],
+        claim_id=claim_id,
+        claim_state=first[0],
+        user_id=user.id,
+        role=first[4],
+        codebook_key=(first[1], first[2], first[3]),
+    )
+    if first[5] is not None:
+        state.annotation_id = first[5]
+        state.record = {
+            "speaker_id": first[7],
+            "speaker": first[8],
+            "via_id": first[9],
+            "via": first[10],
+            "attribution": first[11],
+            "verifiability": first[12],
+            "note": first[13],
+            "stances": {str(row[15]): row[16] for row in rows if row[15] is not None},
+            "status": first[14],
+            "version": first[6],
+        }
+    return state
+
+
+def _resolve_speaker(session: Session, project_id: int, speaker_id: int | None, what: str):
+    """Return (id, name) of the speaker, following merges; None for no speaker."""
     if speaker_id is None:
         return None
-    seen = set()
-    speaker = session.get(Speaker, speaker_id)
-    while speaker is not None and speaker.merged_into_id is not None and speaker.id not in seen:
-        seen.add(speaker.id)
-        speaker = session.get(Speaker, speaker.merged_into_id)
-    if speaker is None or speaker.project_id != project.id:
+    seen: set[int] = set()
+    row = session.connection().execute(_SPEAKER, {"speaker_id": speaker_id}).first()
+    while row is not None and row.merged_into_id is not None and row.id not in seen:
+        seen.add(row.id)
+        row = session.connection().execute(_SPEAKER, {"speaker_id": row.merged_into_id}).first()
+    if row is None or row.project_id != project_id:
         raise InvalidInput(f"The {what} is not in this project's speaker registry.", field=what)
-    return speaker
+    return row.id, row.name
 
 
 def _unknown(name: str, value: str, allowed: dict[str, frozenset[str]]) -> str:
     return f"Unknown {name} label {value!r} (labels: {', '.join(sorted(allowed.get(name, ())))})."
 
 
-def _validate(codebook: Codebook, values: AnnotationInput) -> None:
+def validate(codebook: Codebook, values: AnnotationInput) -> None:
+    """Raise InvalidInput unless every label, target and status is in the codebook."""
     allowed = codebook.labels
     for name in ("attribution", "verifiability"):
         value = getattr(values, name)
@@ -109,15 +267,169 @@ def _validate(codebook: Codebook, values: AnnotationInput) -> None:
             raise InvalidInput(_unknown("stance", value, allowed), field="stances")
     if values.status not in ANNOTATION_STATUSES:
         raise InvalidInput(f"Unknown status {values.status!r}.", field="status")
-    if len(values.note) > 10_000:
+    if len(values.note) > MAX_NOTE:
         raise InvalidInput("A note has at most 10,000 characters.", field="note")
 
 
-def _project_of(session: Session, claim: Claim) -> int:
-    if "article" in inspect(claim).dict:
-        return claim.article.project_id
-    # Without loading the article (and its whole text) just to learn its project.
-    return session.scalar(select(Article.project_id).where(Article.id == claim.article_id))
+def _stale(session: Session, state: AnnotationState, user: User, message: str) -> Conflict:
+    current = annotation_state(session, user, state.project_id, state.claim_id, None).record
+    return Conflict(message, current=current)
+
+
+def store_annotation(
+    session: Session,
+    state: AnnotationState,
+    user: User,
+    values: AnnotationInput,
+    *,
+    base_version: int | None,
+) -> tuple[int, dict[str, Any]]:
+    """Create or update the annotation ``state`` describes; return its id and values.
+
+    ``base_version`` is the version the form was based on (None for a new
+    annotation). Raises Conflict, with the current values, when another save
+    came first; InvalidInput for a merged claim, unknown labels, speakers or
+    targets. The checks that matter under concurrency are made by the writes
+    themselves (the version in the UPDATE's WHERE, the unique claim and user of
+    an INSERT), so ``state`` may have been read before this transaction began
+    to write. Every save is appended to the history.
+    """
+    if state.claim_state != "active":
+        raise InvalidInput("This claim was merged into another one; reload the article.")
+    project_id, created_at, codebook_version = state.codebook_key
+    validate(codebook_at(session, project_id, created_at, codebook_version), values)
+    if state.record is None and base_version is not None:
+        raise Conflict("The annotation you edited no longer exists; reload the claim.")
+    if state.record is not None and state.version != base_version:
+        raise Conflict(
+            "Someone saved this annotation after you opened it (another tab or device). "
+            "Your changes were not saved; the newer values are shown.",
+            current=state.record,
+        )
+    speaker = _resolve_speaker(session, project_id, values.speaker_id, "speaker")
+    via = _resolve_speaker(session, project_id, values.via_id, "via")
+    now = datetime.now(UTC)
+    stances = {str(tid): v for tid, v in sorted(values.stances.items()) if v}
+    columns = {
+        "speaker_id": speaker[0] if speaker else None,
+        "via_id": via[0] if via else None,
+        "attribution": values.attribution,
+        "verifiability": values.verifiability,
+        "note": values.note,
+        "status": values.status,
+        "span_changed": False,
+        "codebook_version": codebook_version,
+        "updated_at": now,
+    }
+    connection = session.connection()
+    try:
+        if state.record is None:
+            annotation_id = _insert(session, state, user, columns, now)
+            version, before, action = 1, None, "create"
+        else:
+            annotation_id, before, action = state.annotation_id, state.record, "update"
+            version = base_version + 1
+            where = {"_id": annotation_id, "_base": base_version}
+            changed = connection.execute(_UPDATE, {**where, "version": version, **columns}).rowcount
+            if changed != 1:
+                raise _stale(
+                    session,
+                    state,
+                    user,
+                    "Someone saved this annotation at the same moment; "
+                    "your changes were not saved.",
+                )
+        _write_stances(connection, annotation_id, (before or {}).get("stances", {}), stances)
+    except OperationalError as exc:
+        # SQLite (WAL) refuses the write when another connection is writing or has
+        # written since this transaction first read: another save came first.
+        if getattr(exc.orig, "sqlite_errorcode", None) not in SQLITE_BUSY_CODES:
+            raise
+        raise Conflict(
+            "Another save reached the database at the same moment; your changes were not "
+            "saved. Reload the claim and try again."
+        ) from exc
+    after = {
+        "speaker_id": columns["speaker_id"],
+        "speaker": speaker[1] if speaker else None,
+        "via_id": columns["via_id"],
+        "via": via[1] if via else None,
+        "attribution": values.attribution,
+        "verifiability": values.verifiability,
+        "note": values.note,
+        "stances": stances,
+        "status": values.status,
+        "version": version,
+    }
+    connection.execute(
+        _HISTORY,
+        {
+            "project_id": project_id,
+            "entity": "annotation",
+            "entity_id": annotation_id,
+            "claim_id": state.claim_id,
+            "action": action,
+            "user_id": user.id,
+            "at": now,
+            "before": before,
+            "after": after,
+        },
+    )
+    return annotation_id, after
+
+
+def _insert(
+    session: Session, state: AnnotationState, user: User, columns: dict, now: datetime
+) -> int:
+    """Insert a first annotation; a concurrent first save or a merge is a Conflict."""
+    connection = session.connection()
+    # Read again inside this transaction: the claim may have been merged since.
+    claim_state = connection.execute(_CLAIM_STATE, {"claim_id": state.claim_id}).scalar_one()
+    if claim_state != "active":
+        raise InvalidInput("This claim was merged into another one; reload the article.")
+    try:
+        # Only an insert can collide (two first saves); the savepoint keeps the
+        # transaction usable so that the current values can be read. (The session
+        # emits SAVEPOINT when its connection is next asked for, hence inside.)
+        with session.begin_nested():
+            return session.connection().execute(
+                _INSERT,
+                {
+                    "claim_id": state.claim_id,
+                    "user_id": state.user_id,
+                    "version": 1,
+                    "created_at": now,
+                    **columns,
+                },
+            ).scalar_one()
+    except IntegrityError as exc:
+        raise _stale(
+            session,
+            state,
+            user,
+            "Someone saved this annotation at the same moment; your changes were not saved.",
+        ) from exc
+
+
+def _write_stances(connection, annotation_id: int, old: dict[str, str], new: dict[str, str]):
+    """Write the stances that differ between ``old`` and ``new`` (keyed by target id)."""
+    gone = [int(t) for t in old if t not in new]
+    if gone:
+        connection.execute(_STANCE_DELETE, {"_annotation": annotation_id, "_targets": gone})
+    added = [
+        {"annotation_id": annotation_id, "target_id": int(t), "value": v}
+        for t, v in new.items()
+        if t not in old
+    ]
+    if added:
+        connection.execute(_STANCE_INSERT, added)
+    changed = [
+        {"_annotation": annotation_id, "_target": int(t), "value": v}
+        for t, v in new.items()
+        if t in old and old[t] != v
+    ]
+    if changed:
+        connection.execute(_STANCE_UPDATE, changed)
 
 
 def save_annotation(
@@ -129,96 +441,14 @@ def save_annotation(
     *,
     base_version: int | None,
 ) -> Annotation:
-    """Create or update the user's annotation of ``claim`` and return it.
+    """Create or update the user's annotation of ``claim`` and return it (ORM).
 
-    ``base_version`` is the version the form was based on (None for a new
-    annotation). Raises Conflict, with the current values where this
-    transaction can read them, when another save came first (after an update
-    that lost a race at the last moment, the session is rolled back); raises
-    InvalidInput for unknown labels, speakers or targets.
-    Every save is appended to the history.
+    The same checks and writes as ``annotation_state`` and ``store_annotation``,
+    for callers that hold ORM objects; raises Conflict, InvalidInput, NotFound
+    or PermissionDenied as they do. Membership is not required here (the
+    caller has checked who may save): an admin or a script may save.
     """
-    if _project_of(session, claim) != project.id:
-        raise InvalidInput("This claim is not in this project.")
-    if claim.state != "active":
-        raise InvalidInput("This claim was merged into another one; reload the article.")
-    _validate(load_codebook(session, project), values)
-    speaker = _resolve_speaker(session, project, values.speaker_id, "speaker")
-    via = _resolve_speaker(session, project, values.via_id, "via")
-    annotation = get_annotation(session, claim, user)
-    if annotation is None and base_version is not None:
-        raise Conflict("The annotation you edited no longer exists; reload the claim.")
-    if annotation is not None and annotation.version != base_version:
-        raise Conflict(
-            "Someone saved this annotation after you opened it (another tab or device). "
-            "Your changes were not saved; the newer values are shown.",
-            current=annotation_record(annotation),
-        )
-    before = annotation_record(annotation) if annotation is not None else None
-    now = datetime.now(UTC)
-    stance_values = {tid: v for tid, v in values.stances.items() if v}
-    creating = annotation is None
-    # Only an insert can collide (two first saves): it runs in a savepoint so that the
-    # current values can still be read. An update that lost a race (StaleDataError)
-    # rolls the session back instead, sparing two statements on every save.
-    guard = session.begin_nested() if creating else nullcontext()
-    try:
-        with guard:
-            if annotation is None:
-                annotation = Annotation(
-                    claim_id=claim.id, user_id=user.id, created_at=now, stances=[]
-                )
-                session.add(annotation)
-            annotation.speaker = speaker
-            annotation.via = via
-            annotation.attribution = values.attribution
-            annotation.verifiability = values.verifiability
-            annotation.note = values.note
-            annotation.status = values.status
-            annotation.span_changed = False
-            annotation.codebook_version = project.codebook_version
-            # updated_at changes on every save, so the row is always updated and
-            # the version always moves on, even when only the stances changed.
-            annotation.updated_at = now
-            existing = {s.target_id: s for s in annotation.stances}
-            for target_id, stance in existing.items():
-                if target_id not in stance_values:
-                    annotation.stances.remove(stance)
-                elif stance.value != stance_values[target_id]:
-                    stance.value = stance_values[target_id]
-            for target_id, value in stance_values.items():
-                if target_id not in existing:
-                    annotation.stances.append(Stance(target_id=target_id, value=value))
-            session.flush()
-    except (IntegrityError, StaleDataError) as exc:
-        if creating:
-            session.expire_all()
-        else:
-            session.rollback()
-        current = get_annotation(session, claim, user)
-        raise Conflict(
-            "Someone saved this annotation at the same moment; your changes were not saved.",
-            current=annotation_record(current) if current else None,
-        ) from exc
-    except OperationalError as exc:
-        # SQLite (WAL) refuses the write when another connection is writing or has
-        # written since this transaction first read: another save came first.
-        if getattr(exc.orig, "sqlite_errorcode", None) not in SQLITE_BUSY_CODES:
-            raise
-        raise Conflict(
-            "Another save reached the database at the same moment; your changes were not "
-            "saved. Reload the claim and try again."
-        ) from exc
-    record(
-        session,
-        project_id=project.id,
-        entity="annotation",
-        entity_id=annotation.id,
-        claim_id=claim.id,
-        action="create" if before is None else "update",
-        user=user,
-        before=before,
-        after=annotation_record(annotation),
-    )
     session.flush()
-    return annotation
+    state = annotation_state(session, user, project.id, claim.id, action=None)
+    store_annotation(session, state, user, values, base_version=base_version)
+    return get_annotation(session, claim, user)

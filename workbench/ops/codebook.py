@@ -32,25 +32,30 @@ _CACHE_LIMIT = 256
 
 def load_codebook(session: Session, project: Project) -> Codebook:
     """Return the project's codebook at its current version (cached per process)."""
-    key = (project.id, project.created_at, project.codebook_version)
+    return codebook_at(session, project.id, project.created_at, project.codebook_version)
+
+
+def codebook_at(session: Session, project_id: int, created_at, version: int) -> Codebook:
+    """Return the codebook of the project with this id, creation time and codebook version."""
+    key = (project_id, created_at, version)
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
     targets = session.execute(
         select(Target.id, Target.name)
-        .where(Target.project_id == project.id)
+        .where(Target.project_id == project_id)
         .order_by(Target.position, Target.id)
     ).all()
     labels: dict[str, list[str]] = {}
     for field, value in session.execute(
         select(Label.field, Label.value)
-        .where(Label.project_id == project.id)
+        .where(Label.project_id == project_id)
         .order_by(Label.field, Label.position)
     ):
         labels.setdefault(field, []).append(value)
     codebook = Codebook(
-        project_id=project.id,
-        version=project.codebook_version,
+        project_id=project_id,
+        version=version,
         target_ids=tuple(t.id for t in targets),
         target_names=tuple(t.name for t in targets),
         labels={field: frozenset(values) for field, values in labels.items()},

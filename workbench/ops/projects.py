@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from workbench.db import unique_or_conflict
 from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.labels import DEFAULT_LABELS, LABELLED_FIELDS
 from workbench.models import (
@@ -44,8 +45,9 @@ def create_project(
     if session.scalar(select(Project.id).where(Project.name == name)) is not None:
         raise Conflict(f"A project named {name!r} exists already.", field="name")
     project = Project(name=name, description=description.strip(), guidelines=_lines(guidelines))
-    session.add(project)
-    session.flush()
+    with unique_or_conflict(session, f"A project named {name!r} exists already.", field="name"):
+        session.add(project)
+        session.flush()
     set_targets(session, project, targets)
     for field in LABELLED_FIELDS:
         for position, (value, text) in enumerate(DEFAULT_LABELS[field]):

@@ -8,10 +8,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from workbench.db import unique_or_conflict
 from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.models import SPEAKER_TYPES, Annotation, Project, Speaker, SpeakerAlias, User
 from workbench.ops.annotations import annotation_record
 from workbench.ops.history import record
+
+_TAKEN = "The registry has a speaker named {name!r} already."
 
 
 def speaker_record(speaker: Speaker) -> dict:
@@ -52,7 +55,7 @@ def _check(session: Session, project: Project, name: str, type_: str, exclude: i
     if exclude is not None:
         query = query.where(Speaker.id != exclude)
     if session.scalar(query) is not None:
-        raise Conflict(f"The registry has a speaker named {name!r} already.", field="name")
+        raise Conflict(_TAKEN.format(name=name), field="name")
     # A merged speaker keeps its name (the history refers to it), and names are
     # unique in the table, so the name cannot be given to another speaker.
     merged = session.scalar(
@@ -87,8 +90,9 @@ def create_speaker(
     name = _check(session, project, name, type, exclude=None)
     speaker = Speaker(project_id=project.id, name=name, type=type, title=title.strip()[:300])
     speaker.aliases = [SpeakerAlias(alias=a) for a in _clean_aliases(name, aliases)]
-    session.add(speaker)
-    session.flush()
+    with unique_or_conflict(session, _TAKEN.format(name=name), field="name"):
+        session.add(speaker)
+        session.flush()
     record(
         session,
         project_id=project.id,
@@ -126,7 +130,8 @@ def update_speaker(
     speaker.aliases = [a for a in speaker.aliases if a.alias in wanted] + [
         SpeakerAlias(alias=a) for a in wanted if a not in {x.alias for x in speaker.aliases}
     ]
-    session.flush()
+    with unique_or_conflict(session, _TAKEN.format(name=name), field="name"):
+        session.flush()
     after = speaker_record(speaker)
     if after != before:
         record(

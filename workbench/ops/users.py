@@ -4,20 +4,46 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from workbench.db import unique_or_conflict
 from workbench.errors import Conflict, InvalidInput, PermissionDenied
 from workbench.models import LoginFailure, User
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,80}$")
 MIN_PASSWORD = 8
 # werkzeug's default is scrypt: a slow, memory-hard hash.
+
+
+_USER_BY_ID = select(User.__table__).where(User.__table__.c.id == bindparam("user_id"))
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    """Return the user with this id, or None; the cheap way, for every request.
+
+    Reads the row with one Core statement and attaches it to the session as a
+    persistent, unchanged ``User`` (SQLAlchemy's make_transient_to_detached
+    recipe), skipping the ORM's loading machinery, which costs a request that
+    only saves an annotation several times more than its own query.
+    """
+    existing = session.identity_map.get(identity_key(User, user_id))
+    if existing is not None:
+        return existing
+    row = session.connection().execute(_USER_BY_ID, {"user_id": user_id}).first()
+    if row is None:
+        return None
+    user = User(**row._mapping)
+    make_transient_to_detached(user)
+    session.add(user)
+    return user
 
 
 @cache
@@ -51,8 +77,9 @@ def create_user(session: Session, username: str, password: str, *, is_admin: boo
     user = User(
         username=username, password_hash=generate_password_hash(password), is_admin=is_admin
     )
-    session.add(user)
-    session.flush()
+    with unique_or_conflict(session, f"The username {username!r} is taken.", field="username"):
+        session.add(user)
+        session.flush()
     return user
 
 
@@ -70,7 +97,17 @@ def get_user_by_name(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username.strip()))
 
 
-def authenticate(
+@dataclass(frozen=True, slots=True)
+class LoginAttempt:
+    """What ``check_login`` found, for ``record_login`` to write down."""
+
+    username: str
+    address: str
+    user: User | None  # the user, when the password matched
+    restart: bool  # a lockout has run out: failures count from one again
+
+
+def check_login(
     session: Session,
     username: str,
     password: str,
@@ -78,50 +115,71 @@ def authenticate(
     address: str,
     max_failures: int = 5,
     lockout_seconds: int = 300,
-) -> User | None:
-    """Return the user when the password matches, else None.
+) -> LoginAttempt:
+    """Check a login without writing anything (the password hash is slow on purpose,
+    and a transaction that writes would hold SQLite's write lock all that time).
 
     Raises PermissionDenied while ``username`` from ``address`` is throttled
     after ``max_failures`` failures; the wait starts again at each failure.
     """
     username = username.strip()[:80]
     address = address[:64]
-    failure = session.scalar(
-        select(LoginFailure).where(
+    failure = session.execute(
+        select(LoginFailure.count, LoginFailure.last_at).where(
             LoginFailure.username == username, LoginFailure.address == address
         )
-    )
-    now = datetime.now(UTC)
+    ).first()
+    restart = False
     if failure is not None and failure.count >= max_failures:
-        wait = failure.last_at + timedelta(seconds=lockout_seconds) - now
+        wait = failure.last_at + timedelta(seconds=lockout_seconds) - datetime.now(UTC)
         if wait.total_seconds() > 0:
             raise PermissionDenied(
                 f"Too many failed logins. Try again in {int(wait.total_seconds()) + 1} seconds."
             )
-        failure.count = 0
+        restart = True
     user = get_user_by_name(session, username)
     # Check a hash even for an unknown user, so timing does not tell which names exist.
     ok = check_password_hash(user.password_hash if user else _dummy_hash(), password)
-    if ok and user is not None and user.is_active:
-        session.execute(
-            delete(LoginFailure).where(
-                LoginFailure.username == username, LoginFailure.address == address
-            )
-        )
-        return user
-    if failure is None:
+    matched = user if ok and user is not None and user.is_active else None
+    return LoginAttempt(username=username, address=address, user=matched, restart=restart)
+
+
+def record_login(session: Session, attempt: LoginAttempt) -> User | None:
+    """Write down a checked login and return its user (None for a failure).
+
+    A success clears the failures of that username and address; a failure
+    counts one more, with a single UPDATE so that failures arriving together
+    from several workers are all counted.
+    """
+    where = (LoginFailure.username == attempt.username, LoginFailure.address == attempt.address)
+    if attempt.user is not None:
+        session.execute(delete(LoginFailure).where(*where))
+        return attempt.user
+    now = datetime.now(UTC)
+    count = 1 if attempt.restart else LoginFailure.count + 1
+    counted = session.execute(
+        update(LoginFailure).where(*where).values(count=count, last_at=now),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    if not counted:
         try:
             with session.begin_nested():
-                session.add(LoginFailure(username=username, address=address, count=1, last_at=now))
-            return None
+                session.add(
+                    LoginFailure(
+                        username=attempt.username, address=attempt.address, count=1, last_at=now
+                    )
+                )
         except IntegrityError:
             # Another worker recorded the first failure at the same moment: count on it.
-            failure = session.scalar(
-                select(LoginFailure).where(
-                    LoginFailure.username == username, LoginFailure.address == address
-                )
+            session.execute(
+                update(LoginFailure).where(*where).values(count=LoginFailure.count + 1),
+                execution_options={"synchronize_session": False},
             )
-    failure.count += 1
-    failure.last_at = now
-    session.flush()
     return None
+
+
+def authenticate(session: Session, username: str, password: str, **options) -> User | None:
+    """Return the user when the password matches, else None: ``check_login`` (which
+    takes the same keyword options) then ``record_login``. Raises PermissionDenied
+    while throttled."""
+    return record_login(session, check_login(session, username, password, **options))

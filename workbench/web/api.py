@@ -13,14 +13,8 @@ from flask import Blueprint, g, jsonify, request
 from flask_wtf.csrf import generate_csrf
 
 from workbench.errors import InvalidInput, WorkbenchError
-from workbench.ops.annotations import (
-    AnnotationInput,
-    annotation_record,
-    get_annotation,
-    save_annotation,
-)
-from workbench.ops.claims import get_project_claim
-from workbench.web.common import db, load_project, start_write
+from workbench.ops.annotations import AnnotationInput, annotation_state, store_annotation
+from workbench.web.common import db, start_write
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_ID = 2**63 - 1  # ids and versions are 64-bit integers in the database
@@ -44,12 +38,8 @@ def show_session():
 
 @bp.get("/projects/<int:project_id>/claims/<int:claim_id>/annotation")
 def show_annotation(project_id: int, claim_id: int):
-    project, _ = load_project(project_id, eager=False)
-    claim = get_project_claim(db(), project.id, claim_id)
-    annotation = get_annotation(db(), claim, g.user)
-    return jsonify(
-        {"claim_id": claim.id, "annotation": annotation_record(annotation) if annotation else None}
-    )
+    state = annotation_state(db(), g.user, project_id, claim_id, "view-project")
+    return jsonify({"claim_id": claim_id, "annotation": state.record})
 
 
 def _parse(body: Any) -> tuple[int | None, AnnotationInput]:
@@ -89,21 +79,18 @@ def _parse(body: Any) -> tuple[int | None, AnnotationInput]:
 
 @bp.post("/projects/<int:project_id>/claims/<int:claim_id>/annotation")
 def save_annotation_api(project_id: int, claim_id: int):
-    project, _ = load_project(project_id, "annotate-claim", eager=False)
-    claim = get_project_claim(db(), project.id, claim_id)
+    # One query checks the user's access and reads the current annotation.
+    state = annotation_state(db(), g.user, project_id, claim_id, "annotate-claim")
     body = request.get_json(silent=True)
     if body is None:
         raise InvalidInput("Send the annotation as a JSON object (Content-Type: application/json).")
     base_version, values = _parse(body)
-    # Only the save holds SQLite's write lock; it re-reads the annotation itself.
+    # Only the writes hold SQLite's write lock; they check the version themselves.
     start_write()
     try:
-        annotation = save_annotation(
-            db(), project, claim, g.user, values, base_version=base_version
-        )
-        record = annotation_record(annotation)
+        _, record = store_annotation(db(), state, g.user, values, base_version=base_version)
     except WorkbenchError:
         db().rollback()
         raise
     db().commit()
-    return jsonify({"saved": True, "claim_id": claim.id, "annotation": record})
+    return jsonify({"saved": True, "claim_id": claim_id, "annotation": record})

@@ -20,8 +20,8 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from workbench.errors import PermissionDenied
-from workbench.ops.users import authenticate
-from workbench.web.common import db, password_stamp
+from workbench.ops.users import check_login, record_login
+from workbench.web.common import db, password_stamp, start_write
 
 bp = Blueprint("auth", __name__)
 
@@ -57,7 +57,7 @@ def login():
     if form.validate_on_submit():
         settings = current_app.config["WORKBENCH"]
         try:
-            user = authenticate(
+            attempt = check_login(
                 db(),
                 form.username.data,
                 form.password.data,
@@ -66,9 +66,11 @@ def login():
                 lockout_seconds=settings["LOGIN_LOCKOUT_SECONDS"],
             )
         except PermissionDenied as exc:
-            db().commit()
             flash(exc.message, "error")
             return render_template("auth/login.html", form=form), 429
+        # The slow password check is done: only now take the write lock.
+        start_write()
+        user = record_login(db(), attempt)
         db().commit()
         if user is not None:
             session.clear()

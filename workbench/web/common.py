@@ -10,16 +10,18 @@ from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
 from workbench.db import begin_write
-from workbench.errors import NotFound, PermissionDenied
+from workbench.errors import PermissionDenied
 from workbench.models import Project, User
 from workbench.ops.projects import project_with_role
-from workbench.permissions import can
+from workbench.ops.users import get_user
+from workbench.permissions import authorize, can
 
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-# Hot endpoints that read in a shared transaction and call start_write() just
-# before they write, so that SQLite's write lock is held for the write alone.
-LATE_WRITE_ENDPOINTS = {"api.save_annotation_api"}
+# Endpoints that read in a shared transaction and call start_write() just before
+# they write, so that SQLite's write lock is held for the write alone (the hot
+# save, and the login, whose password hash takes a tenth of a second).
+LATE_WRITE_ENDPOINTS = {"api.save_annotation_api", "auth.login"}
 
 
 def db() -> Session:
@@ -50,7 +52,7 @@ def load_user():
     if request.method not in SAFE_METHODS and request.endpoint not in LATE_WRITE_ENDPOINTS:
         begin_write(db())
     user_id = session.get("user_id")
-    user = db().get(User, user_id) if user_id is not None else None
+    user = get_user(db(), user_id) if isinstance(user_id, int) else None
     if user is not None and (
         not user.is_active
         or not hmac.compare_digest(str(session.get("pw", "")), password_stamp(user))
@@ -95,9 +97,7 @@ def load_project(
     NotFound, so that ids of other projects reveal nothing.
     """
     project, role = project_with_role(db(), project_id, g.user, eager=eager)
-    if role is None and not g.user.is_admin:
-        raise NotFound("No such project.")
-    require(action, role)
+    authorize(g.user, action, role)
     return project, role
 
 

@@ -1,0 +1,111 @@
+"""Two users creating the same name at the same moment: on PostgreSQL both can
+pass the "is the name free?" check; the second insert must come back as the same
+Conflict a name taken earlier gives, never as a server error."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import make_project, make_user
+from workbench.db import make_engine, make_session_factory, unique_or_conflict
+from workbench.errors import Conflict
+from workbench.models import Project, Speaker
+from workbench.ops.projects import create_project
+from workbench.ops.speakers import create_speaker
+from workbench.ops.users import create_user
+
+
+def test_a_unique_violation_is_a_conflict_and_the_transaction_goes_on(session):
+    make_project(session, "Taken")
+    with pytest.raises(Conflict, match="exists already"):
+        # As if the name check had run before the other project was there.
+        with unique_or_conflict(session, "A project named 'Taken' exists already."):
+            session.add(Project(name="Taken"))
+            session.flush()
+    make_project(session, "Free")
+    session.commit()
+    names = session.scalars(select(Project.name).order_by(Project.name)).all()
+    assert names == ["Free", "Taken"]
+
+
+def test_other_integrity_errors_are_not_called_conflicts(session):
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        with unique_or_conflict(session, "never said"):
+            session.add(Speaker(project_id=987654, name="Nobody's"))
+            session.flush()
+
+
+def _race(database_url, first, second):
+    """Run ``first`` in one transaction and, while it is still open, ``second`` in
+    another (in a thread); commit the first; return what the second raised."""
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    outcome = {}
+    try:
+        with sessions() as a:
+            first(a)
+            a.flush()
+
+            def run():
+                with sessions() as b:
+                    try:
+                        second(b)
+                        b.commit()
+                        outcome["result"] = "saved"
+                    except Conflict as exc:
+                        b.rollback()
+                        outcome["result"] = exc
+
+            thread = threading.Thread(target=run)
+            thread.start()
+            time.sleep(0.5)  # the second insert now waits for the first transaction
+            a.commit()
+            thread.join(timeout=30)
+    finally:
+        engine.dispose()
+    return outcome.get("result")
+
+
+@pytest.fixture
+def postgresql_only(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite writes one transaction at a time: the name check cannot race")
+
+
+def test_two_projects_created_with_one_name_at_once(session, database_url, postgresql_only):
+    result = _race(
+        database_url,
+        lambda s: create_project(s, "Same name", targets=["T"]),
+        lambda s: create_project(s, "Same name", targets=["T"]),
+    )
+    assert isinstance(result, Conflict) and "exists already" in result.message
+    assert session.scalar(select(func.count()).select_from(Project)) == 1
+
+
+def test_two_speakers_created_with_one_name_at_once(session, database_url, postgresql_only):
+    project_id = make_project(session, "Speakers").id
+    session.commit()
+
+    def add(s):
+        create_speaker(s, s.get(Project, project_id), "Ali Khamenei")
+
+    result = _race(database_url, add, add)
+    assert isinstance(result, Conflict) and "already" in result.message
+    assert session.scalar(select(func.count()).select_from(Speaker)) == 1
+
+
+def test_two_users_created_with_one_name_at_once(session, database_url, postgresql_only):
+    make_user(session, "someone")  # the template has no users: the table exists
+    session.commit()
+    result = _race(
+        database_url,
+        lambda s: create_user(s, "newcomer", "a long password"),
+        lambda s: create_user(s, "newcomer", "a long password"),
+    )
+    assert isinstance(result, Conflict) and "taken" in result.message
