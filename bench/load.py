@@ -1,12 +1,11 @@
 """Load test: concurrent annotators saving through the JSON API of a gunicorn server.
 
-Starts `gunicorn --workers 2 --worker-class gthread` on loopback against a fresh
-database (SQLite in a temporary folder by default, or --database-url, whose
-public schema is wiped),
-runs N client processes that each log in as their own annotator and save
-annotations as fast as the server answers, for a bounded time and count, then
-checks that every accepted save is in the database (the annotation's final
-version and one history entry per save).
+Starts `gunicorn --workers 2` (sync workers, as `workbench serve` runs it) on
+loopback against a fresh database (SQLite in a temporary folder by default, or
+--database-url, whose public schema is wiped), runs N client processes that
+each log in as their own annotator and save annotations as fast as the server
+answers, for a bounded time and count, then checks that every accepted save is
+in the database (the annotation's final version and one history entry per save).
 
     python bench/load.py                       # SQLite (WAL)
     python bench/load.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -224,8 +223,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
     parser.add_argument(
         "--worker-class",
-        default="gthread",
-        help="gunicorn worker class: gthread (as `workbench serve`) or sync",
+        default="sync",
+        help="gunicorn worker class: sync (as `workbench serve`) or gthread",
     )
     args = parser.parse_args()
 
@@ -250,6 +249,9 @@ def main() -> None:
                 "gunicorn",
                 "--workers",
                 str(args.workers),
+                "--worker-class",
+                args.worker_class,
+                *(["--threads", str(args.threads)] if args.worker_class == "gthread" else []),
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--log-level",
@@ -290,9 +292,9 @@ def main() -> None:
     backend = "postgresql" if url.startswith("postgresql") else "sqlite (WAL)"
     cpu = cpu_name()
     p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan")
+    threads = f", {args.threads} threads" if args.worker_class == "gthread" else ""
     print(
-        f"backend: {backend}; gunicorn workers: {args.workers} ({args.worker_class}, "
-        f"{args.threads} threads); "
+        f"backend: {backend}; gunicorn workers: {args.workers} ({args.worker_class}{threads}); "
         f"clients: {args.clients}; {args.seconds:g} s"
     )
     print(f"machine: {os.cpu_count()} cores, {cpu}; Python {platform.python_version()}")
