@@ -109,3 +109,20 @@ def test_two_users_created_with_one_name_at_once(session, database_url, postgres
         lambda s: create_user(s, "newcomer", "a long password"),
     )
     assert isinstance(result, Conflict) and "taken" in result.message
+
+
+def test_two_imports_of_one_article_at_once(session, database_url, postgresql_only):
+    from workbench.importing import parse_pasted
+    from workbench.models import Article
+    from workbench.ops.articles import import_items
+
+    project_id = make_project(session, "Imports").id
+    session.commit()
+
+    def run(s):
+        project = s.get(Project, project_id)
+        import_items(s, project, parse_pasted("The same article. Twice."), user=None)
+
+    result = _race(database_url, run, run)
+    assert isinstance(result, Conflict) and "nothing was imported" in result.message
+    assert session.scalar(select(func.count()).select_from(Article)) == 1

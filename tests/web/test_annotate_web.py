@@ -262,6 +262,28 @@ def test_a_claim_of_another_project_is_not_found(web, db, talk, team):
 # -- claim boundaries -----------------------------------------------------------------------
 
 
+def test_merging_two_claims_annotated_by_one_annotator_says_what_happens(web, db, talk):
+    first, second = talk["claims"][0], talk["claims"][1]
+    ann = db.get(User, _user_id(db, "ann"))
+    for claim, label in ((first, "verifiable"), (second, "opinion")):
+        save_annotation(
+            db,
+            talk["project"],
+            db.get(Claim, claim.id),
+            ann,
+            AnnotationInput(verifiability=label),
+            base_version=None,
+        )
+    db.commit()
+    web.login("mona")
+    response = web.post(f"/projects/{talk['pid']}/claims/{first.id}/merge", {})
+    assert response.status_code == 302
+    body = page_text(read(web.get(response.location)))
+    assert "1 annotator had annotated both claims" in body
+    assert _annotation(db, first.id).verifiability == "verifiable"
+    assert _annotation(db, second.id).verifiability == "opinion"  # kept, not deleted
+
+
 def test_a_manager_splits_trims_and_merges(new_web, db, talk):
     pid, claims = talk["pid"], talk["claims"]
     first = claims[0]  # "Baqeri said the talks in Baghdad went well." (0-43)
@@ -806,3 +828,19 @@ def test_a_form_opened_before_a_speaker_merge_still_saves(new_web, db, talk):
     assert _annotation(db, claim.id).speaker_id == baqeri.id
     page = read(ann.get(f"{talk['page']}?claim={claim.id}"))
     assert "M. Bagheri</option>" not in page
+
+
+def test_every_suggestion_of_a_claim_is_shown_and_verifiability_prefilled(web, db, talk):
+    from workbench.models import Suggestion
+
+    claim = talk["claims"][1]
+    for field, value in (("speaker", "Mohammad Baqeri"), ("verifiability", "not_a_claim")):
+        db.add(Suggestion(claim_id=claim.id, field=field, value=value, evidence={"rule": "test"}))
+    db.commit()
+    web.login("ann")
+    body = read(web.get(f"{talk['page']}?claim={claim.id}"))
+    text = page_text(body)
+    assert "Suggested: speaker = Mohammad Baqeri" in text
+    assert "Suggested: verifiability = not_a_claim" in text
+    assert "suggested-not_a_claim" in body
+    assert re.search(r'value="not_a_claim"[^>]*checked|checked[^>]*value="not_a_claim"', body)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from workbench.db import unique_or_conflict
 from workbench.errors import NotFound
 from workbench.importing import (
     ArticleDraft,
@@ -112,11 +113,22 @@ def import_items(
         results.append(None)  # filled in when its batch is stored
         pending.append((len(results) - 1, item, digest))
         if len(pending) >= IMPORT_BATCH:
-            _fill(results, store_articles(session, project, pending, user=user))
+            _fill(results, _store_batch(session, project, pending, user=user))
             pending = []
     if pending:
-        _fill(results, store_articles(session, project, pending, user=user))
+        _fill(results, _store_batch(session, project, pending, user=user))
     return ImportReport(tuple(r for r in results if r is not None))
+
+
+def _store_batch(session, project, pending, *, user):
+    # On PostgreSQL another import of the same text can land between our duplicate
+    # check and our insert; its unique (project, content hash) then refuses ours.
+    with unique_or_conflict(
+        session,
+        "Another import of some of these articles finished at the same moment; nothing "
+        "was imported. Import again: the articles it stored will be reported as duplicates.",
+    ):
+        return store_articles(session, project, pending, user=user)
 
 
 def _fill(results: list[ItemResult | None], stored: list[tuple[int, ItemResult]]) -> None:

@@ -8,7 +8,7 @@ over it unseen.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, contains_eager
 
 from workbench.errors import InvalidInput, NotFound
@@ -223,6 +223,21 @@ def merge_with_next(session: Session, claim: Claim, *, user: User | None) -> Cla
     _renumber(session, claim.article)
     session.flush()
     return claim
+
+
+def annotations_left_behind(session: Session, claim: Claim) -> int:
+    """Count the annotations that stayed on claims merged into ``claim``.
+
+    Their annotators had annotated both claims; the annotation of the merged
+    claim is theirs now, and the other stays, unchanged and in the history, on
+    the merged-away claim, which exports leave out.
+    """
+    return session.scalar(
+        select(func.count())
+        .select_from(Annotation)
+        .join(Claim, Claim.id == Annotation.claim_id)
+        .where(Claim.merged_into_id == claim.id)
+    )
 
 
 def trim_claim(session: Session, claim: Claim, start: int, end: int, *, user: User | None) -> Claim:

@@ -14,6 +14,7 @@ from workbench.ops.annotations import AnnotationInput, get_annotation, save_anno
 from workbench.ops.articles import get_article
 from workbench.ops.claims import (
     active_claims,
+    annotations_left_behind,
     get_project_claim,
     merge_with_next,
     split_claim,
@@ -106,12 +107,12 @@ def annotate_article(project_id: int, article_id: int):
             )
         )
     }
-    suggestions = {
-        s.claim_id: s
-        for s in db().scalars(
-            select(Suggestion).where(Suggestion.claim_id.in_([c.id for c in claims]))
-        )
-    }
+    # Per claim, its suggestions by field (a claim has at most one per field).
+    suggestions: dict[int, dict[str, Suggestion]] = {}
+    for suggestion in db().scalars(
+        select(Suggestion).where(Suggestion.claim_id.in_([c.id for c in claims]))
+    ):
+        suggestions.setdefault(suggestion.claim_id, {})[suggestion.field] = suggestion
     selected = None
     wanted = request.args.get("claim", type=int)
     if wanted is not None:
@@ -130,8 +131,8 @@ def annotate_article(project_id: int, article_id: int):
         form = annotation_form_class(project, speakers)(formdata=None)
         annotation = get_annotation(db(), selected, g.user)
         _fill(form, project, annotation)
-        suggestion = suggestions.get(selected.id)
-        if annotation is None and suggestion is not None and suggestion.field == "verifiability":
+        suggestion = suggestions.get(selected.id, {}).get("verifiability")
+        if annotation is None and suggestion is not None:
             form.verifiability.data = suggestion.value
     next_open = _next_unannotated(claims, mine, selected)
     return render_template(
@@ -337,8 +338,16 @@ def merge_claim_view(project_id: int, claim_id: int):
     except WorkbenchError:
         db().rollback()
         raise
+    left = annotations_left_behind(db(), claim)
     db().commit()
     flash("Claim merged with the next one; annotations are flagged for a second look.", "info")
+    if left:
+        flash(
+            f"{left} annotator{'s' if left != 1 else ''} had annotated both claims: the "
+            "annotation of the first claim is kept for the merged claim; the one of the "
+            "second claim stays in the claim's history but is no longer exported.",
+            "warning",
+        )
     return redirect(_claim_url(project, claim.article, claim.id))
 
 
