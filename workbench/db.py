@@ -55,10 +55,13 @@ def _sqlite_on_begin(connection) -> None:
     # mode a deferred transaction that read first and then writes fails with
     # "database is locked" when another writer committed in between, whatever the
     # busy timeout. Reads stay deferred, so a long export never blocks writers.
+    # Straight to the driver: this runs for every request, and SQLAlchemy's
+    # statement machinery would cost more than the BEGIN itself.
+    dbapi_connection = connection.connection.dbapi_connection
     if connection.get_execution_options().get(WRITE_OPTION):
-        _begin_immediate(connection.connection.dbapi_connection)
+        _begin_immediate(dbapi_connection)
     else:
-        connection.exec_driver_sql("BEGIN")
+        dbapi_connection.execute("BEGIN")
 
 
 def _begin_immediate(dbapi_connection) -> None:
