@@ -293,3 +293,16 @@ def test_get_speaker_only_in_its_project(session, world):
         get_speaker(session, make_project(session, "Other"), speaker.id)
     with pytest.raises(NotFound):
         get_speaker(session, project, 999_999)
+
+
+def test_a_typed_name_or_alias_finds_the_registry_speaker(session, world):
+    from workbench.ops.speakers import find_or_create_speaker
+
+    project = world["project"]
+    known = create_speaker(session, project, "Mohammad Baqeri", aliases=["Baqeri"])
+    assert find_or_create_speaker(session, project, "  Mohammad   Baqeri ") is known
+    assert find_or_create_speaker(session, project, "Baqeri") is known
+    new = find_or_create_speaker(session, project, "Fuad Hussein", type="person")
+    assert new is not known and new.name == "Fuad Hussein"
+    names = session.scalars(select(Speaker.name).order_by(Speaker.name)).all()
+    assert names == ["Fuad Hussein", "Mohammad Baqeri"]

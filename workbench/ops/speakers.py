@@ -106,6 +106,30 @@ def create_speaker(
     return speaker
 
 
+def find_or_create_speaker(
+    session: Session,
+    project: Project,
+    name: str,
+    *,
+    type: str = "person",
+    title: str = "",
+    user: User | None = None,
+) -> Speaker:
+    """Return the registry's speaker with this name or alias, or a new one.
+
+    An annotator who types a name the registry knows (as a name or as an alias)
+    means that speaker, not a second one. Raises what create_speaker raises.
+    """
+    wanted = " ".join(name.split())
+    speakers = registry(session, project)
+    existing = next((s for s in speakers if s.name == wanted), None) or next(
+        (s for s in speakers if wanted in {a.alias for a in s.aliases}), None
+    )
+    if existing is not None:
+        return existing
+    return create_speaker(session, project, name, type=type, title=title, user=user)
+
+
 def update_speaker(
     session: Session,
     speaker: Speaker,

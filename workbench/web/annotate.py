@@ -22,7 +22,7 @@ from workbench.ops.claims import (
 )
 from workbench.ops.history import claim_history
 from workbench.ops.projects import labels_by_field
-from workbench.ops.speakers import create_speaker, registry
+from workbench.ops.speakers import find_or_create_speaker, registry
 from workbench.permissions import can
 from workbench.web.common import db, load_project, options, wants_json
 
@@ -282,15 +282,7 @@ def _speaker_choice(project, role, chosen, new_name, new_type, new_title) -> int
     if new_name:
         if not can(g.user, "add-speaker", role):
             raise InvalidInput("You may not add speakers to this project.")
-        # A name or alias the registry knows already names that speaker, not a new one.
-        wanted = " ".join(new_name.split())
-        speakers = registry(db(), project)
-        existing = next((s for s in speakers if s.name == wanted), None) or next(
-            (s for s in speakers if wanted in {a.alias for a in s.aliases}), None
-        )
-        if existing is not None:
-            return existing.id
-        return create_speaker(
+        return find_or_create_speaker(
             db(), project, new_name, type=new_type, title=new_title or "", user=g.user
         ).id
     if not chosen:
