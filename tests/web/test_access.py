@@ -20,7 +20,8 @@ USERNAMES = {"stranger": "stan", "annotator": "ann", "manager": "mona", "admin":
 
 # Statuses per role, in the order of ROLES. POSTs carry a valid CSRF token and the
 # data in POST_DATA (chosen so that no request changes what later ones see): an
-# allowed request then fails validation (400), conflicts (409) or shows the form again.
+# allowed request then fails validation (400: a form page shows the form again with
+# its errors) or conflicts (409).
 # Logged out, a page redirects to /login; the JSON API (/api/) answers 403.
 EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     # endpoint, method:                           anon stranger annot manager admin
@@ -30,14 +31,14 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("auth.logout", "POST"):                      (302, 302, 302, 302, 302),
     ("projects.list_projects", "GET"):            (302, 200, 200, 200, 200),
     ("projects.create_project_view", "GET"):      (302, 200, 200, 200, 200),
-    ("projects.create_project_view", "POST"):     (302, 200, 200, 200, 200),
+    ("projects.create_project_view", "POST"):     (302, 400, 400, 400, 400),
     ("admin.list_users", "GET"):                  (302, 403, 403, 403, 200),
-    ("admin.list_users", "POST"):                 (302, 403, 403, 403, 200),
+    ("admin.list_users", "POST"):                 (302, 403, 403, 403, 400),
     ("projects.show_project", "GET"):             (302, 404, 200, 200, 200),
     ("projects.edit_project", "GET"):             (302, 404, 403, 200, 200),
-    ("projects.edit_project", "POST"):            (302, 404, 403, 200, 200),
+    ("projects.edit_project", "POST"):            (302, 404, 403, 400, 400),
     ("projects.edit_members", "GET"):             (302, 404, 403, 200, 200),
-    ("projects.edit_members", "POST"):            (302, 404, 403, 200, 200),
+    ("projects.edit_members", "POST"):            (302, 404, 403, 400, 400),
     ("projects.remove_member_view", "POST"):      (302, 404, 403, 302, 302),
     ("articles.import_form", "GET"):              (302, 404, 403, 200, 200),
     ("articles.import_paste", "POST"):            (302, 404, 403, 400, 400),
@@ -50,9 +51,9 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("annotate.merge_claim_view", "POST"):        (302, 404, 403, 400, 400),
     ("annotate.trim_claim_view", "POST"):         (302, 404, 403, 400, 400),
     ("speakers.list_speakers", "GET"):            (302, 404, 200, 200, 200),
-    ("speakers.list_speakers", "POST"):           (302, 404, 200, 200, 200),
+    ("speakers.list_speakers", "POST"):           (302, 404, 400, 400, 400),
     ("speakers.edit_speaker", "GET"):             (302, 404, 403, 200, 200),
-    ("speakers.edit_speaker", "POST"):            (302, 404, 403, 200, 200),
+    ("speakers.edit_speaker", "POST"):            (302, 404, 403, 400, 400),
     ("speakers.merge_speakers_view", "POST"):     (302, 404, 403, 302, 302),
     ("exports.export_page", "GET"):               (302, 404, 403, 200, 200),
     ("exports.download_data", "GET"):             (302, 404, 403, 200, 200),

@@ -392,16 +392,20 @@ def _insert(
         # transaction usable so that the current values can be read. (The session
         # emits SAVEPOINT when its connection is next asked for, hence inside.)
         with session.begin_nested():
-            return session.connection().execute(
-                _INSERT,
-                {
-                    "claim_id": state.claim_id,
-                    "user_id": state.user_id,
-                    "version": 1,
-                    "created_at": now,
-                    **columns,
-                },
-            ).scalar_one()
+            return (
+                session.connection()
+                .execute(
+                    _INSERT,
+                    {
+                        "claim_id": state.claim_id,
+                        "user_id": state.user_id,
+                        "version": 1,
+                        "created_at": now,
+                        **columns,
+                    },
+                )
+                .scalar_one()
+            )
     except IntegrityError as exc:
         raise _stale(
             session,

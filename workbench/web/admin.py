@@ -26,6 +26,7 @@ class UserForm(FlaskForm):
 def list_users():
     require("manage-users")
     form = UserForm()
+    status = 200
     if form.validate_on_submit():
         try:
             user = create_user(
@@ -34,6 +35,7 @@ def list_users():
         except WorkbenchError as exc:
             db().rollback()
             flash(exc.message, "error")
+            status = exc.status
         else:
             db().commit()
             flash(
@@ -42,6 +44,6 @@ def list_users():
             )
             return redirect(url_for("admin.list_users"))
     else:
-        form_errors(form)
+        status = form_errors(form)
     users = db().scalars(select(User).order_by(User.username)).all()
-    return render_template("admin/user_list.html", users=users, form=form)
+    return render_template("admin/user_list.html", users=users, form=form), status

@@ -101,12 +101,14 @@ def load_project(
     return project, role
 
 
-def form_errors(form) -> None:
-    """Flash every field error of a WTForms form."""
+def form_errors(form) -> int:
+    """Flash every field error of a WTForms form; return the page's HTTP status
+    (400 when the form was submitted and refused, else 200)."""
     for name, errors in form.errors.items():
         label = getattr(form, name).label.text if hasattr(form, name) else name
         for error in errors:
             flash(f"{label}: {error}", "error")
+    return 400 if form.is_submitted() else 200
 
 
 def options(items) -> list[SelectChoice]:

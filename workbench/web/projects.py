@@ -73,6 +73,7 @@ def list_projects():
 def create_project_view():
     require("create-project")
     form = ProjectForm()
+    status = 200
     if form.validate_on_submit():
         try:
             project = create_project(
@@ -86,13 +87,14 @@ def create_project_view():
         except WorkbenchError as exc:
             db().rollback()
             flash(exc.message, "error")
+            status = exc.status
         else:
             db().commit()
             flash(f"Project {project.name!r} created. Import articles to start.", "info")
             return redirect(url_for("projects.show_project", project_id=project.id))
     else:
-        form_errors(form)
-    return render_template("projects/project_new.html", form=form)
+        status = form_errors(form)
+    return render_template("projects/project_new.html", form=form), status
 
 
 @bp.get("/projects/<int:project_id>")
@@ -114,6 +116,7 @@ def show_project(project_id: int):
 def edit_project(project_id: int):
     project, role = load_project(project_id, "edit-project")
     form = SettingsForm()
+    status = 200
     grouped = labels_by_field(project)
     if not form.is_submitted():
         form.name.data = project.name
@@ -144,44 +147,48 @@ def edit_project(project_id: int):
         except WorkbenchError as exc:
             db().rollback()
             flash(exc.message + " Nothing was changed.", "error")
+            status = exc.status
         else:
             db().commit()
             flash("Settings saved.", "info")
             return redirect(url_for("projects.show_project", project_id=project.id))
     else:
-        form_errors(form)
-    return render_template("projects/project_settings.html", project=project, form=form)
+        status = form_errors(form)
+    return render_template("projects/project_settings.html", project=project, form=form), status
 
 
 @bp.route("/projects/<int:project_id>/members", methods=["GET", "POST"])
 def edit_members(project_id: int):
     project, role = load_project(project_id, "edit-project")
     form = MemberForm()
+    status = 200
     if form.validate_on_submit():
         user = get_user_by_name(db(), form.username.data)
         if user is None:
             flash(
                 f"No user named {form.username.data!r}; an admin creates accounts first.", "error"
             )
+            status = 400
         else:
             try:
                 set_member(db(), project, user, form.role.data)
             except WorkbenchError as exc:
                 db().rollback()
                 flash(exc.message, "error")
+                status = exc.status
             else:
                 db().commit()
                 flash(f"{user.username} is now {form.role.data} of this project.", "info")
                 return redirect(url_for("projects.edit_members", project_id=project.id))
     else:
-        form_errors(form)
+        status = form_errors(form)
     return render_template(
         "projects/members_edit.html",
         project=project,
         form=form,
         remove_form=RemoveMemberForm(),
         memberships=members(db(), project),
-    )
+    ), status
 
 
 @bp.post("/projects/<int:project_id>/members/remove")

@@ -50,6 +50,7 @@ def _merge_form(speakers, formdata=None):
 def list_speakers(project_id: int):
     project, role = load_project(project_id)
     form = SpeakerForm()
+    status = 200
     if form.is_submitted():
         load_project(project_id, "add-speaker")
         if form.validate():
@@ -66,12 +67,13 @@ def list_speakers(project_id: int):
             except WorkbenchError as exc:
                 db().rollback()
                 flash(exc.message, "error")
+                status = exc.status
             else:
                 db().commit()
                 flash(f"Added {speaker.name}.", "info")
                 return redirect(url_for("speakers.list_speakers", project_id=project.id))
         else:
-            form_errors(form)
+            status = form_errors(form)
     speakers = registry(db(), project)
     return render_template(
         "speakers/speaker_list.html",
@@ -81,7 +83,7 @@ def list_speakers(project_id: int):
         merge_form=_merge_form(speakers, formdata=None),
         can_add=can(g.user, "add-speaker", role),
         can_manage=can(g.user, "manage-speakers", role),
-    )
+    ), status
 
 
 @bp.route("/projects/<int:project_id>/speakers/<int:speaker_id>/edit", methods=["GET", "POST"])
@@ -92,6 +94,7 @@ def edit_speaker(project_id: int, speaker_id: int):
         flash(f"{speaker.name} was merged into another speaker; edit that one instead.", "error")
         return redirect(url_for("speakers.list_speakers", project_id=project.id))
     form = SpeakerForm()
+    status = 200
     if not form.is_submitted():
         form.name.data = speaker.name
         form.type.data = speaker.type
@@ -111,15 +114,16 @@ def edit_speaker(project_id: int, speaker_id: int):
         except WorkbenchError as exc:
             db().rollback()
             flash(exc.message, "error")
+            status = exc.status
         else:
             db().commit()
             flash("Speaker saved.", "info")
             return redirect(url_for("speakers.list_speakers", project_id=project.id))
     else:
-        form_errors(form)
+        status = form_errors(form)
     return render_template(
         "speakers/speaker_edit.html", project=project, speaker=speaker, form=form
-    )
+    ), status
 
 
 @bp.post("/projects/<int:project_id>/speakers/merge")
