@@ -129,8 +129,32 @@ def decode_bytes(data: bytes) -> str:
     return _decode(data)
 
 
+# Files people often try to import that are not text, by their first bytes, with
+# what to do instead. (Their bytes could otherwise pass for text in some encoding.)
+_KNOWN_FORMATS = (
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (a .docx, .xlsx, .odt or .zip file)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy Microsoft Office file (.doc or .xls)"),
+    (b"{\\rtf", "an RTF document"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+)
+
+
+def _check_known_format(data: bytes) -> None:
+    for magic, what in _KNOWN_FORMATS:
+        if data.startswith(magic):
+            raise UndecodableError(
+                f"the file is {what}, not text; save the article as plain text, HTML or "
+                "Markdown (or a table as CSV) and import that"
+            )
+
+
 def _decode(data: bytes, declared: str | None = None) -> str:
     """decode_bytes, optionally trying a declared encoding (from HTML) before guessing."""
+    _check_known_format(data)
     for bom, codec, label in _BOMS:
         if data.startswith(bom):
             try:

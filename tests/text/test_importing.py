@@ -153,7 +153,11 @@ def test_decode_bytes_empty():
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"PK\x03\x04\x00\x00binary zip", NUL_BINARY),
+        (b"PK\x03\x04\x00\x00binary zip", "the file is a ZIP archive (a .docx, .xlsx, .odt"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "the file is a PDF document, not text; save"),
+        (b"{\\rtf1\\ansi Hello", "the file is an RTF document, not text"),
+        (b"\xff\xd8\xff\xe0\x10JFIF\x01\x02\xa3\xb4\xc5", "the file is a JPEG image, not text"),
+        (b"\x1f\x8b\x08\x08\xc5\xd2\xe1\xf3", "the file is a gzip-compressed file"),
         ("no BOM".encode("utf-16-le"), NUL_BINARY),
         (b"\x01\x02\x03\x04 mostly controls", "the file looks binary (20% of its characters"),
         (bytes(range(0x80, 0x100)), UNDECODABLE),
@@ -172,6 +176,13 @@ def test_decode_bytes_errors(data, message):
 # --------------------------------------------------------------------------
 
 
+PNG = (
+    "the file is a PNG image, not text; save the article as plain text, HTML or Markdown "
+    "(or a table as CSV) and import that"
+)
+PDF = PNG.replace("a PNG image", "a PDF document")
+
+
 @pytest.mark.parametrize(
     ("filename", "data", "reason"),
     [
@@ -179,7 +190,8 @@ def test_decode_bytes_errors(data, message):
         ("a.csv", b" \r\n\t\n", WHITESPACE),
         ("a.jsonl", b"\n\n", WHITESPACE),
         ("a.html", b"\xef\xbb\xbf  ", WHITESPACE),
-        ("a.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", NUL_BINARY),
+        ("a.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", PNG),
+        ("article.txt", b"%PDF-1.4\n%\xc7\xec\x8f\xa2\n", PDF),
         ("a.md", bytes(range(0x80, 0x100)), UNDECODABLE),
         ("a.pdf", b"%PDF-1.7", f"unsupported file type '.pdf' {ACCEPTED}"),
         ("archive.tar.gz", b"x", f"unsupported file type '.gz' {ACCEPTED}"),
@@ -187,6 +199,7 @@ def test_decode_bytes_errors(data, message):
     ],
 )
 def test_file_level_rejections(filename, data, reason):
+    # A PDF or an image renamed to .txt is named as what it is.
     assert only(parse_file(filename, data)) == Rejection(filename, reason)
 
 
