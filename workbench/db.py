@@ -97,8 +97,13 @@ def begin_write(session: Session) -> None:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Return a session factory bound to ``engine``; objects stay usable after commit."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """Return a session factory bound to ``engine``; objects stay usable after commit.
+
+    Its sessions share one dict, ``session.info["cache"]``, for data that
+    operations may keep between requests (see ops.codebook); it lives as long
+    as the factory, that is, as the app or the command, and serves one database.
+    """
+    return sessionmaker(bind=engine, expire_on_commit=False, info={"cache": {}})
 
 
 @contextmanager

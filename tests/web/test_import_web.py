@@ -109,7 +109,7 @@ def test_upload_of_many_files_reports_each(manager, db, team):
         "again.txt": ("duplicate", "the project already has an article with the same text"),
         "feed.jsonl line 2": ("rejected", "line 2 is not valid JSON"),
         "empty.txt": ("rejected", "the file is empty"),
-        "picture.txt": ("rejected", "the file looks binary (it contains NUL bytes), not text"),
+        "picture.txt": ("rejected", "the file is a PNG image, not text; save the article as"),
         "nul.md": ("rejected", "the file looks binary (it contains NUL bytes), not text"),
         "latin.txt": (
             "rejected",

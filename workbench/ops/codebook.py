@@ -1,10 +1,11 @@
 """A project's codebook as plain data: its targets and label sets.
 
-Annotation saves validate against it on every request, so it is kept per
-process and keyed by the project's id, creation time and ``codebook_version``,
-which moves on whenever targets or labels change (ops.projects). Another
-worker's change therefore shows up at the next request that reads the project.
-(The creation time tells apart two databases whose projects share an id.)
+Annotation saves validate against it on every request, so it is kept in the
+session factory's cache (``session.info["cache"]``, see db.make_session_factory),
+keyed by the project's id, creation time and ``codebook_version``, which moves
+on whenever targets or labels change (ops.projects). Another worker's change
+therefore shows up at the next request that reads the project. A session
+without that cache reads the codebook every time.
 """
 
 from __future__ import annotations
@@ -26,19 +27,19 @@ class Codebook:
     labels: dict[str, frozenset[str]]
 
 
-_CACHE: dict[tuple, Codebook] = {}
-_CACHE_LIMIT = 256
+_CACHE_LIMIT = 256  # codebooks kept per session factory
 
 
 def load_codebook(session: Session, project: Project) -> Codebook:
-    """Return the project's codebook at its current version (cached per process)."""
+    """Return the project's codebook at its current version (cached, see the module)."""
     return codebook_at(session, project.id, project.created_at, project.codebook_version)
 
 
 def codebook_at(session: Session, project_id: int, created_at, version: int) -> Codebook:
     """Return the codebook of the project with this id, creation time and codebook version."""
-    key = (project_id, created_at, version)
-    cached = _CACHE.get(key)
+    cache = session.info.get("cache")
+    key = ("codebook", project_id, created_at, version)
+    cached = cache.get(key) if cache is not None else None
     if cached is not None:
         return cached
     targets = session.execute(
@@ -60,7 +61,8 @@ def codebook_at(session: Session, project_id: int, created_at, version: int) -> 
         target_names=tuple(t.name for t in targets),
         labels={field: frozenset(values) for field, values in labels.items()},
     )
-    if len(_CACHE) >= _CACHE_LIMIT:
-        _CACHE.clear()
-    _CACHE[key] = codebook
+    if cache is not None:
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[key] = codebook
     return codebook
