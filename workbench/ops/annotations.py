@@ -125,23 +125,23 @@ _speakers = Speaker.__table__
 _speaker = _speakers.alias("speaker")
 _via = _speakers.alias("via")
 _STATE_COLUMNS = (
-    _claims.c.state,
-    _projects.c.id,
-    _projects.c.created_at,
+    _claims.c.state.label("claim_state"),
+    _projects.c.id.label("project_id"),
+    _projects.c.created_at.label("project_created_at"),
     _projects.c.codebook_version,
     _members.c.role,
-    _annotations.c.id,
+    _annotations.c.id.label("annotation_id"),
     _annotations.c.version,
     _annotations.c.speaker_id,
-    _speaker.c.name,
+    _speaker.c.name.label("speaker"),
     _annotations.c.via_id,
-    _via.c.name,
+    _via.c.name.label("via"),
     _annotations.c.attribution,
     _annotations.c.verifiability,
     _annotations.c.note,
     _annotations.c.status,
     _stances.c.target_id,
-    _stances.c.value,
+    _stances.c.value.label("stance"),
 )
 
 
@@ -205,29 +205,33 @@ def annotation_state(
         # Strangers learn nothing about which ids exist.
         authorize(user, action, None)
         raise NotFound("No such claim in this project.")
-    first = rows[0]
-    authorize(user, action, first[4])
+    first = rows[0]  # one row per stance (or one row without)
+    authorize(user, action, first.role)
     state = AnnotationState(
-        project_id=first[1],
+        project_id=first.project_id,
         claim_id=claim_id,
-        claim_state=first[0],
+        claim_state=first.claim_state,
         user_id=user.id,
-        role=first[4],
-        codebook_key=(first[1], first[2], first[3]),
+        role=first.role,
+        codebook_key=(first.project_id, first.project_created_at, first.codebook_version),
     )
-    if first[5] is not None:
-        state.annotation_id = first[5]
+    if first.annotation_id is not None:
+        state.annotation_id = first.annotation_id
         state.record = {
-            "speaker_id": first[7],
-            "speaker": first[8],
-            "via_id": first[9],
-            "via": first[10],
-            "attribution": first[11],
-            "verifiability": first[12],
-            "note": first[13],
-            "stances": {str(row[15]): row[16] for row in rows if row[15] is not None},
-            "status": first[14],
-            "version": first[6],
+            "speaker_id": first.speaker_id,
+            "speaker": first.speaker,
+            "via_id": first.via_id,
+            "via": first.via,
+            "attribution": first.attribution,
+            "verifiability": first.verifiability,
+            "note": first.note,
+            "stances": {
+                str(target): value
+                for target, value in sorted((r.target_id, r.stance) for r in rows)
+                if target is not None
+            },
+            "status": first.status,
+            "version": first.version,
         }
     return state
 
