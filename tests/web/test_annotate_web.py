@@ -844,3 +844,23 @@ def test_every_suggestion_of_a_claim_is_shown_and_verifiability_prefilled(web, d
     assert "Suggested: verifiability = not_a_claim" in text
     assert "suggested-not_a_claim" in body
     assert re.search(r'value="not_a_claim"[^>]*checked|checked[^>]*value="not_a_claim"', body)
+
+
+def test_a_speaker_added_while_annotating_gets_its_other_names(web, db, talk):
+    web.login("ann")
+    claim = talk["claims"][0]
+    fields = _fields(
+        talk,
+        new_speaker_name="Mohammad Baqeri",
+        new_speaker_aliases=" Baqeri ; Bagheri;; ",
+    )
+    response = web.post(_save_url(talk, claim), fields)
+    assert response.status_code == 302, page_text(read(response))
+    speaker = fresh(db).scalar(select(Speaker).where(Speaker.name == "Mohammad Baqeri"))
+    assert sorted(a.alias for a in speaker.aliases) == ["Bagheri", "Baqeri"]
+    # Typing one of those names later means the same speaker.
+    response = web.post(
+        _save_url(talk, talk["claims"][1]), _fields(talk, new_speaker_name="Bagheri")
+    )
+    assert response.status_code == 302
+    assert _annotation(db, talk["claims"][1].id).speaker_id == speaker.id

@@ -113,9 +113,11 @@ def find_or_create_speaker(
     *,
     type: str = "person",
     title: str = "",
+    aliases: Sequence[str] = (),
     user: User | None = None,
 ) -> Speaker:
-    """Return the registry's speaker with this name or alias, or a new one.
+    """Return the registry's speaker with this name or alias, or a new one
+    (with ``type``, ``title`` and ``aliases``).
 
     An annotator who types a name the registry knows (as a name or as an alias)
     means that speaker, not a second one. Raises what create_speaker raises.
@@ -127,7 +129,9 @@ def find_or_create_speaker(
     )
     if existing is not None:
         return existing
-    return create_speaker(session, project, name, type=type, title=title, user=user)
+    return create_speaker(
+        session, project, name, type=type, title=title, aliases=aliases, user=user
+    )
 
 
 def update_speaker(

@@ -50,6 +50,9 @@ def annotation_form_class(project, speakers):
         "new_speaker_name": StringField("or add a speaker", validators=[Length(max=300)]),
         "new_speaker_type": SelectField("type", choices=options(SPEAKER_TYPES), default="person"),
         "new_speaker_title": StringField("title or role", validators=[Length(max=300)]),
+        "new_speaker_aliases": StringField(
+            "other names (separated by ;)", validators=[Length(max=1000)]
+        ),
         "via": SelectField("Via", choices=speaker_choices, default=""),
         "new_via_name": StringField("or add a source", validators=[Length(max=300)]),
         "new_via_type": SelectField("type", choices=options(SPEAKER_TYPES), default="organization"),
@@ -204,9 +207,10 @@ def save_annotation_view(project_id: int, claim_id: int):
             form.new_speaker_name.data,
             form.new_speaker_type.data,
             form.new_speaker_title.data,
+            form.new_speaker_aliases.data,
         )
         via_id = _speaker_choice(
-            project, role, form.via.data, form.new_via_name.data, form.new_via_type.data, ""
+            project, role, form.via.data, form.new_via_name.data, form.new_via_type.data, "", ""
         )
         values = AnnotationInput(
             speaker_id=speaker_id,
@@ -277,13 +281,21 @@ def _conflict_page(project, claim, speakers, error: Conflict, values: Annotation
     )
 
 
-def _speaker_choice(project, role, chosen, new_name, new_type, new_title) -> int | None:
+def _speaker_choice(
+    project, role, chosen, new_name, new_type, new_title, new_aliases
+) -> int | None:
     new_name = (new_name or "").strip()
     if new_name:
         if not can(g.user, "add-speaker", role):
             raise InvalidInput("You may not add speakers to this project.")
         return find_or_create_speaker(
-            db(), project, new_name, type=new_type, title=new_title or "", user=g.user
+            db(),
+            project,
+            new_name,
+            type=new_type,
+            title=new_title or "",
+            aliases=[a.strip() for a in (new_aliases or "").split(";") if a.strip()],
+            user=g.user,
         ).id
     if not chosen:
         return None
