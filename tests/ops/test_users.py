@@ -13,9 +13,11 @@ from workbench.models import LoginFailure, User
 from workbench.ops.users import (
     MIN_PASSWORD,
     authenticate,
+    check_login,
     create_user,
     generate_password,
     get_user_by_name,
+    record_login,
     set_password,
 )
 
@@ -186,3 +188,38 @@ def test_failures_from_two_sessions_add_up(session, session_factory):
     session.commit()
     count = session.scalar(select(LoginFailure.count).where(LoginFailure.username == "ann"))
     assert count == 2
+
+
+@pytest.mark.usefixtures("fast_passwords")
+def test_a_login_checked_before_a_lockout_began_is_refused_when_recorded(session):
+    """Logins sent together are all checked before any is recorded; those recorded
+    after the lockout began are refused, the right password too, and not counted."""
+    user = make_user(session, "ann")
+    session.commit()
+    right = check_login(session, "ann", PASSWORD, address=HERE, max_failures=3)
+    wrong = check_login(session, "ann", "guess", address=HERE, max_failures=3)
+    assert right.user is user
+    for _ in range(3):
+        authenticate(session, "ann", "wrong", address=HERE, max_failures=3)
+    for attempt in (right, wrong):
+        with pytest.raises(PermissionDenied, match="Too many failed logins"):
+            record_login(session, attempt)
+    assert _failures(session) == 3
+
+
+@pytest.mark.usefixtures("fast_passwords")
+def test_a_late_failure_does_not_undo_a_new_lockout(session):
+    make_user(session, "ann")
+    for _ in range(2):
+        authenticate(session, "ann", "wrong", address=HERE, max_failures=2)
+    failure = session.scalar(select(LoginFailure).where(LoginFailure.username == "ann"))
+    failure.last_at = datetime.now(UTC) - timedelta(seconds=301)  # the lockout ran out
+    session.flush()
+    late = check_login(session, "ann", "guess", address=HERE, max_failures=2)
+    # Meanwhile two failures lock the name again (the first counts from one).
+    for _ in range(2):
+        authenticate(session, "ann", "wrong", address=HERE, max_failures=2)
+    assert _failures(session) == 2
+    with pytest.raises(PermissionDenied):
+        record_login(session, late)
+    assert _failures(session) == 2

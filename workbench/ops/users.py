@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from workbench.db import unique_or_conflict
+from workbench.db import is_unique_violation, unique_or_conflict
 from workbench.errors import Conflict, InvalidInput, PermissionDenied
 from workbench.models import LoginFailure, User
 
@@ -104,7 +104,27 @@ class LoginAttempt:
     username: str
     address: str
     user: User | None  # the user, when the password matched
-    restart: bool  # a lockout has run out: failures count from one again
+    max_failures: int
+    lockout_seconds: int
+
+
+def _refuse_while_locked(failure, max_failures: int, lockout_seconds: int) -> bool:
+    """Raise PermissionDenied while a lockout runs; return whether one ran out
+    (the next failure then counts from one again)."""
+    if failure is None or failure.count < max_failures:
+        return False
+    wait = failure.last_at + timedelta(seconds=lockout_seconds) - datetime.now(UTC)
+    if wait.total_seconds() > 0:
+        raise PermissionDenied(
+            f"Too many failed logins. Try again in {int(wait.total_seconds()) + 1} seconds."
+        )
+    return True
+
+
+def _failures(username: str, address: str):
+    return select(LoginFailure.count, LoginFailure.last_at).where(
+        LoginFailure.username == username, LoginFailure.address == address
+    )
 
 
 def check_login(
@@ -124,57 +144,62 @@ def check_login(
     """
     username = username.strip()[:80]
     address = address[:64]
-    failure = session.execute(
-        select(LoginFailure.count, LoginFailure.last_at).where(
-            LoginFailure.username == username, LoginFailure.address == address
-        )
-    ).first()
-    restart = False
-    if failure is not None and failure.count >= max_failures:
-        wait = failure.last_at + timedelta(seconds=lockout_seconds) - datetime.now(UTC)
-        if wait.total_seconds() > 0:
-            raise PermissionDenied(
-                f"Too many failed logins. Try again in {int(wait.total_seconds()) + 1} seconds."
-            )
-        restart = True
+    failure = session.execute(_failures(username, address)).first()
+    _refuse_while_locked(failure, max_failures, lockout_seconds)
     user = get_user_by_name(session, username)
     # Check a hash even for an unknown user, so timing does not tell which names exist.
     ok = check_password_hash(user.password_hash if user else _dummy_hash(), password)
     matched = user if ok and user is not None and user.is_active else None
-    return LoginAttempt(username=username, address=address, user=matched, restart=restart)
+    return LoginAttempt(
+        username=username,
+        address=address,
+        user=matched,
+        max_failures=max_failures,
+        lockout_seconds=lockout_seconds,
+    )
 
 
 def record_login(session: Session, attempt: LoginAttempt) -> User | None:
     """Write down a checked login and return its user (None for a failure).
 
-    A success clears the failures of that username and address; a failure
-    counts one more, with a single UPDATE so that failures arriving together
-    from several workers are all counted.
+    The failures are read again first, in the writing transaction (locked on
+    PostgreSQL): logins checked at the same moment as others that failed
+    would otherwise slip past a lockout that began meanwhile, so this raises
+    PermissionDenied then, even for the right password. A success clears the
+    failures of that username and address; a failure counts one more.
     """
     where = (LoginFailure.username == attempt.username, LoginFailure.address == attempt.address)
+    locked = _failures(attempt.username, attempt.address).with_for_update()
+    failure = session.execute(locked).first()
+    ran_out = _refuse_while_locked(failure, attempt.max_failures, attempt.lockout_seconds)
     if attempt.user is not None:
-        session.execute(delete(LoginFailure).where(*where))
+        if failure is not None:
+            session.execute(delete(LoginFailure).where(*where))
         return attempt.user
     now = datetime.now(UTC)
-    count = 1 if attempt.restart else LoginFailure.count + 1
-    counted = session.execute(
-        update(LoginFailure).where(*where).values(count=count, last_at=now),
-        execution_options={"synchronize_session": False},
-    ).rowcount
-    if not counted:
-        try:
-            with session.begin_nested():
-                session.add(
-                    LoginFailure(
-                        username=attempt.username, address=attempt.address, count=1, last_at=now
-                    )
+    if failure is not None:
+        session.execute(
+            update(LoginFailure)
+            .where(*where)
+            .values(count=1 if ran_out else LoginFailure.count + 1, last_at=now),
+            execution_options={"synchronize_session": False},
+        )
+        return None
+    try:
+        with session.begin_nested():
+            session.add(
+                LoginFailure(
+                    username=attempt.username, address=attempt.address, count=1, last_at=now
                 )
-        except IntegrityError:
-            # Another worker recorded the first failure at the same moment: count on it.
-            session.execute(
-                update(LoginFailure).where(*where).values(count=LoginFailure.count + 1),
-                execution_options={"synchronize_session": False},
             )
+    except IntegrityError as exc:
+        if not is_unique_violation(exc):
+            raise
+        # Another worker recorded the first failure at the same moment: count on it.
+        session.execute(
+            update(LoginFailure).where(*where).values(count=LoginFailure.count + 1),
+            execution_options={"synchronize_session": False},
+        )
     return None
 
 

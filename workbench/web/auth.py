@@ -65,12 +65,13 @@ def login():
                 max_failures=settings["LOGIN_MAX_FAILURES"],
                 lockout_seconds=settings["LOGIN_LOCKOUT_SECONDS"],
             )
+            # The slow password check is done: only now take the write lock.
+            start_write()
+            user = record_login(db(), attempt)
         except PermissionDenied as exc:
+            db().rollback()
             flash(exc.message, "error")
             return render_template("auth/login.html", form=form), 429
-        # The slow password check is done: only now take the write lock.
-        start_write()
-        user = record_login(db(), attempt)
         db().commit()
         if user is not None:
             session.clear()
