@@ -4,14 +4,12 @@ Conflict a name taken earlier gives, never as a server error."""
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import make_project, make_user
-from workbench.db import make_engine, make_session_factory, unique_or_conflict
+from tests.ops.conftest import while_open
+from workbench.db import unique_or_conflict
 from workbench.errors import Conflict
 from workbench.models import Project, Speaker
 from workbench.ops.projects import create_project
@@ -41,37 +39,6 @@ def test_other_integrity_errors_are_not_called_conflicts(session):
             session.flush()
 
 
-def _race(database_url, first, second):
-    """Run ``first`` in one transaction and, while it is still open, ``second`` in
-    another (in a thread); commit the first; return what the second raised."""
-    engine = make_engine(database_url)
-    sessions = make_session_factory(engine)
-    outcome = {}
-    try:
-        with sessions() as a:
-            first(a)
-            a.flush()
-
-            def run():
-                with sessions() as b:
-                    try:
-                        second(b)
-                        b.commit()
-                        outcome["result"] = "saved"
-                    except Conflict as exc:
-                        b.rollback()
-                        outcome["result"] = exc
-
-            thread = threading.Thread(target=run)
-            thread.start()
-            time.sleep(0.5)  # the second insert now waits for the first transaction
-            a.commit()
-            thread.join(timeout=30)
-    finally:
-        engine.dispose()
-    return outcome.get("result")
-
-
 @pytest.fixture
 def postgresql_only(engine):
     if engine.dialect.name != "postgresql":
@@ -79,7 +46,7 @@ def postgresql_only(engine):
 
 
 def test_two_projects_created_with_one_name_at_once(session, database_url, postgresql_only):
-    result = _race(
+    result = while_open(
         database_url,
         lambda s: create_project(s, "Same name", targets=["T"]),
         lambda s: create_project(s, "Same name", targets=["T"]),
@@ -95,7 +62,7 @@ def test_two_speakers_created_with_one_name_at_once(session, database_url, postg
     def add(s):
         create_speaker(s, s.get(Project, project_id), "Ali Khamenei")
 
-    result = _race(database_url, add, add)
+    result = while_open(database_url, add, add)
     assert isinstance(result, Conflict) and "already" in result.message
     assert session.scalar(select(func.count()).select_from(Speaker)) == 1
 
@@ -103,7 +70,7 @@ def test_two_speakers_created_with_one_name_at_once(session, database_url, postg
 def test_two_users_created_with_one_name_at_once(session, database_url, postgresql_only):
     make_user(session, "someone")  # the template has no users: the table exists
     session.commit()
-    result = _race(
+    result = while_open(
         database_url,
         lambda s: create_user(s, "newcomer", "a long password"),
         lambda s: create_user(s, "newcomer", "a long password"),
@@ -123,6 +90,6 @@ def test_two_imports_of_one_article_at_once(session, database_url, postgresql_on
         project = s.get(Project, project_id)
         import_items(s, project, parse_pasted("The same article. Twice."), user=None)
 
-    result = _race(database_url, run, run)
+    result = while_open(database_url, run, run)
     assert isinstance(result, Conflict) and "nothing was imported" in result.message
     assert session.scalar(select(func.count()).select_from(Article)) == 1

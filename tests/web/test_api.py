@@ -147,3 +147,37 @@ def test_huge_numbers_are_refused_not_crashes(web, db, team):
     response = post_json(web, url, {"base_version": None, "speaker_id": 10**20}, token)
     assert response.status_code == 400
     assert "out of range" in response.get_json()["message"]
+
+
+def test_a_save_on_postgresql_is_three_statements_without_a_transaction(web, db, team, app):
+    """The save's round-trip budget: the user, the annotation's state, and one
+    statement that writes (see ops.annotations); no BEGIN, no COMMIT, no ping."""
+    import pytest
+    from sqlalchemy import event
+
+    engine = app.extensions["workbench.engine"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite writes in a transaction that takes its write lock")
+    project, claim = setup_claim(db, team)
+    target = project.targets[0].id
+    web.login("ann")
+    token = api_token(web)
+    url = f"/api/projects/{project.id}/claims/{claim.id}/annotation"
+    body = {"base_version": None, "stances": {str(target): "favor"}}
+    assert post_json(web, url, body, token).status_code == 200  # a first save (INSERT)
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement.split()[0], conn.connection.dbapi_connection.autocommit))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        body = {"base_version": 1, "stances": {str(target): "against"}, "note": "n"}
+        response = post_json(web, url, body, token)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    assert response.get_json()["annotation"]["version"] == 2
+    assert seen == [("SELECT", True), ("SELECT", True), ("WITH", True)]
+    shown = web.get(url).get_json()["annotation"]
+    assert shown["stances"] == {str(target): "against"} and shown["note"] == "n"

@@ -9,7 +9,9 @@ statements rather than through the ORM's unit of work:
 2. ``store_annotation`` validates the values and writes: ``UPDATE ... WHERE
    version = <the version the form was based on>`` (so a save based on an
    older version changes nothing and is refused), the stances that changed, and
-   one history entry.
+   one history entry, after checking again what may have changed since the
+   read (the claim merged away, the codebook edited, a speaker merged). On
+   PostgreSQL all of that is one statement, run without a transaction.
 
 ``save_annotation`` wraps both for callers that hold ORM objects (the
 annotation form, the CLI, the tests) and returns the ORM annotation.
@@ -21,10 +23,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload
 
+from workbench.db import is_unique_violation
 from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.models import (
     ANNOTATION_STATUSES,
@@ -171,7 +174,16 @@ _UPDATE = update(_annotations).where(
     _annotations.c.id == bindparam("_id"), _annotations.c.version == bindparam("_base")
 )
 _INSERT = insert(_annotations).returning(_annotations.c.id)
-_CLAIM_STATE = select(_claims.c.state).where(_claims.c.id == bindparam("claim_id"))
+# Read again when a save writes on SQLite, inside its write transaction (one
+# writer at a time: what it reads there stays true until it commits).
+_GUARD = (
+    select(_claims.c.state, _projects.c.codebook_version)
+    .select_from(_claims)
+    .join(_articles, _articles.c.id == _claims.c.article_id)
+    .join(_projects, _projects.c.id == _articles.c.project_id)
+    .where(_claims.c.id == bindparam("claim_id"))
+)
+MERGED = "This claim was merged into another one; reload the article."
 _HISTORY = insert(HistoryEntry.__table__)
 _STANCE_INSERT = insert(_stances)
 _STANCE_UPDATE = update(_stances).where(
@@ -182,9 +194,93 @@ _STANCE_DELETE = delete(_stances).where(
     _stances.c.annotation_id == bindparam("_annotation"),
     _stances.c.target_id.in_(bindparam("_targets", expanding=True)),
 )
+_CODEBOOK_VERSION = select(_projects.c.codebook_version).where(
+    _projects.c.id == bindparam("project_id")
+)
 _SPEAKER = select(
     _speakers.c.id, _speakers.c.project_id, _speakers.c.name, _speakers.c.merged_into_id
 ).where(_speakers.c.id == bindparam("speaker_id"))
+
+# On PostgreSQL a save is one statement, so that it needs neither a transaction
+# nor more than one round trip to the server; being one statement, it is atomic.
+# Its first part checks again what the save read before (the claim is active,
+# the codebook is the version the values were checked against, the speakers are
+# not merged), holding those rows FOR KEY SHARE (as a foreign key check does)
+# against the operations that lock them FOR UPDATE to change them (claim merges,
+# splits and trims, codebook edits, speaker merges): either they wait for the
+# save, or the save waits for them and sees what they did. When anything
+# changed, or another save came first, it writes nothing and returns no row. Then the annotation,
+# the stances that changed and the history entry, each only if the one before
+# wrote a row.
+_CHECKED = """
+WITH checked_claim AS (
+    SELECT claims.id FROM claims
+    JOIN articles ON articles.id = claims.article_id
+    JOIN projects ON projects.id = articles.project_id
+    WHERE claims.id = :claim_id AND claims.state = 'active'
+      AND projects.id = :project_id AND projects.codebook_version = :guard_codebook
+    FOR KEY SHARE OF claims, projects
+), named AS (
+    SELECT id FROM speakers
+    WHERE id = ANY(CAST(:speakers AS integer[])) AND merged_into_id IS NULL
+    FOR KEY SHARE
+), checked AS (
+    SELECT 1 WHERE EXISTS (SELECT 1 FROM checked_claim)
+      AND (SELECT count(*) FROM named) = :speaker_count
+)"""
+_WRITTEN = """,
+gone AS (
+    DELETE FROM stances WHERE annotation_id IN (SELECT id FROM saved)
+      AND target_id = ANY(CAST(:gone AS integer[]))
+), added AS (
+    INSERT INTO stances (annotation_id, target_id, value)
+    SELECT saved.id, t.target_id, t.value FROM saved,
+        unnest(CAST(:add_targets AS integer[]), CAST(:add_values AS varchar[]))
+        AS t(target_id, value)
+), changed AS (
+    UPDATE stances SET value = t.value FROM saved,
+        unnest(CAST(:change_targets AS integer[]), CAST(:change_values AS varchar[]))
+        AS t(target_id, value)
+    WHERE stances.annotation_id = saved.id AND stances.target_id = t.target_id
+), logged AS (
+    INSERT INTO history (project_id, entity, entity_id, claim_id, action, user_id, at,
+                         before, after)
+    SELECT :project_id, 'annotation', saved.id, :claim_id, :action, :user_id, :at,
+           :before, :after
+    FROM saved
+)
+SELECT id FROM saved"""
+_COLUMNS = (
+    "speaker_id, via_id, attribution, verifiability, note, status, span_changed, "
+    "codebook_version, updated_at"
+)
+_PARAMETERS = ", ".join(f":{c.strip()}" for c in _COLUMNS.split(","))
+_TYPES = (
+    bindparam("updated_at", type_=_annotations.c.updated_at.type),
+    bindparam("at", type_=HistoryEntry.__table__.c.at.type),
+    bindparam("before", type_=HistoryEntry.__table__.c.before.type),
+    bindparam("after", type_=HistoryEntry.__table__.c.after.type),
+)
+_ONE_UPDATE = text(
+    _CHECKED
+    + f""", saved AS (
+    UPDATE annotations SET ({_COLUMNS}, version) = ({_PARAMETERS}, :version)
+    WHERE id = :annotation_id AND version = :base AND EXISTS (SELECT 1 FROM checked)
+    RETURNING id
+)"""
+    + _WRITTEN
+).bindparams(*_TYPES)
+_ONE_INSERT = text(
+    _CHECKED
+    + f""", saved AS (
+    INSERT INTO annotations (claim_id, user_id, {_COLUMNS}, version, created_at)
+    SELECT :claim_id, :user_id, {_PARAMETERS}, 1, :created_at
+    WHERE EXISTS (SELECT 1 FROM checked)
+    ON CONFLICT (claim_id, user_id) DO NOTHING
+    RETURNING id
+)"""
+    + _WRITTEN
+).bindparams(*_TYPES, bindparam("created_at", type_=_annotations.c.created_at.type))
 
 
 def annotation_state(
@@ -236,16 +332,16 @@ def annotation_state(
     return state
 
 
-def _resolve_speaker(session: Session, project_id: int, speaker_id: int | None, what: str):
+def _resolve_speaker(connection, project_id: int, speaker_id: int | None, what: str):
     """Return (id, name) of the speaker, following merges; None for no speaker."""
     if speaker_id is None:
         return None
     seen: set[int] = set()
-    row = session.connection().execute(_SPEAKER, {"speaker_id": speaker_id}).first()
+    row = connection.execute(_SPEAKER, {"speaker_id": speaker_id}).first()
     while row is not None and row.merged_into_id is not None and row.id not in seen:
         seen.add(row.id)
-        row = session.connection().execute(_SPEAKER, {"speaker_id": row.merged_into_id}).first()
-    if row is None or row.project_id != project_id:
+        row = connection.execute(_SPEAKER, {"speaker_id": row.merged_into_id}).first()
+    if row is None or row.project_id != project_id or row.merged_into_id is not None:
         raise InvalidInput(f"The {what} is not in this project's speaker registry.", field=what)
     return row.id, row.name
 
@@ -293,15 +389,36 @@ def store_annotation(
     ``base_version`` is the version the form was based on (None for a new
     annotation). Raises Conflict, with the current values, when another save
     came first; InvalidInput for a merged claim, unknown labels, speakers or
-    targets. The checks that matter under concurrency are made by the writes
-    themselves (the version in the UPDATE's WHERE, the unique claim and user of
-    an INSERT), so ``state`` may have been read before this transaction began
-    to write. Every save is appended to the history.
+    targets. ``state`` may have been read before this transaction began to
+    write (or, on PostgreSQL, without a transaction): the checks that matter
+    under concurrency are made again when writing (the claim's state, the
+    codebook version, the speakers), or by the writes themselves (the version in
+    the UPDATE's WHERE, the unique claim and user of an INSERT). Every save is
+    appended to the history.
+
+    On PostgreSQL the whole write is one statement (see _CHECKED), atomic even
+    without a transaction, under row locks that merges and codebook edits wait
+    for; SQLite writes step by step in its write transaction, where it is the
+    only writer.
     """
+    if session.get_bind().dialect.name != "postgresql":
+        return _store_in_steps(session, state, user, values, base_version)
+    for _ in range(3):
+        saved = _store_in_one_statement(session, state, user, values, base_version)
+        if saved is not None:
+            return saved
+        # Nothing was written: the annotation, the claim, the codebook or a
+        # speaker changed since ``state`` was read. Read again and check again.
+        state = annotation_state(session, user, state.project_id, state.claim_id, None)
+    raise Conflict(
+        "The project changed while your save was being written; your changes were not "
+        "saved. Reload the claim and try again."
+    )
+
+
+def _check_state(state: AnnotationState, base_version: int | None) -> None:
     if state.claim_state != "active":
-        raise InvalidInput("This claim was merged into another one; reload the article.")
-    project_id, created_at, codebook_version = state.codebook_key
-    validate(codebook_at(session, project_id, created_at, codebook_version), values)
+        raise InvalidInput(MERGED)
     if state.record is None and base_version is not None:
         raise Conflict("The annotation you edited no longer exists; reload the claim.")
     if state.record is not None and state.version != base_version:
@@ -310,10 +427,10 @@ def store_annotation(
             "Your changes were not saved; the newer values are shown.",
             current=state.record,
         )
-    speaker = _resolve_speaker(session, project_id, values.speaker_id, "speaker")
-    via = _resolve_speaker(session, project_id, values.via_id, "via")
-    now = datetime.now(UTC)
-    stances = {str(tid): v for tid, v in sorted(values.stances.items()) if v}
+
+
+def _values(values: AnnotationInput, speaker, via, codebook_version: int, now: datetime):
+    """Return the annotation's columns and its record (as the history keeps it)."""
     columns = {
         "speaker_id": speaker[0] if speaker else None,
         "via_id": via[0] if via else None,
@@ -325,7 +442,42 @@ def store_annotation(
         "codebook_version": codebook_version,
         "updated_at": now,
     }
+    record = {
+        "speaker_id": columns["speaker_id"],
+        "speaker": speaker[1] if speaker else None,
+        "via_id": columns["via_id"],
+        "via": via[1] if via else None,
+        "attribution": values.attribution,
+        "verifiability": values.verifiability,
+        "note": values.note,
+        "stances": {str(tid): v for tid, v in sorted(values.stances.items()) if v},
+        "status": values.status,
+        "version": None,  # set by the caller
+    }
+    return columns, record
+
+
+def _store_in_steps(
+    session: Session,
+    state: AnnotationState,
+    user: User,
+    values: AnnotationInput,
+    base_version: int | None,
+) -> tuple[int, dict[str, Any]]:
+    _check_state(state, base_version)
     connection = session.connection()
+    # The state may be older than this transaction: a merge or a codebook edit
+    # may have come between. Check against what is there now.
+    project_id, created_at, _ = state.codebook_key
+    guard = connection.execute(_GUARD, {"claim_id": state.claim_id}).one()
+    if guard.state != "active":
+        raise InvalidInput(MERGED)
+    codebook_version = guard.codebook_version
+    validate(codebook_at(session, project_id, created_at, codebook_version), values)
+    speaker = _resolve_speaker(connection, project_id, values.speaker_id, "speaker")
+    via = _resolve_speaker(connection, project_id, values.via_id, "via")
+    now = datetime.now(UTC)
+    columns, after = _values(values, speaker, via, codebook_version, now)
     try:
         if state.record is None:
             annotation_id = _insert(session, state, user, columns, now)
@@ -343,7 +495,8 @@ def store_annotation(
                     "Someone saved this annotation at the same moment; "
                     "your changes were not saved.",
                 )
-        _write_stances(connection, annotation_id, (before or {}).get("stances", {}), stances)
+        old = (before or {}).get("stances", {})
+        _write_stances(connection, annotation_id, old, after["stances"])
     except OperationalError as exc:
         # SQLite (WAL) refuses the write when another connection is writing or has
         # written since this transaction first read: another save came first.
@@ -353,18 +506,7 @@ def store_annotation(
             "Another save reached the database at the same moment; your changes were not "
             "saved. Reload the claim and try again."
         ) from exc
-    after = {
-        "speaker_id": columns["speaker_id"],
-        "speaker": speaker[1] if speaker else None,
-        "via_id": columns["via_id"],
-        "via": via[1] if via else None,
-        "attribution": values.attribution,
-        "verifiability": values.verifiability,
-        "note": values.note,
-        "stances": stances,
-        "status": values.status,
-        "version": version,
-    }
+    after["version"] = version
     connection.execute(
         _HISTORY,
         {
@@ -382,15 +524,73 @@ def store_annotation(
     return annotation_id, after
 
 
+def _store_in_one_statement(
+    session: Session,
+    state: AnnotationState,
+    user: User,
+    values: AnnotationInput,
+    base_version: int | None,
+) -> tuple[int, dict[str, Any]] | None:
+    """Write the save with one statement (PostgreSQL); None when its guards
+    found that something changed since ``state`` was read (nothing is written then)."""
+    _check_state(state, base_version)
+    connection = session.connection()
+    project_id, created_at, codebook_version = state.codebook_key
+    try:
+        validate(codebook_at(session, project_id, created_at, codebook_version), values)
+    except InvalidInput:
+        # Checked against the codebook of when ``state`` was read: if it has
+        # changed since, check against the current one (the caller reads again).
+        current = connection.execute(_CODEBOOK_VERSION, {"project_id": project_id}).scalar()
+        if current != codebook_version:
+            return None
+        raise
+    speaker = _resolve_speaker(connection, project_id, values.speaker_id, "speaker")
+    via = _resolve_speaker(connection, project_id, values.via_id, "via")
+    now = datetime.now(UTC)
+    columns, after = _values(values, speaker, via, codebook_version, now)
+    old = state.record["stances"] if state.record is not None else {}
+    new = after["stances"]
+    added = [t for t in new if t not in old]
+    changed = [t for t in new if t in old and old[t] != new[t]]
+    if state.record is None:
+        statement, version, action = _ONE_INSERT, 1, "create"
+    else:
+        statement, version, action = _ONE_UPDATE, base_version + 1, "update"
+    after["version"] = version
+    named = sorted({s[0] for s in (speaker, via) if s is not None})
+    row = connection.execute(
+        statement,
+        {
+            **columns,
+            "claim_id": state.claim_id,
+            "user_id": user.id,
+            "annotation_id": state.annotation_id,
+            "base": base_version,
+            "version": version,
+            "created_at": now,
+            "project_id": project_id,
+            "guard_codebook": codebook_version,
+            "speakers": named,
+            "speaker_count": len(named),
+            "gone": [int(t) for t in old if t not in new],
+            "add_targets": [int(t) for t in added],
+            "add_values": [new[t] for t in added],
+            "change_targets": [int(t) for t in changed],
+            "change_values": [new[t] for t in changed],
+            "action": action,
+            "at": now,
+            "before": state.record,
+            "after": after,
+        },
+    ).first()
+    return None if row is None else (row.id, after)
+
+
 def _insert(
     session: Session, state: AnnotationState, user: User, columns: dict, now: datetime
 ) -> int:
-    """Insert a first annotation; a concurrent first save or a merge is a Conflict."""
-    connection = session.connection()
-    # Read again inside this transaction: the claim may have been merged since.
-    claim_state = connection.execute(_CLAIM_STATE, {"claim_id": state.claim_id}).scalar_one()
-    if claim_state != "active":
-        raise InvalidInput("This claim was merged into another one; reload the article.")
+    """Insert a first annotation; a concurrent first save is a Conflict."""
     try:
         # Only an insert can collide (two first saves); the savepoint keeps the
         # transaction usable so that the current values can be read. (The session
@@ -411,6 +611,8 @@ def _insert(
                 .scalar_one()
             )
     except IntegrityError as exc:
+        if not is_unique_violation(exc):
+            raise
         raise _stale(
             session,
             state,

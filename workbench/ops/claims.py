@@ -86,7 +86,22 @@ def _neighbours(session: Session, claim: Claim) -> tuple[Claim | None, Claim | N
     return before, after
 
 
-def _require_active(claim: Claim) -> None:
+def _lock_for_edit(session: Session, claim: Claim) -> None:
+    """Lock the claims of ``claim``'s article until the transaction ends, reload
+    them, and check that ``claim`` is still active.
+
+    On PostgreSQL two boundary edits of one article then take turns, and a save
+    that is writing to one of its claims (it holds the claim FOR KEY SHARE, see
+    ops.annotations) finishes first or sees the edit. SQLite writes one
+    transaction at a time; there the lock clause is left out.
+    """
+    session.execute(
+        select(Claim)
+        .where(Claim.article_id == claim.article_id)
+        .order_by(Claim.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()  # fetched: the ORM refreshes the objects it loads
     if claim.state != "active":
         raise InvalidInput("This claim was merged into another one; reload the article.")
 
@@ -113,7 +128,7 @@ def split_claim(session: Session, claim: Claim, at: int, *, user: User | None) -
     The first part keeps the claim's id and annotations. Raises InvalidInput
     when either part would be empty or only white space.
     """
-    _require_active(claim)
+    _lock_for_edit(session, claim)
     text = claim.article.text
     if not claim.start < at < claim.end:
         raise InvalidInput("Split inside the claim: the position must fall between its ends.")
@@ -163,7 +178,7 @@ def merge_with_next(session: Session, claim: Claim, *, user: User | None) -> Cla
     claim, which is kept with state ``merged`` (never deleted). Raises
     InvalidInput when ``claim`` is the last one.
     """
-    _require_active(claim)
+    _lock_for_edit(session, claim)
     _, following = _neighbours(session, claim)
     if following is None:
         raise InvalidInput("This is the last claim of the article; there is nothing to merge with.")
@@ -245,7 +260,7 @@ def trim_claim(session: Session, claim: Claim, start: int, end: int, *, user: Us
 
     The new span may not reach into a neighbouring claim. Raises InvalidInput.
     """
-    _require_active(claim)
+    _lock_for_edit(session, claim)
     text = claim.article.text
     if not 0 <= start < end <= len(text):
         raise InvalidInput(f"The boundaries must satisfy 0 <= start < end <= {len(text)}.")

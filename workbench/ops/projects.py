@@ -84,6 +84,23 @@ def _clean_targets(targets: Sequence[str]) -> list[str]:
     return cleaned
 
 
+def lock_codebook(session: Session, project: Project) -> None:
+    """Lock the project's row until the transaction ends and reload it.
+
+    Every codebook edit calls this first: on PostgreSQL two edits then take
+    turns (neither loses the other's version step), and a save that is
+    writing (it holds the row FOR KEY SHARE, see ops.annotations) finishes
+    first or checks its labels against the edited codebook. SQLite writes one
+    transaction at a time and needs no lock.
+    """
+    session.execute(
+        select(Project)
+        .where(Project.id == project.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()  # fetched: the ORM refreshes the objects it loads
+
+
 def set_targets(
     session: Session, project: Project, targets: Sequence[str], *, bump: bool = True
 ) -> bool:
@@ -95,6 +112,7 @@ def set_targets(
     ``bump`` is False (the caller bumps once for several changes).
     """
     cleaned = _clean_targets(targets)
+    lock_codebook(session, project)
     changed = False
     existing = {
         t.name: t for t in session.scalars(select(Target).where(Target.project_id == project.id))
@@ -142,12 +160,16 @@ def update_project(
     name = name.strip()
     if not name:
         raise InvalidInput("A project needs a name.", field="name")
+    taken = f"A project named {name!r} exists already."
     clash = session.scalar(select(Project.id).where(Project.name == name, Project.id != project.id))
     if clash is not None:
-        raise Conflict(f"A project named {name!r} exists already.", field="name")
+        raise Conflict(taken, field="name")
+    lock_codebook(session, project)
     guidelines = _lines(guidelines)
     codebook_changed = project.guidelines != guidelines
-    project.name = name
+    with unique_or_conflict(session, taken, field="name"):
+        project.name = name
+        session.flush()
     project.description = description.strip()
     project.guidelines = guidelines
     codebook_changed |= set_targets(session, project, targets, bump=False)
@@ -175,6 +197,7 @@ def set_labels(
         raise InvalidInput(f"Unknown labelled field {field!r}.")
     if not pairs:
         raise InvalidInput(f"The {field} labels need at least one value.", field=field)
+    lock_codebook(session, project)
     current = {
         label.value: label
         for label in session.scalars(

@@ -106,18 +106,9 @@ def create_speaker(
     return speaker
 
 
-def find_or_create_speaker(
-    session: Session,
-    project: Project,
-    name: str,
-    *,
-    type: str = "person",
-    title: str = "",
-    aliases: Sequence[str] = (),
-    user: User | None = None,
-) -> Speaker:
-    """Return the registry's speaker with this name or alias, or a new one
-    (with ``type``, ``title`` and ``aliases``).
+def find_or_create_speaker(session: Session, project: Project, name: str, **new) -> Speaker:
+    """Return the registry's speaker with this name or alias, or a new one made
+    by create_speaker with the keyword arguments ``new`` (type, title, aliases, user).
 
     An annotator who types a name the registry knows (as a name or as an alias)
     means that speaker, not a second one. Raises what create_speaker raises.
@@ -129,9 +120,7 @@ def find_or_create_speaker(
     )
     if existing is not None:
         return existing
-    return create_speaker(
-        session, project, name, type=type, title=title, aliases=aliases, user=user
-    )
+    return create_speaker(session, project, name, **new)
 
 
 def update_speaker(
@@ -188,6 +177,16 @@ def merge_speakers(session: Session, source: Speaker, target: Speaker, *, user: 
         raise InvalidInput("Choose two different speakers to merge.")
     if source.project_id != target.project_id:
         raise InvalidInput("Both speakers must belong to the same project.")
+    # Locked (on PostgreSQL) and read again: a save that is naming either one
+    # holds it FOR KEY SHARE (see ops.annotations) and finishes first, and a
+    # merge of either at the same moment is seen.
+    session.execute(
+        select(Speaker)
+        .where(Speaker.id.in_([source.id, target.id]))
+        .order_by(Speaker.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
     if source.merged_into_id is not None or target.merged_into_id is not None:
         raise InvalidInput("One of these speakers has been merged already.")
     before_target = speaker_record(target)
