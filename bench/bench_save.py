@@ -120,7 +120,10 @@ def main() -> None:
         line += f", {(server_after - server_before) * per:.2f} ms CPU of the database server"
     print(line)
     if args.profile:
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+        stats = pstats.Stats(profile).sort_stats(os.environ.get("BENCH_SORT", "cumulative"))
+        stats.print_stats(30)
+        if os.environ.get("BENCH_CALLEES"):
+            stats.print_callees(os.environ["BENCH_CALLEES"])
 
 
 if __name__ == "__main__":
