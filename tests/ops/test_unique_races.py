@@ -93,3 +93,30 @@ def test_two_imports_of_one_article_at_once(session, database_url, postgresql_on
     result = while_open(database_url, run, run)
     assert isinstance(result, Conflict) and "nothing was imported" in result.message
     assert session.scalar(select(func.count()).select_from(Article)) == 1
+
+
+def test_two_speakers_renamed_to_one_name_at_once(session, database_url, postgresql_only):
+    from workbench.ops.speakers import update_speaker
+
+    project_id = make_project(session, "Renames").id
+    project = session.get(Project, project_id)
+    for name in ("First Name", "Second Name"):
+        create_speaker(session, project, name)
+    session.commit()
+
+    def rename(old):
+        def change(s):
+            speaker = s.scalar(select(Speaker).where(Speaker.name == old))
+            try:
+                update_speaker(
+                    s, speaker, name="Same Name", type="person", title="", aliases=[], user=None
+                )
+            except Conflict:
+                # The transaction is still usable: the rename ran in a savepoint.
+                assert s.scalar(select(func.count()).select_from(Speaker)) == 2
+                raise
+
+        return change
+
+    result = while_open(database_url, rename("First Name"), rename("Second Name"))
+    assert isinstance(result, Conflict) and "already" in result.message

@@ -142,12 +142,13 @@ def update_speaker(
     project = session.get(Project, speaker.project_id)
     name = _check(session, project, name, type, exclude=speaker.id)
     before = speaker_record(speaker)
-    speaker.name, speaker.type, speaker.title = name, type, title.strip()[:300]
     wanted = _clean_aliases(name, aliases)
-    speaker.aliases = [a for a in speaker.aliases if a.alias in wanted] + [
-        SpeakerAlias(alias=a) for a in wanted if a not in {x.alias for x in speaker.aliases}
-    ]
+    # Changed inside the savepoint: opening it flushes what is pending.
     with unique_or_conflict(session, _TAKEN.format(name=name), field="name"):
+        speaker.name, speaker.type, speaker.title = name, type, title.strip()[:300]
+        speaker.aliases = [a for a in speaker.aliases if a.alias in wanted] + [
+            SpeakerAlias(alias=a) for a in wanted if a not in {x.alias for x in speaker.aliases}
+        ]
         session.flush()
     after = speaker_record(speaker)
     if after != before:
