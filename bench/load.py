@@ -229,6 +229,16 @@ def client_run(port, project_id, claims, username, target_id, seconds, queue, re
     )
 
 
+def cpu_times() -> tuple[int, int] | None:
+    """Total and idle CPU time of the machine so far (Linux), in clock ticks."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:]]
+    except OSError:
+        return None
+    return sum(fields), fields[3] + fields[4]  # idle and iowait
+
+
 def wait_for(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -351,6 +361,11 @@ def main() -> None:
             ]
             for p in procs:
                 p.start()
+            # How busy the whole machine is while the clients save (after their logins).
+            time.sleep(min(2.0, args.seconds / 4))
+            before = cpu_times()
+            time.sleep(args.seconds / 2)
+            after = cpu_times()
             results = [queue.get(timeout=args.seconds + 120) for _ in procs]
             for p in procs:
                 p.join(timeout=30)
@@ -385,6 +400,12 @@ def main() -> None:
     )
     cpu_per_request = sum(r["cpu"] for r in results) / max(len(latencies), 1)
     print(f"clients' own CPU: {cpu_per_request * 1000:.2f} ms per request")
+    if before and after:
+        total, idle = after[0] - before[0], after[1] - before[1]
+        print(
+            f"machine busy: {1 - idle / total:.0%} of {os.cpu_count()} cores "
+            "(everything running, sampled while the clients worked)"
+        )
     print(f"errors: {errors or 'none'}")
     print(f"check: {message}")
     if not ok or errors:
