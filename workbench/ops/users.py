@@ -9,12 +9,13 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from sqlalchemy import bindparam, delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from workbench.db import is_unique_violation, unique_or_conflict
+from workbench.db import unique_or_conflict
 from workbench.errors import Conflict, InvalidInput, PermissionDenied
 from workbench.models import LoginFailure, User
 
@@ -162,44 +163,32 @@ def check_login(
 def record_login(session: Session, attempt: LoginAttempt) -> User | None:
     """Write down a checked login and return its user (None for a failure).
 
-    The failures are read again first, in the writing transaction (locked on
-    PostgreSQL): logins checked at the same moment as others that failed
-    would otherwise slip past a lockout that began meanwhile, so this raises
-    PermissionDenied then, even for the right password. A success clears the
-    failures of that username and address; a failure counts one more.
+    The failures of the username and address are read again first, in the
+    writing transaction and locked (their row is made first if there is none,
+    so that there is always a row to lock on PostgreSQL): logins checked at the
+    same moment as others that failed would otherwise slip past a lockout that
+    began meanwhile, so this raises PermissionDenied then, even for the right
+    password. A success clears the failures; a failure counts one more.
     """
     where = (LoginFailure.username == attempt.username, LoginFailure.address == attempt.address)
-    locked = _failures(attempt.username, attempt.address).with_for_update()
-    failure = session.execute(locked).first()
+    dialect = session.get_bind().dialect.name
+    make = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(LoginFailure)
+    session.execute(
+        make.values(
+            username=attempt.username, address=attempt.address, count=0, last_at=datetime.now(UTC)
+        ).on_conflict_do_nothing(index_elements=["username", "address"])
+    )
+    failure = session.execute(_failures(attempt.username, attempt.address).with_for_update()).one()
     ran_out = _refuse_while_locked(failure, attempt.max_failures, attempt.lockout_seconds)
     if attempt.user is not None:
-        if failure is not None:
-            session.execute(delete(LoginFailure).where(*where))
+        session.execute(delete(LoginFailure).where(*where))
         return attempt.user
-    now = datetime.now(UTC)
-    if failure is not None:
-        session.execute(
-            update(LoginFailure)
-            .where(*where)
-            .values(count=1 if ran_out else LoginFailure.count + 1, last_at=now),
-            execution_options={"synchronize_session": False},
-        )
-        return None
-    try:
-        with session.begin_nested():
-            session.add(
-                LoginFailure(
-                    username=attempt.username, address=attempt.address, count=1, last_at=now
-                )
-            )
-    except IntegrityError as exc:
-        if not is_unique_violation(exc):
-            raise
-        # Another worker recorded the first failure at the same moment: count on it.
-        session.execute(
-            update(LoginFailure).where(*where).values(count=LoginFailure.count + 1),
-            execution_options={"synchronize_session": False},
-        )
+    session.execute(
+        update(LoginFailure)
+        .where(*where)
+        .values(count=1 if ran_out else LoginFailure.count + 1, last_at=datetime.now(UTC)),
+        execution_options={"synchronize_session": False},
+    )
     return None
 
 
