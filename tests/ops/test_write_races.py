@@ -23,7 +23,7 @@ from workbench.ops.annotations import (
     store_annotation,
 )
 from workbench.ops.articles import import_items
-from workbench.ops.claims import merge_with_next
+from workbench.ops.claims import merge_with_next, split_claim
 from workbench.ops.projects import set_labels, set_targets, update_project
 from workbench.ops.speakers import create_speaker, merge_speakers
 
@@ -213,3 +213,50 @@ def test_a_save_naming_a_speaker_during_its_uncommitted_merge(
     session.expire_all()
     stored = session.scalar(select(Annotation).where(Annotation.claim_id == ids["second"]))
     assert stored.speaker_id == target_id
+
+
+def _split_second(sessions, ids):
+    with sessions() as other:
+        begin_write(other)
+        claim = other.get(Claim, ids["second"])
+        split_claim(other, claim, claim.start + 6, user=None)  # "Second" | " claim."
+        other.commit()
+
+
+def test_a_first_save_of_a_claim_split_since_it_was_seen_is_refused(session, session_factory):
+    ids = arrange(session)
+    user, state = _state(session, ids)
+    seen = state.span
+    session.commit()
+    _split_second(session_factory, ids)
+    begin_write(session)
+    with pytest.raises(Conflict, match="boundaries changed"):
+        store_annotation(session, state, user, AnnotationInput(), base_version=None, seen_span=seen)
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Annotation)) == 0
+    # A client that does not say what it saw saves on the claim as it is now.
+    user, state = _state(session, ids)
+    session.commit()
+    begin_write(session)
+    store_annotation(session, state, user, AnnotationInput(), base_version=None)
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(Annotation)) == 1
+
+
+def test_a_first_save_during_an_uncommitted_split(session, database_url, postgresql_only):
+    ids = arrange(session)
+    user, state = _state(session, ids)
+    session.commit()
+
+    def save(other):
+        u = other.get(User, ids["user"])
+        values = AnnotationInput()
+        return store_annotation(other, state, u, values, base_version=None, seen_span=state.span)
+
+    def split(a):
+        claim = a.get(Claim, ids["second"])
+        split_claim(a, claim, claim.start + 6, user=None)
+
+    result = while_open(database_url, split, save)
+    assert isinstance(result, Conflict) and "boundaries changed" in result.message
+    assert session.scalar(select(func.count()).select_from(Annotation)) == 0

@@ -212,6 +212,8 @@ def test_a_json_save_returns_the_version(web, db, talk):
         {"speaker": "999999"},
         {"via": "not-a-number"},
         {"base_version": "seven"},
+        {"claim_span": "0:10:20"},
+        {"claim_span": "start:end"},
         {"new_speaker_type": "alien", "new_speaker_name": "Zorg"},
     ],
 )
@@ -864,3 +866,29 @@ def test_a_speaker_added_while_annotating_gets_its_other_names(web, db, talk):
     )
     assert response.status_code == 302
     assert _annotation(db, talk["claims"][1].id).speaker_id == speaker.id
+
+
+def test_a_form_opened_before_the_claim_was_split_saves_nothing(web, db, talk):
+    """A first save carries the claim's boundaries as the page showed them; when a
+    manager split the claim meanwhile, the labels are refused with the reason and
+    shown again, instead of landing on a span the annotator never saw."""
+    from workbench.ops.claims import split_claim
+
+    web.login("ann")
+    claim = talk["claims"][0]
+    shown = form_values(read(web.get(talk["page"])), "annotation-form")
+    assert shown["claim_span"] == f"{claim.start}:{claim.end}"
+    split_claim(db, fresh(db).get(Claim, claim.id), claim.start + 8, user=None)
+    db.commit()
+    fields = _fields(talk, claim_span=shown["claim_span"], verifiability="opinion", note="mine")
+    response = web.post(_save_url(talk, claim), fields)
+    body = read(response)
+    assert response.status_code == 409
+    assert "boundaries changed after you opened it" in page_text(body)
+    assert "mine" in body  # the refused labels are shown, to enter again
+    assert _annotation(db, claim.id) is None
+    # The page opened now has the new span, and saves.
+    shown = form_values(read(web.get(f"{talk['page']}?claim={claim.id}")), "annotation-form")
+    fields = _fields(talk, claim_span=shown["claim_span"], verifiability="opinion")
+    assert web.post(_save_url(talk, claim), fields).status_code == 302
+    assert _annotation(db, claim.id).verifiability == "opinion"

@@ -116,6 +116,7 @@ field_names = st.sampled_from(
         "note",
         "stances",
         "status",
+        "claim_span",
         "other",
     ]
 )
@@ -181,3 +182,29 @@ def test_a_save_on_postgresql_is_three_statements_without_a_transaction(web, db,
     assert seen == [("SELECT", True), ("SELECT", True), ("WITH", True)]
     shown = web.get(url).get_json()["annotation"]
     assert shown["stances"] == {str(target): "against"} and shown["note"] == "n"
+
+
+def test_a_save_can_say_which_claim_span_it_saw(web, db, team):
+    from workbench.models import Claim
+    from workbench.ops.claims import split_claim
+
+    project, claim = setup_claim(db, team)
+    web.login("ann")
+    token = api_token(web)
+    url = f"/api/projects/{project.id}/claims/{claim.id}/annotation"
+    seen = [claim.start, claim.end]
+    for bad in ([1], [1, 2, 3], ["0", 5], [True, 5], [-1, 5], "0:5", [0, 2**64]):
+        response = post_json(web, url, {"base_version": None, "claim_span": bad}, token)
+        assert response.status_code == 400, bad
+        assert "claim_span" in response.get_json()["message"]
+    db.commit()  # end the test's read transaction: the app has written since
+    split_claim(db, db.get(Claim, claim.id), claim.start + 10, user=None)
+    db.commit()
+    stale = post_json(web, url, {"base_version": None, "claim_span": seen}, token)
+    assert stale.status_code == 409
+    assert "boundaries changed" in stale.get_json()["message"]
+    db.expire_all()
+    now = db.get(Claim, claim.id)
+    body = {"base_version": None, "claim_span": [now.start, now.end], "note": "ok"}
+    fresh_save = post_json(web, url, body, token)
+    assert fresh_save.status_code == 200, fresh_save.get_json()

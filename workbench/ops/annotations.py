@@ -72,6 +72,7 @@ class AnnotationState:
     user_id: int
     role: str | None
     codebook_key: tuple[int, Any, int]  # project id, creation time, codebook version
+    span: tuple[int, int]  # the claim's start and end offsets
     annotation_id: int | None = None
     record: dict[str, Any] | None = None  # the current values, as annotation_record gives
 
@@ -129,6 +130,8 @@ _speaker = _speakers.alias("speaker")
 _via = _speakers.alias("via")
 _STATE_COLUMNS = (
     _claims.c.state.label("claim_state"),
+    _claims.c.start.label("claim_start"),
+    _claims.c.end.label("claim_end"),
     _projects.c.id.label("project_id"),
     _projects.c.created_at.label("project_created_at"),
     _projects.c.codebook_version,
@@ -177,13 +180,17 @@ _INSERT = insert(_annotations).returning(_annotations.c.id)
 # Read again when a save writes on SQLite, inside its write transaction (one
 # writer at a time: what it reads there stays true until it commits).
 _GUARD = (
-    select(_claims.c.state, _projects.c.codebook_version)
+    select(_claims.c.state, _claims.c.start, _claims.c.end, _projects.c.codebook_version)
     .select_from(_claims)
     .join(_articles, _articles.c.id == _claims.c.article_id)
     .join(_projects, _projects.c.id == _articles.c.project_id)
     .where(_claims.c.id == bindparam("claim_id"))
 )
 MERGED = "This claim was merged into another one; reload the article."
+SPAN_CHANGED = (
+    "The claim's boundaries changed after you opened it (it was split, merged or "
+    "trimmed): your labels were not saved. Reload the claim to see its text now."
+)
 _HISTORY = insert(HistoryEntry.__table__)
 _STANCE_INSERT = insert(_stances)
 _STANCE_UPDATE = update(_stances).where(
@@ -218,6 +225,7 @@ WITH checked_claim AS (
     JOIN articles ON articles.id = claims.article_id
     JOIN projects ON projects.id = articles.project_id
     WHERE claims.id = :claim_id AND claims.state = 'active'
+      AND claims.start = :span_start AND claims."end" = :span_end
       AND projects.id = :project_id AND projects.codebook_version = :guard_codebook
     FOR KEY SHARE OF claims, projects
 ), named AS (
@@ -310,6 +318,7 @@ def annotation_state(
         user_id=user.id,
         role=first.role,
         codebook_key=(first.project_id, first.project_created_at, first.codebook_version),
+        span=(first.claim_start, first.claim_end),
     )
     if first.annotation_id is not None:
         state.annotation_id = first.annotation_id
@@ -383,28 +392,30 @@ def store_annotation(
     values: AnnotationInput,
     *,
     base_version: int | None,
+    seen_span: tuple[int, int] | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """Create or update the annotation ``state`` describes; return its id and values.
 
-    ``base_version`` is the version the form was based on (None for a new
-    annotation). Raises Conflict, with the current values, when another save
-    came first; InvalidInput for a merged claim, unknown labels, speakers or
-    targets. ``state`` may have been read before this transaction began to
-    write (or, on PostgreSQL, without a transaction): the checks that matter
-    under concurrency are made again when writing (the claim's state, the
-    codebook version, the speakers), or by the writes themselves (the version in
-    the UPDATE's WHERE, the unique claim and user of an INSERT). Every save is
-    appended to the history.
+    ``base_version`` is the version the form was based on (None for a new annotation);
+    ``seen_span`` the claim's (start, end) as the annotator saw it, when the client says: a save
+    is then refused (Conflict) if the claim's boundaries have changed since, as a first save
+    would otherwise land on text its annotator never saw (a later save is refused anyway, since
+    a boundary change moves the annotation's version on). Raises Conflict, with the current
+    values, when another save came first; InvalidInput for a merged claim, unknown labels,
+    speakers or targets. ``state`` may have been read before this transaction began to write
+    (or, on PostgreSQL, without a transaction): the checks that matter under concurrency are
+    made again when writing (the claim's state and boundaries, the codebook version, the
+    speakers), or by the writes themselves (the version in the UPDATE's WHERE, the unique
+    claim and user of an INSERT). Every save is appended to the history.
 
-    On PostgreSQL the whole write is one statement (see _CHECKED), atomic even
-    without a transaction, under row locks that merges and codebook edits wait
-    for; SQLite writes step by step in its write transaction, where it is the
-    only writer.
+    On PostgreSQL the whole write is one statement (see _CHECKED), atomic even without a
+    transaction, under row locks that merges and codebook edits wait for; SQLite writes step by
+    step in its write transaction, where it is the only writer.
     """
     if session.get_bind().dialect.name != "postgresql":
-        return _store_in_steps(session, state, user, values, base_version)
+        return _store_in_steps(session, state, user, values, base_version, seen_span)
     for _ in range(3):
-        saved = _store_in_one_statement(session, state, user, values, base_version)
+        saved = _store_in_one_statement(session, state, user, values, base_version, seen_span)
         if saved is not None:
             return saved
         # Nothing was written: the annotation, the claim, the codebook or a
@@ -416,9 +427,12 @@ def store_annotation(
     )
 
 
-def _check_state(state: AnnotationState, base_version: int | None) -> None:
+def _check_state(
+    state: AnnotationState, base_version: int | None, seen_span: tuple[int, int] | None
+) -> None:
     if state.claim_state != "active":
         raise InvalidInput(MERGED)
+    _check_span(state.span, seen_span, state.record)
     if state.record is None and base_version is not None:
         raise Conflict("The annotation you edited no longer exists; reload the claim.")
     if state.record is not None and state.version != base_version:
@@ -427,6 +441,11 @@ def _check_state(state: AnnotationState, base_version: int | None) -> None:
             "Your changes were not saved; the newer values are shown.",
             current=state.record,
         )
+
+
+def _check_span(span, seen_span, current) -> None:
+    if seen_span is not None and tuple(seen_span) != tuple(span):
+        raise Conflict(SPAN_CHANGED, current=current)
 
 
 def _values(values: AnnotationInput, speaker, via, codebook_version: int, now: datetime):
@@ -463,15 +482,17 @@ def _store_in_steps(
     user: User,
     values: AnnotationInput,
     base_version: int | None,
+    seen_span: tuple[int, int] | None,
 ) -> tuple[int, dict[str, Any]]:
-    _check_state(state, base_version)
+    _check_state(state, base_version, seen_span)
     connection = session.connection()
-    # The state may be older than this transaction: a merge or a codebook edit
-    # may have come between. Check against what is there now.
+    # The state may be older than this transaction: a merge, a split or a
+    # codebook edit may have come between. Check against what is there now.
     project_id, created_at, _ = state.codebook_key
     guard = connection.execute(_GUARD, {"claim_id": state.claim_id}).one()
     if guard.state != "active":
         raise InvalidInput(MERGED)
+    _check_span((guard.start, guard.end), seen_span, state.record)
     codebook_version = guard.codebook_version
     validate(codebook_at(session, project_id, created_at, codebook_version), values)
     speaker = _resolve_speaker(connection, project_id, values.speaker_id, "speaker")
@@ -530,10 +551,11 @@ def _store_in_one_statement(
     user: User,
     values: AnnotationInput,
     base_version: int | None,
+    seen_span: tuple[int, int] | None,
 ) -> tuple[int, dict[str, Any]] | None:
     """Write the save with one statement (PostgreSQL); None when its guards
     found that something changed since ``state`` was read (nothing is written then)."""
-    _check_state(state, base_version)
+    _check_state(state, base_version, seen_span)
     connection = session.connection()
     project_id, created_at, codebook_version = state.codebook_key
     try:
@@ -571,6 +593,8 @@ def _store_in_one_statement(
             "created_at": now,
             "project_id": project_id,
             "guard_codebook": codebook_version,
+            "span_start": state.span[0],
+            "span_end": state.span[1],
             "speakers": named,
             "speaker_count": len(named),
             "gone": [int(t) for t in old if t not in new],
@@ -650,6 +674,7 @@ def save_annotation(
     values: AnnotationInput,
     *,
     base_version: int | None,
+    seen_span: tuple[int, int] | None = None,
 ) -> Annotation:
     """Create or update the user's annotation of ``claim`` and return it (ORM).
 
@@ -660,5 +685,5 @@ def save_annotation(
     """
     session.flush()
     state = annotation_state(session, user, project.id, claim.id, action=None)
-    store_annotation(session, state, user, values, base_version=base_version)
+    store_annotation(session, state, user, values, base_version=base_version, seen_span=seen_span)
     return get_annotation(session, claim, user)

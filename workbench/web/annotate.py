@@ -46,6 +46,8 @@ def annotation_form_class(project, speakers):
 
     attrs = {
         "base_version": HiddenField(),
+        # The claim's boundaries as the annotator saw them: "start:end".
+        "claim_span": HiddenField(),
         "speaker": SelectField("Speaker", choices=speaker_choices, default=""),
         "new_speaker_name": StringField("or add a speaker", validators=[Length(max=300)]),
         "new_speaker_type": SelectField("type", choices=options(SPEAKER_TYPES), default="person"),
@@ -134,6 +136,7 @@ def annotate_article(project_id: int, article_id: int):
         form = annotation_form_class(project, speakers)(formdata=None)
         annotation = get_annotation(db(), selected, g.user)
         _fill(form, project, annotation)
+        form.claim_span.data = f"{selected.start}:{selected.end}"
         suggestion = suggestions.get(selected.id, {}).get("verifiability")
         if annotation is None and suggestion is not None:
             form.verifiability.data = suggestion.value
@@ -194,10 +197,14 @@ def save_annotation_view(project_id: int, claim_id: int):
             f"{getattr(form, k).label.text}: {', '.join(v)}" for k, v in form.errors.items()
         )
         raise InvalidInput(f"The annotation was not saved: {errors}")
+    damaged = "The form is damaged (its version or claim span); reload the claim."
     try:
         base = int(form.base_version.data) if form.base_version.data else None
+        seen = [int(x) for x in form.claim_span.data.split(":")] if form.claim_span.data else None
     except ValueError as exc:
-        raise InvalidInput("The form's version is not a number; reload the claim.") from exc
+        raise InvalidInput(damaged) from exc
+    if seen is not None and len(seen) != 2:
+        raise InvalidInput(damaged)
     values = None  # a Conflict can come from adding a speaker, before the values exist
     try:
         speaker_id = _speaker_choice(
@@ -220,7 +227,9 @@ def save_annotation_view(project_id: int, claim_id: int):
             note=(form.note.data or "").strip(),
             stances={t.id: getattr(form, f"stance_{t.id}").data or "" for t in project.targets},
         )
-        annotation = save_annotation(db(), project, claim, g.user, values, base_version=base)
+        annotation = save_annotation(
+            db(), project, claim, g.user, values, base_version=base, seen_span=seen
+        )
     except Conflict as exc:
         db().rollback()
         if wants_json():

@@ -28,6 +28,7 @@ _FIELDS = {
     "note": (str,),
     "stances": (dict,),
     "status": (str,),
+    "claim_span": (list, type(None)),
 }
 
 
@@ -42,7 +43,7 @@ def show_annotation(project_id: int, claim_id: int):
     return jsonify({"claim_id": claim_id, "annotation": state.record})
 
 
-def _parse(body: Any) -> tuple[int | None, AnnotationInput]:
+def _parse(body: Any) -> tuple[int | None, AnnotationInput, tuple[int, int] | None]:
     if not isinstance(body, dict):
         raise InvalidInput("Send a JSON object.")
     unknown = sorted(set(body) - set(_FIELDS))
@@ -55,6 +56,15 @@ def _parse(body: Any) -> tuple[int | None, AnnotationInput]:
     for name in ("base_version", "speaker_id", "via_id"):
         if isinstance(body.get(name), int) and not 0 <= body[name] <= MAX_ID:
             raise InvalidInput(f"{name} is out of range.", field=name)
+    span = body.get("claim_span")
+    if span is not None and not (
+        len(span) == 2
+        and all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= MAX_ID for x in span)
+    ):
+        raise InvalidInput(
+            "claim_span must be [start, end], the claim's offsets as you saw them.",
+            field="claim_span",
+        )
     if "base_version" not in body:
         raise InvalidInput("base_version is required (null for a new annotation).")
     stances: dict[int, str] = {}
@@ -74,7 +84,7 @@ def _parse(body: Any) -> tuple[int | None, AnnotationInput]:
         stances=stances,
         status=body.get("status", "submitted"),
     )
-    return body["base_version"], values
+    return body["base_version"], values, tuple(span) if span is not None else None
 
 
 @bp.post("/projects/<int:project_id>/claims/<int:claim_id>/annotation")
@@ -84,11 +94,13 @@ def save_annotation_api(project_id: int, claim_id: int):
     body = request.get_json(silent=True)
     if body is None:
         raise InvalidInput("Send the annotation as a JSON object (Content-Type: application/json).")
-    base_version, values = _parse(body)
+    base_version, values, seen_span = _parse(body)
     # Only the writes hold SQLite's write lock; they check the version themselves.
     start_write()
     try:
-        _, record = store_annotation(db(), state, g.user, values, base_version=base_version)
+        _, record = store_annotation(
+            db(), state, g.user, values, base_version=base_version, seen_span=seen_span
+        )
     except WorkbenchError:
         db().rollback()
         raise
