@@ -140,6 +140,21 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, info={"cache": {}})
 
 
+def lock_for_update(session: Session, statement) -> list:
+    """Run ``statement``, a select of mapped objects, with FOR UPDATE; return them.
+
+    The objects the session held are refreshed from the rows as they are once
+    locked (a transaction on PostgreSQL may have read them before another
+    committed a change). Operations that change what a save checks again when
+    it writes (claims, codebooks, speakers) lock it this way first, see
+    ops.annotations. SQLite writes one transaction at a time; there the lock
+    clause is left out.
+    """
+    return session.scalars(
+        statement.with_for_update().execution_options(populate_existing=True)
+    ).all()
+
+
 @contextmanager
 def unique_or_conflict(session: Session, message: str, *, field: str | None = None) -> Iterator:
     """Run the block (which should end with a flush) in a savepoint, and turn a

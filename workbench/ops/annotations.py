@@ -210,15 +210,15 @@ _SPEAKER = select(
 
 # On PostgreSQL a save is one statement, so that it needs neither a transaction
 # nor more than one round trip to the server; being one statement, it is atomic.
-# Its first part checks again what the save read before (the claim is active,
-# the codebook is the version the values were checked against, the speakers are
-# not merged), holding those rows FOR KEY SHARE (as a foreign key check does)
-# against the operations that lock them FOR UPDATE to change them (claim merges,
-# splits and trims, codebook edits, speaker merges): either they wait for the
-# save, or the save waits for them and sees what they did. When anything
-# changed, or another save came first, it writes nothing and returns no row. Then the annotation,
-# the stances that changed and the history entry, each only if the one before
-# wrote a row.
+# Its first part checks again what the save read before (the claim is active and
+# has the offsets read, the codebook is the version the values were checked
+# against, the speakers are not merged), holding those rows FOR KEY SHARE (as a
+# foreign key check does) against the operations that lock them FOR UPDATE to
+# change them (claim merges, splits and trims, codebook edits, speaker merges):
+# either they wait for the save, or the save waits for them and sees what they
+# did. Then it writes the annotation, the stances that changed and the history
+# entry, each only if the one before wrote a row. When anything changed, or
+# another save came first, it writes nothing and returns no row.
 _CHECKED = """
 WITH checked_claim AS (
     SELECT claims.id FROM claims
@@ -448,8 +448,12 @@ def _check_span(span, seen_span, current) -> None:
         raise Conflict(SPAN_CHANGED, current=current)
 
 
-def _values(values: AnnotationInput, speaker, via, codebook_version: int, now: datetime):
-    """Return the annotation's columns and its record (as the history keeps it)."""
+def _values(connection, project_id: int, values: AnnotationInput, codebook_version: int):
+    """Resolve the speakers (following merges); return the annotation's columns,
+    ``updated_at`` now, and its record as the history keeps it (without a version)."""
+    speaker = _resolve_speaker(connection, project_id, values.speaker_id, "speaker")
+    via = _resolve_speaker(connection, project_id, values.via_id, "via")
+    now = datetime.now(UTC)
     columns = {
         "speaker_id": speaker[0] if speaker else None,
         "via_id": via[0] if via else None,
@@ -495,10 +499,8 @@ def _store_in_steps(
     _check_span((guard.start, guard.end), seen_span, state.record)
     codebook_version = guard.codebook_version
     validate(codebook_at(session, project_id, created_at, codebook_version), values)
-    speaker = _resolve_speaker(connection, project_id, values.speaker_id, "speaker")
-    via = _resolve_speaker(connection, project_id, values.via_id, "via")
-    now = datetime.now(UTC)
-    columns, after = _values(values, speaker, via, codebook_version, now)
+    columns, after = _values(connection, project_id, values, codebook_version)
+    now = columns["updated_at"]
     try:
         if state.record is None:
             annotation_id = _insert(session, state, user, columns, now)
@@ -567,10 +569,8 @@ def _store_in_one_statement(
         if current != codebook_version:
             return None
         raise
-    speaker = _resolve_speaker(connection, project_id, values.speaker_id, "speaker")
-    via = _resolve_speaker(connection, project_id, values.via_id, "via")
-    now = datetime.now(UTC)
-    columns, after = _values(values, speaker, via, codebook_version, now)
+    columns, after = _values(connection, project_id, values, codebook_version)
+    now = columns["updated_at"]
     old = state.record["stances"] if state.record is not None else {}
     new = after["stances"]
     added = [t for t in new if t not in old]
@@ -580,7 +580,7 @@ def _store_in_one_statement(
     else:
         statement, version, action = _ONE_UPDATE, base_version + 1, "update"
     after["version"] = version
-    named = sorted({s[0] for s in (speaker, via) if s is not None})
+    named = sorted({columns["speaker_id"], columns["via_id"]} - {None})
     row = connection.execute(
         statement,
         {

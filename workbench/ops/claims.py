@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, contains_eager
 
+from workbench.db import lock_for_update
 from workbench.errors import InvalidInput, NotFound
 from workbench.models import Annotation, Article, Claim, User
 from workbench.ops.history import record
@@ -92,16 +93,11 @@ def _lock_for_edit(session: Session, claim: Claim) -> None:
 
     On PostgreSQL two boundary edits of one article then take turns, and a save
     that is writing to one of its claims (it holds the claim FOR KEY SHARE, see
-    ops.annotations) finishes first or sees the edit. SQLite writes one
-    transaction at a time; there the lock clause is left out.
+    ops.annotations) finishes first or sees the edit.
     """
-    session.execute(
-        select(Claim)
-        .where(Claim.article_id == claim.article_id)
-        .order_by(Claim.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()  # fetched: the ORM refreshes the objects it loads
+    lock_for_update(
+        session, select(Claim).where(Claim.article_id == claim.article_id).order_by(Claim.id)
+    )
     if claim.state != "active":
         raise InvalidInput("This claim was merged into another one; reload the article.")
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from workbench.db import unique_or_conflict
+from workbench.db import lock_for_update, unique_or_conflict
 from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.labels import DEFAULT_LABELS, LABELLED_FIELDS
 from workbench.models import (
@@ -87,18 +87,13 @@ def _clean_targets(targets: Sequence[str]) -> list[str]:
 def lock_codebook(session: Session, project: Project) -> None:
     """Lock the project's row until the transaction ends and reload it.
 
-    Every codebook edit calls this first: on PostgreSQL two edits then take
-    turns (neither loses the other's version step), and a save that is
+    Every codebook edit calls this first (once: set_targets and set_labels
+    with ``bump=False`` leave it to their caller): on PostgreSQL two edits then
+    take turns (neither loses the other's version step), and a save that is
     writing (it holds the row FOR KEY SHARE, see ops.annotations) finishes
-    first or checks its labels against the edited codebook. SQLite writes one
-    transaction at a time and needs no lock.
+    first or checks its labels against the edited codebook.
     """
-    session.execute(
-        select(Project)
-        .where(Project.id == project.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()  # fetched: the ORM refreshes the objects it loads
+    lock_for_update(session, select(Project).where(Project.id == project.id))
 
 
 def set_targets(
@@ -109,10 +104,12 @@ def set_targets(
     Existing targets keep their id (and their stances) when their name stays;
     a target that annotations use cannot be removed (raises Conflict). Returns
     whether anything changed; a change moves the codebook version on unless
-    ``bump`` is False (the caller bumps once for several changes).
+    ``bump`` is False (the caller, having locked the codebook, bumps once for
+    several changes).
     """
     cleaned = _clean_targets(targets)
-    lock_codebook(session, project)
+    if bump:
+        lock_codebook(session, project)
     changed = False
     existing = {
         t.name: t for t in session.scalars(select(Target).where(Target.project_id == project.id))
@@ -191,13 +188,15 @@ def set_labels(
     """Make ``pairs`` (value, description) the labels of ``field``; return whether anything changed.
 
     A label that saved annotations use cannot be removed (raises Conflict). A
-    change moves the codebook version on unless ``bump`` is False.
+    change moves the codebook version on unless ``bump`` is False (the caller,
+    having locked the codebook, bumps once for several changes).
     """
     if field not in LABELLED_FIELDS:
         raise InvalidInput(f"Unknown labelled field {field!r}.")
     if not pairs:
         raise InvalidInput(f"The {field} labels need at least one value.", field=field)
-    lock_codebook(session, project)
+    if bump:
+        lock_codebook(session, project)
     current = {
         label.value: label
         for label in session.scalars(

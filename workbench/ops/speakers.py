@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from workbench.db import unique_or_conflict
+from workbench.db import lock_for_update, unique_or_conflict
 from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.models import SPEAKER_TYPES, Annotation, Project, Speaker, SpeakerAlias, User
 from workbench.ops.annotations import annotation_record
@@ -181,13 +181,10 @@ def merge_speakers(session: Session, source: Speaker, target: Speaker, *, user: 
     # Locked (on PostgreSQL) and read again: a save that is naming either one
     # holds it FOR KEY SHARE (see ops.annotations) and finishes first, and a
     # merge of either at the same moment is seen.
-    session.execute(
-        select(Speaker)
-        .where(Speaker.id.in_([source.id, target.id]))
-        .order_by(Speaker.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()
+    lock_for_update(
+        session,
+        select(Speaker).where(Speaker.id.in_([source.id, target.id])).order_by(Speaker.id),
+    )
     if source.merged_into_id is not None or target.merged_into_id is not None:
         raise InvalidInput("One of these speakers has been merged already.")
     before_target = speaker_record(target)
