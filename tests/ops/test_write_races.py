@@ -10,12 +10,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+import workbench.ops.annotations as annotations_ops
 from tests.conftest import make_project, make_user
 from tests.ops.conftest import while_open
 from workbench.db import begin_write
 from workbench.errors import Conflict, InvalidInput
 from workbench.importing import parse_pasted
-from workbench.models import Annotation, Claim, Project, Speaker, Target, User
+from workbench.models import Annotation, Claim, HistoryEntry, Project, Speaker, Target, User
 from workbench.ops.annotations import (
     AnnotationInput,
     annotation_state,
@@ -25,7 +26,7 @@ from workbench.ops.annotations import (
 from workbench.ops.articles import import_items
 from workbench.ops.claims import merge_with_next, split_claim
 from workbench.ops.projects import set_labels, set_targets, update_project
-from workbench.ops.speakers import create_speaker, merge_speakers
+from workbench.ops.speakers import create_speaker, merge_speakers, update_speaker
 
 
 @pytest.fixture
@@ -260,3 +261,47 @@ def test_a_first_save_during_an_uncommitted_split(session, database_url, postgre
     result = while_open(database_url, split, save)
     assert isinstance(result, Conflict) and "boundaries changed" in result.message
     assert session.scalar(select(func.count()).select_from(Annotation)) == 0
+
+
+def test_a_speaker_renamed_while_a_save_is_written_is_recorded_by_its_new_name(
+    session, session_factory, postgresql_only, monkeypatch
+):
+    ids = arrange(session, ["second"])
+    project = session.get(Project, ids["project"])
+    speaker_id = create_speaker(session, project, "Jane Doe").id
+    session.commit()
+    user, state = _state(session, ids)
+    session.commit()
+    resolve = annotations_ops._resolve_speaker
+    renamed = []
+
+    def resolve_then_rename(connection, project_id, speaker_id, what):
+        found = resolve(connection, project_id, speaker_id, what)
+        if speaker_id is not None and not renamed:  # between the save's read and its write
+            with session_factory() as other:
+                speaker = other.get(Speaker, speaker_id)
+                update_speaker(
+                    other,
+                    speaker,
+                    name="Jane Q. Doe",
+                    type=speaker.type,
+                    title="",
+                    aliases=[],
+                    user=None,
+                )
+                other.commit()
+            renamed.append(True)
+        return found
+
+    monkeypatch.setattr(annotations_ops, "_resolve_speaker", resolve_then_rename)
+    _, record = store_annotation(
+        session, state, user, AnnotationInput(speaker_id=speaker_id), base_version=1
+    )
+    session.commit()
+    assert renamed and record["speaker"] == "Jane Q. Doe"
+    entry = session.scalars(
+        select(HistoryEntry)
+        .where(HistoryEntry.entity == "annotation")
+        .order_by(HistoryEntry.id.desc())
+    ).first()
+    assert entry.after["speaker"] == "Jane Q. Doe" and entry.after["version"] == 2

@@ -212,9 +212,10 @@ _SPEAKER = select(
 # nor more than one round trip to the server; being one statement, it is atomic.
 # Its first part checks again what the save read before (the claim is active and
 # has the offsets read, the codebook is the version the values were checked
-# against, the speakers are not merged), holding those rows FOR KEY SHARE (as a
-# foreign key check does) against the operations that lock them FOR UPDATE to
-# change them (claim merges, splits and trims, codebook edits, speaker merges):
+# against, the speakers are not merged and have the names the history records),
+# holding those rows FOR KEY SHARE (as a foreign key check does) against the
+# operations that lock them FOR UPDATE to change them (claim merges, splits and
+# trims, codebook edits, speaker merges):
 # either they wait for the save, or the save waits for them and sees what they
 # did. Then it writes the annotation, the stances that changed and the history
 # entry, each only if the one before wrote a row. When anything changed, or
@@ -229,9 +230,11 @@ WITH checked_claim AS (
       AND projects.id = :project_id AND projects.codebook_version = :guard_codebook
     FOR KEY SHARE OF claims, projects
 ), named AS (
-    SELECT id FROM speakers
-    WHERE id = ANY(CAST(:speakers AS integer[])) AND merged_into_id IS NULL
-    FOR KEY SHARE
+    SELECT speakers.id FROM speakers
+    JOIN unnest(CAST(:speakers AS integer[]), CAST(:speaker_names AS varchar[]))
+        AS n(id, name) ON speakers.id = n.id AND speakers.name = n.name
+    WHERE speakers.merged_into_id IS NULL
+    FOR KEY SHARE OF speakers
 ), checked AS (
     SELECT 1 WHERE EXISTS (SELECT 1 FROM checked_claim)
       AND (SELECT count(*) FROM named) = :speaker_count
@@ -580,7 +583,8 @@ def _store_in_one_statement(
     else:
         statement, version, action = _ONE_UPDATE, base_version + 1, "update"
     after["version"] = version
-    named = sorted({columns["speaker_id"], columns["via_id"]} - {None})
+    names = {after["speaker_id"]: after["speaker"], after["via_id"]: after["via"]}
+    named = sorted(set(names) - {None})
     row = connection.execute(
         statement,
         {
@@ -596,6 +600,7 @@ def _store_in_one_statement(
             "span_start": state.span[0],
             "span_end": state.span[1],
             "speakers": named,
+            "speaker_names": [names[i] for i in named],
             "speaker_count": len(named),
             "gone": [int(t) for t in old if t not in new],
             "add_targets": [int(t) for t in added],
