@@ -8,14 +8,17 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import make_project, make_user
+from workbench.db import begin_write
 from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.importing import ArticleDraft
 from workbench.models import Annotation, Claim, HistoryEntry, Project, Stance, User
 from workbench.ops.annotations import (
     AnnotationInput,
     annotation_record,
+    annotation_state,
     get_annotation,
     save_annotation,
+    store_annotation,
 )
 from workbench.ops.articles import import_items
 from workbench.ops.claims import active_claims
@@ -308,6 +311,32 @@ def test_a_form_opened_before_another_save(session, session_factory, world, save
             save_annotation(b, pb, cb, ub, _full(world, note="from B"), base_version=vb)
         assert info.value.current["note"] == "from A"
         assert info.value.current["version"] == 2
+        b.rollback()
+    finally:
+        b.close()
+    _check_one_winner(session, saved_once, "from A")
+
+
+def test_a_state_read_before_another_save_is_refused_when_written(
+    session, session_factory, world, saved_once
+):
+    """The API's path: the state is read in one transaction, the write comes in
+    another; a save that came between is caught by the write itself (the version
+    in the UPDATE's WHERE), not by the state, which still says version 1."""
+    b = session_factory()
+    user = b.get(User, saved_once["user"])
+    state = annotation_state(b, user, saved_once["project"], saved_once["claim"])
+    b.commit()
+    assert state.version == 1
+    a, pa, ca, ua, va = _load(session_factory, saved_once)
+    save_annotation(a, pa, ca, ua, _full(world, note="from A"), base_version=va)
+    a.commit()
+    a.close()
+    try:
+        begin_write(b)
+        with pytest.raises(Conflict) as info:
+            store_annotation(b, state, user, _full(world, note="from B"), base_version=1)
+        assert info.value.current["note"] == "from A"
         b.rollback()
     finally:
         b.close()

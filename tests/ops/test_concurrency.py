@@ -13,10 +13,9 @@ from tests.conftest import make_project, make_user
 from workbench.db import begin_write, make_engine, make_session_factory
 from workbench.errors import Conflict
 from workbench.importing import parse_pasted
-from workbench.models import Annotation, Claim, HistoryEntry, User
-from workbench.ops.annotations import AnnotationInput, get_annotation, save_annotation
+from workbench.models import Annotation, HistoryEntry, User
+from workbench.ops.annotations import AnnotationInput, annotation_state, store_annotation
 from workbench.ops.articles import import_items
-from workbench.ops.projects import get_project
 
 ROUNDS = 15
 
@@ -41,20 +40,15 @@ def save_rounds(url: str, project_id: int, claim_id: int, user_id: int, worker: 
         for i in range(ROUNDS):
             note = f"worker {worker} round {i}"
             with sessions() as session:
-                begin_write(session)
-                project = get_project(session, project_id)
-                claim = session.get(Claim, claim_id)
+                # As the API does: read the state, end that transaction, then write
+                # (another save can come between; the write itself must catch it).
                 user = session.get(User, user_id)
-                current = get_annotation(session, claim, user)
-                base = current.version if current else None
+                state = annotation_state(session, user, project_id, claim_id)
+                session.commit()
+                begin_write(session)
                 try:
-                    save_annotation(
-                        session,
-                        project,
-                        claim,
-                        user,
-                        AnnotationInput(note=note),
-                        base_version=base,
+                    store_annotation(
+                        session, state, user, AnnotationInput(note=note), base_version=state.version
                     )
                     session.commit()
                     accepted.append(note)
