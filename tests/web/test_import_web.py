@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -275,3 +278,45 @@ def test_a_pasted_text_over_the_per_file_limit_is_rejected(make_app, db, team):
     response = web.post(url, {"text": "A claim here. " * 50})
     assert response.status_code == 200
     read(response)
+
+
+_OPENED: list[str] | None = None
+
+
+def _audit(event, args):
+    if _OPENED is not None and event == "open" and args and isinstance(args[0], str | bytes):
+        _OPENED.append(os.fsdecode(args[0]))
+
+
+def test_an_uploads_name_never_reaches_the_filesystem(manager, db, team, tmp_path):
+    """Path traversal: a file name is read for its extension and shown, escaped;
+    nothing is opened, read or written under it (checked with an audit hook that
+    sees every open() of the process while the request runs). Only the last path
+    component is kept, as browsers that send "C:\\fakepath\\a.txt" need."""
+    global _OPENED
+    token = uuid.uuid4().hex
+    names = [
+        f"../../../../../../../../tmp/{token}.txt",
+        f"..\\..\\..\\{token}.md",
+        f"/etc/{token}.csv",
+        f"<img src=x onerror=alert('{token}')>.txt",
+    ]
+    body_of = {names[0]: b"Traversal one. More.", names[1]: b"Traversal two. More."}
+    body_of[names[2]] = b"title,text\nT,Traversal three. More.\n"
+    body_of[names[3]] = b"Traversal four. More."
+    sys.addaudithook(_audit)  # hooks cannot be removed; this one only records while _OPENED is set
+    _OPENED = []
+    try:
+        response = manager.post(
+            f"/projects/{team['project'].id}/import/upload",
+            _files(*((name, body_of[name]) for name in names)),
+        )
+        opened = [path for path in _OPENED if token in path]
+    finally:
+        _OPENED = None
+    body = read(response)
+    assert response.status_code == 200
+    assert opened == []
+    assert not Path(f"/tmp/{token}.txt").exists()
+    assert "<img src=x" not in body and "&lt;img src=x onerror" in body
+    assert len(_articles(db)) == 4  # each imported, under its name as given
