@@ -241,13 +241,21 @@ def test_trim_moves_boundaries_strips_and_flags(session, world):
     assert second.text == "said another thing."
     now = session.get(Annotation, annotation.id)
     assert (now.span_changed, now.version) == (True, version + 1)
-    (entry,) = claim_history(session, second.id)[1:]  # after ann's save
+    entry, flagged = claim_history(session, second.id)[1:]  # after ann's save
     assert (entry.action, entry.user_id) == ("trim", mona.id)
     assert entry.before == {"start": 22, "end": 46, "state": "active"}
     assert entry.after == {"start": start, "end": second.end, "state": "active"}
+    # the annotation's new version is in its history too
+    assert (flagged.entity, flagged.entity_id, flagged.action) == (
+        "annotation",
+        annotation.id,
+        "flag-span-changed",
+    )
+    assert flagged.before == {"version": version}
+    assert flagged.after == {"version": version + 1, "span_changed": True}
     # trimming to the same span changes and records nothing
     trim_claim(session, second, second.start, second.end, user=mona)
-    assert len(claim_history(session, second.id)) == 2
+    assert len(claim_history(session, second.id)) == 3
     # a claim can grow into free text between its neighbours
     trim_claim(session, second, first.end, second.end, user=mona)
     assert second.text == "Beta said another thing."

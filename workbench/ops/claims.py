@@ -102,13 +102,33 @@ def _lock_for_edit(session: Session, claim: Claim) -> None:
         raise InvalidInput("This claim was merged into another one; reload the article.")
 
 
-def _flag_annotations(session: Session, claim_ids: list[int]) -> None:
-    session.execute(
+def _flag_annotations(session: Session, claim: Claim, user: User | None) -> None:
+    """Flag the claim's annotations for a second look: their text changed under them.
+
+    Each moves its version on (so a form opened before the change is refused) and
+    gets a history entry saying so, so an annotation's history has every version.
+    """
+    flagged = session.execute(
         update(Annotation)
-        .where(Annotation.claim_id.in_(claim_ids))
+        .where(Annotation.claim_id == claim.id)
         .values(span_changed=True, version=Annotation.version + 1)
+        .returning(Annotation.id, Annotation.version)
         .execution_options(synchronize_session=False)
-    )
+    ).all()
+    project_id = claim.article.project_id
+    for annotation_id, version in sorted(flagged):
+        record(
+            session,
+            project_id=project_id,
+            entity="annotation",
+            entity_id=annotation_id,
+            claim_id=claim.id,
+            action="flag-span-changed",
+            user=user,
+            before={"version": version - 1},
+            after={"version": version, "span_changed": True},
+        )
+    session.flush()
     session.expire_all()
 
 
@@ -160,7 +180,7 @@ def split_claim(session: Session, claim: Claim, at: int, *, user: User | None) -
         before={"from_claim_id": claim.id, **before},
         after=_span(second),
     )
-    _flag_annotations(session, [claim.id])
+    _flag_annotations(session, claim, user)
     _renumber(session, claim.article)
     session.flush()
     return second
@@ -230,7 +250,7 @@ def merge_with_next(session: Session, claim: Claim, *, user: User | None) -> Cla
             after={"claim_id": claim.id},
         )
     session.flush()
-    _flag_annotations(session, [claim.id])
+    _flag_annotations(session, claim, user)
     _renumber(session, claim.article)
     session.flush()
     return claim
@@ -285,7 +305,7 @@ def trim_claim(session: Session, claim: Claim, start: int, end: int, *, user: Us
         after=_span(claim),
     )
     session.flush()
-    _flag_annotations(session, [claim.id])
+    _flag_annotations(session, claim, user)
     _renumber(session, claim.article)
     session.flush()
     return claim
