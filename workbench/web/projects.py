@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from workbench.errors import InvalidInput, WorkbenchError
 from workbench.labels import LABELLED_FIELDS, format_label_lines, parse_label_lines
-from workbench.models import ROLES
+from workbench.models import ROLES, Project
 from workbench.ops.articles import article_progress
 from workbench.ops.projects import (
     create_project,
     labels_by_field,
+    lock_codebook,
     members,
     projects_for,
     remove_member,
@@ -23,6 +24,7 @@ from workbench.ops.projects import (
 from workbench.ops.users import get_user_by_name
 from workbench.permissions import can
 from workbench.web.common import db, form_errors, load_project, options, require
+from workbench.web.stale import is_stale, record_digest
 
 bp = Blueprint("projects", __name__)
 
@@ -48,6 +50,28 @@ class SettingsForm(ProjectForm):
     attribution = TextAreaField(
         "Attribution labels", validators=[DataRequired(), Length(max=20_000)]
     )
+    seen = HiddenField()
+
+
+STALE_SETTINGS = (
+    "Someone changed these settings after you opened this page. Your changes were not saved. "
+    "The current saved values are shown below; review and save again to replace them."
+)
+
+
+def settings_record(project: Project) -> dict:
+    """Return what the settings form edits, as stored: name, description, guidelines,
+    targets (name, description) and each field's labels (value, definition), in order."""
+    return {
+        "name": project.name,
+        "description": project.description,
+        "guidelines": project.guidelines,
+        "targets": [[t.name, t.description] for t in project.targets],
+        "labels": {
+            field: [[lb.value, lb.description] for lb in labels]
+            for field, labels in labels_by_field(project).items()
+        },
+    }
 
 
 class MemberForm(FlaskForm):
@@ -117,8 +141,9 @@ def edit_project(project_id: int):
     project, role = load_project(project_id, "edit-project")
     form = SettingsForm()
     status = 200
-    grouped = labels_by_field(project)
+    saved = None
     if not form.is_submitted():
+        grouped = labels_by_field(project)
         form.name.data = project.name
         form.description.data = project.description
         form.guidelines.data = project.guidelines
@@ -127,34 +152,55 @@ def edit_project(project_id: int):
             getattr(form, field).data = format_label_lines(
                 [(lb.value, lb.description) for lb in grouped[field]]
             )
+        form.seen.data = record_digest(settings_record(project))
     elif form.validate():
-        try:
-            labels = {}
-            for field in LABELLED_FIELDS:
-                try:
-                    labels[field] = parse_label_lines(getattr(form, field).data)
-                except ValueError as exc:
-                    raise InvalidInput(f"{field.capitalize()} labels, {exc}") from exc
-            update_project(
-                db(),
-                project,
-                name=form.name.data,
-                description=form.description.data or "",
-                guidelines=form.guidelines.data or "",
-                targets=_lines(form.targets.data),
-                labels=labels,
-            )
-        except WorkbenchError as exc:
-            db().rollback()
-            flash(exc.message + " Nothing was changed.", "error")
-            status = exc.status
+        # Locked first (the lock reads the project, its targets and labels again),
+        # so that no other edit commits between this check and the write.
+        lock_codebook(db(), project)
+        current = settings_record(project)
+        if is_stale(form.seen.data, current):
+            # Nothing is saved; the form keeps what was typed, and ``seen`` moves on
+            # so that saving again replaces the values shown as saved, on purpose.
+            saved, status = current, 409
+            form.seen.data = record_digest(current)
         else:
-            db().commit()
-            flash("Settings saved.", "info")
-            return redirect(url_for("projects.show_project", project_id=project.id))
+            try:
+                _save_settings(project, form)
+            except WorkbenchError as exc:
+                db().rollback()
+                flash(exc.message + " Nothing was changed.", "error")
+                status = exc.status
+            else:
+                db().commit()
+                flash("Settings saved.", "info")
+                return redirect(url_for("projects.show_project", project_id=project.id))
     else:
         status = form_errors(form)
-    return render_template("projects/project_settings.html", project=project, form=form), status
+    return render_template(
+        "projects/project_settings.html",
+        project=project,
+        form=form,
+        saved=saved,
+        stale_message=STALE_SETTINGS,
+    ), status
+
+
+def _save_settings(project: Project, form: SettingsForm) -> None:
+    labels = {}
+    for field in LABELLED_FIELDS:
+        try:
+            labels[field] = parse_label_lines(getattr(form, field).data)
+        except ValueError as exc:
+            raise InvalidInput(f"{field.capitalize()} labels, {exc}") from exc
+    update_project(
+        db(),
+        project,
+        name=form.name.data,
+        description=form.description.data or "",
+        guidelines=form.guidelines.data or "",
+        targets=_lines(form.targets.data),
+        labels=labels,
+    )
 
 
 @bp.route("/projects/<int:project_id>/members", methods=["GET", "POST"])

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from sqlalchemy import select
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from workbench.db import lock_for_update
 from workbench.errors import WorkbenchError
-from workbench.models import SPEAKER_TYPES
+from workbench.models import SPEAKER_TYPES, Speaker
 from workbench.ops.speakers import (
     create_speaker,
     get_speaker,
     merge_speakers,
     registry,
+    speaker_record,
     update_speaker,
 )
 from workbench.permissions import can
 from workbench.web.common import db, form_errors, load_project, options
+from workbench.web.stale import is_stale, record_digest
 
 bp = Blueprint("speakers", __name__)
 
@@ -27,6 +31,16 @@ class SpeakerForm(FlaskForm):
     type = SelectField("Type", choices=options(SPEAKER_TYPES), default="person")
     title = StringField("Title or role", validators=[Length(max=300)])
     aliases = TextAreaField("Aliases, one per line", validators=[Length(max=20_000)])
+
+
+class SpeakerEditForm(SpeakerForm):
+    seen = HiddenField()
+
+
+STALE_SPEAKER = (
+    "Someone changed this speaker after you opened this page. Your changes were not saved. "
+    "The current saved values are shown below; review and save again to replace them."
+)
 
 
 class MergeSpeakersForm(FlaskForm):
@@ -90,39 +104,57 @@ def list_speakers(project_id: int):
 def edit_speaker(project_id: int, speaker_id: int):
     project, _ = load_project(project_id, "manage-speakers")
     speaker = get_speaker(db(), project, speaker_id)
+    form = SpeakerEditForm()
+    if form.is_submitted():
+        # Locked and read again (aliases too) before anything is checked, so that
+        # no other edit or merge commits between the check below and the write.
+        lock_for_update(db(), select(Speaker).where(Speaker.id == speaker.id))
     if speaker.merged_into_id is not None:
         flash(f"{speaker.name} was merged into another speaker; edit that one instead.", "error")
         return redirect(url_for("speakers.list_speakers", project_id=project.id))
-    form = SpeakerForm()
     status = 200
+    saved = None
     if not form.is_submitted():
         form.name.data = speaker.name
         form.type.data = speaker.type
         form.title.data = speaker.title
         form.aliases.data = "\n".join(a.alias for a in speaker.aliases)
+        form.seen.data = record_digest(speaker_record(speaker))
     elif form.validate():
-        try:
-            update_speaker(
-                db(),
-                speaker,
-                name=form.name.data,
-                type=form.type.data,
-                title=form.title.data or "",
-                aliases=_aliases(form.aliases.data),
-                user=g.user,
-            )
-        except WorkbenchError as exc:
-            db().rollback()
-            flash(exc.message, "error")
-            status = exc.status
+        current = speaker_record(speaker)
+        if is_stale(form.seen.data, current):
+            # Nothing is saved; the form keeps what was typed, and ``seen`` moves on
+            # so that saving again replaces the values shown as saved, on purpose.
+            saved, status = current, 409
+            form.seen.data = record_digest(current)
         else:
-            db().commit()
-            flash("Speaker saved.", "info")
-            return redirect(url_for("speakers.list_speakers", project_id=project.id))
+            try:
+                update_speaker(
+                    db(),
+                    speaker,
+                    name=form.name.data,
+                    type=form.type.data,
+                    title=form.title.data or "",
+                    aliases=_aliases(form.aliases.data),
+                    user=g.user,
+                )
+            except WorkbenchError as exc:
+                db().rollback()
+                flash(exc.message, "error")
+                status = exc.status
+            else:
+                db().commit()
+                flash("Speaker saved.", "info")
+                return redirect(url_for("speakers.list_speakers", project_id=project.id))
     else:
         status = form_errors(form)
     return render_template(
-        "speakers/speaker_edit.html", project=project, speaker=speaker, form=form
+        "speakers/speaker_edit.html",
+        project=project,
+        speaker=speaker,
+        form=form,
+        saved=saved,
+        stale_message=STALE_SPEAKER,
     ), status
 
 
