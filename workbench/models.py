@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -107,8 +108,12 @@ class Project(Base):
     codebook_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # The targets annotators label; retired ones are kept for the history (see Target).
     targets: Mapped[list[Target]] = relationship(
-        back_populates="project", order_by="Target.position"
+        back_populates="project",
+        order_by="Target.position",
+        primaryjoin="and_(Target.project_id == Project.id, Target.retired.is_(False))",
+        viewonly=True,
     )
     labels: Mapped[list[Label]] = relationship(
         back_populates="project", order_by="(Label.field, Label.position)"
@@ -131,7 +136,11 @@ class Membership(Base):
 
 
 class Target(Base):
-    """A stance target of a project, e.g. "Iran-Iraq military cooperation"."""
+    """A stance target of a project, e.g. "Iran-Iraq military cooperation".
+
+    A target taken out of the project is kept, ``retired``, since the history
+    names it by id; listing it again brings it (and its id) back.
+    """
 
     __tablename__ = "targets"
     __table_args__ = (UniqueConstraint("project_id", "name"),)
@@ -141,8 +150,9 @@ class Target(Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
+    retired: Mapped[bool] = mapped_column(default=False, server_default=false())
 
-    project: Mapped[Project] = relationship(back_populates="targets")
+    project: Mapped[Project] = relationship()
 
 
 class Label(Base):

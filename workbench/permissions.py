@@ -20,6 +20,8 @@ PROJECT_ACTIONS: dict[str, frozenset[str]] = {
     "manage-speakers": frozenset({"manager"}),
     "export-project": frozenset({"manager"}),
     "view-history": frozenset({"manager", "annotator"}),
+    # Everyone's annotations of a claim (its history page): annotators code blind.
+    "view-all-annotations": frozenset({"manager"}),
 }
 
 GLOBAL_ACTIONS: dict[str, bool] = {

@@ -12,6 +12,7 @@ from workbench.labels import DEFAULT_LABELS, LABELLED_FIELDS
 from workbench.models import Label, Membership, Target
 from workbench.ops.annotations import AnnotationInput, save_annotation
 from workbench.ops.articles import import_items
+from workbench.ops.codebook import load_codebook
 from workbench.ops.projects import (
     create_project,
     get_project_by_name,
@@ -23,6 +24,7 @@ from workbench.ops.projects import (
     set_labels,
     set_member,
     set_targets,
+    target_names,
     update_project,
 )
 
@@ -95,6 +97,40 @@ def test_set_targets_keeps_ids_reorders_and_refuses_to_drop_used_ones(session):
         set_targets(session, project, ["B", "C"])
     set_targets(session, project, ["A"])
     assert [t.name for t in project.targets] == ["A"]
+
+
+def test_a_removed_target_is_retired_and_comes_back_with_its_id(session):
+    """The history names targets by id, so a target taken out is kept (retired):
+    the history still names it, the codebook and the forms no longer offer it."""
+    ann = make_user(session, "ann")
+    project = make_project(session, targets=("A", "B"), manager=ann)
+    a, b = project.targets
+    annotation = _annotate(session, project, ann, stances={b.id: "favor"})
+    claim = annotation.claim
+    save_annotation(
+        session, project, claim, ann, AnnotationInput(), base_version=1
+    )  # the stance on B is cleared: B is no longer used, only named in the history
+    version = project.codebook_version
+    assert set_targets(session, project, ["A"]) is True
+    assert project.codebook_version == version + 1
+    assert [t.name for t in project.targets] == ["A"]
+    assert session.get(Target, b.id).retired is True
+    assert target_names(session, project.id) == {a.id: "A", b.id: "B (removed)"}
+    assert load_codebook(session, project).target_ids == (a.id,)
+    session.commit()
+    a_id, b_id = a.id, b.id
+    with pytest.raises(InvalidInput, match="not in this project"):
+        save_annotation(
+            session,
+            project,
+            claim,
+            ann,
+            AnnotationInput(stances={b.id: "favor"}),
+            base_version=2,
+        )
+    session.rollback()
+    set_targets(session, project, ["A", "B"])
+    assert [(t.id, t.name) for t in project.targets] == [(a_id, "A"), (b_id, "B")]
 
 
 def test_set_labels_adds_and_redescribes(session):

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import make_project
+from tests.conftest import make_project, make_user
 from tests.web.web_helpers import (
     TALK,
     add_article,
@@ -28,7 +28,8 @@ from workbench.importing import ArticleDraft
 from workbench.models import Annotation, Claim, HistoryEntry, Label, Project, Speaker, User
 from workbench.ops.annotations import AnnotationInput, save_annotation
 from workbench.ops.articles import import_items
-from workbench.ops.claims import active_claims
+from workbench.ops.claims import active_claims, split_claim
+from workbench.ops.projects import set_member, set_targets
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -428,7 +429,8 @@ def test_speakers_add_edit_merge_as_manager(web, db, talk):
     edit = f"/projects/{pid}/speakers/{bagheri.id}/edit"
     shown = form_values(read(web.get(edit)))
     assert (shown["name"], shown["type"]) == ("M. Bagheri", "person")
-    response = web.post(edit, {"name": "Mohammad Bagheri", "type": "person", "title": "General"})
+    changes = {"name": "Mohammad Bagheri", "type": "person", "title": "General"}
+    response = web.post(edit, {**shown, **changes})
     assert response.status_code == 302
     assert "Speaker saved." in read(web.get(url))
     assert fresh(db).get(Speaker, bagheri.id).title == "General"
@@ -892,3 +894,39 @@ def test_a_form_opened_before_the_claim_was_split_saves_nothing(web, db, talk):
     fields = _fields(talk, claim_span=shown["claim_span"], verifiability="opinion")
     assert web.post(_save_url(talk, claim), fields).status_code == 302
     assert _annotation(db, claim.id).verifiability == "opinion"
+
+
+def test_the_history_page_is_readable_and_annotators_see_only_their_own(web, db, talk):
+    """Stances are named by target (a removed target too); annotators code blind,
+    so the history page shows them their own annotation's entries only."""
+    project = db.get(Project, talk["pid"])
+    ann, mona = db.get(User, _user_id(db, "ann")), db.get(User, _user_id(db, "mona"))
+    bob = make_user(db, "bob")
+    set_member(db, project, bob, "annotator")
+    set_targets(db, project, ["Cooperation", "Sanctions"])
+    sanctions = project.targets[1]
+    claim = db.get(Claim, talk["claims"][0].id)
+    save_annotation(
+        db, project, claim, ann, AnnotationInput(note="ann's secret"), base_version=None
+    )
+    values = AnnotationInput(note="bob's secret", stances={sanctions.id: "against"})
+    save_annotation(db, project, claim, bob, values, base_version=None)
+    save_annotation(db, project, claim, bob, AnnotationInput(note="bob again"), base_version=1)
+    set_targets(db, project, ["Cooperation"])  # Sanctions is no longer used: it is retired
+    split_claim(db, claim, claim.start + 4, user=mona)
+    db.commit()
+    url = f"/projects/{talk['pid']}/claims/{claim.id}/history"
+
+    web.login("mona")
+    text = page_text(read(web.get(url)))
+    assert "ann's secret" in text and "bob's secret" in text
+    assert "Stance: Sanctions (removed) against" in text
+    assert "{" not in text  # no raw dictionaries
+
+    web.post("/logout")
+    web.login("ann")
+    text = page_text(read(web.get(url)))
+    assert "ann's secret" in text
+    assert "bob" not in text and "Sanctions" not in text
+    assert "claim split" in text  # boundary changes are shown to everyone
+    assert "other annotators' are hidden" in text

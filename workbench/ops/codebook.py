@@ -44,7 +44,7 @@ def codebook_at(session: Session, project_id: int, created_at, version: int) -> 
         return cached
     targets = session.execute(
         select(Target.id, Target.name)
-        .where(Target.project_id == project_id)
+        .where(Target.project_id == project_id, Target.retired.is_(False))
         .order_by(Target.position, Target.id)
     ).all()
     labels: dict[str, list[str]] = {}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from workbench.models import HistoryEntry, User
+from workbench.models import Annotation, HistoryEntry, User
 
 
 def record(
@@ -37,13 +37,69 @@ def record(
     return entry
 
 
-def claim_history(session: Session, claim_id: int) -> list[HistoryEntry]:
-    """Return every entry that touches a claim or its annotations, oldest first."""
+def claim_history(
+    session: Session, claim_id: int, *, annotations_of: int | None = None
+) -> list[HistoryEntry]:
+    """Return every entry that touches a claim or its annotations, oldest first.
+
+    With ``annotations_of`` (a user id), the entries of other users' annotations
+    are left out: an annotator codes blind, without seeing the others' labels.
+    """
+    query = select(HistoryEntry).where(HistoryEntry.claim_id == claim_id)
+    if annotations_of is not None:
+        own = select(Annotation.id).where(Annotation.user_id == annotations_of)
+        query = query.where(
+            or_(HistoryEntry.entity != "annotation", HistoryEntry.entity_id.in_(own))
+        )
     return list(
         session.scalars(
-            select(HistoryEntry)
-            .where(HistoryEntry.claim_id == claim_id)
-            .options(selectinload(HistoryEntry.user))
-            .order_by(HistoryEntry.id)
+            query.options(selectinload(HistoryEntry.user)).order_by(HistoryEntry.id)
         )
     )
+
+
+_LABELS = {
+    "speaker": "Speaker",
+    "via": "Via",
+    "attribution": "Attribution",
+    "verifiability": "Verifiability",
+    "note": "Note",
+    "status": "Status",
+    "version": "Version",
+    "span_changed": "Span changed",
+    "start": "Start",
+    "end": "End",
+    "state": "State",
+}
+_CLAIM_KEYS = {
+    "claim_id": "Claim",
+    "from_claim_id": "Split from claim",
+    "merged_claim_id": "Merged claim",
+    "merged_into_id": "Merged into claim",
+}
+
+
+def describe(
+    record: dict[str, Any] | None, targets: dict[int, str]
+) -> list[tuple[str, str, int | None]]:
+    """Return a history record as rows to show: (label, value, claim id to link or None).
+
+    Stances are named by their target (``targets`` maps ids to names, removed
+    targets included); speaker ids are left out where the name is recorded.
+    """
+    rows: list[tuple[str, str, int | None]] = []
+    for key, value in (record or {}).items():
+        if key in ("speaker_id", "via_id") and key[:-3] in record:
+            continue
+        if key == "stances" and isinstance(value, dict):
+            for target_id, stance in value.items():
+                name = targets.get(int(target_id)) if str(target_id).isdigit() else None
+                rows.append((f"Stance: {name or 'target ' + str(target_id)}", str(stance), None))
+            continue
+        if key in _CLAIM_KEYS and isinstance(value, int):
+            rows.append((_CLAIM_KEYS[key], str(value), value))
+            continue
+        label = _LABELS.get(key, key.replace("_", " ").capitalize())
+        shown = "—" if value is None or value == "" else str(value)
+        rows.append((label, shown, None))
+    return rows

@@ -102,7 +102,9 @@ def set_targets(
     """Make ``targets`` the project's stance targets, in this order.
 
     Existing targets keep their id (and their stances) when their name stays;
-    a target that annotations use cannot be removed (raises Conflict). Returns
+    a target that annotations use cannot be removed (raises Conflict). A removed
+    target is retired, not deleted, since the history names it by id; listing its
+    name again brings it back with its id. Returns
     whether anything changed; a change moves the codebook version on unless
     ``bump`` is False (the caller, having locked the codebook, bumps once for
     several changes).
@@ -115,7 +117,7 @@ def set_targets(
         t.name: t for t in session.scalars(select(Target).where(Target.project_id == project.id))
     }
     for name, target in existing.items():
-        if name in cleaned:
+        if name in cleaned or target.retired:
             continue
         used = session.scalar(
             select(func.count()).select_from(Stance).where(Stance.target_id == target.id)
@@ -125,7 +127,7 @@ def set_targets(
                 f"The target {name!r} has {used} stance labels; it cannot be removed.",
                 field="targets",
             )
-        session.delete(target)
+        target.retired = True
         changed = True
     session.flush()
     for position, name in enumerate(cleaned):
@@ -133,7 +135,8 @@ def set_targets(
         if target is None:
             session.add(Target(project_id=project.id, name=name, position=position))
             changed = True
-        elif target.position != position:
+        elif target.retired or target.position != position:
+            target.retired = False
             target.position = position
             changed = True
     if changed and bump and existing:
@@ -141,6 +144,15 @@ def set_targets(
     session.flush()
     session.expire(project, ["targets"])
     return changed
+
+
+def target_names(session: Session, project_id: int) -> dict[int, str]:
+    """Return the names of the project's targets by id, removed ones included
+    (marked so), for showing what the history recorded."""
+    rows = session.execute(
+        select(Target.id, Target.name, Target.retired).where(Target.project_id == project_id)
+    )
+    return {id_: f"{name} (removed)" if retired else name for id_, name, retired in rows}
 
 
 def update_project(

@@ -20,8 +20,8 @@ from workbench.ops.claims import (
     split_claim,
     trim_claim,
 )
-from workbench.ops.history import claim_history
-from workbench.ops.projects import labels_by_field
+from workbench.ops.history import claim_history, describe
+from workbench.ops.projects import labels_by_field, target_names
 from workbench.ops.speakers import find_or_create_speaker, registry
 from workbench.permissions import can
 from workbench.web.common import db, load_project, options, wants_json
@@ -383,11 +383,16 @@ def trim_claim_view(project_id: int, claim_id: int):
 
 @bp.get("/projects/<int:project_id>/claims/<int:claim_id>/history")
 def claim_history_view(project_id: int, claim_id: int):
-    project, _ = load_project(project_id, "view-history")
+    project, role = load_project(project_id, "view-history")
     claim = get_project_claim(db(), project.id, claim_id)
+    # Annotators code blind: they see their own annotation's history, not the others'.
+    blind = not can(g.user, "view-all-annotations", role)
+    entries = claim_history(db(), claim.id, annotations_of=g.user.id if blind else None)
+    names = target_names(db(), project.id)
     return render_template(
         "annotate/claim_history.html",
         project=project,
         claim=claim,
-        entries=claim_history(db(), claim.id),
+        rows=[(e, describe(e.before, names), describe(e.after, names)) for e in entries],
+        blind=blind,
     )
