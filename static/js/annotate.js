@@ -63,9 +63,12 @@ if (form) {
     if (sent) event.preventDefault();
     sent = true;
   });
-  // Coming back with the Back button restores the page as it was: allow a new save.
-  window.addEventListener("pageshow", () => {
+  // A page restored from the back-forward cache shows the values and the version
+  // it had then; another tab may have saved since. Fetch it again (the server also
+  // forbids storing the page, so this is only a fallback).
+  window.addEventListener("pageshow", (event) => {
     sent = false;
+    if (event.persisted) window.location.reload();
   });
   const help = document.getElementById("shortcut-help");
   if (help) help.hidden = false;

@@ -166,6 +166,34 @@ def test_a_stale_save_is_refused_with_the_newer_values(demo, new_page, db):
     assert (saved.verifiability, saved.note, saved.version) == ("verifiable", "first", 1)
 
 
+def test_going_back_to_a_form_never_saves_over_newer_values(demo, new_page, db):
+    """Back to a claim whose form had unsaved input, after another tab saved it:
+    the browser must not bring the old input back onto the newer version (a form
+    the browser restored would carry the new base version and save over it)."""
+    claim_id = demo.claim_ids[3]
+    mine, other = new_page(), new_page()
+    for page in (mine, other):
+        log_in(page)
+    mine.goto(demo.claim_path(claim_id))
+    mine.get_by_label("Note").fill("draft, not saved")
+    choice(mine, "Verifiability", "opinion").check()
+    mine.goto(demo.claim_path(demo.claim_ids[4]))  # away, without saving
+
+    other.goto(demo.claim_path(claim_id))
+    choice(other, "Verifiability", "verifiable").check()
+    other.get_by_label("Note").fill("saved in the other tab")
+    other.get_by_role("button", name="Save", exact=True).click()
+    expect(other.get_by_role("status")).to_contain_text("Saved claim 4.")
+
+    mine.go_back()
+    expect(mine.locator("#claim-form h2")).to_contain_text("Claim 4")
+    expect(mine.get_by_label("Note")).to_have_value("saved in the other tab")
+    expect(choice(mine, "Verifiability", "verifiable")).to_be_checked()
+    mine.get_by_role("button", name="Save", exact=True).click()
+    saved = my_annotation(db, demo, claim_id)
+    assert (saved.note, saved.verifiability) == ("saved in the other tab", "verifiable")
+
+
 def test_manager_splits_a_claim_and_merges_it_back(demo, new_page, db):
     third = demo.claim_ids[2]
     original = db.get(Claim, third).text

@@ -930,3 +930,34 @@ def test_the_history_page_is_readable_and_annotators_see_only_their_own(web, db,
     assert "bob" not in text and "Sanctions" not in text
     assert "claim split" in text  # boundary changes are shown to everyone
     assert "other annotators' are hidden" in text
+
+
+def test_a_conflict_page_can_save_mine_over_the_newer_values(web, db, talk):
+    """After a 409 the user sees both versions and can keep theirs, a new speaker
+    they typed included, without typing anything again."""
+    claim = talk["claims"][0]
+    web.login("ann")
+    assert web.post(_save_url(talk, claim), _fields(talk, note="first")).status_code == 302
+    typed = _fields(
+        talk,
+        note="mine",
+        verifiability="opinion",
+        new_speaker_name="Ali Vaezi",
+        new_speaker_type="person",
+        new_speaker_title="Chief of staff",
+    )
+    response = web.post(_save_url(talk, claim), typed)  # still based on no version
+    body = read(response)
+    assert response.status_code == 409
+    assert "Ali Vaezi (new)" in page_text(body)
+    assert fresh(db).scalar(select(Speaker).where(Speaker.name == "Ali Vaezi")) is None
+    keep = form_values(body, "keep-mine")
+    assert keep["base_version"] == "1" and keep["note"] == "mine"
+    response = web.post(_save_url(talk, claim), keep)
+    assert response.status_code == 302
+    saved = _annotation(db, claim.id)
+    vaezi = db.scalar(select(Speaker).where(Speaker.name == "Ali Vaezi"))
+    assert (saved.version, saved.note, saved.verifiability) == (2, "mine", "opinion")
+    assert (saved.speaker_id, vaezi.title) == (vaezi.id, "Chief of staff")
+    # sent again, it is based on version 1 again: refused, as any stale form
+    assert web.post(_save_url(talk, claim), keep).status_code == 409

@@ -141,7 +141,7 @@ def annotate_article(project_id: int, article_id: int):
         if annotation is None and suggestion is not None:
             form.verifiability.data = suggestion.value
     next_open = _next_unannotated(claims, mine, selected)
-    return render_template(
+    page = render_template(
         "annotate/article_annotate.html",
         project=project,
         article=article,
@@ -161,6 +161,10 @@ def annotate_article(project_id: int, article_id: int):
         can_edit_claims=can(g.user, "edit-claims", role),
         speaker_types=SPEAKER_TYPES,
     )
+    # Never shown from the browser's cache or back-forward cache: Back must fetch the
+    # page again, with the current values and version (the form also says
+    # autocomplete="off", so the browser does not put old input back into it).
+    return page, {"Cache-Control": "no-store"}
 
 
 def _next_unannotated(claims, mine, selected):
@@ -264,6 +268,10 @@ def _readable(project, speakers, values: dict) -> list[tuple[str, str]]:
     return rows
 
 
+# Fields of the annotation form that describe what the form was based on, not the values.
+_BASIS_FIELDS = {"csrf_token", "base_version", "claim_span", "next_claim"}
+
+
 def _conflict_page(project, claim, speakers, error: Conflict, values: AnnotationInput | None):
     mine = None
     if values is not None:
@@ -279,6 +287,16 @@ def _conflict_page(project, claim, speakers, error: Conflict, values: Annotation
                 "stances": values.stances,
             },
         )
+        # A speaker typed in the form was not created (the save was rolled back).
+        for i, (field, name) in enumerate(
+            (("Speaker", "new_speaker_name"), ("Via", "new_via_name"))
+        ):
+            typed = request.form.get(name, "").strip()
+            if typed:
+                mine[i] = (field, f"{typed} (new)")
+    # "Save mine": the same values again, now based on what is saved (a deliberate
+    # overwrite, after seeing both), and on the claim's boundaries as shown here.
+    resend = [(k, v) for k, v in request.form.items(multi=True) if k not in _BASIS_FIELDS]
     return render_template(
         "annotate/annotation_conflict.html",
         project=project,
@@ -287,6 +305,9 @@ def _conflict_page(project, claim, speakers, error: Conflict, values: Annotation
         saved=_readable(project, speakers, error.current) if error.current else None,
         mine=mine,
         reload_url=_claim_url(project, claim.article, claim.id),
+        resend=resend if values is not None else None,
+        base_version=(error.current or {}).get("version") or "",
+        claim_span=f"{claim.start}:{claim.end}",
     )
 
 
