@@ -320,6 +320,9 @@ def test_a_manager_splits_trims_and_merges(new_web, db, talk):
     response = web.post(f"/projects/{pid}/claims/{first.id}/trim", {"start": "0", "end": "6"})
     assert response.status_code == 302
     assert _claim_text(db, first.id) == "Baqeri"
+    # the same boundaries again: nothing changes, and the page says so
+    response = web.post(f"/projects/{pid}/claims/{first.id}/trim", {"start": "0", "end": "6"})
+    assert "nothing changed" in read(web.get(response.location))
 
     response = web.post(f"/projects/{pid}/claims/{first.id}/merge", {})
     assert response.status_code == 302
@@ -577,6 +580,13 @@ def test_members_add_and_remove(new_web, db, talk):
     assert "A project keeps at least one manager." in read(web.get(response.location))
     assert web.get(f"/projects/{pid}").status_code == 200
 
+    # A manager who removes themselves (another manager stays) lands on the project list.
+    web.post(url, {"username": "stan", "role": "manager"})
+    response = web.post(f"/projects/{pid}/members/remove", {"username": "mona"})
+    assert response.status_code == 302 and response.location.endswith("/")
+    page = web.get(response.location)
+    assert page.status_code == 200 and "mona was removed" in read(page)
+
 
 # -- export -----------------------------------------------------------------------------------
 
@@ -624,7 +634,7 @@ def test_export_csv_reads_in_pandas_with_the_documented_columns(web, annotated):
     response = web.get(f"/projects/{pid}/export/data?format=csv&shape=wide")
     body = read(response)
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"] == 'attachment; filename="talks-wide.csv"'
     frame = pd.read_csv(io.StringIO(body))
     documented = _documented_wide_columns()
@@ -737,6 +747,7 @@ def test_codebook_downloads(web, annotated):
     assert "| `favor` | The speaker supports or argues for the target. |" in body
 
     response = web.get(f"/projects/{pid}/codebook.csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(read(response))))
     assert rows[0] == ["field", "value", "description"]
     assert ["target", "Cooperation", ""] in rows

@@ -392,13 +392,20 @@ def trim_claim_view(project_id: int, claim_id: int):
     form = TrimForm()
     if not form.validate_on_submit():
         raise InvalidInput("Give the new start and end offsets as whole numbers.")
+    before = (claim.start, claim.end)
     try:
         trim_claim(db(), claim, form.start.data, form.end.data, user=g.user)
     except WorkbenchError:
         db().rollback()
         raise
     db().commit()
-    flash("Claim boundaries changed; annotations are flagged for a second look.", "info")
+    if (claim.start, claim.end) == before:
+        flash(
+            "The claim already has these boundaries (after trimming white space); nothing changed.",
+            "info",
+        )
+    else:
+        flash("Claim boundaries changed; annotations are flagged for a second look.", "info")
     return redirect(_claim_url(project, claim.article, claim.id))
 
 

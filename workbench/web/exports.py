@@ -54,7 +54,7 @@ def download_data(project_id: int):
     name = _filename(project, f"-{shape}.{fmt}")
     return Response(
         chunks,
-        mimetype=MIMETYPES[fmt],
+        content_type=MIMETYPES[fmt],  # as given: mimetype= would add a second charset
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
@@ -84,5 +84,7 @@ def download_codebook(project_id: int, ext: str):
         raise InvalidInput("The codebook comes as .md or .csv.")
     name = _filename(project, f"-codebook.{ext}")
     return Response(
-        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        body,
+        content_type=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -253,6 +253,10 @@ def remove_member_view(project_id: int):
         else:
             db().commit()
             flash(f"{user.username} was removed; their annotations stay.", "info")
+            if user.id == g.user.id and not g.user.is_admin:
+                # Managers may remove themselves (another manager stays); the
+                # members page is no longer theirs to see.
+                return redirect(url_for("projects.list_projects"))
     else:
         form_errors(form)
     return redirect(url_for("projects.edit_members", project_id=project.id))
