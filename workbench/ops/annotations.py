@@ -440,7 +440,8 @@ def _check_state(
         raise Conflict("The annotation you edited no longer exists; reload the claim.")
     if state.record is not None and state.version != base_version:
         raise Conflict(
-            "Someone saved this annotation after you opened it (another tab or device). "
+            "This annotation changed after you opened it: saved from another tab or "
+            "device, or updated by a manager's speaker merge. "
             "Your changes were not saved; the newer values are shown.",
             current=state.record,
         )
