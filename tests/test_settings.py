@@ -44,3 +44,11 @@ def test_secret_key_is_generated_once_and_private(tmp_path):
     assert len(first) == 64
     assert ensure_secret_key(tmp_path) == first
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_trusted_proxies_is_a_count_of_proxies():
+    assert load_settings(environ={})["TRUSTED_PROXIES"] == 0
+    assert load_settings(environ={"WORKBENCH_TRUSTED_PROXIES": "2"})["TRUSTED_PROXIES"] == 2
+    for bad in ("-1", "one", "1.5", ""):
+        with pytest.raises(ValueError, match="WORKBENCH_TRUSTED_PROXIES: expected a whole number"):
+            load_settings(environ={"WORKBENCH_TRUSTED_PROXIES": bad})

@@ -24,6 +24,16 @@ def _bool(value: str) -> bool:
     raise ValueError(f"expected a yes/no value, got {value!r}")
 
 
+def _count(value: str) -> int:
+    try:
+        number = int(value.strip())
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ValueError(f"expected a whole number, 0 or more, got {value!r}")
+    return number
+
+
 @dataclass(frozen=True, slots=True)
 class Setting:
     name: str
@@ -87,6 +97,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Export cells that start with = + - @ as they are, instead of neutralising them "
         "with a leading apostrophe (only for tools that never run them as formulas).",
         _bool,
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        0,
+        "How many reverse proxies (nginx...) stand in front of the workbench; their "
+        "X-Forwarded-For and X-Forwarded-Proto headers give the client's address (which "
+        "login throttling counts by) and scheme. 0: ignore those headers.",
+        _count,
     ),
 )
 

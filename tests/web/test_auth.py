@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote, urlsplit
 
 import pytest
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tests.conftest import PASSWORD, Web
 from tests.web.web_helpers import page_text, read
@@ -254,3 +255,46 @@ def test_the_password_check_does_not_hold_the_write_lock(
     response = web.login("ann", password)
     assert response.status_code == (302 if password == PASSWORD else 401)
     assert writes == [True]
+
+
+def _behind_proxy(app, forwarded_for):
+    """A client whose requests come through a proxy that appends the client's address."""
+    client = app.test_client()
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = forwarded_for
+    return Web(client)
+
+
+def test_behind_trusted_proxies_throttling_counts_each_client_address(make_app, team):
+    app = make_app(TRUSTED_PROXIES=1, LOGIN_MAX_FAILURES=2)
+    assert isinstance(app.wsgi_app, ProxyFix)
+    assert (app.wsgi_app.x_for, app.wsgi_app.x_proto, app.wsgi_app.x_host) == (1, 1, 0)
+    guesser = _behind_proxy(app, "203.0.113.7")
+    for _ in range(2):
+        read(guesser.login("ann", "wrong password"))
+    response = guesser.login("ann", "wrong password")
+    assert response.status_code == 429
+    read(response)
+    # Addresses the guesser writes itself come before the proxy's: they change nothing.
+    forging = _behind_proxy(app, "198.51.100.2, 203.0.113.7")
+    response = forging.login("ann")
+    assert response.status_code == 429
+    read(response)
+    # Ann, at another address behind the same proxy, is not locked out.
+    ann = _behind_proxy(app, "198.51.100.2")
+    response = ann.login("ann")
+    assert response.status_code == 302
+    read(response)
+
+
+def test_without_trusted_proxies_x_forwarded_for_is_ignored(make_app, team):
+    app = make_app(LOGIN_MAX_FAILURES=2)
+    assert app.config["WORKBENCH"]["TRUSTED_PROXIES"] == 0
+    assert not isinstance(app.wsgi_app, ProxyFix)
+    guesser = _behind_proxy(app, "203.0.113.7")
+    for _ in range(2):
+        read(guesser.login("ann", "wrong password"))
+    # A new forged address does not escape the throttle: the connection's address counts.
+    for forged in ("198.51.100.2", "192.0.2.1, 198.51.100.3"):
+        response = _behind_proxy(app, forged).login("ann")
+        assert response.status_code == 429, forged
+        read(response)

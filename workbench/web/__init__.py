@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from workbench.errors import WorkbenchError
 from workbench.web import admin, annotate, api, articles, auth, exports, projects, speakers
 from workbench.web.common import close_db, load_user, wants_json
+from workbench.web.guard import refuse_unstorable_text
 
 MAX_ID = 2**63 - 1
 CSP = (
@@ -26,9 +28,19 @@ class DatabaseInt(IntegerConverter):
 
 
 def register(app: Flask) -> None:
-    """Attach blueprints, CSRF protection, error handlers and hooks to ``app``."""
+    """Attach blueprints, CSRF protection, error handlers and hooks to ``app``; behind
+    WORKBENCH_TRUSTED_PROXIES proxies, take the client's address and scheme from them."""
+    proxies = app.config["WORKBENCH"]["TRUSTED_PROXIES"]
+    if proxies:
+        # The address login throttling counts by, and the scheme of external URLs, come
+        # from that many X-Forwarded-For / X-Forwarded-Proto entries, counted from the
+        # right; any the client added itself lie further left and are never read.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
     app.url_map.converters["int"] = DatabaseInt
     CSRFProtect(app)
+    # After the CSRF check, before load_user opens a transaction: a refused request
+    # never touches the database.
+    app.before_request(refuse_unstorable_text)
     for blueprint in (
         auth.bp,
         projects.bp,
