@@ -306,3 +306,25 @@ def test_a_typed_name_or_alias_finds_the_registry_speaker(session, world):
     assert new is not known and new.name == "Fuad Hussein"
     names = session.scalars(select(Speaker.name).order_by(Speaker.name)).all()
     assert names == ["Fuad Hussein", "Mohammad Baqeri"]
+    # The case of a typed name does not make a second speaker.
+    assert find_or_create_speaker(session, project, "mohammad baqeri") is known
+    assert find_or_create_speaker(session, project, "BAQERI") is known
+
+
+def test_an_alias_names_one_speaker_only(session, world):
+    project = world["project"]
+    jones = create_speaker(session, project, "Prime Minister Jones", aliases=["PM Jones"])
+    reed = create_speaker(session, project, "Tom Reed")
+    for alias in ("PM Jones", "pm jones", "prime minister jones"):
+        with pytest.raises(Conflict, match="already names the speaker 'Prime Minister Jones'"):
+            update_speaker(
+                session, reed, name="Tom Reed", type="person", title="", aliases=[alias], user=None
+            )
+        with pytest.raises(Conflict, match="already names"):
+            create_speaker(session, project, "Someone Else", aliases=[alias])
+    assert [a.alias for a in reed.aliases] == []
+    # its own alias, or a new spelling of it, stays allowed
+    update_speaker(
+        session, jones, name=jones.name, type="person", title="", aliases=["PM JONES"], user=None
+    )
+    assert [a.alias for a in jones.aliases] == ["PM JONES"]

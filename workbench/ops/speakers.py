@@ -88,8 +88,10 @@ def create_speaker(
 ) -> Speaker:
     """Add a speaker to the registry and return it. Raises InvalidInput or Conflict."""
     name = _check(session, project, name, type, exclude=None)
+    cleaned = _clean_aliases(name, aliases)
+    _check_aliases(session, project, cleaned, exclude=None)
     speaker = Speaker(project_id=project.id, name=name, type=type, title=title.strip()[:300])
-    speaker.aliases = [SpeakerAlias(alias=a) for a in _clean_aliases(name, aliases)]
+    speaker.aliases = [SpeakerAlias(alias=a) for a in cleaned]
     with unique_or_conflict(session, _TAKEN.format(name=name), field="name"):
         session.add(speaker)
         session.flush()
@@ -115,12 +117,33 @@ def find_or_create_speaker(session: Session, project: Project, name: str, **new)
     """
     wanted = " ".join(name.split())
     speakers = registry(session, project)
-    existing = next((s for s in speakers if s.name == wanted), None) or next(
-        (s for s in speakers if wanted in {a.alias for a in s.aliases}), None
-    )
+    existing = _named(speakers, wanted, str) or _named(speakers, wanted, str.casefold)
     if existing is not None:
         return existing
     return create_speaker(session, project, name, **new)
+
+
+def _named(speakers: Sequence[Speaker], wanted: str, fold) -> Speaker | None:
+    """The speaker whose name, or else one of whose aliases, is ``wanted`` under ``fold``."""
+    key = fold(wanted)
+    return next((s for s in speakers if fold(s.name) == key), None) or next(
+        (s for s in speakers if key in {fold(a.alias) for a in s.aliases}), None
+    )
+
+
+def _check_aliases(
+    session: Session, project: Project, aliases: Sequence[str], exclude: int | None
+) -> None:
+    """Refuse an alias that names another speaker (by name or alias, in any case):
+    a typed name must lead to one speaker only."""
+    others = [s for s in registry(session, project) if s.id != exclude]
+    for alias in aliases:
+        other = _named(others, alias, str.casefold)
+        if other is not None:
+            raise Conflict(
+                f"The alias {alias!r} already names the speaker {other.name!r}.",
+                field="aliases",
+            )
 
 
 def update_speaker(
@@ -143,6 +166,7 @@ def update_speaker(
     name = _check(session, project, name, type, exclude=speaker.id)
     before = speaker_record(speaker)
     wanted = _clean_aliases(name, aliases)
+    _check_aliases(session, project, wanted, exclude=speaker.id)
     # Changed inside the savepoint: opening it flushes what is pending.
     with unique_or_conflict(session, _TAKEN.format(name=name), field="name"):
         speaker.name, speaker.type, speaker.title = name, type, title.strip()[:300]
