@@ -752,6 +752,8 @@ def test_codebook_downloads(web, annotated):
     assert rows[0] == ["field", "value", "description"]
     assert ["target", "Cooperation", ""] in rows
     assert sum(1 for r in rows if r[0] == "stance") == 4
+    assert rows[-2][0] == "codebook_version" and rows[-2][1].isdigit()
+    assert rows[-1][0] == "guidelines"
     response = web.get(f"/projects/{pid}/codebook.pdf")
     assert response.status_code == 400
     read(response)

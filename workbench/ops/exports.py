@@ -375,7 +375,9 @@ def export_stream(
 def codebook_csv(project: Project, *, raw_formulas: bool = False) -> str:
     """Return the project's codebook as CSV: field, value, description.
 
-    Cells that a spreadsheet would run as formulas are neutralised, as in the data.
+    One row per target and per label, then the codebook version (its value) and
+    the guidelines (their Markdown as the description). Cells that a spreadsheet
+    would run as formulas are neutralised, as in the data.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -383,6 +385,8 @@ def codebook_csv(project: Project, *, raw_formulas: bool = False) -> str:
     rows = [["target", t.name, t.description] for t in project.targets]
     for field, labels in labels_by_field(project).items():
         rows += [[field, label.value, label.description] for label in labels]
+    rows.append(["codebook_version", str(project.codebook_version), ""])
+    rows.append(["guidelines", "", project.guidelines])
     for row in rows:
         writer.writerow(row if raw_formulas else [exporting.neutralize(c) for c in row])
     return buffer.getvalue()
