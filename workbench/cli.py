@@ -381,13 +381,16 @@ def seed_demo_command(ctx: Context, manager: str | None) -> None:
 def dump_command(ctx: Context, project_name: str, output: Path | None) -> None:
     """Write a whole project (settings, articles, claims, speakers, annotations, history,
     members by username) as JSON Lines, to standard output by default."""
+    from workbench.ops.backup import begin_snapshot
+
     with ctx.session(write=False) as session:
+        begin_snapshot(session)  # before the first query: the dump reads one snapshot
         project = get_project_by_name(session, project_name)
         _write_chunks(dump_lines(session, project), output)
 
 
 @main.command("restore")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
 @click.option("--name", help="Restore under another project name.")
 @pass_context
 def restore_command(ctx: Context, file, name: str | None) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from tests.cli.test_cli import PASSWORD, fails, ok
 from workbench.cli import main
@@ -54,3 +57,92 @@ def test_restore_refuses_a_taken_name_and_a_file_that_is_no_dump(cli, tmp_path):
     assert "Copy" in ok(cli("projects", "list"))
     fails(cli("restore", "-", input="hello\n"), "not valid JSON")
     fails(cli("dump", "--project", "Nope"), "No project named")
+
+
+def demo_dump(cli):
+    ok(cli("users", "add", "mona", "--password", PASSWORD))
+    ok(cli("seed-demo", "--manager", "mona"))
+    return ok(cli("dump", "--project", DEMO))
+
+
+def changed(dump, kind, change):
+    """Return the dump with ``change(record)`` applied to the first record of ``kind``
+    (which may return a list of records to put in its place)."""
+    out, done = [], False
+    for line in dump.splitlines():
+        record = json.loads(line)
+        if record["type"] == kind and not done:
+            done = True
+            result = change(record)
+            records = result if isinstance(result, list) else [record]
+            out.extend(json.dumps(r) for r in records)
+        else:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+BAD_RESTORES = {
+    "not utf-8": (lambda dump: dump.encode() + b"\xff\xfe\n", ["--name", "Copy"], "not UTF-8"),
+    "format version 0": (
+        lambda dump: changed(dump, "header", lambda r: r.update(format_version=0)),
+        [],
+        "format version 0",
+    ),
+    "unknown role": (
+        lambda dump: changed(dump, "member", lambda r: r.update(role="owner")),
+        ["--name", "Copy"],
+        "'owner'",
+    ),
+    "unknown label field": (
+        lambda dump: changed(dump, "label", lambda r: r.update(field="colour")),
+        ["--name", "Copy"],
+        "'colour'",
+    ),
+    "target key": (
+        lambda dump: changed(dump, "target", lambda r: r.update(key="x")),
+        ["--name", "Copy"],
+        "'key'",
+    ),
+    "label repeated": (
+        lambda dump: changed(dump, "label", lambda r: [r, dict(r)]),
+        ["--name", "Copy"],
+        "repeats the label",
+    ),
+    "lone surrogate": (
+        lambda dump: changed(dump, "article", lambda r: r.update(title="\ud800")),
+        ["--name", "Copy"],
+        "the article's 'title' holds a lone surrogate",
+    ),
+    "blank name": (lambda dump: dump, ["--name", "   "], "project name"),
+    "long name": (lambda dump: dump, ["--name", "n" * 201], "at most 200"),
+}
+
+
+@pytest.mark.parametrize(("edit", "options", "message"), BAD_RESTORES.values(), ids=BAD_RESTORES)
+def test_restore_refuses_a_bad_dump_in_one_line_and_changes_nothing(cli, edit, options, message):
+    dump = demo_dump(cli)
+    projects = ok(cli("projects", "list"))
+    output = fails(cli("restore", "-", *options, input=edit(dump)), message)
+    assert "Traceback" not in output
+    assert len(output.strip().splitlines()) == 1, output
+    assert ok(cli("projects", "list")) == projects
+
+
+def test_dump_reads_a_read_only_snapshot_on_postgresql(cli, database_url, monkeypatch):
+    if make_url(database_url).get_backend_name() != "postgresql":
+        pytest.skip("on SQLite a read transaction is a snapshot already")
+    import workbench.ops.backup as backup
+
+    seen = []
+    original = backup.dump_project
+
+    def spy(session, project):
+        for record in original(session, project):
+            if not seen:
+                seen.append(session.execute(text("SHOW transaction_isolation")).scalar())
+                seen.append(session.execute(text("SHOW transaction_read_only")).scalar())
+            yield record
+
+    monkeypatch.setattr(backup, "dump_project", spy)
+    demo_dump(cli)
+    assert seen == ["repeatable read", "on"]

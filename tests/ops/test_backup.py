@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from tests.conftest import make_user
 from workbench.db import make_engine, make_session_factory
@@ -192,3 +197,282 @@ def test_history_of_moved_annotations_and_removed_targets_survives_a_restore(ses
         other.commit()
         assert list(dump_lines(other, restored)) == first_dump
     engine.dispose()
+
+
+def test_dump_reads_one_snapshot_while_others_commit(session, session_factory):
+    """A speaker and an annotation naming it, committed while a dump runs, are both
+    in the dump or both out of it: the dump reads one snapshot."""
+    project = build_project(session)
+    before = list(dump_lines(session, project))
+    session.commit()
+    dumping = dump_lines(session, project)
+    lines = []
+    for line in dumping:
+        lines.append(line)
+        if json.loads(line)["type"] == "article":  # the speakers are read by now
+            break
+    with session_factory() as other:
+        late_project = other.get(Project, project.id)
+        speaker = create_speaker(other, late_project, "Late Speaker")
+        claim = active_claims(other, late_project.articles[0])[6]
+        save_annotation(
+            other,
+            late_project,
+            claim,
+            make_user(other, "late"),
+            AnnotationInput(speaker_id=speaker.id, note="late"),
+            base_version=None,
+        )
+        other.commit()
+    lines.extend(dumping)
+    session.commit()
+    assert lines == before
+    after = list(dump_lines(session, project))
+    session.commit()
+    late = [r for r in map(json.loads, after) if r["type"] == "annotation" and r["note"] == "late"]
+    speakers = {r["key"]: r["name"] for r in map(json.loads, after) if r["type"] == "speaker"}
+    assert [speakers[r["speaker"]] for r in late] == ["Late Speaker"]
+
+
+def test_a_dump_refuses_a_session_that_reads_committed_data(session):
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite reads one snapshot in any transaction")
+    project = build_project(session)
+    session.scalar(select(func.count()).select_from(Project))  # begins READ COMMITTED
+    with pytest.raises(RuntimeError, match="no transaction begun"):
+        list(dump_lines(session, project))
+
+
+@pytest.fixture(scope="module")
+def sqlite_dump(tmp_path_factory):
+    """The lines of a dump of ``build_project`` made on SQLite (made once per module)."""
+    engine, sessions = other_database(tmp_path_factory.mktemp("source"), "source.sqlite3")
+    with sessions() as source:
+        project = build_project(source)
+        from workbench.ops.projects import set_member
+
+        set_member(source, project, make_user(source, "Bea"), "annotator")
+        source.commit()
+        lines = list(dump_lines(source, project))
+    engine.dispose()
+    return lines
+
+
+def edited(lines, edit):
+    """Return the dump's lines after ``edit(records)`` changed its parsed records, and
+    the line number ``edit`` returned (the record it changed)."""
+    records = [json.loads(line) for line in lines]
+    number = edit(records)
+    return [json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records], number
+
+
+def first_of(records, kind):
+    return next(i for i, r in enumerate(records) if r["type"] == kind)
+
+
+def set_field(kind, field, value, *, drop=False):
+    def edit(records):
+        index = first_of(records, kind)
+        if drop:
+            del records[index][field]
+        else:
+            records[index][field] = value
+        return index + 1
+
+    return edit
+
+
+def repeat(kind):
+    def edit(records):
+        index = first_of(records, kind)
+        records.insert(index + 1, dict(records[index]))
+        return index + 2
+
+    return edit
+
+
+def set_stance(records):
+    index = next(i for i, r in enumerate(records) if r["type"] == "annotation" and r["stances"])
+    records[index]["stances"] = {"x": "favor"}
+    return index + 1
+
+
+def totals(session):
+    from workbench.models import Label, Speaker, User
+
+    return [
+        session.scalar(select(func.count()).select_from(model))
+        for model in (Project, User, Label, Speaker, Article, HistoryEntry)
+    ]
+
+
+INVALID_DUMPS = {
+    "format version 0": (set_field("header", "format_version", 0), "format version 0"),
+    "format version text": (set_field("header", "format_version", "1"), "format version '1'"),
+    "format version true": (set_field("header", "format_version", True), "format version True"),
+    "no format version": (
+        set_field("header", "format_version", None, drop=True),
+        "no format version",
+    ),
+    "unknown role": (set_field("member", "role", "owner"), "'owner'"),
+    "unknown label field": (set_field("label", "field", "colour"), "'colour'"),
+    "target key not a number": (set_field("target", "key", "x"), "'key'"),
+    "target key repeated": (repeat("target"), "repeats the target with key 1 of line"),
+    "label repeated": (repeat("label"), "repeats the label with field"),
+    "member repeated": (repeat("member"), "repeats the member with username"),
+    "speaker name too long": (set_field("speaker", "name", "n" * 301), "at most 300"),
+    "article outlet too long": (set_field("article", "outlet", "o" * 301), "at most 300"),
+    "project name too long": (set_field("project", "name", "p" * 201), "at most 200"),
+    "project name blank": (set_field("project", "name", "  "), "empty"),
+    "username too long": (set_field("member", "username", "u" * 81), "at most 80"),
+    "field missing": (set_field("speaker", "name", None, drop=True), "no 'name'"),
+    "text field null": (set_field("article", "outlet", None), "'outlet'"),
+    "number out of range": (set_field("claim", "position", 2**40), "'position'"),
+    "time without zone": (set_field("article", "created_at", "2024-01-01T10:00:00"), "time"),
+    "time not a time": (set_field("article", "created_at", "yesterday"), "time"),
+    "stance key not a target": (set_stance, "'x'"),
+    "second project": (repeat("project"), "second project"),
+    "unknown speaker type": (set_field("speaker", "speaker_type", "robot"), "'robot'"),
+}
+
+
+@pytest.mark.parametrize(("edit", "message"), INVALID_DUMPS.values(), ids=INVALID_DUMPS.keys())
+def test_restore_refuses_an_invalid_dump_and_changes_nothing(session, sqlite_dump, edit, message):
+    lines, number = edited(sqlite_dump, edit)
+    before = totals(session)
+    with pytest.raises(InvalidInput, match=re.escape(message)) as caught:
+        restore_project(session, read_dump(lines))
+    if number is not None and "format version" not in message:
+        assert caught.value.message.startswith(f"Line {number} of the dump")
+    session.rollback()
+    assert totals(session) == before
+
+
+@pytest.mark.parametrize("name", ["   ", "n" * 201])
+def test_restore_refuses_a_blank_or_long_new_name(session, sqlite_dump, name):
+    with pytest.raises(InvalidInput, match="project name"):
+        restore_project(session, read_dump(sqlite_dump), name=name)
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Project)) == 0
+
+
+def test_read_dump_names_the_line_that_is_not_utf8():
+    lines = [b'{"type": "header"}\n', b"\xff\xfe bad\n"]
+    with pytest.raises(InvalidInput, match="Line 2 of the dump is not UTF-8"):
+        list(read_dump(lines))
+
+
+def surrogate_in(kind, field):
+    def edit(records):
+        index = first_of(records, kind)
+        if field == "extra":
+            records[index]["extra"] = {"note": "\ud800"}
+        else:
+            records[index][field] += "\ud800"
+        return index + 1
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("kind", "field"), [("speaker", "name"), ("article", "text"), ("article", "extra")]
+)
+def test_restore_refuses_lone_surrogates_and_changes_nothing(session, sqlite_dump, kind, field):
+    lines, number = edited(sqlite_dump, surrogate_in(kind, field))
+    before = totals(session)
+    with pytest.raises(InvalidInput, match=f"^Line {number} of the dump: .*'{field}'.*surrogate"):
+        restore_project(session, read_dump(lines))
+    session.rollback()
+    assert totals(session) == before
+
+
+def nul_in(records):
+    index = next(i for i, r in enumerate(records) if r["type"] == "annotation" and r["note"])
+    records[index]["note"] = "before\x00after"
+    return index + 1
+
+
+def test_nul_characters_are_refused_by_postgresql_and_kept_by_sqlite(session, sqlite_dump):
+    lines, number = edited(sqlite_dump, nul_in)
+    if session.get_bind().dialect.name == "postgresql":
+        before = totals(session)
+        with pytest.raises(InvalidInput, match=f"^Line {number} of the dump: .*'note'.*NUL"):
+            restore_project(session, read_dump(lines))
+        session.rollback()
+        assert totals(session) == before
+        return
+    restored, _ = restore_project(session, read_dump(lines))
+    session.commit()
+    assert list(dump_lines(session, restored)) == lines
+
+
+OTHER_POSTGRES_URL = os.environ.get(
+    "WORKBENCH_TEST_OTHER_DATABASE_URL",
+    "postgresql+psycopg://postgres@127.0.0.1:5432/wb_backup_other",
+)
+
+
+@pytest.fixture
+def postgres_elsewhere():
+    """Sessions on a PostgreSQL database of this test's own: a new schema, dropped
+    afterwards, in OTHER_POSTGRES_URL's database (created when missing). It never
+    touches the suite's database, so it can run beside a suite run on PostgreSQL."""
+    url = make_url(OTHER_POSTGRES_URL)
+    server = create_engine(
+        url.set(database="postgres"),
+        isolation_level="AUTOCOMMIT",
+        connect_args={"connect_timeout": 3},
+    )
+    try:
+        with server.connect() as conn:
+            exists = conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+            )
+            if not exists:
+                try:
+                    conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+                except DBAPIError:  # another run created it meanwhile
+                    pass
+    except OperationalError as exc:
+        pytest.skip(f"PostgreSQL is not reachable at {url.render_as_string()}: {exc.orig}")
+    finally:
+        server.dispose()
+    schema = f"backup_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(
+        url.render_as_string(hide_password=False),
+        connect_args={"options": f"-c search_path={schema}"},
+    )
+    try:
+        upgrade(engine)
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def test_a_sqlite_dump_restores_into_postgresql_identically(sqlite_dump, postgres_elsewhere):
+    with postgres_elsewhere() as other:
+        # Many servers sort text by a locale ("ann" before "Bea"), SQLite by code point.
+        if other.scalar(text("SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu'")):
+            for table, column, size in (("users", "username", 80), ("labels", "value", 80)):
+                other.execute(
+                    text(
+                        f"ALTER TABLE {table} ALTER COLUMN {column} "
+                        f'TYPE varchar({size}) COLLATE "und-x-icu"'
+                    )
+                )
+            other.commit()
+        restored, created = restore_project(other, read_dump(sqlite_dump))
+        other.commit()
+        assert sorted(created) == ["Bea", "ann", "mona"]
+        assert list(dump_lines(other, restored)) == sqlite_dump
+        other.commit()
+        copy, _ = restore_project(other, read_dump(sqlite_dump), name="Copy")
+        other.commit()
+        copied = list(dump_lines(other, copy))
+    assert copied[2:] == sqlite_dump[2:]
