@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -20,6 +21,7 @@ from workbench.ops.annotations import AnnotationInput, save_annotation
 from workbench.ops.backup import FORMAT_VERSION, dump_lines, read_dump, restore_project
 from workbench.ops.claims import active_claims, merge_with_next, split_claim
 from workbench.ops.demo import seed_demo
+from workbench.ops.projects import set_targets
 from workbench.ops.speakers import create_speaker, merge_speakers
 from workbench.schema import upgrade
 
@@ -66,6 +68,16 @@ def build_project(session):
     merge_speakers(session, short, baqeri, user=manager)
     split_claim(session, claims[2], claims[2].start + 10, user=manager)
     merge_with_next(session, claims[4], user=manager)
+    # A target used once, then cleared and taken out: retired, still named by the history.
+    names = [t.name for t in project.targets]
+    set_targets(session, project, [*names, "Sanctions"])
+    sanctions = project.targets[-1]
+    last = active_claims(session, article)[-1]
+    values = AnnotationInput(verifiability="verifiable", stances={sanctions.id: "against"})
+    save_annotation(session, project, last, annotator, values, base_version=None)
+    values = AnnotationInput(verifiability="verifiable")
+    save_annotation(session, project, last, annotator, values, base_version=1)
+    set_targets(session, project, names)
     session.commit()
     return project
 
@@ -476,3 +488,30 @@ def test_a_sqlite_dump_restores_into_postgresql_identically(sqlite_dump, postgre
         other.commit()
         copied = list(dump_lines(other, copy))
     assert copied[2:] == sqlite_dump[2:]
+
+
+def test_a_retired_target_stays_retired_and_a_version_1_dump_still_restores(session, tmp_path):
+    project = build_project(session)
+    lines = list(dump_lines(session, project))
+    targets = [json.loads(line) for line in lines if '"type": "target"' in line]
+    assert [t["retired"] for t in targets] == [False, True]
+    engine, sessions = other_database(tmp_path)
+    try:
+        with sessions() as other:
+            restored, _ = restore_project(other, read_dump(io.StringIO("".join(lines))))
+            other.commit()
+            assert [t.name for t in restored.targets] == [targets[0]["name"]]
+        # Format version 1 had no "retired": its targets are all current.
+        old = []
+        for line in lines:
+            record = json.loads(line)
+            if record["type"] == "header":
+                record["format_version"] = 1
+            record.pop("retired", None)
+            old.append(json.dumps(record) + "\n")
+        with sessions() as other:
+            restored, _ = restore_project(other, read_dump(io.StringIO("".join(old))), name="Old")
+            other.commit()
+            assert [t.name for t in restored.targets] == [t["name"] for t in targets]
+    finally:
+        engine.dispose()

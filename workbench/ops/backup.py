@@ -50,7 +50,9 @@ from workbench.models import (
 from workbench.ops.users import generate_password
 
 FORMAT = "claim-workbench-dump"
-FORMAT_VERSION = 1
+# 2: targets say whether they are retired (taken out of the project, kept for the
+# history). A version 1 dump has no such field: its targets were all current.
+FORMAT_VERSION = 2
 
 # Keys inside history before/after that hold ids, and the kind of id each holds.
 _HISTORY_ID_KEYS = {
@@ -209,6 +211,7 @@ def dump_project(session: Session, project: Project) -> Iterator[dict[str, Any]]
             "name": target.name,
             "description": target.description,
             "position": target.position,
+            "retired": target.retired,
         }
     labels = rows(select(Label).where(Label.project_id == project.id)).all()
     # Sorted here, not by the database, whose collation may not be code point order:
@@ -632,6 +635,9 @@ _FIELDS: dict[str, dict[str, Check]] = {
 }
 
 # What must not repeat within a dump: the database's unique constraints (and keys).
+# Fields that dumps of an older format version do not have.
+_OPTIONAL: dict[str, dict[str, Check]] = {"target": {"retired": _bool}}
+
 _UNIQUE: dict[str, tuple[tuple[str, ...], ...]] = {
     "target": (("key",), ("name",)),
     "label": (("field", "value"),),
@@ -654,6 +660,10 @@ def _check_record(kind: str, record: dict, line: int, postgres: bool, seen: dict
         if field not in record:
             raise _Bad(f"the {kind} record has no {field!r}")
         problem = check(record[field], postgres)
+        if problem:
+            raise _Bad(f"the {kind}'s {field!r} {problem}")
+    for field, check in _OPTIONAL.get(kind, {}).items():
+        problem = check(record[field], postgres) if field in record else None
         if problem:
             raise _Bad(f"the {kind}'s {field!r} {problem}")
     for names in _UNIQUE.get(kind, ()):
@@ -782,6 +792,7 @@ def _restore_record(session, project, kind, record, keys, user_id, pending_merge
             name=record["name"],
             description=record["description"],
             position=record["position"],
+            retired=record.get("retired", False),
         )
         session.add(target)
         session.flush()
