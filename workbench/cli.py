@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from sqlalchemy import func, select
 
-from workbench.db import begin_write, make_engine, make_session_factory
+from workbench.db import begin_snapshot, begin_write, make_engine, make_session_factory
 from workbench.errors import WorkbenchError
 from workbench.exporting import FORMATS, SHAPES
 from workbench.importing import parse_file
@@ -319,6 +319,7 @@ def export_command(ctx, project_name, fmt, shape, all_claims, raw_formulas, outp
     """Export annotations as tidy CSV or JSONL (to standard output by default)."""
     raw = raw_formulas or ctx.settings["EXPORT_RAW_FORMULAS"]
     with ctx.session(write=False) as session:
+        begin_snapshot(session)  # the export reads in several queries: one snapshot
         project = get_project_by_name(session, project_name)
         chunks = export_stream(
             session, project, format=fmt, shape=shape, all_claims=all_claims, raw_formulas=raw
@@ -381,7 +382,6 @@ def seed_demo_command(ctx: Context, manager: str | None) -> None:
 def dump_command(ctx: Context, project_name: str, output: Path | None) -> None:
     """Write a whole project (settings, articles, claims, speakers, annotations, history,
     members by username) as JSON Lines, to standard output by default."""
-    from workbench.ops.backup import begin_snapshot
 
     with ctx.session(write=False) as session:
         begin_snapshot(session)  # before the first query: the dump reads one snapshot

@@ -187,3 +187,29 @@ def is_unique_violation(exc: IntegrityError) -> bool:
     if getattr(orig, "sqlstate", None) == _PG_UNIQUE:
         return True
     return getattr(orig, "sqlite_errorcode", None) in _SQLITE_UNIQUE
+
+
+def begin_snapshot(session: Session) -> None:
+    """Make the session's transaction read one consistent snapshot of the database
+    (for dumps and exports, which read in several queries).
+
+    On PostgreSQL the transaction begins REPEATABLE READ READ ONLY: every query
+    sees the database as the first one did, whatever others commit meanwhile
+    (in READ COMMITTED, an annotation committed mid-dump with a new speaker
+    would be dumped without it). Call it before the session's transaction has
+    begun, or in one begun so already; the caller ends the transaction. On
+    SQLite every transaction reads one snapshot (WAL), and this does nothing.
+    Raises RuntimeError in a READ COMMITTED transaction already begun.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    if not session.in_transaction():
+        session.connection(
+            execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        )
+        return
+    if session.connection().get_isolation_level() not in ("REPEATABLE READ", "SERIALIZABLE"):
+        raise RuntimeError(
+            "A dump or export reads one snapshot: call it on a session with no transaction begun "
+            "(or after begin_snapshot), not inside a READ COMMITTED transaction."
+        )

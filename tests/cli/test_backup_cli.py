@@ -6,12 +6,13 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from tests.cli.test_cli import PASSWORD, fails, ok
 from workbench.cli import main
-from workbench.db import make_engine
+from workbench.db import make_engine, make_session_factory
+from workbench.models import Project
 from workbench.schema import upgrade
 
 DEMO = "Demo: Iran-Iraq military talks"
@@ -146,3 +147,38 @@ def test_dump_reads_a_read_only_snapshot_on_postgresql(cli, database_url, monkey
     monkeypatch.setattr(backup, "dump_project", spy)
     demo_dump(cli)
     assert seen == ["repeatable read", "on"]
+
+
+def test_exports_read_a_read_only_snapshot_on_postgresql(cli, database_url, monkeypatch):
+    """An export reads the targets, the speakers and the rows in several queries:
+    on PostgreSQL in one REPEATABLE READ READ ONLY transaction, from the CLI and
+    from the web."""
+    if make_url(database_url).get_backend_name() != "postgresql":
+        pytest.skip("on SQLite a read transaction is a snapshot already")
+    import workbench.cli as cli_module
+    import workbench.web.exports as web_exports
+
+    seen = []
+
+    def spy(session, project, **options):
+        seen.append(
+            (
+                session.execute(text("SHOW transaction_isolation")).scalar(),
+                session.execute(text("SHOW transaction_read_only")).scalar(),
+            )
+        )
+        return iter([project.name])
+
+    monkeypatch.setattr(cli_module, "export_stream", spy)
+    monkeypatch.setattr(web_exports, "export_stream", spy)
+    demo_dump(cli)
+    assert ok(cli("export", "--project", DEMO)) == DEMO
+    engine = make_engine(database_url)
+    try:
+        sessions = make_session_factory(engine)
+        with sessions() as session:
+            project_id = session.scalar(select(Project.id).where(Project.name == DEMO))
+        assert list(web_exports._stream(sessions, project_id)) == [DEMO]
+    finally:
+        engine.dispose()
+    assert seen == [("repeatable read", "on")] * 2

@@ -7,7 +7,7 @@ dump -> restore -> dump gives identical records on any database. Users are
 named by username; restore creates the accounts it does not find (with a
 random password that an admin must reset).
 
-A dump reads one snapshot of the database (see ``begin_snapshot``). Restore
+A dump reads one snapshot of the database (see ``workbench.db.begin_snapshot``). Restore
 checks every record before it writes it (kinds, keys, references, choices,
 text that fits its column and that the database can store) and names the
 line of the first bad one; the caller rolls back, so nothing is left behind.
@@ -26,6 +26,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import generate_password_hash
 
+from workbench.db import begin_snapshot
 from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.labels import LABELLED_FIELDS
 from workbench.models import (
@@ -138,31 +139,6 @@ def _target_key(convert, key: str) -> str:
         return str(key)
     converted = convert("target", int(key))
     return str(converted) if converted is not None else f"removed:{key}"
-
-
-def begin_snapshot(session: Session) -> None:
-    """Make the session's transaction read one consistent snapshot of the database.
-
-    On PostgreSQL the transaction begins REPEATABLE READ READ ONLY: every query
-    sees the database as the first one did, whatever others commit meanwhile
-    (in READ COMMITTED, an annotation committed mid-dump with a new speaker
-    would be dumped without it). Call it before the session's transaction has
-    begun, or in one begun so already; the caller ends the transaction. On
-    SQLite every transaction reads one snapshot (WAL), and this does nothing.
-    Raises RuntimeError in a READ COMMITTED transaction already begun.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    if not session.in_transaction():
-        session.connection(
-            execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
-        )
-        return
-    if session.connection().get_isolation_level() not in ("REPEATABLE READ", "SERIALIZABLE"):
-        raise RuntimeError(
-            "A dump reads one snapshot: call it on a session with no transaction begun "
-            "(or after begin_snapshot), not inside a READ COMMITTED transaction."
-        )
 
 
 def dump_project(session: Session, project: Project) -> Iterator[dict[str, Any]]:

@@ -52,9 +52,7 @@ def claim_history(
             or_(HistoryEntry.entity != "annotation", HistoryEntry.entity_id.in_(own))
         )
     return list(
-        session.scalars(
-            query.options(selectinload(HistoryEntry.user)).order_by(HistoryEntry.id)
-        )
+        session.scalars(query.options(selectinload(HistoryEntry.user)).order_by(HistoryEntry.id))
     )
 
 

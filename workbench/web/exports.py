@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from flask import Blueprint, Response, current_app, render_template, request
 
+from workbench.db import begin_snapshot
 from workbench.errors import InvalidInput
 from workbench.exporting import FORMATS, SHAPES
 from workbench.ops.exports import codebook_csv, codebook_markdown, export_stream
@@ -68,6 +69,7 @@ def _stream(session_factory, project_id: int, **options) -> Iterator[str]:
     """
     session = session_factory()
     try:
+        begin_snapshot(session)  # the export reads in several queries: one snapshot
         yield from export_stream(session, get_project(session, project_id), **options)
     finally:
         session.close()
