@@ -330,8 +330,12 @@ def _parse_file(name: str, data: bytes, max_bytes: int) -> list[ImportItem]:
 
 
 def _basename(filename: str) -> str:
-    # Some browsers send "C:\fakepath\a.txt"; only the last component matters.
-    return re.split(r"[\\/]", filename or "")[-1] or "uploaded file"
+    # Some browsers send "C:\fakepath\a.txt"; only the last component matters. The
+    # name becomes the article's source and title: control characters (NUL among
+    # them) are removed and unpaired surrogates replaced, as in the text.
+    name = re.split(r"[\\/]", filename or "")[-1]
+    name = _SURROGATE_RE.sub("\ufffd", _REMOVED_CHARS_RE.sub("", name))
+    return name or "uploaded file"
 
 
 def _extension(name: str) -> str:

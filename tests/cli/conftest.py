@@ -33,5 +33,3 @@ def cli(database_url, tmp_path):
         return runner.invoke(main, list(args), env=env, input=input, catch_exceptions=False)
 
     return run
-
-

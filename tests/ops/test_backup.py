@@ -515,3 +515,19 @@ def test_a_retired_target_stays_retired_and_a_version_1_dump_still_restores(sess
             assert [t.name for t in restored.targets] == [t["name"] for t in targets]
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("depth", [150, 100_000])
+def test_restore_refuses_json_nested_too_deeply(session, sqlite_dump, depth):
+    """The workbench never writes JSON nested more than a few levels; a hand-made
+    file nested deeper is refused with its line, not a RecursionError."""
+    lines = list(sqlite_dump)
+    article = next(i for i, line in enumerate(lines) if '"type": "article"' in line)
+    record = json.loads(lines[article])
+    record["extra"] = {"deep": "@"}
+    text = json.dumps(record).replace('"@"', "[" * depth + "]" * depth)
+    lines[article] = text + "\n"
+    with pytest.raises(InvalidInput, match=f"line {article + 1}|Line {article + 1}"):
+        restore_project(session, read_dump(lines), name="Deep")
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Project)) == 0

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from tests.conftest import make_project, make_user
 from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.importing import ArticleDraft
-from workbench.models import SPEAKER_TYPES, Annotation, HistoryEntry, Speaker
+from workbench.models import SPEAKER_TYPES, Annotation, HistoryEntry, Speaker, SpeakerAlias
 from workbench.ops.annotations import AnnotationInput, get_annotation, save_annotation
 from workbench.ops.articles import import_items
 from workbench.ops.claims import active_claims
@@ -328,3 +328,16 @@ def test_an_alias_names_one_speaker_only(session, world):
         session, jones, name=jones.name, type="person", title="", aliases=["PM JONES"], user=None
     )
     assert [a.alias for a in jones.aliases] == ["PM JONES"]
+
+
+def test_an_alias_shared_from_before_does_not_block_other_edits(session, world):
+    project = world["project"]
+    jones = create_speaker(session, project, "Prime Minister Jones", aliases=["Jones"])
+    other = create_speaker(session, project, "Ann Jones")
+    session.add(SpeakerAlias(speaker_id=other.id, alias="Jones"))  # as an older version allowed
+    session.flush()
+    session.expire(other, ["aliases"])
+    update_speaker(
+        session, other, name="Ann Jones", type="person", title="MP", aliases=["Jones"], user=None
+    )
+    assert other.title == "MP" and jones.name == "Prime Minister Jones"

@@ -773,3 +773,11 @@ def test_jsonl_round_trip(text, extra):
         else:
             expected[key] = json.dumps(value)
     assert items[0].metadata == expected
+
+
+def test_a_file_name_keeps_no_character_a_database_cannot_store():
+    """The name becomes the article's source and title: PostgreSQL cannot store a
+    NUL, and no database an unpaired surrogate."""
+    (item,) = parse_file("C:\\fakepath\\a\x00b\ud800.txt", b"Some text. More text.")
+    assert isinstance(item, ArticleDraft)
+    assert item.source == "ab\ufffd.txt" and item.title == "ab\ufffd"

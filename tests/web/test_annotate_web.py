@@ -224,11 +224,17 @@ def test_an_unknown_label_or_speaker_saves_nothing(web, db, talk, bad):
     if "stance" in bad:
         bad = {f"stance_{talk['target_id']}": bad["stance"]}
     response = web.post(
-        _save_url(talk, claim), _fields(talk, **{"verifiability": "opinion", **bad})
+        _save_url(talk, claim),
+        _fields(talk, **{"verifiability": "opinion", "note": "typed by hand", **bad}),
     )
     body = read(response)
     assert response.status_code == 400
-    assert "Invalid input" in body
+    if "annotation-form" in body:
+        # the annotate page again, with the reason and the form as typed: nothing lost
+        assert "Not saved:" in page_text(body)
+        assert form_values(body, "annotation-form")["note"] == "typed by hand"
+    else:  # a damaged form (its version or span): the error page says to reload
+        assert "Invalid input" in body and "reload the claim" in body
     assert _annotation(db, claim.id) is None
     assert db.scalar(select(Speaker).where(Speaker.name == "Zorg")) is None
 
@@ -974,3 +980,30 @@ def test_a_conflict_page_can_save_mine_over_the_newer_values(web, db, talk):
     assert (saved.speaker_id, vaezi.title) == (vaezi.id, "Chief of staff")
     # sent again, it is based on version 1 again: refused, as any stale form
     assert web.post(_save_url(talk, claim), keep).status_code == 409
+
+
+def test_a_refused_new_speaker_keeps_what_the_annotator_typed(web, db, talk):
+    """Adding a speaker can be refused (here: its alias names another speaker);
+    the annotate page comes back with the reason and every field as typed."""
+    project = db.get(Project, talk["pid"])
+    add_speaker(db, project, "Mohammad Baqeri", aliases=["Baqeri"])
+    db.commit()
+    web.login("ann")
+    claim = talk["claims"][0]
+    typed = _fields(
+        talk,
+        note="a long note typed by hand",
+        verifiability="opinion",
+        new_speaker_name="Ali Baqeri",
+        new_speaker_type="person",
+        new_speaker_aliases="baqeri",
+    )
+    response = web.post(_save_url(talk, claim), typed)
+    body = read(response)
+    assert response.status_code == 409
+    assert "already names the speaker" in page_text(body)
+    shown = form_values(body, "annotation-form")
+    assert shown["note"] == "a long note typed by hand"
+    assert shown["new_speaker_name"] == "Ali Baqeri"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert _annotation(db, claim.id) is None

@@ -227,9 +227,7 @@ def test_passwords_are_kept_as_scrypt_hashes(web, db, team):
 
 
 @pytest.mark.parametrize("password", [PASSWORD, "wrong password"])
-def test_the_password_check_does_not_hold_the_write_lock(
-    web, team, engine, monkeypatch, password
-):
+def test_the_password_check_does_not_hold_the_write_lock(web, team, engine, monkeypatch, password):
     """Checking a password takes a tenth of a second on purpose; saves by everyone
     else must not wait for it (on SQLite, only one transaction at a time writes)."""
     import workbench.ops.users as users
@@ -267,7 +265,7 @@ def _behind_proxy(app, forwarded_for):
 def test_behind_trusted_proxies_throttling_counts_each_client_address(make_app, team):
     app = make_app(TRUSTED_PROXIES=1, LOGIN_MAX_FAILURES=2)
     assert isinstance(app.wsgi_app, ProxyFix)
-    assert (app.wsgi_app.x_for, app.wsgi_app.x_proto, app.wsgi_app.x_host) == (1, 1, 0)
+    assert (app.wsgi_app.x_for, app.wsgi_app.x_proto, app.wsgi_app.x_host) == (1, 1, 1)
     guesser = _behind_proxy(app, "203.0.113.7")
     for _ in range(2):
         read(guesser.login("ann", "wrong password"))
@@ -298,3 +296,31 @@ def test_without_trusted_proxies_x_forwarded_for_is_ignored(make_app, team):
         response = _behind_proxy(app, forged).login("ann")
         assert response.status_code == 429, forged
         read(response)
+
+
+def test_behind_an_https_proxy_forms_work_when_the_proxy_names_the_public_host(make_app, team):
+    """Over HTTPS Flask-WTF wants the Referer to name this host. A proxy that passes
+    the upstream address as Host but the public one as X-Forwarded-Host works; one
+    that passes neither gets a page saying what to set, not "the form has expired"."""
+    app = make_app(TRUSTED_PROXIES=1)
+
+    def through_proxy(forwarded_host):
+        client = app.test_client()
+        client.environ_base.update(
+            HTTP_X_FORWARDED_FOR="203.0.113.7",
+            HTTP_X_FORWARDED_PROTO="https",
+            HTTP_REFERER="https://wb.example.org/login",
+        )
+        if forwarded_host:
+            client.environ_base["HTTP_X_FORWARDED_HOST"] = forwarded_host
+        # the proxy connects to gunicorn at its upstream address
+        web = Web(client)
+        web.client.environ_base["HTTP_HOST"] = "127.0.0.1:8000"
+        return web
+
+    response = through_proxy("wb.example.org").login("ann")
+    assert response.status_code == 302
+    response = through_proxy(None).login("ann")
+    body = read(response)
+    assert response.status_code == 400
+    assert "proxy_set_header Host $host" in body

@@ -366,6 +366,8 @@ def read_dump(lines: Iterable[str | bytes]) -> Iterator[dict[str, Any]]:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InvalidInput(f"Line {number} of the dump is not valid JSON: {exc.msg}.") from exc
+        except RecursionError as exc:
+            raise InvalidInput(f"Line {number} of the dump is nested too deeply.") from exc
         if not isinstance(record, dict) or "type" not in record:
             raise InvalidInput(f"Line {number} of the dump is not a dump record.")
         record = _Record(record)
@@ -470,16 +472,26 @@ def _json(*, null: bool = False) -> Check:
     return check
 
 
+_MAX_JSON_DEPTH = 100
+
+
 def _json_problem(value) -> str | None:
     # JSON columns keep a NUL as the escape \u0000, on every backend; a lone
-    # surrogate would make the next dump of the restored project fail.
-    if isinstance(value, str):
-        return _text_problem(value, False)
-    items = value.items() if isinstance(value, dict) else value if isinstance(value, list) else ()
-    for item in items:
-        problem = _json_problem(list(item) if isinstance(value, dict) else item)
-        if problem:
-            return problem
+    # surrogate would make the next dump of the restored project fail. Walked
+    # without recursion, and no deeper than the workbench ever writes (a hand-made
+    # file nested hundreds deep would overflow the stack of what reads it next).
+    pending = [(value, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str):
+            problem = _text_problem(value, False)
+            if problem:
+                return problem
+        elif isinstance(value, dict | list):
+            if depth >= _MAX_JSON_DEPTH:
+                return f"is nested more than {_MAX_JSON_DEPTH} levels deep"
+            items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+            pending.extend((item, depth + 1) for item in items)
     return None
 
 

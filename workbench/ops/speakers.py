@@ -166,7 +166,10 @@ def update_speaker(
     name = _check(session, project, name, type, exclude=speaker.id)
     before = speaker_record(speaker)
     wanted = _clean_aliases(name, aliases)
-    _check_aliases(session, project, wanted, exclude=speaker.id)
+    # Only aliases this speaker did not have: one shared from before the rule (or
+    # from a restored dump) does not block every other edit of the speaker.
+    had = {a.alias for a in speaker.aliases}
+    _check_aliases(session, project, [a for a in wanted if a not in had], exclude=speaker.id)
     # Changed inside the savepoint: opening it flushes what is pending.
     with unique_or_conflict(session, _TAKEN.format(name=name), field="name"):
         speaker.name, speaker.type, speaker.title = name, type, title.strip()[:300]

@@ -32,10 +32,12 @@ def register(app: Flask) -> None:
     WORKBENCH_TRUSTED_PROXIES proxies, take the client's address and scheme from them."""
     proxies = app.config["WORKBENCH"]["TRUSTED_PROXIES"]
     if proxies:
-        # The address login throttling counts by, and the scheme of external URLs, come
-        # from that many X-Forwarded-For / X-Forwarded-Proto entries, counted from the
-        # right; any the client added itself lie further left and are never read.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
+        # The address login throttling counts by, the scheme and the host come from
+        # that many X-Forwarded-For / -Proto / -Host entries, counted from the right;
+        # any the client added itself lie further left and are never read. The host
+        # matters: over HTTPS the CSRF check wants the Referer to name this host, and
+        # a proxy that passes its upstream address as Host would fail every form.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.url_map.converters["int"] = DatabaseInt
     CSRFProtect(app)
     # After the CSRF check, before load_user opens a transaction: a refused request
@@ -88,6 +90,17 @@ def _workbench_error(error: WorkbenchError):
 
 
 def _csrf_error(error: CSRFError):
+    if "referrer" in (error.description or "").lower():
+        # Over HTTPS, Flask-WTF also wants the Referer to name this site.
+        return _error_page(
+            400,
+            "The request did not come from this site",
+            "Over HTTPS a form must be sent from a page of this site, and the browser must "
+            f"say so (its Referer header): {error.description} Nothing was saved. If the "
+            "workbench runs behind a reverse proxy, the proxy must pass the public host "
+            "name (nginx: proxy_set_header Host $host, or X-Forwarded-Host with "
+            "WORKBENCH_TRUSTED_PROXIES set).",
+        )
     return _error_page(
         400,
         "The form has expired",

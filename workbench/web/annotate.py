@@ -103,21 +103,8 @@ def annotate_article(project_id: int, article_id: int):
     if article.project_id != project.id:
         raise NotFound("No such article in this project.")
     claims = active_claims(db(), article)
-    mine = {
-        a.claim_id: a
-        for a in db().scalars(
-            select(Annotation).where(
-                Annotation.user_id == g.user.id,
-                Annotation.claim_id.in_([c.id for c in claims]),
-            )
-        )
-    }
-    # Per claim, its suggestions by field (a claim has at most one per field).
-    suggestions: dict[int, dict[str, Suggestion]] = {}
-    for suggestion in db().scalars(
-        select(Suggestion).where(Suggestion.claim_id.in_([c.id for c in claims]))
-    ):
-        suggestions.setdefault(suggestion.claim_id, {})[suggestion.field] = suggestion
+    mine = _mine(claims)
+    suggestions = _suggestions(claims)
     selected = None
     wanted = request.args.get("claim", type=int)
     if wanted is not None:
@@ -130,8 +117,13 @@ def annotate_article(project_id: int, article_id: int):
             raise NotFound("No such claim in this article.")
     if selected is None:
         selected = next((c for c in claims if c.id not in mine), claims[0] if claims else None)
-    form = None
-    if selected is not None:
+    return _annotate_page(project, role, article, claims, mine, suggestions, selected)
+
+
+def _annotate_page(project, role, article, claims, mine, suggestions, selected, form=None):
+    """Render the annotate page with ``selected`` open: its form filled from the
+    database, or ``form`` as given (a refused save, shown again as typed)."""
+    if selected is not None and form is None:
         speakers = registry(db(), project)
         form = annotation_form_class(project, speakers)(formdata=None)
         annotation = get_annotation(db(), selected, g.user)
@@ -167,6 +159,44 @@ def annotate_article(project_id: int, article_id: int):
     return page, {"Cache-Control": "no-store"}
 
 
+def _mine(claims) -> dict[int, Annotation]:
+    """The user's annotations of these claims, by claim id."""
+    return {
+        a.claim_id: a
+        for a in db().scalars(
+            select(Annotation).where(
+                Annotation.user_id == g.user.id,
+                Annotation.claim_id.in_([c.id for c in claims]),
+            )
+        )
+    }
+
+
+def _suggestions(claims) -> dict[int, dict[str, Suggestion]]:
+    """Per claim, its suggestions by field (a claim has at most one per field)."""
+    found: dict[int, dict[str, Suggestion]] = {}
+    for suggestion in db().scalars(
+        select(Suggestion).where(Suggestion.claim_id.in_([c.id for c in claims]))
+    ):
+        found.setdefault(suggestion.claim_id, {})[suggestion.field] = suggestion
+    return found
+
+
+def _refused(project, role, claim, form, error: WorkbenchError):
+    """A refused save from the page: the annotate page again, with the form as the
+    user typed it (nothing lost) and the reason. A claim no longer active (merged)
+    gets the error page, which says so."""
+    article = claim.article
+    claims = active_claims(db(), article)
+    if claim not in claims or wants_json():
+        raise error
+    flash(f"Not saved: {error.message}", "error")
+    page, headers = _annotate_page(
+        project, role, article, claims, _mine(claims), _suggestions(claims), claim, form
+    )
+    return page, error.status, headers
+
+
 def _next_unannotated(claims, mine, selected):
     if not claims:
         return None
@@ -200,7 +230,9 @@ def save_annotation_view(project_id: int, claim_id: int):
         errors = "; ".join(
             f"{getattr(form, k).label.text}: {', '.join(v)}" for k, v in form.errors.items()
         )
-        raise InvalidInput(f"The annotation was not saved: {errors}")
+        return _refused(
+            project, role, claim, form, InvalidInput(f"The annotation was not saved: {errors}")
+        )
     damaged = "The form is damaged (its version or claim span); reload the claim."
     try:
         base = int(form.base_version.data) if form.base_version.data else None
@@ -238,10 +270,12 @@ def save_annotation_view(project_id: int, claim_id: int):
         db().rollback()
         if wants_json():
             raise
+        if values is None:  # adding a speaker was refused: there is nothing to compare yet
+            return _refused(project, role, claim, form, exc)
         return _conflict_page(project, claim, speakers, exc, values), 409
-    except WorkbenchError:
+    except WorkbenchError as exc:
         db().rollback()
-        raise
+        return _refused(project, role, claim, form, exc)
     db().commit()
     if wants_json():
         return jsonify({"saved": True, "version": annotation.version, "claim_id": claim.id})
