@@ -21,6 +21,7 @@ from workbench.ops.projects import (
     project_role,
     projects_for,
     remove_member,
+    rename_target,
     set_labels,
     set_member,
     set_targets,
@@ -284,3 +285,21 @@ def test_new_projects_get_their_own_label_rows(session):
     per_project = sum(len(v) for v in DEFAULT_LABELS.values())
     assert len(session.scalars(select(Label)).all()) == 2 * per_project
     assert len(session.scalars(select(Target)).all()) == 2
+
+
+def test_rename_target_keeps_the_id_and_refuses_a_taken_name(session):
+    project = make_project(session, targets=("A", "B"))
+    a, b = project.targets
+    version = project.codebook_version
+    assert rename_target(session, project, a.id, "A") is False
+    assert project.codebook_version == version
+    assert rename_target(session, project, a.id, "a (fixed)") is True
+    assert [(t.id, t.name) for t in project.targets] == [(a.id, "a (fixed)"), (b.id, "B")]
+    assert project.codebook_version == version + 1
+    with pytest.raises(Conflict, match="has a target named 'B'"):
+        rename_target(session, project, a.id, "b")
+    with pytest.raises(InvalidInput, match="at most 200"):
+        rename_target(session, project, a.id, "x" * 201)
+    other = make_project(session, "Other", targets=("C",))
+    with pytest.raises(NotFound):
+        rename_target(session, project, other.targets[0].id, "C2")

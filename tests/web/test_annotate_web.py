@@ -1007,3 +1007,39 @@ def test_a_refused_new_speaker_keeps_what_the_annotator_typed(web, db, talk):
     assert shown["new_speaker_name"] == "Ali Baqeri"
     assert response.headers["Cache-Control"] == "no-store"
     assert _annotation(db, claim.id) is None
+
+
+def test_a_target_is_renamed_with_its_stances(web, db, talk):
+    project = db.get(Project, talk["pid"])
+    ann = db.get(User, _user_id(db, "ann"))
+    claim = db.get(Claim, talk["claims"][0].id)
+    target_id = talk["target_id"]
+    values = AnnotationInput(stances={target_id: "favor"})
+    save_annotation(db, project, claim, ann, values, base_version=None)
+    set_targets(db, project, ["Cooperation", "Sanctions"])
+    set_targets(db, project, ["Cooperation"])  # Sanctions: retired
+    db.commit()
+    version = project.codebook_version
+    web.login("mona")
+    settings = f"/projects/{talk['pid']}/settings"
+    page = read(web.get(settings))
+    assert 'name="rename-name"' in page
+    url = f"/projects/{talk['pid']}/targets/rename"
+
+    def rename(name, target=target_id):
+        response = web.post(url, {"rename-target": str(target), "rename-name": name})
+        assert response.status_code == 302
+        return page_text(read(web.get(response.location)))
+
+    assert "Renamed the target 'Cooperation' to 'Co-operation'." in rename("  Co-operation ")
+    project = fresh(db).get(Project, talk["pid"])
+    assert [(t.id, t.name) for t in project.targets] == [(target_id, "Co-operation")]
+    assert project.codebook_version == version + 1
+    csv_text = read(web.get(f"/projects/{talk['pid']}/export/data?format=csv&shape=wide"))
+    assert "stance:Co-operation" in csv_text.splitlines()[0]
+    assert "favor" in csv_text
+    # refused, each with its reason, and nothing changes
+    assert "A removed target is named 'Sanctions'" in rename("sanctions")
+    assert "New name: This field is required." in rename("   ")
+    assert "No such stance target" in rename("X", target=999999)
+    assert [t.name for t in fresh(db).get(Project, talk["pid"]).targets] == ["Co-operation"]

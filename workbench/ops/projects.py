@@ -155,6 +155,44 @@ def target_names(session: Session, project_id: int) -> dict[int, str]:
     return {id_: f"{name} (removed)" if retired else name for id_, name, retired in rows}
 
 
+def rename_target(session: Session, project: Project, target_id: int, name: str) -> bool:
+    """Rename one of the project's current targets; return whether the name changed.
+
+    The target keeps its id, so its stances, the history and exports follow the new
+    name (for a fix of spelling or case; a different target is a new one). Raises
+    NotFound for a target not in the project (or retired), InvalidInput for a bad
+    name, Conflict for a name another target has (a retired one too: list that
+    one again instead). A change moves the codebook version on.
+    """
+    lock_codebook(session, project)
+    target = session.get(Target, target_id)
+    if target is None or target.project_id != project.id or target.retired:
+        raise NotFound("No such stance target in this project.")
+    if not name.strip():
+        raise InvalidInput("A target needs a name.", field="name")
+    (name,) = _clean_targets([name])
+    if name == target.name:
+        return False
+    for other in session.scalars(
+        select(Target).where(Target.project_id == project.id, Target.id != target.id)
+    ):
+        if other.name.casefold() == name.casefold():
+            if other.retired:
+                raise Conflict(
+                    f"A removed target is named {other.name!r}: list it among the targets "
+                    "to bring it back, or choose another name.",
+                    field="name",
+                )
+            raise Conflict(f"The project has a target named {other.name!r}.", field="name")
+    with unique_or_conflict(session, f"The project has a target named {name!r}.", field="name"):
+        target.name = name
+        session.flush()
+    project.codebook_version += 1
+    session.flush()
+    session.expire(project, ["targets"])
+    return True
+
+
 def update_project(
     session: Session,
     project: Project,

@@ -18,6 +18,7 @@ from workbench.ops.projects import (
     members,
     projects_for,
     remove_member,
+    rename_target,
     set_member,
     update_project,
 )
@@ -81,6 +82,11 @@ class MemberForm(FlaskForm):
 
 class RemoveMemberForm(FlaskForm):
     username = StringField(validators=[DataRequired(), Length(max=80)])
+
+
+class RenameTargetForm(FlaskForm):
+    target = SelectField("Target", coerce=int, validate_choice=False)
+    name = StringField("New name", validators=[DataRequired(), Length(max=200)])
 
 
 @bp.get("/")
@@ -176,10 +182,14 @@ def edit_project(project_id: int):
                 return redirect(url_for("projects.show_project", project_id=project.id))
     else:
         status = form_errors(form)
+    # Prefixed: its fields must not share names with the settings form's.
+    rename_form = RenameTargetForm(formdata=None, prefix="rename")
+    rename_form.target.choices = [(t.id, t.name) for t in project.targets]
     return render_template(
         "projects/project_settings.html",
         project=project,
         form=form,
+        rename_form=rename_form,
         saved=saved,
         stale_message=STALE_SETTINGS,
     ), status
@@ -260,3 +270,24 @@ def remove_member_view(project_id: int):
     else:
         form_errors(form)
     return redirect(url_for("projects.edit_members", project_id=project.id))
+
+
+@bp.post("/projects/<int:project_id>/targets/rename")
+def rename_target_view(project_id: int):
+    """Rename a stance target, keeping its id (and so its stances and history)."""
+    project, _ = load_project(project_id, "edit-project")
+    form = RenameTargetForm(prefix="rename")
+    if form.validate_on_submit():
+        try:
+            before = next((t.name for t in project.targets if t.id == form.target.data), None)
+            changed = rename_target(db(), project, form.target.data, form.name.data)
+        except WorkbenchError as exc:
+            db().rollback()
+            flash(f"{exc.message} Nothing was changed.", "error")
+        else:
+            db().commit()
+            if changed:
+                flash(f"Renamed the target {before!r} to {form.name.data.strip()!r}.", "info")
+    else:
+        form_errors(form)
+    return redirect(url_for("projects.edit_project", project_id=project.id))
