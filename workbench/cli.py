@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from workbench.db import begin_snapshot, begin_write, make_engine, make_session_factory
 from workbench.errors import WorkbenchError
-from workbench.exporting import FORMATS, SHAPES
+from workbench.exporting import FORMATS, SHAPES, with_bom
 from workbench.importing import parse_file
 from workbench.models import Project, User
 from workbench.ops.articles import import_items
@@ -313,18 +313,23 @@ def import_command(ctx: Context, project_name: str, files: tuple[Path, ...]) -> 
 @click.option("--shape", type=click.Choice(SHAPES), default="wide", show_default=True)
 @click.option("--all-claims", is_flag=True, help="Add a row for every claim nobody annotated.")
 @click.option("--raw-formulas", is_flag=True, help="Do not neutralise formula-like cells.")
+@click.option(
+    "--excel", is_flag=True, help="Begin a CSV with a byte-order mark, for opening in Excel."
+)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File.")
 @pass_context
-def export_command(ctx, project_name, fmt, shape, all_claims, raw_formulas, output) -> None:
+def export_command(ctx, project_name, fmt, shape, all_claims, raw_formulas, excel, output) -> None:
     """Export annotations as tidy CSV or JSONL (to standard output by default)."""
     raw = raw_formulas or ctx.settings["EXPORT_RAW_FORMULAS"]
+    if excel and fmt != "csv":
+        raise click.UsageError("--excel is for CSV: JSON Lines never has a byte-order mark.")
     with ctx.session(write=False) as session:
         begin_snapshot(session)  # the export reads in several queries: one snapshot
         project = get_project_by_name(session, project_name)
         chunks = export_stream(
             session, project, format=fmt, shape=shape, all_claims=all_claims, raw_formulas=raw
         )
-        _write_chunks(chunks, output)
+        _write_chunks(with_bom(chunks) if excel else chunks, output)
 
 
 def _write_chunks(chunks, output: Path | None) -> None:

@@ -266,3 +266,15 @@ def _drain(buffer: io.StringIO) -> str:
     buffer.seek(0)
     buffer.truncate()
     return text
+
+
+BOM = "\ufeff"
+
+
+def with_bom(chunks: Iterable[str]) -> Iterator[str]:
+    """Yield a byte-order mark, then ``chunks``: Excel opens a UTF-8 CSV by double
+    click as UTF-8 only when it begins with one (pandas and R read it either way
+    with encoding "utf-8-sig" / "UTF-8-BOM"). Off by default: other tools would
+    take it into the first column's name."""
+    yield BOM
+    yield from chunks

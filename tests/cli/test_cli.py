@@ -333,6 +333,8 @@ def test_export_to_standard_output_and_wide(cli, session, talks, files):
     assert len(output.splitlines()) == 2  # the header and mona's one annotation
     fails(cli("export", "--project", "Nope"), "No project named 'Nope' (projects: Talks)")
     fails(cli("export", "--project", "Talks", "--format", "xlsx"), "Invalid value for '--format'")
+    assert ok(cli("export", "--project", "Talks", "--excel")) == "\ufeff" + output
+    fails(cli("export", "--project", "Talks", "--format", "jsonl", "--excel"), "--excel is for CSV")
 
 
 def test_codebook(cli, talks, tmp_path):

@@ -1043,3 +1043,16 @@ def test_a_target_is_renamed_with_its_stances(web, db, talk):
     assert "New name: This field is required." in rename("   ")
     assert "No such stance target" in rename("X", target=999999)
     assert [t.name for t in fresh(db).get(Project, talk["pid"]).targets] == ["Co-operation"]
+
+
+def test_an_export_for_excel_begins_with_a_byte_order_mark(web, annotated):
+    web.login("mona")
+    base = f"/projects/{annotated['pid']}/export/data?format=csv"
+    plain = web.get(base).get_data()
+    excel = web.get(base + "&excel=1").get_data()
+    assert not plain.startswith(b"\xef\xbb\xbf")
+    assert excel == b"\xef\xbb\xbf" + plain
+    frame = pd.read_csv(io.BytesIO(excel), encoding="utf-8-sig")
+    assert frame.columns[0] == pd.read_csv(io.BytesIO(plain)).columns[0]
+    jsonl = web.get(f"/projects/{annotated['pid']}/export/data?format=jsonl&excel=1").get_data()
+    assert not jsonl.startswith(b"\xef\xbb\xbf")  # JSON Lines never has one

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from workbench.db import begin_snapshot
 from workbench.errors import InvalidInput
-from workbench.exporting import FORMATS, SHAPES
+from workbench.exporting import FORMATS, SHAPES, with_bom
 from workbench.ops.exports import codebook_csv, codebook_markdown, export_stream
 from workbench.ops.projects import get_project
 from workbench.web.common import load_project
@@ -52,6 +52,8 @@ def download_data(project_id: int):
         all_claims=all_claims,
         raw_formulas=raw,
     )
+    if fmt == "csv" and request.args.get("excel") in {"1", "on", "true", "yes"}:
+        chunks = with_bom(chunks)
     name = _filename(project, f"-{shape}.{fmt}")
     return Response(
         chunks,
