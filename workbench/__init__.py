@@ -56,6 +56,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             else f"The database is at schema {state.current}, older than this workbench "
             f"({state.head}); run `workbench db upgrade` first."
         )
+    # The check's connection is closed, not pooled: a server that forks its workers
+    # after making the app (gunicorn) must not hand one connection to all of them.
+    engine.dispose()
     app.extensions["workbench.engine"] = engine
     app.extensions["workbench.sessions"] = make_session_factory(engine)
 

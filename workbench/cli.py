@@ -154,7 +154,23 @@ def serve(ctx: Context, host: str, port: int, workers: int, timeout: int, no_dem
     click.echo(f"Claim Workbench on {url}  (database: {ctx.engine.url.render_as_string()})")
     if login:
         click.echo(f"{login}  (change it with `workbench users set-password admin`).")
+    ctx.engine.dispose()  # no connection of this process may live on in the workers
     _run_server(app, host, port, workers, timeout)
+
+
+def fresh_pool(app):
+    """Return a gunicorn post_fork hook that gives each worker a pool of its own.
+
+    A database connection must never be shared by two processes (their queries
+    and results would interleave on one socket or one SQLite file handle). The
+    app is made before the fork, so each new worker drops the pool it inherited,
+    without closing what the master may hold (SQLAlchemy's recipe for forking).
+    """
+
+    def post_fork(server, worker) -> None:
+        app.extensions["workbench.engine"].dispose(close=False)
+
+    return post_fork
 
 
 def _run_server(app, host: str, port: int, workers: int, timeout: int) -> None:
@@ -175,6 +191,7 @@ def _run_server(app, host: str, port: int, workers: int, timeout: int) -> None:
             self.cfg.set("worker_class", "sync")
             self.cfg.set("timeout", timeout)
             self.cfg.set("accesslog", "-")
+            self.cfg.set("post_fork", fresh_pool(app))
 
         def load(self):
             return app

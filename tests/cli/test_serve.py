@@ -10,11 +10,15 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from workbench.ops.demo import DEMO_NAME
 
@@ -81,3 +85,103 @@ def test_serve_sets_up_a_new_database_and_answers(server):
     with opener.open(f"{base}/login", data=form, timeout=10) as response:
         home = response.read().decode()  # the project list, after the redirect
     assert DEMO_NAME in home
+
+
+def test_the_workers_of_serve_never_share_a_database_connection(database_url, tmp_path):
+    """`workbench serve` makes the app (and checks the schema) before gunicorn forks
+    its workers: no connection may be inherited by two of them. Four clients
+    browse at once through two workers on the test database; every answer is 200."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "WORKBENCH_INSTANCE_PATH": str(tmp_path / "instance"),
+        "WORKBENCH_DATABASE_URL": database_url,
+    }
+    env.pop("WORKBENCH_SECRET_KEY", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output: list[str] = []
+    reader = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
+    reader.start()
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{base}/login", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        password = re.search(r"Log in as admin with the password (\S+)", "".join(output))
+        assert password, "".join(output)
+        # What the workers were forked from holds no connection they could inherit.
+        assert _database_handles(process.pid, database_url) == []
+        statuses: list[int] = []
+
+        def browse():
+            jar = http.cookiejar.CookieJar()
+            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+            with opener.open(f"{base}/login", timeout=30) as response:
+                token = re.search(
+                    r'name="csrf_token"[^>]*value="([^"]+)"', response.read().decode()
+                ).group(1)
+            form = {"csrf_token": token, "username": "admin", "password": password.group(1)}
+            with opener.open(
+                f"{base}/login", data=urllib.parse.urlencode(form).encode(), timeout=30
+            ) as response:
+                home = response.read().decode()
+            project = re.search(r'href="(/projects/\d+)"', home).group(1)
+            for _ in range(40):
+                for path in ("/", project, f"{project}/speakers"):
+                    try:
+                        with opener.open(base + path, timeout=30) as response:
+                            response.read()
+                            statuses.append(response.status)
+                    except urllib.error.HTTPError as error:
+                        statuses.append(error.code)
+
+        clients = [threading.Thread(target=browse) for _ in range(4)]
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join(timeout=120)
+        assert statuses and set(statuses) == {200}, sorted(set(statuses))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        reader.join(timeout=10)
+        process.stdout.close()
+    log = "".join(output)
+    assert "Traceback" not in log and "SIGSEGV" not in log, log[-3000:]
+
+
+def _database_handles(pid: int, database_url: str) -> list[str]:
+    """The open file descriptors of ``pid`` that reach the database: the SQLite file
+    (or its WAL), or a TCP socket to PostgreSQL's port (Linux /proc)."""
+    fds = Path(f"/proc/{pid}/fd")
+    if not fds.is_dir():
+        pytest.skip("needs Linux /proc to list a process's open files")
+    url = make_url(database_url)
+    targets = [os.fspath(url.database or "")] if url.get_backend_name() == "sqlite" else []
+    sockets = set()
+    if not targets:
+        port = f"{url.port or 5432:04X}"
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[2].endswith(":" + port):  # remote address:port
+                    sockets.add(f"socket:[{fields[9]}]")
+    found = []
+    for fd in fds.iterdir():
+        try:
+            link = os.readlink(fd)
+        except OSError:
+            continue
+        if link in sockets or any(t and link.startswith(t) for t in targets):
+            found.append(link)
+    return found
