@@ -303,3 +303,19 @@ def test_rename_target_keeps_the_id_and_refuses_a_taken_name(session):
     other = make_project(session, "Other", targets=("C",))
     with pytest.raises(NotFound):
         rename_target(session, project, other.targets[0].id, "C2")
+
+
+def test_targets_are_matched_ignoring_case(session):
+    project = make_project(session, targets=("Regional security", "B"))
+    regional, b = project.targets
+    set_targets(session, project, ["B"])  # retired
+    set_targets(session, project, ["B", "regional security"])
+    assert [(t.id, t.name) for t in project.targets] == [
+        (b.id, "B"),
+        (regional.id, "regional security"),
+    ]
+    set_targets(session, project, ["b", "regional security"])  # a change of case renames
+    assert [(t.id, t.name) for t in project.targets] == [
+        (b.id, "b"),
+        (regional.id, "regional security"),
+    ]

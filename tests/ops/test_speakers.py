@@ -341,3 +341,19 @@ def test_an_alias_shared_from_before_does_not_block_other_edits(session, world):
         session, other, name="Ann Jones", type="person", title="MP", aliases=["Jones"], user=None
     )
     assert other.title == "MP" and jones.name == "Prime Minister Jones"
+
+
+def test_a_name_that_names_another_speaker_in_any_case_is_refused(session, world):
+    project = world["project"]
+    create_speaker(session, project, "Abdul-Amir Yarallah", aliases=["Yarallah"])
+    tasnim = create_speaker(session, project, "Tasnim", type="outlet")
+    for name in ("abdul-amir yarallah", "YARALLAH"):
+        with pytest.raises(Conflict, match="already names the speaker 'Abdul-Amir Yarallah'"):
+            create_speaker(session, project, name)
+        with pytest.raises(Conflict, match="already names the speaker"):
+            update_speaker(
+                session, tasnim, name=name, type="outlet", title="", aliases=[], user=None
+            )
+    # its own name in another case is fine
+    update_speaker(session, tasnim, name="TASNIM", type="outlet", title="", aliases=[], user=None)
+    assert tasnim.name == "TASNIM"

@@ -101,7 +101,8 @@ def set_targets(
 ) -> bool:
     """Make ``targets`` the project's stance targets, in this order.
 
-    Existing targets keep their id (and their stances) when their name stays;
+    Existing targets keep their id (and their stances) when their name stays
+    (in any case: a change of case renames the target);
     a target that annotations use cannot be removed (raises Conflict). A removed
     target is retired, not deleted, since the history names it by id; listing its
     name again brings it back with its id. Returns
@@ -113,31 +114,45 @@ def set_targets(
     if bump:
         lock_codebook(session, project)
     changed = False
-    existing = {
-        t.name: t for t in session.scalars(select(Target).where(Target.project_id == project.id))
-    }
-    for name, target in existing.items():
-        if name in cleaned or target.retired:
+    # Names are matched ignoring case: "regional security" is the target "Regional
+    # security" (current or retired), whose name takes the case given. Where an
+    # older version let two targets differ by case only, the current one is meant.
+    existing: dict[str, Target] = {}
+    rows = list(
+        session.scalars(select(Target).where(Target.project_id == project.id).order_by(Target.id))
+    )
+    taken = {t.name for t in rows}
+    for t in rows:
+        kept = existing.get(t.name.casefold())
+        if kept is None or (kept.retired and not t.retired):
+            existing[t.name.casefold()] = t
+    wanted = {name.casefold() for name in cleaned}
+    for target in session.scalars(
+        select(Target).where(Target.project_id == project.id, Target.retired.is_(False))
+    ):
+        if existing.get(target.name.casefold()) is target and target.name.casefold() in wanted:
             continue
         used = session.scalar(
             select(func.count()).select_from(Stance).where(Stance.target_id == target.id)
         )
         if used:
             raise Conflict(
-                f"The target {name!r} has {used} stance labels; it cannot be removed.",
+                f"The target {target.name!r} has {used} stance labels; it cannot be removed.",
                 field="targets",
             )
         target.retired = True
         changed = True
     session.flush()
     for position, name in enumerate(cleaned):
-        target = existing.get(name)
+        target = existing.get(name.casefold())
         if target is None:
             session.add(Target(project_id=project.id, name=name, position=position))
             changed = True
-        elif target.retired or target.position != position:
+        elif target.retired or target.position != position or target.name != name:
             target.retired = False
             target.position = position
+            if name not in taken:  # (not when another row has it: an old case twin)
+                target.name = name
             changed = True
     if changed and bump and existing:
         project.codebook_version += 1

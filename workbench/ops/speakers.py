@@ -39,7 +39,14 @@ def _clean_aliases(name: str, aliases: Sequence[str]) -> list[str]:
     return cleaned
 
 
-def _check(session: Session, project: Project, name: str, type_: str, exclude: int | None) -> str:
+def _check(
+    session: Session,
+    project: Project,
+    name: str,
+    type_: str,
+    exclude: int | None,
+    current: str | None = None,
+) -> str:
     name = " ".join(name.split())
     if not name:
         raise InvalidInput("A speaker needs a name.", field="name")
@@ -73,6 +80,17 @@ def _check(session: Session, project: Project, name: str, type_: str, exclude: i
             f"The speaker {name!r} was merged into {into.name!r}; choose that speaker.",
             field="name",
         )
+    # A typed name must lead to one speaker only: not another's name in another
+    # case, nor another's alias (a name kept from before this rule is left alone).
+    if name != current:
+        others = [s for s in registry(session, project) if s.id != exclude]
+        other = _named(others, name, str.casefold)
+        if other is not None:
+            raise Conflict(
+                f"{name!r} already names the speaker {other.name!r} (as its name or an "
+                "alias, in any case); choose that speaker or another name.",
+                field="name",
+            )
     return name
 
 
@@ -163,7 +181,7 @@ def update_speaker(
     if speaker.merged_into_id is not None:
         raise InvalidInput("This speaker was merged into another one; edit that one instead.")
     project = session.get(Project, speaker.project_id)
-    name = _check(session, project, name, type, exclude=speaker.id)
+    name = _check(session, project, name, type, exclude=speaker.id, current=speaker.name)
     before = speaker_record(speaker)
     wanted = _clean_aliases(name, aliases)
     # Only aliases this speaker did not have: one shared from before the rule (or
