@@ -30,6 +30,7 @@ from workbench.ops.annotations import AnnotationInput, save_annotation
 from workbench.ops.articles import import_items
 from workbench.ops.claims import active_claims, split_claim
 from workbench.ops.projects import set_member, set_targets
+from workbench.ops.speakers import merge_speakers
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -231,7 +232,7 @@ def test_an_unknown_label_or_speaker_saves_nothing(web, db, talk, bad):
     assert response.status_code == 400
     if "annotation-form" in body:
         # the annotate page again, with the reason and the form as typed: nothing lost
-        assert "Not saved:" in page_text(body)
+        assert "not saved" in page_text(body).lower()
         assert form_values(body, "annotation-form")["note"] == "typed by hand"
     else:  # a damaged form (its version or span): the error page says to reload
         assert "Invalid input" in body and "reload the claim" in body
@@ -1056,3 +1057,34 @@ def test_an_export_for_excel_begins_with_a_byte_order_mark(web, annotated):
     assert frame.columns[0] == pd.read_csv(io.BytesIO(plain)).columns[0]
     jsonl = web.get(f"/projects/{annotated['pid']}/export/data?format=jsonl&excel=1").get_data()
     assert not jsonl.startswith(b"\xef\xbb\xbf")  # JSON Lines never has one
+
+
+def test_a_conflict_names_a_typed_known_speaker_as_it_is_and_refusals_offer_current_speakers(
+    web, db, talk
+):
+    project = db.get(Project, talk["pid"])
+    add_speaker(db, project, "Mohammad Baqeri", aliases=["Baqeri"])
+    old = add_speaker(db, project, "M. Baqeri")
+    db.commit()
+    mona = db.get(User, _user_id(db, "mona"))
+    merge_speakers(
+        db,
+        db.get(Speaker, old.id),
+        db.scalar(select(Speaker).where(Speaker.name == "Mohammad Baqeri")),
+        user=mona,
+    )
+    db.commit()
+    web.login("ann")
+    claim = talk["claims"][0]
+    assert web.post(_save_url(talk, claim), _fields(talk, note="first")).status_code == 302
+    body = read(web.post(_save_url(talk, claim), _fields(talk, new_speaker_name="mohammad baqeri")))
+    assert "Mohammad Baqeri" in page_text(body) and "(new)" not in page_text(body)
+    # a refused save (an alias naming another speaker) offers current speakers only
+    body = read(
+        web.post(
+            _save_url(talk, claim),
+            _fields(talk, base_version="1", new_speaker_name="Ali", new_speaker_aliases="baqeri"),
+        )
+    )
+    assert "already names the speaker" in page_text(body)
+    assert ">M. Baqeri<" not in body and ">Mohammad Baqeri<" in body

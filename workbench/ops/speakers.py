@@ -133,12 +133,16 @@ def find_or_create_speaker(session: Session, project: Project, name: str, **new)
     An annotator who types a name the registry knows (as a name or as an alias)
     means that speaker, not a second one. Raises what create_speaker raises.
     """
-    wanted = " ".join(name.split())
-    speakers = registry(session, project)
-    existing = _named(speakers, wanted, str) or _named(speakers, wanted, str.casefold)
+    existing = lookup(registry(session, project), name)
     if existing is not None:
         return existing
     return create_speaker(session, project, name, **new)
+
+
+def lookup(speakers: Sequence[Speaker], name: str) -> Speaker | None:
+    """The speaker a typed name means: by name, else by alias; exactly, else in any case."""
+    wanted = " ".join(name.split())
+    return _named(speakers, wanted, str) or _named(speakers, wanted, str.casefold)
 
 
 def _named(speakers: Sequence[Speaker], wanted: str, fold) -> Speaker | None:

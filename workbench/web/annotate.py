@@ -22,7 +22,7 @@ from workbench.ops.claims import (
 )
 from workbench.ops.history import claim_history, describe
 from workbench.ops.projects import labels_by_field, target_names
-from workbench.ops.speakers import find_or_create_speaker, registry
+from workbench.ops.speakers import find_or_create_speaker, lookup, registry
 from workbench.permissions import can
 from workbench.web.common import db, load_project, options, wants_json
 
@@ -190,7 +190,14 @@ def _refused(project, role, claim, form, error: WorkbenchError):
     claims = active_claims(db(), article)
     if claim not in claims or wants_json():
         raise error
-    flash(f"Not saved: {error.message}", "error")
+    message = error.message
+    flash(
+        message if message.startswith("The annotation was not saved") else f"Not saved: {message}",
+        "error",
+    )
+    # The form again, bound to what was sent, but offering current speakers only
+    # (the one the save was checked with also lists merged ones).
+    form = annotation_form_class(project, registry(db(), project))()
     page, headers = _annotate_page(
         project, role, article, claims, _mine(claims), _suggestions(claims), claim, form
     )
@@ -327,7 +334,8 @@ def _conflict_page(project, claim, speakers, error: Conflict, values: Annotation
         ):
             typed = request.form.get(name, "").strip()
             if typed:
-                mine[i] = (field, f"{typed} (new)")
+                known = lookup([s for s in speakers if s.merged_into_id is None], typed)
+                mine[i] = (field, known.name if known else f"{typed} (new)")
     # "Save mine": the same values again, now based on what is saved (a deliberate
     # overwrite, after seeing both), and on the claim's boundaries as shown here.
     resend = [(k, v) for k, v in request.form.items(multi=True) if k not in _BASIS_FIELDS]
