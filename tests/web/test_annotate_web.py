@@ -28,7 +28,7 @@ from workbench.importing import ArticleDraft
 from workbench.models import Annotation, Claim, HistoryEntry, Label, Project, Speaker, User
 from workbench.ops.annotations import AnnotationInput, save_annotation
 from workbench.ops.articles import import_items
-from workbench.ops.claims import active_claims, split_claim
+from workbench.ops.claims import active_claims, merge_with_next, split_claim
 from workbench.ops.projects import set_member, set_targets
 from workbench.ops.speakers import merge_speakers
 
@@ -933,7 +933,8 @@ def test_the_history_page_is_readable_and_annotators_see_only_their_own(web, db,
     save_annotation(db, project, claim, bob, values, base_version=None)
     save_annotation(db, project, claim, bob, AnnotationInput(note="bob again"), base_version=1)
     set_targets(db, project, ["Cooperation"])  # Sanctions is no longer used: it is retired
-    split_claim(db, claim, claim.start + 4, user=mona)
+    second = split_claim(db, claim, claim.start + 4, user=mona)
+    merge_with_next(db, claim, user=mona)  # back together: bob's annotation moves along
     db.commit()
     url = f"/projects/{talk['pid']}/claims/{claim.id}/history"
 
@@ -942,6 +943,7 @@ def test_the_history_page_is_readable_and_annotators_see_only_their_own(web, db,
     assert "ann's secret" in text and "bob's secret" in text
     assert "Stance: Sanctions (removed) against" in text
     assert "{" not in text  # no raw dictionaries
+    assert f"New claim id {second.id}" in text and "Moved annotations" in text
 
     web.post("/logout")
     web.login("ann")
@@ -949,6 +951,7 @@ def test_the_history_page_is_readable_and_annotators_see_only_their_own(web, db,
     assert "ann's secret" in text
     assert "bob" not in text and "Sanctions" not in text
     assert "claim split" in text  # boundary changes are shown to everyone
+    assert f"New claim id {second.id}" in text and "Moved annotations" not in text
     assert "other annotators' are hidden" in text
 
 

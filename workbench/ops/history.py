@@ -69,25 +69,34 @@ _LABELS = {
     "end": "End",
     "state": "State",
 }
+# Keys that hold a claim's id: shown as "id N", linked to that claim's history.
 _CLAIM_KEYS = {
     "claim_id": "Claim",
     "from_claim_id": "Split from claim",
+    "new_claim_id": "New claim",
     "merged_claim_id": "Merged claim",
     "merged_into_id": "Merged into claim",
 }
+# Keys that list other annotations: left out of an annotator's blind view.
+_ANNOTATION_LISTS = {"moved_annotations", "annotations"}
 
 
 def describe(
-    record: dict[str, Any] | None, targets: dict[int, str]
+    record: dict[str, Any] | None, targets: dict[int, str], *, blind: bool = False
 ) -> list[tuple[str, str, int | None]]:
     """Return a history record as rows to show: (label, value, claim id to link or None).
 
     Stances are named by their target (``targets`` maps ids to names, removed
-    targets included); speaker ids are left out where the name is recorded.
+    targets included); speaker ids are left out where the name is recorded;
+    claims are shown by id (positions change with every split and merge). With
+    ``blind``, lists of annotation ids are left out: they would tell an annotator
+    about other annotators' work.
     """
     rows: list[tuple[str, str, int | None]] = []
     for key, value in (record or {}).items():
         if key in ("speaker_id", "via_id") and key[:-3] in record:
+            continue
+        if blind and key in _ANNOTATION_LISTS:
             continue
         if key == "stances" and isinstance(value, dict):
             for target_id, stance in value.items():
@@ -95,7 +104,7 @@ def describe(
                 rows.append((f"Stance: {name or 'target ' + str(target_id)}", str(stance), None))
             continue
         if key in _CLAIM_KEYS and isinstance(value, int):
-            rows.append((_CLAIM_KEYS[key], str(value), value))
+            rows.append((_CLAIM_KEYS[key], f"id {value}", value))
             continue
         label = _LABELS.get(key, key.replace("_", " ").capitalize())
         shown = "—" if value is None or value == "" else str(value)

@@ -463,6 +463,9 @@ def claim_history_view(project_id: int, claim_id: int):
         "annotate/claim_history.html",
         project=project,
         claim=claim,
-        rows=[(e, describe(e.before, names), describe(e.after, names)) for e in entries],
+        rows=[
+            (e, describe(e.before, names, blind=blind), describe(e.after, names, blind=blind))
+            for e in entries
+        ],
         blind=blind,
     )
