@@ -20,6 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from workbench.errors import Conflict
 
 WRITE_OPTION = "workbench_write"
+# The largest value of an Integer column (ids, versions, offsets): 32 bits on
+# PostgreSQL, where a larger parameter is an error, not a row that is not there.
+MAX_INT = 2**31 - 1
 SQLITE_BUSY_TIMEOUT = 30.0
 
 

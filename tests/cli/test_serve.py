@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,43 +30,62 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path):
+@contextmanager
+def serving(database_url: str, instance: Path, workers: int):
+    """Run `workbench serve` until its login page answers; yield the port, the process
+    and the output so far (a list the server keeps appending to); stop it after."""
     port = _free_port()
     env = {
         **os.environ,
-        "WORKBENCH_INSTANCE_PATH": str(tmp_path / "instance"),
-        "WORKBENCH_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        "WORKBENCH_INSTANCE_PATH": str(instance),
+        "WORKBENCH_DATABASE_URL": database_url,
     }
     env.pop("WORKBENCH_SECRET_KEY", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "workbench", "serve", "--port", str(port), "--workers", "1"],
+        [
+            sys.executable,
+            "-m",
+            "workbench",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    lines = []
+    output: list[str] = []
+    reader = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
+    reader.start()
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if "Booting worker" in line:
-                break
-        for _ in range(100):
+        while time.monotonic() < deadline and process.poll() is None:
             try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2):
                     break
             except OSError:
-                time.sleep(0.1)
-        yield port, "".join(lines)
+                time.sleep(0.2)
+        while time.monotonic() < deadline and not any("Booting worker" in x for x in output):
+            time.sleep(0.05)  # what the server printed so far has reached ``output``
+        yield port, process, output
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+        reader.join(timeout=10)
         process.stdout.close()
+
+
+@pytest.fixture
+def server(tmp_path):
+    with serving(f"sqlite:///{tmp_path / 'serve.sqlite3'}", tmp_path / "instance", 1) as (
+        port,
+        _,
+        output,
+    ):
+        yield port, "".join(output)
 
 
 def test_serve_sets_up_a_new_database_and_answers(server):
@@ -91,32 +111,8 @@ def test_the_workers_of_serve_never_share_a_database_connection(database_url, tm
     """`workbench serve` makes the app (and checks the schema) before gunicorn forks
     its workers: no connection may be inherited by two of them. Four clients
     browse at once through two workers on the test database; every answer is 200."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "WORKBENCH_INSTANCE_PATH": str(tmp_path / "instance"),
-        "WORKBENCH_DATABASE_URL": database_url,
-    }
-    env.pop("WORKBENCH_SECRET_KEY", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "workbench", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    output: list[str] = []
-    reader = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
-    reader.start()
-    try:
+    with serving(database_url, tmp_path / "instance", 2) as (port, process, output):
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{base}/login", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.2)
         password = re.search(r"Log in as admin with the password (\S+)", "".join(output))
         assert password, "".join(output)
         # What the workers were forked from holds no connection they could inherit.
@@ -151,11 +147,6 @@ def test_the_workers_of_serve_never_share_a_database_connection(database_url, tm
         for client in clients:
             client.join(timeout=120)
         assert statuses and set(statuses) == {200}, sorted(set(statuses))
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
-        reader.join(timeout=10)
-        process.stdout.close()
     log = "".join(output)
     assert "Traceback" not in log and "SIGSEGV" not in log, log[-3000:]
 

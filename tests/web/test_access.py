@@ -219,19 +219,30 @@ def test_ids_of_another_project_are_not_found(app, world, role):
 def test_unknown_ids_are_not_found(app, world):
     web = _client(app, "admin")
     a = world["a"]
-    for url in (
-        "/projects/99999",
-        f"/projects/{a['project_id']}/articles/99999/annotate",
-        f"/projects/{a['project_id']}/articles/99999",
-        f"/projects/{a['project_id']}/claims/99999/history",
-        f"/projects/{a['project_id']}/speakers/99999/edit",
-    ):
-        response = web.get(url)
-        assert response.status_code == 404, (url, read(response)[:300])
+    # 2**31 and more: beyond an Integer column on PostgreSQL, where the query itself
+    # would fail; such an id is simply not there.
+    for unknown in ("99999", str(2**31), str(2**63)):
+        for url in (
+            f"/projects/{unknown}",
+            f"/projects/{a['project_id']}/articles/{unknown}/annotate",
+            f"/projects/{a['project_id']}/articles/{unknown}",
+            f"/projects/{a['project_id']}/claims/{unknown}/history",
+            f"/projects/{a['project_id']}/speakers/{unknown}/edit",
+            f"/api/projects/{a['project_id']}/claims/{unknown}/annotation",
+        ):
+            response = web.get(url)
+            assert response.status_code == 404, (url, read(response)[:300])
+            read(response)
+        response = web.post(f"/projects/{a['project_id']}/claims/{unknown}/split", {"at": "3"})
+        assert response.status_code == 404
         read(response)
-    response = web.post(f"/projects/{a['project_id']}/claims/99999/split", {"at": "3"})
-    assert response.status_code == 404
-    read(response)
+        # ids in form fields: refused as not a choice, nothing changed
+        response = web.post(
+            f"/projects/{a['project_id']}/targets/rename",
+            {"rename-target": unknown, "rename-name": "X"},
+        )
+        assert response.status_code == 302
+        assert "Not a valid choice" in page_text(read(web.get(response.location)))
 
 
 def test_a_stranger_learns_nothing_from_a_project_page(app, world):

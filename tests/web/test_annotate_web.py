@@ -1045,7 +1045,7 @@ def test_a_target_is_renamed_with_its_stances(web, db, talk):
     # refused, each with its reason, and nothing changes
     assert "A removed target is named 'Sanctions'" in rename("sanctions")
     assert "New name: This field is required." in rename("   ")
-    assert "No such stance target" in rename("X", target=999999)
+    assert "Target: Not a valid choice." in rename("X", target=999999)
     assert [t.name for t in fresh(db).get(Project, talk["pid"]).targets] == ["Co-operation"]
 
 

@@ -7,6 +7,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.web.web_helpers import API_FIELDS
+from tests.web.web_helpers import json_values as web_json_values
 from workbench.importing import parse_pasted
 from workbench.ops.articles import import_items
 
@@ -99,27 +101,8 @@ def test_bad_bodies_get_clear_messages(web, db, team):
     assert web.get(url).get_json()["annotation"] is None
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
-    ),
-    max_leaves=12,
-)
-field_names = st.sampled_from(
-    [
-        "base_version",
-        "speaker_id",
-        "via_id",
-        "attribution",
-        "verifiability",
-        "note",
-        "stances",
-        "status",
-        "claim_span",
-        "other",
-    ]
-)
+json_values = web_json_values(st.text(max_size=20))
+field_names = st.sampled_from([*API_FIELDS, "other"])
 bodies = json_values | st.dictionaries(field_names, json_values, max_size=6)
 
 

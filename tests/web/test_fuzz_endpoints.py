@@ -14,32 +14,15 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Web
-from tests.web.web_helpers import add_article, add_speaker, form_values, read
+from tests.web.web_helpers import API_FIELDS, add_article, add_speaker, form_values, read
+from tests.web.web_helpers import json_values as web_json_values
 
 # Every code point, NUL and surrogates (category Cs) included; those two are picked often
 # on purpose, since among all code points a surrogate would come up once in a thousand.
 any_char = st.characters(exclude_categories=()) | st.characters(categories=["Cs"]) | st.just("\x00")
 any_text = st.text(any_char, max_size=20)
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | any_text,
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(any_text, children, max_size=4)
-    ),
-    max_leaves=12,
-)
-api_fields = st.sampled_from(
-    [
-        "base_version",
-        "speaker_id",
-        "via_id",
-        "attribution",
-        "verifiability",
-        "note",
-        "stances",
-        "status",
-        "claim_span",
-    ]
-)
+json_values = web_json_values(any_text)
+api_fields = st.sampled_from(API_FIELDS)
 json_bodies = json_values | st.dictionaries(api_fields | any_text, json_values, max_size=6)
 # Bodies that look like a save, so that random text gets as far as the database: each is
 # based on the version the last save returned (send() puts it in place of LATEST), or

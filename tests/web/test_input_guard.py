@@ -9,7 +9,8 @@ import pytest
 
 from tests.conftest import Web
 from tests.web.web_helpers import add_article, add_speaker, page_text, read, snapshot
-from workbench.web.guard import FORM_MESSAGE, JSON_MESSAGE, TOO_DEEP_MESSAGE, is_storable
+from workbench.text.storable import is_storable
+from workbench.web.guard import FORM_MESSAGE, JSON_MESSAGE, TOO_DEEP_MESSAGE
 
 
 @pytest.fixture

@@ -147,3 +147,30 @@ def snapshot(app) -> dict[str, list[tuple]]:
             )
             for table in Base.metadata.sorted_tables
         }
+
+
+# The fields of a save through the JSON API (docs/api.md), for property tests.
+API_FIELDS = [
+    "base_version",
+    "speaker_id",
+    "via_id",
+    "attribution",
+    "verifiability",
+    "note",
+    "stances",
+    "status",
+    "claim_span",
+]
+
+
+def json_values(text):
+    """A hypothesis strategy of JSON values whose strings (object keys too) come from ``text``."""
+    from hypothesis import strategies as st
+
+    return st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text,
+        lambda children: (
+            st.lists(children, max_size=4) | st.dictionaries(text, children, max_size=4)
+        ),
+        max_leaves=12,
+    )

@@ -26,7 +26,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import generate_password_hash
 
-from workbench.db import begin_snapshot
+from workbench.db import MAX_INT, begin_snapshot
 from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.labels import LABELLED_FIELDS
 from workbench.models import (
@@ -49,6 +49,7 @@ from workbench.models import (
     User,
 )
 from workbench.ops.users import generate_password
+from workbench.text.storable import TooDeep, json_strings, lone_surrogate
 
 FORMAT = "claim-workbench-dump"
 # 2: targets say whether they are retired (taken out of the project, kept for the
@@ -378,15 +379,14 @@ def read_dump(lines: Iterable[str | bytes]) -> Iterator[dict[str, Any]]:
 # What restore accepts in each field of each kind of record. A check returns
 # None when the value is good, else what is wrong with it (after "the KIND's FIELD").
 Check = Callable[[Any, bool], str | None]
-_INT_RANGE = (-(2**31), 2**31 - 1)  # Integer columns are 32 bits on PostgreSQL
+_INT_RANGE = (-MAX_INT - 1, MAX_INT)  # Integer columns are 32 bits on PostgreSQL
 
 
 def _text_problem(value: str, postgres: bool) -> str | None:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
+    at = lone_surrogate(value)
+    if at is not None:
         return (
-            f"holds a lone surrogate (U+{ord(value[exc.start]):04X}), which is not "
+            f"holds a lone surrogate (U+{ord(value[at]):04X}), which is not "
             "valid Unicode text; correct the file"
         )
     if postgres and "\x00" in value:
@@ -477,21 +477,16 @@ _MAX_JSON_DEPTH = 100
 
 def _json_problem(value) -> str | None:
     # JSON columns keep a NUL as the escape \u0000, on every backend; a lone
-    # surrogate would make the next dump of the restored project fail. Walked
-    # without recursion, and no deeper than the workbench ever writes (a hand-made
-    # file nested hundreds deep would overflow the stack of what reads it next).
-    pending = [(value, 0)]
-    while pending:
-        value, depth = pending.pop()
-        if isinstance(value, str):
-            problem = _text_problem(value, False)
+    # surrogate would make the next dump of the restored project fail. No deeper
+    # than the workbench ever writes: a hand-made file nested hundreds deep would
+    # overflow the stack of what reads it next.
+    try:
+        for text in json_strings(value, max_depth=_MAX_JSON_DEPTH):
+            problem = _text_problem(text, False)
             if problem:
                 return problem
-        elif isinstance(value, dict | list):
-            if depth >= _MAX_JSON_DEPTH:
-                return f"is nested more than {_MAX_JSON_DEPTH} levels deep"
-            items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
-            pending.extend((item, depth + 1) for item in items)
+    except TooDeep as exc:
+        return f"is {exc}"
     return None
 
 

@@ -127,10 +127,10 @@ def set_targets(
         if kept is None or (kept.retired and not t.retired):
             existing[t.name.casefold()] = t
     wanted = {name.casefold() for name in cleaned}
-    for target in session.scalars(
-        select(Target).where(Target.project_id == project.id, Target.retired.is_(False))
-    ):
-        if existing.get(target.name.casefold()) is target and target.name.casefold() in wanted:
+    for target in rows:
+        if target.retired or (
+            existing.get(target.name.casefold()) is target and target.name.casefold() in wanted
+        ):
             continue
         used = session.scalar(
             select(func.count()).select_from(Stance).where(Stance.target_id == target.id)

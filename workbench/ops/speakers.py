@@ -44,9 +44,15 @@ def _check(
     project: Project,
     name: str,
     type_: str,
-    exclude: int | None,
+    others: Sequence[Speaker],
     current: str | None = None,
 ) -> str:
+    """Return the cleaned name, or raise: a bad name or type, or a name that another
+    of ``others`` (the project's other current speakers) or a merged speaker has.
+
+    ``current`` is the speaker's name now: kept as it is, it is not checked again
+    (a name from before the rules below is left alone).
+    """
     name = " ".join(name.split())
     if not name:
         raise InvalidInput("A speaker needs a name.", field="name")
@@ -56,12 +62,9 @@ def _check(
         raise InvalidInput(
             f"Unknown speaker type {type_!r} (types: {', '.join(SPEAKER_TYPES)}).", field="type"
         )
-    query = select(Speaker.id).where(
-        Speaker.project_id == project.id, Speaker.name == name, Speaker.merged_into_id.is_(None)
-    )
-    if exclude is not None:
-        query = query.where(Speaker.id != exclude)
-    if session.scalar(query) is not None:
+    if name == current:
+        return name
+    if any(s.name == name for s in others):
         raise Conflict(_TAKEN.format(name=name), field="name")
     # A merged speaker keeps its name (the history refers to it), and names are
     # unique in the table, so the name cannot be given to another speaker.
@@ -72,7 +75,7 @@ def _check(
             Speaker.merged_into_id.is_not(None),
         )
     )
-    if merged is not None and merged.id != exclude:
+    if merged is not None:
         into = merged
         while into.merged_into_id is not None:
             into = session.get(Speaker, into.merged_into_id)
@@ -81,17 +84,21 @@ def _check(
             field="name",
         )
     # A typed name must lead to one speaker only: not another's name in another
-    # case, nor another's alias (a name kept from before this rule is left alone).
-    if name != current:
-        others = [s for s in registry(session, project) if s.id != exclude]
-        other = _named(others, name, str.casefold)
-        if other is not None:
-            raise Conflict(
-                f"{name!r} already names the speaker {other.name!r} (as its name or an "
-                "alias, in any case); choose that speaker or another name.",
-                field="name",
-            )
+    # case, nor another's alias.
+    other = _named(others, name, str.casefold)
+    if other is not None:
+        raise Conflict(
+            f"{name!r} already names the speaker {other.name!r} (as its name or an "
+            "alias, in any case); choose that speaker or another name.",
+            field="name",
+        )
     return name
+
+
+def _others(session: Session, project: Project, speaker_id: int | None) -> list[Speaker]:
+    """The project's current speakers but ``speaker_id``, with aliases: what a name
+    or an alias must not clash with (read once per create or update)."""
+    return [s for s in registry(session, project) if s.id != speaker_id]
 
 
 def create_speaker(
@@ -105,9 +112,10 @@ def create_speaker(
     user: User | None = None,
 ) -> Speaker:
     """Add a speaker to the registry and return it. Raises InvalidInput or Conflict."""
-    name = _check(session, project, name, type, exclude=None)
+    others = _others(session, project, None)
+    name = _check(session, project, name, type, others)
     cleaned = _clean_aliases(name, aliases)
-    _check_aliases(session, project, cleaned, exclude=None)
+    _check_aliases(others, cleaned)
     speaker = Speaker(project_id=project.id, name=name, type=type, title=title.strip()[:300])
     speaker.aliases = [SpeakerAlias(alias=a) for a in cleaned]
     with unique_or_conflict(session, _TAKEN.format(name=name), field="name"):
@@ -153,12 +161,9 @@ def _named(speakers: Sequence[Speaker], wanted: str, fold) -> Speaker | None:
     )
 
 
-def _check_aliases(
-    session: Session, project: Project, aliases: Sequence[str], exclude: int | None
-) -> None:
+def _check_aliases(others: Sequence[Speaker], aliases: Sequence[str]) -> None:
     """Refuse an alias that names another speaker (by name or alias, in any case):
     a typed name must lead to one speaker only."""
-    others = [s for s in registry(session, project) if s.id != exclude]
     for alias in aliases:
         other = _named(others, alias, str.casefold)
         if other is not None:
@@ -185,13 +190,14 @@ def update_speaker(
     if speaker.merged_into_id is not None:
         raise InvalidInput("This speaker was merged into another one; edit that one instead.")
     project = session.get(Project, speaker.project_id)
-    name = _check(session, project, name, type, exclude=speaker.id, current=speaker.name)
+    others = _others(session, project, speaker.id)
+    name = _check(session, project, name, type, others, current=speaker.name)
     before = speaker_record(speaker)
     wanted = _clean_aliases(name, aliases)
     # Only aliases this speaker did not have: one shared from before the rule (or
     # from a restored dump) does not block every other edit of the speaker.
     had = {a.alias for a in speaker.aliases}
-    _check_aliases(session, project, [a for a in wanted if a not in had], exclude=speaker.id)
+    _check_aliases(others, [a for a in wanted if a not in had])
     # Changed inside the savepoint: opening it flushes what is pending.
     with unique_or_conflict(session, _TAKEN.format(name=name), field="name"):
         speaker.name, speaker.type, speaker.title = name, type, title.strip()[:300]

@@ -8,12 +8,12 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from workbench.db import MAX_INT
 from workbench.errors import WorkbenchError
 from workbench.web import admin, annotate, api, articles, auth, exports, projects, speakers
 from workbench.web.common import close_db, load_user, wants_json
 from workbench.web.guard import refuse_unstorable_text
 
-MAX_ID = 2**63 - 1
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -21,9 +21,9 @@ CSP = (
 
 
 class DatabaseInt(IntegerConverter):
-    """An ``int`` URL part that fits a 64-bit database id (a longer one is a 404)."""
+    """An ``int`` URL part that fits a database id (a larger one is a 404)."""
 
-    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_INT, signed=False):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 

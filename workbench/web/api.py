@@ -12,12 +12,12 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 from flask_wtf.csrf import generate_csrf
 
+from workbench.db import MAX_INT
 from workbench.errors import InvalidInput, WorkbenchError
 from workbench.ops.annotations import AnnotationInput, annotation_state, store_annotation
 from workbench.web.common import db, start_write
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-MAX_ID = 2**63 - 1  # ids and versions are 64-bit integers in the database
 
 _FIELDS = {
     "base_version": (int, type(None)),
@@ -54,12 +54,12 @@ def _parse(body: Any) -> tuple[int | None, AnnotationInput, tuple[int, int] | No
             wanted = " or ".join("null" if t is type(None) else t.__name__ for t in types)
             raise InvalidInput(f"{name} must be {wanted}.", field=name)
     for name in ("base_version", "speaker_id", "via_id"):
-        if isinstance(body.get(name), int) and not 0 <= body[name] <= MAX_ID:
+        if isinstance(body.get(name), int) and not 0 <= body[name] <= MAX_INT:
             raise InvalidInput(f"{name} is out of range.", field=name)
     span = body.get("claim_span")
     if span is not None and not (
         len(span) == 2
-        and all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= MAX_ID for x in span)
+        and all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= MAX_INT for x in span)
     ):
         raise InvalidInput(
             "claim_span must be [start, end], the claim's offsets as you saw them.",

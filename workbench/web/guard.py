@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from flask import request
 
 from workbench.errors import InvalidInput
+from workbench.text.storable import is_storable, json_strings
 
 FORM_MESSAGE = (
     "The form contained a character that cannot be stored (a NUL character or an "
@@ -27,40 +28,8 @@ SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 TOO_DEEP_MESSAGE = "The JSON body is nested too deeply. Send a flatter JSON object."
 
 
-def is_storable(text: str) -> bool:
-    """Return whether ``text`` has neither a NUL character nor an unpaired surrogate."""
-    if "\x00" in text:
-        return False
-    if text.isascii():  # O(1) in CPython, and by far the most common case
-        return True
-    try:
-        # Both drivers send text as UTF-8, which has no encoding for a lone surrogate.
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _storable_pairs(pairs: Iterable[tuple[str, str]]) -> bool:
     return all(is_storable(key) and is_storable(value) for key, value in pairs)
-
-
-def _storable_json(value: object) -> bool:
-    """Walk a parsed JSON value without recursion (its depth is the sender's choice)."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            if not is_storable(item):
-                return False
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                if not is_storable(key):
-                    return False
-                pending.append(child)
-        elif isinstance(item, list):
-            pending.extend(item)
-    return True
 
 
 def refuse_unstorable_text() -> None:
@@ -83,5 +52,5 @@ def refuse_unstorable_text() -> None:
                 body = req.get_json(silent=True)
             except RecursionError as exc:
                 raise InvalidInput(TOO_DEEP_MESSAGE) from exc
-            if not _storable_json(body):
+            if not all(map(is_storable, json_strings(body))):
                 raise InvalidInput(JSON_MESSAGE)

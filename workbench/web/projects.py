@@ -25,7 +25,7 @@ from workbench.ops.projects import (
 from workbench.ops.users import get_user_by_name
 from workbench.permissions import can
 from workbench.web.common import db, form_errors, load_project, options, require
-from workbench.web.stale import is_stale, record_digest
+from workbench.web.stale import record_digest, stale_record
 
 bp = Blueprint("projects", __name__)
 
@@ -85,7 +85,7 @@ class RemoveMemberForm(FlaskForm):
 
 
 class RenameTargetForm(FlaskForm):
-    target = SelectField("Target", coerce=int, validate_choice=False)
+    target = SelectField("Target", coerce=int)
     name = StringField("New name", validators=[DataRequired(), Length(max=200)])
 
 
@@ -163,12 +163,9 @@ def edit_project(project_id: int):
         # Locked first (the lock reads the project, its targets and labels again),
         # so that no other edit commits between this check and the write.
         lock_codebook(db(), project)
-        current = settings_record(project)
-        if is_stale(form.seen.data, current):
-            # Nothing is saved; the form keeps what was typed, and ``seen`` moves on
-            # so that saving again replaces the values shown as saved, on purpose.
-            saved, status = current, 409
-            form.seen.data = record_digest(current)
+        saved = stale_record(form, settings_record(project))
+        if saved is not None:  # nothing is saved; the form keeps what was typed
+            status = 409
         else:
             try:
                 _save_settings(project, form)
@@ -277,6 +274,7 @@ def rename_target_view(project_id: int):
     """Rename a stance target, keeping its id (and so its stances and history)."""
     project, _ = load_project(project_id, "edit-project")
     form = RenameTargetForm(prefix="rename")
+    form.target.choices = [(t.id, t.name) for t in project.targets]
     if form.validate_on_submit():
         try:
             before = next((t.name for t in project.targets if t.id == form.target.data), None)

@@ -21,7 +21,7 @@ from workbench.ops.speakers import (
 )
 from workbench.permissions import can
 from workbench.web.common import db, form_errors, load_project, options
-from workbench.web.stale import is_stale, record_digest
+from workbench.web.stale import record_digest, stale_record
 
 bp = Blueprint("speakers", __name__)
 
@@ -121,12 +121,9 @@ def edit_speaker(project_id: int, speaker_id: int):
         form.aliases.data = "\n".join(a.alias for a in speaker.aliases)
         form.seen.data = record_digest(speaker_record(speaker))
     elif form.validate():
-        current = speaker_record(speaker)
-        if is_stale(form.seen.data, current):
-            # Nothing is saved; the form keeps what was typed, and ``seen`` moves on
-            # so that saving again replaces the values shown as saved, on purpose.
-            saved, status = current, 409
-            form.seen.data = record_digest(current)
+        saved = stale_record(form, speaker_record(speaker))
+        if saved is not None:  # nothing is saved; the form keeps what was typed
+            status = 409
         else:
             try:
                 update_speaker(

@@ -21,6 +21,16 @@ def record_digest(record: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def stale_record(form, record: dict) -> dict | None:
+    """Return ``record`` when the form's ``seen`` digest is not its digest (someone
+    saved since the form was opened), after moving ``seen`` on, so that submitting
+    the form again replaces it on purpose; None when the form is current."""
+    if not is_stale(form.seen.data, record):
+        return None
+    form.seen.data = record_digest(record)
+    return record
+
+
 def is_stale(seen: str | None, record: dict) -> bool:
     """Return whether ``seen`` (the digest the form was opened with) differs from ``record``'s."""
     return seen != record_digest(record)
