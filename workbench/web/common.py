@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 from flask import current_app, flash, g, redirect, request, session, url_for
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import NumberRange
 
-from workbench.db import begin_write
-from workbench.errors import PermissionDenied
+from workbench.db import MAX_INT, begin_write
+from workbench.errors import InvalidInput, PermissionDenied
 from workbench.models import Project, User
 from workbench.ops.projects import project_with_role
 from workbench.ops.users import get_user
@@ -122,3 +124,37 @@ def options(items) -> list[SelectChoice]:
     return [
         SelectChoice(*item) if isinstance(item, tuple) else SelectChoice(item) for item in items
     ]
+
+
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,10}")
+
+
+def whole_number(text: str | None, name: str) -> int | None:
+    """Return ``text``, an id or a number from a query string or a form, as an int from 0
+    to ``db.MAX_INT``; None when it is absent or empty.
+
+    Raises InvalidInput (400) naming ``name`` for anything else: a sign, a fraction,
+    spaces, digits other than 0-9, or a number beyond an Integer column (PostgreSQL
+    refuses 2**31 and more as a parameter, SQLite 2**63: a 500 if it got that far).
+    """
+    if not text:
+        return None
+    if _WHOLE_NUMBER.fullmatch(text) is None or int(text) > MAX_INT:
+        raise InvalidInput(f"{name} must be a whole number from 0 to {MAX_INT}, not {text[:40]!r}.")
+    return int(text)
+
+
+def query_int(name: str) -> int | None:
+    """Return the query-string parameter ``name`` as ``whole_number`` reads it."""
+    return whole_number(request.args.get(name), name)
+
+
+def form_int(name: str) -> int | None:
+    """Return the form field ``name`` (one WTForms does not read) as ``whole_number`` does."""
+    return whole_number(request.form.get(name), name)
+
+
+def database_int(minimum: int = 0) -> NumberRange:
+    """Return the validator of a form's IntegerField: an offset, id or number an Integer
+    column can hold (WTForms reads any size of int, and int() reads " 7 " and "1_0")."""
+    return NumberRange(min=minimum, max=MAX_INT)
