@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workbench.db import lock_for_update, unique_or_conflict
 from workbench.errors import Conflict, InvalidInput, NotFound
+from workbench.importing import normalize_text
 from workbench.models import SPEAKER_TYPES, Annotation, Project, Speaker, SpeakerAlias, User
 from workbench.ops.annotations import annotation_record
 from workbench.ops.history import record
@@ -28,10 +29,17 @@ def speaker_record(speaker: Speaker) -> dict:
     }
 
 
+def clean_name(text: str) -> str:
+    """Return a speaker's name, title or alias as stored, however it was typed: the text
+    as imports store text (``normalize_text``: control characters, byte-order marks
+    and CR removed, NFC), each run of white space one space."""
+    return " ".join(normalize_text(text).split())
+
+
 def _clean_aliases(name: str, aliases: Sequence[str]) -> list[str]:
     cleaned: list[str] = []
     for alias in aliases:
-        alias = " ".join(alias.split())
+        alias = clean_name(alias)
         if alias and alias != name and alias not in cleaned:
             if len(alias) > 300:
                 raise InvalidInput("An alias has at most 300 characters.", field="aliases")
@@ -53,7 +61,7 @@ def _check(
     ``current`` is the speaker's name now: kept as it is, it is not checked again
     (a name from before the rules below is left alone).
     """
-    name = " ".join(name.split())
+    name = clean_name(name)
     if not name:
         raise InvalidInput("A speaker needs a name.", field="name")
     if len(name) > 300:
@@ -116,7 +124,7 @@ def create_speaker(
     name = _check(session, project, name, type, others)
     cleaned = _clean_aliases(name, aliases)
     _check_aliases(others, cleaned)
-    speaker = Speaker(project_id=project.id, name=name, type=type, title=title.strip()[:300])
+    speaker = Speaker(project_id=project.id, name=name, type=type, title=clean_name(title)[:300])
     speaker.aliases = [SpeakerAlias(alias=a) for a in cleaned]
     with unique_or_conflict(session, _TAKEN.format(name=name), field="name"):
         session.add(speaker)
@@ -149,7 +157,7 @@ def find_or_create_speaker(session: Session, project: Project, name: str, **new)
 
 def lookup(speakers: Sequence[Speaker], name: str) -> Speaker | None:
     """The speaker a typed name means: by name, else by alias; exactly, else in any case."""
-    wanted = " ".join(name.split())
+    wanted = clean_name(name)
     return _named(speakers, wanted, str) or _named(speakers, wanted, str.casefold)
 
 
@@ -200,7 +208,7 @@ def update_speaker(
     _check_aliases(others, [a for a in wanted if a not in had])
     # Changed inside the savepoint: opening it flushes what is pending.
     with unique_or_conflict(session, _TAKEN.format(name=name), field="name"):
-        speaker.name, speaker.type, speaker.title = name, type, title.strip()[:300]
+        speaker.name, speaker.type, speaker.title = name, type, clean_name(title)[:300]
         speaker.aliases = [a for a in speaker.aliases if a.alias in wanted] + [
             SpeakerAlias(alias=a) for a in wanted if a not in {x.alias for x in speaker.aliases}
         ]
