@@ -71,6 +71,7 @@ _HISTORY_ID_KEYS = {
         "annotations": "annotation",
     },
     "annotation": {"speaker_id": "speaker", "via_id": "speaker", "claim_id": "claim"},
+    "project": {"target_id": "target"},
 }
 
 
@@ -898,7 +899,10 @@ def _restore_record(session, project, kind, record, keys, user_id, pending_merge
             HistoryEntry(
                 project_id=project.id,
                 entity=record["entity"],
-                entity_id=to_id(record["entity"], record["entity_key"]) or 0,
+                # A project's own entries name the project the dump is restored as.
+                entity_id=project.id
+                if record["entity"] == "project"
+                else to_id(record["entity"], record["entity_key"]) or 0,
                 claim_id=to_id("claim", record["claim"]) if record["claim"] else None,
                 action=record["action"],
                 user_id=user_id(record["user"]),

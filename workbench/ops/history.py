@@ -1,10 +1,10 @@
-"""The append-only history of changes to annotations, claims and speakers."""
+"""The append-only history of changes to annotations, claims, speakers and projects."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from workbench.models import Annotation, HistoryEntry, User
@@ -54,6 +54,35 @@ def claim_history(
     return list(
         session.scalars(query.options(selectinload(HistoryEntry.user)).order_by(HistoryEntry.id))
     )
+
+
+PROJECT_HISTORY_PAGE_SIZE = 50
+
+
+def project_history(
+    session: Session, project_id: int, *, page: int = 1, per_page: int = PROJECT_HISTORY_PAGE_SIZE
+) -> tuple[list[HistoryEntry], int]:
+    """Return one page of the changes to a project's settings and members, newest
+    first (page 1 is the newest ``per_page``), and how many there are in all.
+
+    A page past the last is empty. Both queries go through the history's
+    (entity, entity_id) index, so they cost the same however much else is recorded.
+    """
+    where = (
+        HistoryEntry.entity == "project",
+        HistoryEntry.entity_id == project_id,
+        HistoryEntry.project_id == project_id,
+    )
+    total = session.scalar(select(func.count()).select_from(HistoryEntry).where(*where)) or 0
+    entries = session.scalars(
+        select(HistoryEntry)
+        .where(*where)
+        .options(selectinload(HistoryEntry.user))
+        .order_by(HistoryEntry.id.desc())
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
+    )
+    return list(entries), total
 
 
 _LABELS = {
@@ -109,4 +138,43 @@ def describe(
         label = _LABELS.get(key, key.replace("_", " ").capitalize())
         shown = "—" if value is None or value == "" else str(value)
         rows.append((label, shown, None))
+    return rows
+
+
+# What each action of a project's own history did, as the history page says it.
+PROJECT_ACTIONS = {
+    "create": "Project created",
+    "rename": "Project renamed",
+    "edit-description": "Description changed",
+    "edit-guidelines": "Guidelines changed",
+    "add-target": "Target added",
+    "rename-target": "Target renamed",
+    "retire-target": "Target retired",
+    "restore-target": "Target brought back",
+    "reorder-targets": "Targets reordered",
+    "edit-labels": "Labels changed",
+    "add-member": "Member added",
+    "change-role": "Role changed",
+    "remove-member": "Member removed",
+}
+
+
+def describe_project_change(record: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """Return a project history record as (label, value) rows to show: a list of
+    targets as one line, a label set as one ``value: definition`` line per label,
+    the target's id beside its name."""
+    rows: list[tuple[str, str]] = []
+    for key, value in (record or {}).items():
+        if key == "target_id":
+            continue
+        if key == "target" and "target_id" in record:
+            rows.append(("Target", f"{value} (id {record['target_id']})"))
+        elif key == "targets" and isinstance(value, list):
+            rows.append(("Targets", ", ".join(map(str, value))))
+        elif key == "labels" and isinstance(value, list):
+            lines = [": ".join(str(x) for x in pair if x) for pair in value]
+            rows.append(("Labels", "\n".join(lines)))
+        else:
+            shown = "—" if value is None or value == "" else str(value)
+            rows.append((key.replace("_", " ").capitalize(), shown))
     return rows

@@ -7,10 +7,16 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from workbench.errors import InvalidInput, WorkbenchError
+from workbench.errors import InvalidInput, NotFound, WorkbenchError
 from workbench.labels import LABELLED_FIELDS, format_label_lines, parse_label_lines
 from workbench.models import ROLES, Project
 from workbench.ops.articles import article_progress
+from workbench.ops.history import (
+    PROJECT_ACTIONS,
+    PROJECT_HISTORY_PAGE_SIZE,
+    describe_project_change,
+    project_history,
+)
 from workbench.ops.projects import (
     create_project,
     labels_by_field,
@@ -24,7 +30,7 @@ from workbench.ops.projects import (
 )
 from workbench.ops.users import get_user_by_name
 from workbench.permissions import can
-from workbench.web.common import db, form_errors, load_project, options, require
+from workbench.web.common import db, form_errors, load_project, options, query_int, require
 from workbench.web.stale import record_digest, stale_record
 
 bp = Blueprint("projects", __name__)
@@ -142,6 +148,36 @@ def show_project(project_id: int):
     )
 
 
+@bp.get("/projects/<int:project_id>/history")
+def project_history_view(project_id: int):
+    """The changes to the project's settings and members, newest first, a page at a time."""
+    project, _ = load_project(project_id, "view-project-history", eager=False)
+    page = query_int("page") or 1
+    entries, total = project_history(
+        db(), project.id, page=page, per_page=PROJECT_HISTORY_PAGE_SIZE
+    )
+    pages = max(1, -(-total // PROJECT_HISTORY_PAGE_SIZE))
+    if page > pages:
+        raise NotFound(f"The history has {pages} page{'s' if pages != 1 else ''}.")
+    rows = [
+        (
+            e,
+            PROJECT_ACTIONS.get(e.action, e.action),
+            describe_project_change(e.before),
+            describe_project_change(e.after),
+        )
+        for e in entries
+    ]
+    return render_template(
+        "projects/project_history.html",
+        project=project,
+        rows=rows,
+        page=page,
+        pages=pages,
+        total=total,
+    )
+
+
 @bp.route("/projects/<int:project_id>/settings", methods=["GET", "POST"])
 def edit_project(project_id: int):
     project, role = load_project(project_id, "edit-project")
@@ -207,6 +243,7 @@ def _save_settings(project: Project, form: SettingsForm) -> None:
         guidelines=form.guidelines.data or "",
         targets=_lines(form.targets.data),
         labels=labels,
+        user=g.user,
     )
 
 
@@ -224,7 +261,7 @@ def edit_members(project_id: int):
             status = 400
         else:
             try:
-                set_member(db(), project, user, form.role.data)
+                set_member(db(), project, user, form.role.data, by=g.user)
             except WorkbenchError as exc:
                 db().rollback()
                 flash(exc.message, "error")
@@ -253,7 +290,7 @@ def remove_member_view(project_id: int):
         try:
             if user is None:
                 raise InvalidInput(f"No user named {form.username.data!r}.")
-            remove_member(db(), project, user)
+            remove_member(db(), project, user, by=g.user)
         except WorkbenchError as exc:
             db().rollback()
             flash(exc.message, "error")
@@ -278,7 +315,7 @@ def rename_target_view(project_id: int):
     if form.validate_on_submit():
         try:
             before = next((t.name for t in project.targets if t.id == form.target.data), None)
-            changed = rename_target(db(), project, form.target.data, form.name.data)
+            changed = rename_target(db(), project, form.target.data, form.name.data, user=g.user)
         except WorkbenchError as exc:
             db().rollback()
             flash(f"{exc.message} Nothing was changed.", "error")
