@@ -76,6 +76,7 @@ _UNSEEN = (
 _FORMULA_AT_A_CELL_START = re.compile(
     f"(^|[{_CELL_BREAKS}])([{_UNSEEN}]*)(?=[{re.escape(FORMULA_CHARS)}])"
 )
+_FORMULA_CHAR = re.compile(f"[{re.escape(FORMULA_CHARS)}]")  # a cheap first look
 SHAPES = ("wide", "long")
 FORMATS = ("csv", "jsonl")
 
@@ -146,7 +147,8 @@ def neutralize(text: str) -> str:
     break, with only unseen characters (spaces, zero-width characters, quotes)
     between; text that begins with a tab or CR gets a leading one too.
     """
-    text = _FORMULA_AT_A_CELL_START.sub(r"\1\2'", text)
+    if _FORMULA_CHAR.search(text) and _FORMULA_AT_A_CELL_START.search(text):
+        text = _FORMULA_AT_A_CELL_START.sub(r"\1\2'", text)
     return "'" + text if text.startswith(("\t", "\r")) else text
 
 
@@ -157,6 +159,8 @@ def csv_cell(value: Any, *, raw_formulas: bool = False) -> Any:
     """
     if isinstance(value, int) and not isinstance(value, bool):
         return value
+    if isinstance(value, datetime):
+        return value.isoformat()  # digits first, no separator: never a formula
     text = cell_text(value)
     return text if raw_formulas else neutralize(text)
 
