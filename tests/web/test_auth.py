@@ -5,11 +5,12 @@ from __future__ import annotations
 from urllib.parse import quote, urlsplit
 
 import pytest
+from sqlalchemy import select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tests.conftest import PASSWORD, Web
 from tests.web.web_helpers import page_text, read
-from workbench.models import User
+from workbench.models import LoginSession, User
 from workbench.ops.users import set_password
 
 
@@ -208,16 +209,21 @@ def test_a_deactivated_user_is_logged_out(web, db, team):
     assert web.get("/").status_code == 302
 
 
-def test_the_session_cookie_reveals_nothing_of_the_password_hash(app, web, team):
+def test_the_session_cookie_carries_only_a_random_session_id(app, db, web, team):
     web.login("ann")
     data = app.session_interface.get_signing_serializer(app).loads(
         _session_cookie(web.client).value
     )
-    assert data["user_id"] == team["annotator"].id
-    stamp = data["pw"]
+    assert set(data) <= {"sid", "csrf_token", "_flashes"}
+    token = data["sid"]
+    assert len(token) >= 40
     password_hash = team["annotator"].password_hash
-    assert stamp not in password_hash
     assert password_hash[-16:] not in str(data)
+    # The database keeps the token's digest, not the token: reading it gives no session.
+    rows = db.scalars(select(LoginSession)).all()
+    assert [row.user_id for row in rows] == [team["annotator"].id]
+    assert rows[0].token_hash != token and token not in rows[0].token_hash
+    assert rows[0].ended_at is None
 
 
 @pytest.mark.real_password_hashing
@@ -324,3 +330,20 @@ def test_behind_an_https_proxy_forms_work_when_the_proxy_names_the_public_host(m
     body = read(response)
     assert response.status_code == 400
     assert "proxy_set_header Host $host" in body
+
+
+def test_a_cookie_copied_before_logout_does_not_work_after_it(app, web, team):
+    """The reproduction of issue 9, item 6: logout ends the session on the server."""
+    web.login("ann")
+    assert web.get("/").status_code == 200
+    copied = _session_cookie(web.client).value
+    web.refresh_token("/")
+    assert web.post("/logout").status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    response = thief.get("/")
+    assert response.status_code == 302
+    assert urlsplit(response.location).path == "/login"
+    response = thief.get("/api/session")
+    assert response.status_code == 403
+    assert "csrf_token" not in response.get_json()

@@ -18,6 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from workbench.db import unique_or_conflict
 from workbench.errors import Conflict, InvalidInput, PermissionDenied
 from workbench.models import LoginFailure, User
+from workbench.ops.sessions import end_user_sessions
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,80}$")
 MIN_PASSWORD = 8
@@ -84,14 +85,18 @@ def create_user(session: Session, username: str, password: str, *, is_admin: boo
     return user
 
 
-def set_password(session: Session, user: User, password: str) -> None:
-    """Replace a user's password. Raises InvalidInput when it is too short."""
+def set_password(
+    session: Session, user: User, password: str, *, keep_session: int | None = None
+) -> None:
+    """Replace a user's password and end their login sessions, all but ``keep_session``
+    (the id of the session that changed it). Raises InvalidInput when it is too short."""
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(
             f"A password needs at least {MIN_PASSWORD} characters.", field="password"
         )
     user.password_hash = generate_password_hash(password)
     session.flush()
+    end_user_sessions(session, user, "password", keep=keep_session)
 
 
 def get_user_by_name(session: Session, username: str) -> User | None:

@@ -21,7 +21,8 @@ from wtforms.validators import DataRequired, Length
 
 from workbench.errors import PermissionDenied
 from workbench.ops.users import check_login, record_login
-from workbench.web.common import db, password_stamp, start_write
+from workbench.ops.sessions import end_session, start_session
+from workbench.web.common import db, start_write
 
 bp = Blueprint("auth", __name__)
 
@@ -72,11 +73,17 @@ def login():
             db().rollback()
             flash(exc.message, "error")
             return render_template("auth/login.html", form=form), 429
+        if user is not None:
+            token, _ = start_session(
+                db(),
+                user,
+                user_agent=request.user_agent.string,
+                address=request.remote_addr or "",
+            )
         db().commit()
         if user is not None:
             session.clear()
-            session["user_id"] = user.id
-            session["pw"] = password_stamp(user)
+            session["sid"] = token
             return redirect(_safe_next(request.args.get("next")))
         flash("Wrong username or password.", "error")
         status = 401
@@ -87,6 +94,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if g.login_session is not None:
+        end_session(db(), g.login_session.id)
+        db().commit()
     session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
