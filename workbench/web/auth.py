@@ -20,8 +20,8 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from workbench.errors import PermissionDenied
-from workbench.ops.users import check_login, record_login
 from workbench.ops.sessions import end_session, start_session
+from workbench.ops.users import check_login, record_login
 from workbench.web.common import db, start_write
 
 bp = Blueprint("auth", __name__)
