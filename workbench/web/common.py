@@ -18,8 +18,8 @@ PUBLIC_ENDPOINTS = {"auth.login", "static"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Endpoints that read in a shared transaction and call start_write() just before
 # they write, so that SQLite's write lock is held for the write alone (the hot
-# save, and the login, whose password hash takes a tenth of a second).
-LATE_WRITE_ENDPOINTS = {"api.save_annotation_api", "auth.login"}
+# save, and the login and password change, whose password hash takes a tenth of a second).
+LATE_WRITE_ENDPOINTS = {"api.save_annotation_api", "auth.login", "auth.change_password"}
 # Endpoints whose every write is one statement on PostgreSQL (the save, see
 # ops.annotations): there they run without a transaction, which spares the
 # BEGIN and COMMIT round trips of the busiest request.
