@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -347,3 +348,166 @@ def test_a_cookie_copied_before_logout_does_not_work_after_it(app, web, team):
     response = thief.get("/api/session")
     assert response.status_code == 403
     assert "csrf_token" not in response.get_json()
+
+
+def test_an_address_flooding_new_usernames_gets_429_before_any_hash(make_app, team, monkeypatch):
+    """Issue 9, item 5: past the address's limit, no password is hashed at all."""
+    import workbench.ops.users as users
+
+    app = make_app(LOGIN_ADDRESS_MAX_FAILURES=4)
+    real_check = users.check_password_hash
+    hashes = []
+
+    def counted(password_hash, password):
+        hashes.append(password)
+        return real_check(password_hash, password)
+
+    monkeypatch.setattr(users, "check_password_hash", counted)
+    web = Web(app.test_client())
+    for i in range(4):
+        response = web.login(f"nobody{i}", "guess")
+        assert response.status_code == 401
+        read(response)
+    assert len(hashes) == 4
+    for name, password in [("nobody99", "guess"), ("ann", PASSWORD)]:
+        response = web.login(name, password)
+        body = read(response)
+        assert response.status_code == 429
+        assert "Too many failed logins from your address. Try again in" in page_text(body)
+        assert 1 <= int(response.headers["Retry-After"]) <= 301
+    assert len(hashes) == 4
+
+
+def _login_sessions(db, user):
+    db.rollback()
+    return db.scalars(
+        select(LoginSession).where(LoginSession.user_id == user.id).order_by(LoginSession.id)
+    ).all()
+
+
+def test_changing_ones_password_ends_the_other_sessions_but_not_this_one(app, db, team):
+    laptop, phone = Web(app.test_client()), Web(app.test_client())
+    assert laptop.login("ann").status_code == 302
+    assert phone.login("ann").status_code == 302
+    laptop.refresh_token("/account/password")
+    response = laptop.post(
+        "/account/password",
+        {"current": PASSWORD, "new": "a brand new password", "again": "a brand new password"},
+    )
+    assert response.status_code == 302, read(response)
+    assert laptop.get("/").status_code == 200
+    response = phone.get("/")
+    assert response.status_code == 302
+    assert urlsplit(response.location).path == "/login"
+    reasons = [row.ended_reason for row in _login_sessions(db, team["annotator"])]
+    assert reasons == ["", "password"]
+    assert phone.login("ann", "a brand new password").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (
+            {"current": "wrong password", "new": "long enough 1", "again": "long enough 1"},
+            "Your current password is wrong; nothing was changed.",
+        ),
+        (
+            {"current": PASSWORD, "new": "long enough 1", "again": "long enough 2"},
+            "The two new passwords differ.",
+        ),
+        ({"current": PASSWORD, "new": "short", "again": "short"}, "A password has 8 to 200 characters."),
+    ],
+)
+def test_a_refused_password_change_changes_nothing(app, db, web, team, fields, message):
+    other = Web(app.test_client())
+    other.login("ann")
+    web.login("ann")
+    web.refresh_token("/account/password")
+    response = web.post("/account/password", fields)
+    body = read(response)
+    assert response.status_code == 400
+    assert message in page_text(body)
+    assert other.get("/").status_code == 200
+    db.rollback()
+    assert db.get(User, team["annotator"].id).password_hash == team["annotator"].password_hash
+
+
+def test_an_admin_ends_every_session_of_a_user(app, db, web, team):
+    laptop, phone = Web(app.test_client()), Web(app.test_client())
+    laptop.login("ann")
+    phone.login("ann")
+    web.login("root")
+    web.refresh_token("/admin/users")
+    body = read(web.get("/admin/users"))
+    assert "End sessions" in body
+    response = web.post(f"/admin/users/{team['annotator'].id}/end-sessions")
+    assert response.status_code == 302
+    assert "Ended 2 session(s) of ann." in page_text(read(web.get("/admin/users")))
+    for client in (laptop, phone):
+        assert client.get("/").status_code == 302
+    assert [row.ended_reason for row in _login_sessions(db, team["annotator"])] == ["admin"] * 2
+    # Ann can log in again; the admin's own session was not touched.
+    assert laptop.login("ann").status_code == 302
+    assert web.get("/admin/users").status_code == 200
+
+
+def test_an_admin_ending_their_own_sessions_keeps_the_current_one(app, web, team):
+    other = Web(app.test_client())
+    other.login("root")
+    web.login("root")
+    web.refresh_token("/admin/users")
+    web.post(f"/admin/users/{team['admin'].id}/end-sessions")
+    assert web.get("/admin/users").status_code == 200
+    assert other.get("/admin/users").status_code == 302
+
+
+def test_an_admin_deactivates_and_activates_a_user(app, db, web, team):
+    ann = Web(app.test_client())
+    ann.login("ann")
+    web.login("root")
+    web.refresh_token("/admin/users")
+    response = web.post(f"/admin/users/{team['annotator'].id}/deactivate")
+    assert response.status_code == 302
+    assert "ann is deactivated (1 session(s) ended)" in page_text(read(web.get("/admin/users")))
+    assert ann.get("/").status_code == 302
+    assert ann.login("ann").status_code == 401
+    assert _login_sessions(db, team["annotator"])[0].ended_reason == "deactivated"
+    response = web.post(f"/admin/users/{team['annotator'].id}/activate")
+    assert response.status_code == 302
+    assert ann.login("ann").status_code == 302
+    assert ann.get("/").status_code == 200
+
+
+def test_an_admin_cannot_deactivate_themselves(db, web, team):
+    web.login("root")
+    web.refresh_token("/admin/users")
+    web.post(f"/admin/users/{team['admin'].id}/deactivate")
+    body = page_text(read(web.get("/admin/users")))
+    assert "You cannot deactivate your own account. Nothing was changed." in body
+    db.rollback()
+    assert db.get(User, team["admin"].id).is_active
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_last_seen_is_written_at_most_once_a_minute(app, db, web, team, monkeypatch, method):
+    """A GET writes it in a short transaction of its own, a POST in its own (on SQLite,
+    where it holds the write lock already); within the minute, nothing is written."""
+    import workbench.ops.sessions as sessions_ops
+
+    web.login("mona")
+    web.refresh_token("/")
+    first = _login_sessions(db, team["manager"])[0].last_seen_at
+    url = f"/projects/{team['project'].id}/members"
+
+    def visit():
+        if method == "GET":
+            return web.get(url)
+        return web.post(url, {"username": "stan", "role": "annotator"})
+
+    for _ in range(2):
+        assert visit().status_code in (200, 302)
+    assert _login_sessions(db, team["manager"])[0].last_seen_at == first
+    later = datetime.now(UTC) + timedelta(seconds=61)
+    monkeypatch.setattr(sessions_ops, "_now", lambda: later)
+    assert visit().status_code in (200, 302)
+    assert _login_sessions(db, team["manager"])[0].last_seen_at == later

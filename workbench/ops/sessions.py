@@ -38,6 +38,10 @@ _USER_BY_TOKEN = (
 _USER_COLUMNS = tuple(c.key for c in _users.columns)
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -47,7 +51,7 @@ def start_session(
 ) -> tuple[str, LoginSession]:
     """Record a new login session of ``user``; return its token (for the cookie) and row."""
     token = secrets.token_urlsafe(32)
-    now = datetime.now(UTC)
+    now = _now()
     row = LoginSession(
         token_hash=token_hash(token),
         user_id=user.id,
@@ -70,7 +74,7 @@ class CurrentSession:
 
     def touch_due(self, now: datetime | None = None) -> bool:
         """Whether last_seen_at is old enough to be written again."""
-        now = now or datetime.now(UTC)
+        now = now or _now()
         return now - self.last_seen_at >= timedelta(seconds=TOUCH_SECONDS)
 
 
@@ -96,7 +100,7 @@ def user_for_token(session: Session, token: str) -> tuple[User, CurrentSession] 
 
 def touch_session(connection: Connection, session_id: int, now: datetime | None = None) -> None:
     """Write when the session was last seen (a single UPDATE; the caller commits)."""
-    now = now or datetime.now(UTC)
+    now = now or _now()
     connection.execute(
         update(_sessions)
         .where(_sessions.c.id == session_id, _sessions.c.ended_at.is_(None))
@@ -109,7 +113,7 @@ def end_session(session: Session, session_id: int, reason: str = "logout") -> No
     session.execute(
         update(LoginSession)
         .where(LoginSession.id == session_id, LoginSession.ended_at.is_(None))
-        .values(ended_at=datetime.now(UTC), ended_reason=reason),
+        .values(ended_at=_now(), ended_reason=reason),
         execution_options={"synchronize_session": False},
     )
 
@@ -124,7 +128,7 @@ def end_user_sessions(
     if keep is not None:
         query = query.where(LoginSession.id != keep)
     result = session.execute(
-        query.values(ended_at=datetime.now(UTC), ended_reason=reason),
+        query.values(ended_at=_now(), ended_reason=reason),
         execution_options={"synchronize_session": False},
     )
     return result.rowcount

@@ -205,10 +205,8 @@ def _insert_ignoring_conflicts(session: Session, model, index_elements: list[str
     """INSERT ... ON CONFLICT DO NOTHING; return whether a row was made."""
     dialect = session.get_bind().dialect.name
     make = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(model)
-    result = session.execute(
-        make.values(**values).on_conflict_do_nothing(index_elements=index_elements)
-    )
-    return result.rowcount == 1
+    statement = make.values(**values).on_conflict_do_nothing(index_elements=index_elements)
+    return session.execute(statement.returning(model.id)).first() is not None
 
 
 def forget_old_failures(session: Session, before: datetime) -> None:

@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from workbench.errors import TooManyAttempts, WorkbenchError
 from workbench.ops.sessions import end_session, start_session
-from workbench.ops.users import check_login, record_login, set_password
+from workbench.ops.users import MIN_PASSWORD, check_login, record_login, set_password
 from workbench.web.common import db, form_errors, start_write
 
 bp = Blueprint("auth", __name__)
@@ -96,7 +96,17 @@ def login():
 
 class PasswordForm(FlaskForm):
     current = PasswordField("Current password", validators=[DataRequired(), Length(max=200)])
-    new = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=200)])
+    new = PasswordField(
+        "New password",
+        validators=[
+            DataRequired(),
+            Length(
+                min=MIN_PASSWORD,
+                max=200,
+                message=f"A password has {MIN_PASSWORD} to 200 characters.",
+            ),
+        ],
+    )
     again = PasswordField(
         "New password again",
         validators=[DataRequired(), EqualTo("new", message="The two new passwords differ.")],
