@@ -415,7 +415,10 @@ def test_changing_ones_password_ends_the_other_sessions_but_not_this_one(app, db
             {"current": PASSWORD, "new": "long enough 1", "again": "long enough 2"},
             "The two new passwords differ.",
         ),
-        ({"current": PASSWORD, "new": "short", "again": "short"}, "A password has 8 to 200 characters."),
+        (
+            {"current": PASSWORD, "new": "short", "again": "short"},
+            "A password has 8 to 200 characters.",
+        ),
     ],
 )
 def test_a_refused_password_change_changes_nothing(app, db, web, team, fields, message):
