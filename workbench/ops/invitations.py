@@ -102,9 +102,7 @@ def invitations_for(session: Session, user: User) -> list[Invitation]:
     )
 
 
-def answer_invitation(
-    session: Session, invitation_id: int, user: User, *, accept: bool
-) -> Project:
+def answer_invitation(session: Session, invitation_id: int, user: User, *, accept: bool) -> Project:
     """Accept (``user`` becomes a member with the invited role) or decline an
     invitation of ``user``; it is gone either way. Return its project.
 

@@ -118,9 +118,7 @@ def end_session(session: Session, session_id: int, reason: str = "logout") -> No
     )
 
 
-def end_user_sessions(
-    session: Session, user: User, reason: str, *, keep: int | None = None
-) -> int:
+def end_user_sessions(session: Session, user: User, reason: str, *, keep: int | None = None) -> int:
     """End every open session of ``user`` but ``keep`` (a session id); return how many."""
     query = update(LoginSession).where(
         LoginSession.user_id == user.id, LoginSession.ended_at.is_(None)

@@ -276,9 +276,7 @@ def record_login(session: Session, attempt: LoginAttempt) -> User | None:
         session.execute(
             update(LoginAddressFailure)
             .where(LoginAddressFailure.address == attempt.address)
-            .values(
-                count=1 if address_ran_out else LoginAddressFailure.count + 1, last_at=now
-            ),
+            .values(count=1 if address_ran_out else LoginAddressFailure.count + 1, last_at=now),
             execution_options={"synchronize_session": False},
         )
     return None

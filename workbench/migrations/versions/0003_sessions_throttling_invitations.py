@@ -89,8 +89,6 @@ def downgrade() -> None:
     op.drop_table("instance_settings")
     op.drop_index(op.f("ix_login_sessions_user_id_ended_at"), table_name="login_sessions")
     op.drop_table("login_sessions")
-    op.drop_index(
-        op.f("ix_login_address_failures_last_at"), table_name="login_address_failures"
-    )
+    op.drop_index(op.f("ix_login_address_failures_last_at"), table_name="login_address_failures")
     op.drop_table("login_address_failures")
     op.drop_index(op.f("ix_login_failures_last_at"), table_name="login_failures")
