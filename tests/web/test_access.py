@@ -49,6 +49,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("admin.list_users", "POST"):                 (302, 403, 403, 403, 400),
     # On the admin's own account: their only session is the current one, which stays;
     # deactivating oneself is refused; activating an active account changes nothing.
+    ("admin.show_user_sessions", "GET"):          (302, 403, 403, 403, 200),
     ("admin.end_sessions_view", "POST"):          (302, 403, 403, 403, 302),
     ("admin.deactivate_user_view", "POST"):       (302, 403, 403, 403, 302),
     ("admin.activate_user_view", "POST"):         (302, 403, 403, 403, 302),

@@ -443,6 +443,9 @@ def test_an_admin_ends_every_session_of_a_user(app, db, web, team):
     web.refresh_token("/admin/users")
     body = read(web.get("/admin/users"))
     assert "End sessions" in body
+    page = page_text(read(web.get(f"/admin/users/{team['annotator'].id}/sessions")))
+    assert "Open sessions of ann" in page
+    assert page.count("127.0.0.1") == 2 and page.count("Werkzeug/") == 2
     response = web.post(f"/admin/users/{team['annotator'].id}/end-sessions")
     assert response.status_code == 302
     assert "Ended 2 session(s) of ann." in page_text(read(web.get("/admin/users")))

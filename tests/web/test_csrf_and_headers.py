@@ -155,6 +155,7 @@ def _pages(arranged):
         "/projects/new",
         "/admin/users",
         "/admin/settings",
+        f"/admin/users/{arranged['user_id']}/sessions",
         "/account/password",
     ]
 
@@ -377,3 +378,14 @@ def test_markdown_guidelines_drop_html_and_script_links(web, db, team):
         assert '<a href="javascript' not in guidelines.lower()
         assert not _script_urls(body), url
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in guidelines  # shown as text
+
+
+def test_a_browser_name_shown_to_admins_is_escaped(app, web, team):
+    ann = Web(app.test_client())
+    ann.client.environ_base["HTTP_USER_AGENT"] = f"Evil {XSS_SCRIPT} {XSS_ATTR}"
+    assert ann.login("ann").status_code == 302
+    web.login("root")
+    url = f"/admin/users/{team['annotator'].id}/sessions"
+    body = read(web.get(url))
+    assert "Evil" in body
+    _assert_escaped(url, body)

@@ -57,12 +57,17 @@ def start_session(
         user_id=user.id,
         created_at=now,
         last_seen_at=now,
-        user_agent=user_agent[:200],
-        address=address[:64],
+        user_agent=_printable(user_agent)[:200],
+        address=_printable(address)[:64],
     )
     session.add(row)
     session.flush()
     return token, row
+
+
+def _printable(text: str) -> str:
+    # Shown to admins and stored as text (PostgreSQL refuses NUL): headers are the client's.
+    return "".join(ch for ch in text if ch.isprintable())
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +145,17 @@ def open_sessions(session: Session) -> dict[int, tuple[int, datetime | None]]:
         .group_by(LoginSession.user_id)
     )
     return {user_id: (count, last_seen) for user_id, count, last_seen in session.execute(query)}
+
+
+def sessions_of(session: Session, user: User) -> list[LoginSession]:
+    """Return the user's open sessions, the most recently seen first."""
+    return list(
+        session.scalars(
+            select(LoginSession)
+            .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+            .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())
+        )
+    )
 
 
 def deactivate_user(session: Session, user: User, *, by: User | None = None) -> int:

@@ -212,8 +212,16 @@ def _insert_ignoring_conflicts(session: Session, model, index_elements: list[str
 def forget_old_failures(session: Session, before: datetime) -> None:
     """Delete the failed logins recorded last before ``before``, of every name and address."""
     for model in (LoginFailure, LoginAddressFailure):
+        # Rows another login is deleting right now are left to it (SKIP LOCKED, on
+        # PostgreSQL): two logins never wait for each other here, nor deadlock.
+        old = (
+            select(model.id)
+            .where(model.last_at < before)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
         session.execute(
-            delete(model).where(model.last_at < before),
+            delete(model).where(model.id.in_(old)),
             execution_options={"synchronize_session": False},
         )
 

@@ -11,7 +11,13 @@ from wtforms.validators import DataRequired, Length
 from workbench.errors import NotFound, WorkbenchError
 from workbench.models import User
 from workbench.ops.instance import INSTANCE_SETTINGS, instance_settings, set_instance_setting
-from workbench.ops.sessions import activate_user, deactivate_user, end_user_sessions, open_sessions
+from workbench.ops.sessions import (
+    activate_user,
+    deactivate_user,
+    end_user_sessions,
+    open_sessions,
+    sessions_of,
+)
 from workbench.ops.users import create_user
 from workbench.web.common import db, form_errors, options, require
 
@@ -73,6 +79,20 @@ def _user(user_id: int) -> User:
     if user is None:
         raise NotFound("No such user.")
     return user
+
+
+@bp.get("/users/<int:user_id>/sessions")
+def show_user_sessions(user_id: int):
+    """A user's open sessions: when each began and was last seen, from where, with what."""
+    require("manage-users")
+    user = _user(user_id)
+    return render_template(
+        "admin/user_sessions.html",
+        account=user,
+        sessions=sessions_of(db(), user),
+        current=g.login_session.id,
+        action_form=UserActionForm(formdata=None),
+    )
 
 
 @bp.post("/users/<int:user_id>/end-sessions")
