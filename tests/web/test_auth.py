@@ -517,3 +517,30 @@ def test_last_seen_is_written_at_most_once_a_minute(app, db, web, team, monkeypa
     monkeypatch.setattr(sessions_ops, "_now", lambda: later)
     assert visit().status_code in (200, 302)
     assert _login_sessions(db, team["manager"])[0].last_seen_at == later
+
+
+def test_writing_last_seen_never_waits_for_the_sqlite_write_lock(
+    app, db, web, team, engine, monkeypatch
+):
+    """A read while another transaction holds SQLite's write lock (a long import, say)
+    is served at once; last_seen is written by a later request instead."""
+    import workbench.ops.sessions as sessions_ops
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL locks rows, not the database")
+    web.login("ann")
+    first = _login_sessions(db, team["annotator"])[0].last_seen_at
+    db.rollback()
+    later = datetime.now(UTC) + timedelta(seconds=61)
+    monkeypatch.setattr(sessions_ops, "_now", lambda: later)
+    other = engine.raw_connection()
+    try:
+        cursor = other.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        assert web.get("/").status_code == 200
+        cursor.execute("ROLLBACK")
+    finally:
+        other.close()
+    assert _login_sessions(db, team["annotator"])[0].last_seen_at == first
+    assert web.get("/").status_code == 200
+    assert _login_sessions(db, team["annotator"])[0].last_seen_at == later
