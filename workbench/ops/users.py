@@ -129,8 +129,8 @@ def _refuse_while_locked(
     failure, max_failures: int, lockout_seconds: int, *, whose: str = ""
 ) -> bool:
     """Raise TooManyAttempts while a lockout runs; return whether one ran out
-    (the next failure then counts from one again). ``max_failures`` 0 never locks."""
-    if failure is None or max_failures <= 0 or failure.count < max_failures:
+    (the next failure then counts from one again)."""
+    if failure is None or failure.count < max_failures:
         return False
     wait = failure.last_at + timedelta(seconds=lockout_seconds) - _now()
     if wait.total_seconds() > 0:
