@@ -19,6 +19,7 @@ from workbench.ops.backup import dump_lines, read_dump, restore_project
 from workbench.ops.demo import seed_demo
 from workbench.ops.exports import codebook_csv, codebook_markdown, export_stream
 from workbench.ops.projects import create_project, get_project_by_name, set_member
+from workbench.ops.sessions import activate_user, deactivate_user, end_user_sessions
 from workbench.ops.users import create_user, generate_password, get_user_by_name, set_password
 from workbench.schema import schema_state, upgrade
 from workbench.settings import load_settings
@@ -223,7 +224,7 @@ def users_add(ctx: Context, username: str, password: str | None, admin: bool) ->
 @click.option("--password", help="The new password (asked for when not given).")
 @pass_context
 def users_set_password(ctx: Context, username: str, password: str | None) -> None:
-    """Change a user's password."""
+    """Change a user's password (which ends all their sessions)."""
     if password is None:
         password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
     with ctx.session() as session:
@@ -232,6 +233,43 @@ def users_set_password(ctx: Context, username: str, password: str | None) -> Non
             raise click.ClickException(f"No user named {username!r}.")
         set_password(session, user, password)
     click.echo(f"Password changed for {username}.")
+
+
+def _named_user(session, username: str):
+    user = get_user_by_name(session, username)
+    if user is None:
+        raise click.ClickException(f"No user named {username!r}.")
+    return user
+
+
+@users.command("end-sessions")
+@click.argument("username")
+@pass_context
+def users_end_sessions(ctx: Context, username: str) -> None:
+    """Log a user out everywhere (they can log in again)."""
+    with ctx.session() as session:
+        ended = end_user_sessions(session, _named_user(session, username), "admin")
+    click.echo(f"Ended {ended} session(s) of {username}.")
+
+
+@users.command("deactivate")
+@click.argument("username")
+@pass_context
+def users_deactivate(ctx: Context, username: str) -> None:
+    """Stop a user logging in and end their sessions; their work stays."""
+    with ctx.session() as session:
+        ended = deactivate_user(session, _named_user(session, username))
+    click.echo(f"Deactivated {username} ({ended} session(s) ended).")
+
+
+@users.command("activate")
+@click.argument("username")
+@pass_context
+def users_activate(ctx: Context, username: str) -> None:
+    """Let a deactivated user log in again."""
+    with ctx.session() as session:
+        activate_user(session, _named_user(session, username))
+    click.echo(f"{username} can log in again.")
 
 
 @main.group()

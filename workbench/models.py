@@ -95,7 +95,71 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(80))
     address: Mapped[str] = mapped_column(String(64))
     count: Mapped[int] = mapped_column(Integer, default=0)
-    last_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class LoginAddressFailure(Base):
+    """Failed logins per address, whatever the username: an address that fails too
+    often is refused before any password is hashed."""
+
+    __tablename__ = "login_address_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), unique=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class LoginSession(Base):
+    """A logged-in browser: the cookie carries a random token, the table its SHA-256.
+
+    Logging out, a new password, an admin or deactivation sets ``ended_at``;
+    an ended session never comes back.
+    """
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index(None, "user_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column()
+    ended_reason: Mapped[str] = mapped_column(String(20), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+
+
+class InstanceSetting(Base):
+    """A setting of the whole instance that an admin changes in the browser
+    (see ops.instance for the names and their values)."""
+
+    __tablename__ = "instance_settings"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class Invitation(Base):
+    """A manager's invitation of a username into a project, until it is answered.
+
+    Kept by the name the manager typed, whether or not an account has it, so
+    that inviting tells a manager nothing about which accounts exist.
+    """
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("project_id", "username"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    username: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(20), default="annotator")
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    project: Mapped[Project] = relationship()
+    invited_by: Mapped[User | None] = relationship()
 
 
 class Project(Base):

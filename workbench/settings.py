@@ -92,6 +92,21 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "LOGIN_ADDRESS_MAX_FAILURES",
+        50,
+        "Failed logins allowed from one address, whatever the usernames, before the address "
+        "is refused (429, before any password is hashed) for LOGIN_LOCKOUT_SECONDS. "
+        "0: no limit per address.",
+        _count,
+    ),
+    Setting(
+        "LOGIN_FORGET_SECONDS",
+        3600,
+        "Failed logins are forgotten, and their throttling rows deleted, this long after the "
+        "last one (at least LOGIN_LOCKOUT_SECONDS).",
+        _count,
+    ),
+    Setting(
         "EXPORT_RAW_FORMULAS",
         False,
         "Export cells that start with = + - @ as they are, instead of neutralising them "

@@ -13,8 +13,9 @@ from sqlalchemy import func, select, text
 from workbench.cli import Context, main, prepare_database
 from workbench.db import make_engine
 from workbench.exporting import long_columns
-from workbench.models import Article, Membership, Project, User
+from workbench.models import Article, LoginSession, Membership, Project, User
 from workbench.ops.demo import DEMO_NAME
+from workbench.ops.sessions import start_session
 from workbench.ops.users import authenticate
 from workbench.schema import head_revision, schema_state, upgrade
 
@@ -138,6 +139,49 @@ def test_users_add_and_set_password(cli, session):
         cli("users", "set-password", "ghost", "--password", PASSWORD),
         "Error: No user named 'ghost'.",
     )
+
+
+def test_users_end_sessions_deactivate_and_activate(cli, session):
+    ok(cli("users", "add", "ann", "--password", PASSWORD))
+    ok(cli("users", "add", "root", "--admin", "--password", PASSWORD))
+    ann = session.scalar(select(User).where(User.username == "ann"))
+    for _ in range(2):
+        start_session(session, ann)
+    session.commit()
+
+    def still_open():
+        session.rollback()
+        session.expire_all()  # nothing to roll back after a commit: rollback expires nothing
+        return session.scalar(
+            select(func.count())
+            .select_from(LoginSession)
+            .where(LoginSession.user_id == ann.id, LoginSession.ended_at.is_(None))
+        )
+
+    assert ok(cli("users", "end-sessions", "ann")) == "Ended 2 session(s) of ann.\n"
+    assert still_open() == 0
+    start_session(session, ann)
+    session.commit()
+    assert ok(cli("users", "deactivate", "ann")) == "Deactivated ann (1 session(s) ended).\n"
+    assert still_open() == 0
+    assert authenticate(session, "ann", PASSWORD, address="cli") is None
+    session.rollback()
+    assert ok(cli("users", "activate", "ann")) == "ann can log in again.\n"
+    assert authenticate(session, "ann", PASSWORD, address="cli") is not None
+    session.rollback()
+    fails(cli("users", "deactivate", "root"), "Error: root is the last active administrator.")
+    for command in ("end-sessions", "deactivate", "activate"):
+        fails(cli("users", command, "ghost"), "Error: No user named 'ghost'.")
+
+
+def test_set_password_ends_every_session(cli, session):
+    ok(cli("users", "add", "ann", "--password", PASSWORD))
+    ann = session.scalar(select(User).where(User.username == "ann"))
+    start_session(session, ann)
+    session.commit()
+    ok(cli("users", "set-password", "ann", "--password", "another password"))
+    session.rollback()
+    assert session.scalar(select(LoginSession.ended_reason)) == "password"
 
 
 def test_projects_create_and_add_member(cli, session, talks):
