@@ -246,6 +246,16 @@ def test_import_reports_every_item(cli, session, talks, files):
     ]
 
 
+def test_import_shows_its_progress_on_stderr_and_the_report_on_stdout(cli, talks, files):
+    paths = [str(files / n) for n in ("talks.txt", "batch.csv", "empty.txt", "blob.txt")]
+    result = cli("import", "--project", "Talks", "--progress", *paths)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == "3 imported, 0 duplicates skipped, 3 rejected."
+    progress = result.stderr.splitlines()
+    assert progress[-1] == "6 of 6 items done (4 of 4 files read): 3 imported, 0 duplicates, 3 rejected"
+    assert all(" items done (" in line for line in progress)
+
+
 def test_import_with_nothing_importable_exits_non_zero(cli, session, talks, files):
     result = cli("import", "--project", "Talks", str(files / "empty.txt"), str(files / "blob.txt"))
     assert result.exit_code == 1

@@ -477,3 +477,19 @@ def test_property_paragraph_break_always_cuts(a: str, b: str) -> None:
     check_invariants(text, split)
     for span in split.spans:
         assert "\n\n" not in text[span.start : span.end]
+
+
+def test_max_spans_stops_early_on_a_text_with_too_many_claims():
+    """An 8.8 MB line of "Ab. " has 2.2 million claims; with a limit the splitter
+    stops soon after passing it, instead of splitting all of it."""
+    from workbench.text.splitter import TooManySpans
+
+    text = "Ab. " * 200_000
+    with pytest.raises(TooManySpans) as caught:
+        split_text(text, max_spans=100)
+    assert 100 < caught.value.at_least < 1_000
+    # At or under the limit the result is the whole split, as without one.
+    small = "One claim. Two claims. Three claims."
+    assert split_text(small, max_spans=3) == split_text(small)
+    with pytest.raises(TooManySpans):
+        split_text(small, max_spans=2)
