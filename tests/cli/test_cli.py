@@ -252,7 +252,10 @@ def test_import_shows_its_progress_on_stderr_and_the_report_on_stdout(cli, talks
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1] == "3 imported, 0 duplicates skipped, 3 rejected."
     progress = result.stderr.splitlines()
-    assert progress[-1] == "6 of 6 items done (4 of 4 files read): 3 imported, 0 duplicates, 3 rejected"
+    assert (
+        progress[-1]
+        == "6 of 6 items done (4 of 4 files read): 3 imported, 0 duplicates, 3 rejected"
+    )
     assert all(" items done (" in line for line in progress)
 
 

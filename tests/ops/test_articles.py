@@ -346,9 +346,7 @@ def test_an_import_job_rejects_a_huge_line_of_claims_quickly(session_factory):
 
     project_id, job_id = _job(session_factory)
     data = _jsonl("Ab. " * 2_200_000, "A normal article. With two claims.")
-    status = run_import(
-        session_factory, job_id, [ImportSource("big.jsonl", data)], max_bytes=10**7
-    )
+    status = run_import(session_factory, job_id, [ImportSource("big.jsonl", data)], max_bytes=10**7)
     assert status == "done"
     with session_factory() as s:
         job = get_import_job(s, get_project(s, project_id), job_id)

@@ -470,9 +470,9 @@ def test_a_write_that_cannot_get_the_sqlite_lock_gets_a_503(make_app, db, team, 
     message (a page, or JSON under /api/), never a 500, and nothing changes."""
     import sqlite3
 
-    import workbench.db
     from sqlalchemy.engine import make_url
 
+    import workbench.db
     from tests.web.web_helpers import add_article, snapshot
 
     app = make_app()
@@ -495,9 +495,7 @@ def test_a_write_that_cannot_get_the_sqlite_lock_gets_a_503(make_app, db, team, 
     holder.execute("BEGIN IMMEDIATE")
     try:
         responses = [
-            mona.post(
-                f"/projects/{team['project'].id}/import/paste", {"text": "A new text. Yes."}
-            ),
+            mona.post(f"/projects/{team['project'].id}/import/paste", {"text": "A new text. Yes."}),
             stan.post("/login", {"username": "stan", "password": "wrong"}),
             ann.client.post(
                 f"/api/projects/{team['project'].id}/claims/{claims[0].id}/annotation",

@@ -43,7 +43,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["project_id"], ["projects.id"], name=op.f("fk_import_jobs_project_id_projects")
         ),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_import_jobs_user_id_users")),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_import_jobs_user_id_users")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_jobs")),
     )
     op.create_index(op.f("ix_import_jobs_project_id"), "import_jobs", ["project_id"])
