@@ -493,3 +493,18 @@ def test_max_spans_stops_early_on_a_text_with_too_many_claims():
     assert split_text(small, max_spans=3) == split_text(small)
     with pytest.raises(TooManySpans):
         split_text(small, max_spans=2)
+
+
+@settings(max_examples=300)
+@given(st.one_of(NEWSY, st.text()), st.integers(min_value=0, max_value=30))
+def test_max_spans_never_refuses_a_text_within_the_limit(text, limit):
+    """The early stop counts a lower bound: it refuses exactly the texts with more spans."""
+    from workbench.text.splitter import TooManySpans
+
+    whole = split_text(text)
+    if len(whole.spans) <= limit:
+        assert split_text(text, max_spans=limit) == whole
+    else:
+        with pytest.raises(TooManySpans) as caught:
+            split_text(text, max_spans=limit)
+        assert limit < caught.value.at_least <= len(whole.spans)

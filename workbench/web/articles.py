@@ -140,7 +140,7 @@ def _render_job(project, job):
         return render_template("articles/import_progress.html", project=project, job=job)
     fate = check_fate(request.args.get("fate") or None)
     after = request.args.get("after", "0")
-    if not after.isdigit() or int(after) > MAX_INT:
+    if not (after.isascii() and after.isdigit()) or int(after) > MAX_INT:
         raise InvalidInput("after must be a whole number (a position in the report).")
     rows = job_items(db(), job, fate=fate, after=int(after), limit=REPORT_PAGE_SIZE + 1)
     return render_template(
