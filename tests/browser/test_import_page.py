@@ -18,9 +18,7 @@ if not CHROMIUM.exists():
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_an_upload_shows_its_progress_then_its_report(
-    app, demo, new_page, monkeypatch, javascript
-):
+def test_an_upload_shows_its_progress_then_its_report(app, demo, new_page, monkeypatch, javascript):
     app.config["WORKBENCH"]["IMPORT_WAIT_SECONDS"] = 0  # go to the progress page at once
     monkeypatch.setattr(articles_ops, "IMPORT_BATCH", 1)
     gates = {2: threading.Event(), 3: threading.Event()}
