@@ -518,3 +518,27 @@ def test_a_write_that_cannot_get_the_sqlite_lock_gets_a_503(make_app, db, team, 
     assert api.headers["Retry-After"] == "5"
     assert api.get_json()["error"] == "The database is busy"
     assert snapshot(app) == before
+
+
+def test_a_job_that_lost_its_worker_is_shown_as_interrupted(manager, db, team):
+    """A job still "running" whose heartbeat stopped (its worker was killed) shows
+    its report so far, saying that it stopped and that the rest was not imported."""
+    from datetime import timedelta
+
+    from workbench.models import utcnow
+    from workbench.ops.import_jobs import create_import_job
+
+    job = create_import_job(
+        db, team["project"], team["manager"], description="big.csv", files_total=1
+    )
+    job.items_total, job.heartbeat_at = 10, utcnow() - timedelta(hours=1)
+    db.commit()
+    pid = team["project"].id
+    page = page_text(read(manager.get(f"/projects/{pid}/imports/{job.id}")))
+    assert "The import stopped before it finished (the server process running it ended)" in page
+    assert "0 of the 10 items read so far were done" in page
+    assert manager.get(f"/api/projects/{pid}/imports/{job.id}").get_json()["status"] == (
+        "interrupted"
+    )
+    form = page_text(read(manager.get(f"/projects/{pid}/import")))
+    assert "big.csv : interrupted, 0 imported, 0 duplicates, 0 rejected" in form
