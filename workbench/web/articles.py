@@ -165,7 +165,7 @@ def show_import(project_id: int, job_id: int):
 def import_progress(project_id: int, job_id: int):
     project, _ = load_project(project_id, "import-articles", eager=False)
     job = get_import_job(db(), project, job_id)
-    return jsonify(
+    response = jsonify(
         {
             "id": job.id,
             "status": job_status(job),
@@ -180,6 +180,8 @@ def import_progress(project_id: int, job_id: int):
             "url": url_for("articles.show_import", project_id=project.id, job_id=job.id),
         }
     )
+    response.headers["Cache-Control"] = "no-store"  # it changes from one poll to the next
+    return response
 
 
 @bp.get("/projects/<int:project_id>/articles/<int:article_id>")
