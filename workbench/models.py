@@ -343,7 +343,6 @@ class HistoryEntry(Base):
     user: Mapped[User | None] = relationship()
 
 
-IMPORT_JOB_STATUSES = ("running", "done", "failed")
 IMPORT_FATES = ("imported", "duplicate", "rejected")
 
 
@@ -360,7 +359,7 @@ class ImportJob(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     description: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default="running")
+    status: Mapped[str] = mapped_column(String(20), default="running")  # or "done", "failed"
     error: Mapped[str] = mapped_column(Text, default="")
     files_total: Mapped[int] = mapped_column(Integer, default=0)
     files_read: Mapped[int] = mapped_column(Integer, default=0)
