@@ -405,3 +405,54 @@ class HistoryEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     user: Mapped[User | None] = relationship()
+
+
+IMPORT_FATES = ("imported", "duplicate", "rejected")
+
+
+class ImportJob(Base):
+    """One import (an upload, a paste, a CLI run), stored in short transactions as it runs.
+
+    The counts are those of the items stored so far; a job whose heartbeat stopped
+    while ``running`` was interrupted (its worker died), see ops.import_jobs.
+    """
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="running")  # or "done", "failed"
+    error: Mapped[str] = mapped_column(Text, default="")
+    files_total: Mapped[int] = mapped_column(Integer, default=0)
+    files_read: Mapped[int] = mapped_column(Integer, default=0)
+    items_total: Mapped[int] = mapped_column(Integer, default=0)
+    items_done: Mapped[int] = mapped_column(Integer, default=0)
+    imported: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    claims: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+
+class ImportJobItem(Base):
+    """One line of an import's report: an item (file, row, line) and its fate."""
+
+    __tablename__ = "import_job_items"
+    __table_args__ = (
+        UniqueConstraint("job_id", "position"),
+        Index(None, "job_id", "status", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("import_jobs.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
+    title: Mapped[str] = mapped_column(Text, default="")
+    claims: Mapped[int] = mapped_column(Integer, default=0)

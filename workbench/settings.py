@@ -114,6 +114,20 @@ SETTINGS: tuple[Setting, ...] = (
         _bool,
     ),
     Setting(
+        "MAX_CLAIMS_PER_ARTICLE",
+        20_000,
+        "Most claims one imported article may have; an article with more is rejected, "
+        "with the reason in the import report.",
+        _count,
+    ),
+    Setting(
+        "IMPORT_WAIT_SECONDS",
+        3.0,
+        "How long an import from the browser may run before the browser is sent to its "
+        "progress page; one that finishes sooner goes straight to its report.",
+        float,
+    ),
+    Setting(
         "TRUSTED_PROXIES",
         0,
         "How many reverse proxies (nginx...) stand in front of the workbench; their "

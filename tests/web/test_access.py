@@ -67,6 +67,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("articles.import_paste", "POST"):            (302, 404, 403, 400, 400),
     ("articles.import_upload", "POST"):           (302, 404, 403, 400, 400),
     ("articles.show_article", "GET"):             (302, 404, 302, 302, 302),
+    ("articles.show_import", "GET"):              (302, 404, 403, 404, 404),
+    ("articles.import_progress", "GET"):          (403, 404, 403, 404, 404),
     ("annotate.annotate_article", "GET"):         (302, 404, 200, 200, 200),
     ("annotate.save_annotation_view", "POST"):    (302, 404, 409, 409, 409),
     ("annotate.claim_history_view", "GET"):       (302, 404, 200, 200, 200),
@@ -140,7 +142,7 @@ def world(db, team):
 
 
 def _values(rule, ids: dict) -> dict:
-    fixed = {"ext": "md", "filename": "css/app.css"}
+    fixed = {"ext": "md", "filename": "css/app.css", "job_id": 99999}
     return {arg: ids.get(arg, fixed.get(arg)) for arg in rule.arguments}
 
 

@@ -20,6 +20,9 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # they write, so that SQLite's write lock is held for the write alone (the hot
 # save, and the login and password change, whose password hash takes a tenth of a second).
 LATE_WRITE_ENDPOINTS = {"api.save_annotation_api", "auth.login", "auth.change_password"}
+# Imports read the upload and the project, then write only the job's row: the job
+# stores the articles in short transactions of its own (workbench/jobs.py).
+LATE_WRITE_ENDPOINTS |= {"articles.import_paste", "articles.import_upload"}
 # Endpoints whose every write is one statement on PostgreSQL (the save, see
 # ops.annotations): there they run without a transaction, which spares the
 # BEGIN and COMMIT round trips of the busiest request.
