@@ -19,7 +19,7 @@ PURE = {
     "errors",
     "resources",
 }
-DATA = {"models", "ops", "db", "schema", "migrations"}
+DATA = {"models", "ops", "db", "schema", "migrations", "jobs"}
 FORBIDDEN = {
     "pure": (
         "flask",

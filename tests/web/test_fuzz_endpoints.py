@@ -13,11 +13,13 @@ import pytest
 from flask import url_for
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 from werkzeug.datastructures import ImmutableMultiDict
 
 from tests.conftest import Web
 from tests.web.web_helpers import API_FIELDS, add_article, add_speaker, form_values, read, snapshot
 from tests.web.web_helpers import json_values as web_json_values
+from workbench.models import ImportJob
 
 # Every code point, NUL and surrogates (category Cs) included; those two are picked often
 # on purpose, since among all code points a surrogate would come up once in a thousand.
@@ -54,6 +56,7 @@ def member(app, db, team):
         "claim_id": claims[0].id,
         "speaker_id": speaker.id,
         "target_id": project.targets[0].id,
+        "job_id": 99999,  # an annotator may not see imports: 403 before any lookup
     }
     return web, ids
 
@@ -332,20 +335,24 @@ def test_no_number_in_a_query_string_or_form_field_crashes_a_route(app, db, team
     speaker = add_speaker(db, project, "Mohammad Baqeri")
     add_speaker(db, project, "Hatami")
     db.commit()
+    users = {}
+    for username in ("mona", "root"):
+        users[username] = Web(app.test_client())
+        assert users[username].login(username).status_code == 302
+    # An import, so that its report (which reads a position and a fate) is there.
+    users["mona"].post(f"/projects/{project.id}/import/paste", {"text": "One. Two."})
     ids = {
         "project_id": project.id,
         "article_id": article.id,
         "claim_id": claims[0].id,
         "speaker_id": speaker.id,
         "target_id": project.targets[0].id,
+        "job_id": db.scalar(select(ImportJob.id)),
+        "user_id": team["stranger"].id,  # the admin's pages of an account: not mona's
         "ext": "csv",
     }
     routes = every_route(app, ids)
     seen = read_names(app)
-    users = {}
-    for username in ("mona", "root"):
-        users[username] = Web(app.test_client())
-        assert users[username].login(username).status_code == 302
     # Where each form comes from: every page, and the annotate page of the claim saved.
     form_pages: dict[tuple[str, str], tuple[str, str]] = {}
     pages = [url for _, method, url in routes if method == "GET"]
@@ -387,6 +394,8 @@ def test_no_number_in_a_query_string_or_form_field_crashes_a_route(app, db, team
         found["annotate.save_annotation_view", "POST"]
     )
     assert {"at", "at_text"} <= set(found["annotate.split_claim_view", "POST"])
+    assert {"after", "fate"} <= set(found["articles.show_import", "GET"])
+    assert "page" in found["projects.project_history_view", "GET"]
 
 
 def url_for_claim(app, ids) -> str:
