@@ -62,6 +62,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     # The JSON API answers 403 instead of redirecting to the login page.
     ("api.show_session", "GET"):                  (403, 200, 200, 200, 200),
     ("api.show_annotation", "GET"):               (403, 404, 200, 200, 200),
+    ("api.show_workspace", "GET"):                (403, 404, 200, 200, 200),
     ("api.save_annotation_api", "POST"):          (403, 404, 400, 400, 400),
 }  # fmt: skip
 

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from workbench.errors import Conflict, InvalidInput, NotFound, WorkbenchError
-from workbench.models import SPEAKER_TYPES, Annotation, Claim, Suggestion
-from workbench.ops.annotations import AnnotationInput, get_annotation, save_annotation
-from workbench.ops.articles import get_article
+from workbench.errors import Conflict, InvalidInput, WorkbenchError
+from workbench.models import SPEAKER_TYPES, Annotation
+from workbench.ops.annotations import AnnotationInput, save_annotation
 from workbench.ops.claims import (
-    active_claims,
     annotations_left_behind,
     get_project_claim,
     merge_with_next,
@@ -23,6 +20,7 @@ from workbench.ops.claims import (
 from workbench.ops.history import claim_history, describe
 from workbench.ops.projects import labels_by_field, target_names
 from workbench.ops.speakers import find_or_create_speaker, lookup, registry
+from workbench.ops.workspace import build_workspace
 from workbench.permissions import can
 from workbench.web.common import db, load_project, options, wants_json
 
@@ -99,50 +97,38 @@ def _fill(form, project, annotation: Annotation | None):
 @bp.get("/projects/<int:project_id>/articles/<int:article_id>/annotate")
 def annotate_article(project_id: int, article_id: int):
     project, role = load_project(project_id)
-    article = get_article(db(), article_id)
-    if article.project_id != project.id:
-        raise NotFound("No such article in this project.")
-    claims = active_claims(db(), article)
-    mine = _mine(claims)
-    suggestions = _suggestions(claims)
-    selected = None
-    wanted = request.args.get("claim", type=int)
-    if wanted is not None:
-        selected = next((c for c in claims if c.id == wanted), None)
-        if selected is None:
-            merged = db().get(Claim, wanted)
-            if merged is not None and merged.merged_into_id and merged.article_id == article.id:
-                flash("That claim was merged into the one shown.", "info")
-                return redirect(_claim_url(project, article, merged.merged_into_id))
-            raise NotFound("No such claim in this article.")
-    if selected is None:
-        selected = next((c for c in claims if c.id not in mine), claims[0] if claims else None)
-    return _annotate_page(project, role, article, claims, mine, suggestions, selected)
+    ws = build_workspace(
+        db(), project, article_id, g.user, claim_id=request.args.get("claim", type=int)
+    )
+    if ws.merged_into_id is not None:
+        flash("That claim was merged into the one shown.", "info")
+        return redirect(_claim_url(project, ws.article, ws.merged_into_id))
+    return _annotate_page(ws, role)
 
 
-def _annotate_page(project, role, article, claims, mine, suggestions, selected, form=None):
-    """Render the annotate page with ``selected`` open: its form filled from the
-    database, or ``form`` as given (a refused save, shown again as typed)."""
+def _annotate_page(ws, role, form=None):
+    """Render the annotate page of the workspace ``ws``, its selected claim open: the
+    form filled from the database, or ``form`` as given (a refused save, shown again
+    as typed)."""
+    project, selected = ws.project, ws.selected
     if selected is not None and form is None:
-        speakers = registry(db(), project)
-        form = annotation_form_class(project, speakers)(formdata=None)
-        annotation = get_annotation(db(), selected, g.user)
-        _fill(form, project, annotation)
+        form = annotation_form_class(project, ws.speakers)(formdata=None)
+        _fill(form, project, ws.annotation)
         form.claim_span.data = f"{selected.start}:{selected.end}"
-        suggestion = suggestions.get(selected.id, {}).get("verifiability")
-        if annotation is None and suggestion is not None:
+        suggestion = ws.suggestions.get(selected.id, {}).get("verifiability")
+        if ws.annotation is None and suggestion is not None:
             form.verifiability.data = suggestion.value
-    next_open = _next_unannotated(claims, mine, selected)
     page = render_template(
         "annotate/article_annotate.html",
+        ws=ws,
         project=project,
-        article=article,
-        claims=claims,
-        mine=mine,
-        suggestions=suggestions,
+        article=ws.article,
+        claims=ws.claims,
+        mine=ws.mine,
+        suggestions=ws.suggestions,
         selected=selected,
         form=form,
-        next_open=next_open,
+        next_open=ws.next_open,
         split_form=SplitForm(formdata=None),
         trim_form=TrimForm(
             formdata=None,
@@ -159,59 +145,23 @@ def _annotate_page(project, role, article, claims, mine, suggestions, selected, 
     return page, {"Cache-Control": "no-store"}
 
 
-def _mine(claims) -> dict[int, Annotation]:
-    """The user's annotations of these claims, by claim id."""
-    return {
-        a.claim_id: a
-        for a in db().scalars(
-            select(Annotation).where(
-                Annotation.user_id == g.user.id,
-                Annotation.claim_id.in_([c.id for c in claims]),
-            )
-        )
-    }
-
-
-def _suggestions(claims) -> dict[int, dict[str, Suggestion]]:
-    """Per claim, its suggestions by field (a claim has at most one per field)."""
-    found: dict[int, dict[str, Suggestion]] = {}
-    for suggestion in db().scalars(
-        select(Suggestion).where(Suggestion.claim_id.in_([c.id for c in claims]))
-    ):
-        found.setdefault(suggestion.claim_id, {})[suggestion.field] = suggestion
-    return found
-
-
 def _refused(project, role, claim, form, error: WorkbenchError):
     """A refused save from the page: the annotate page again, with the form as the
     user typed it (nothing lost) and the reason. A claim no longer active (merged)
     gets the error page, which says so."""
-    article = claim.article
-    claims = active_claims(db(), article)
-    if claim not in claims or wants_json():
+    if claim.state != "active" or wants_json():
         raise error
     message = error.message
     flash(
         message if message.startswith("The annotation was not saved") else f"Not saved: {message}",
         "error",
     )
+    ws = build_workspace(db(), project, claim.article_id, g.user, claim_id=claim.id)
     # The form again, bound to what was sent, but offering current speakers only
     # (the one the save was checked with also lists merged ones).
-    form = annotation_form_class(project, registry(db(), project))()
-    page, headers = _annotate_page(
-        project, role, article, claims, _mine(claims), _suggestions(claims), claim, form
-    )
+    form = annotation_form_class(project, ws.speakers)()
+    page, headers = _annotate_page(ws, role, form)
     return page, error.status, headers
-
-
-def _next_unannotated(claims, mine, selected):
-    if not claims:
-        return None
-    start = claims.index(selected) + 1 if selected in claims else 0
-    for claim in claims[start:] + claims[:start]:
-        if claim.id not in mine and claim is not selected:
-            return claim
-    return None
 
 
 def _claim_url(project, article, claim_id, fragment=True, **kwargs):
