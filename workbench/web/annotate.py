@@ -20,9 +20,9 @@ from workbench.ops.claims import (
 from workbench.ops.history import claim_history, describe
 from workbench.ops.projects import labels_by_field, target_names
 from workbench.ops.speakers import find_or_create_speaker, lookup, registry
-from workbench.ops.workspace import build_workspace
+from workbench.ops.workspace import build_workspace, claims_stretch
 from workbench.permissions import can
-from workbench.web.common import db, load_project, options, wants_json
+from workbench.web.common import count_arg, db, load_project, options, wants_json
 
 bp = Blueprint("annotate", __name__)
 
@@ -98,12 +98,44 @@ def _fill(form, project, annotation: Annotation | None):
 def annotate_article(project_id: int, article_id: int):
     project, role = load_project(project_id)
     ws = build_workspace(
-        db(), project, article_id, g.user, claim_id=request.args.get("claim", type=int)
+        db(),
+        project,
+        article_id,
+        g.user,
+        claim_id=request.args.get("claim", type=int),
+        position=count_arg("at"),
     )
     if ws.merged_into_id is not None:
         flash("That claim was merged into the one shown.", "info")
         return redirect(_claim_url(project, ws.article, ws.merged_into_id))
     return _annotate_page(ws, role)
+
+
+@bp.get("/projects/<int:project_id>/articles/<int:article_id>/claims-after/<int:claim_id>")
+def claims_after(project_id: int, article_id: int, claim_id: int):
+    """The claims after claim ``claim_id``, as an HTML fragment of the article's text
+    that annotate.js puts in place while the annotator scrolls down."""
+    return _claims_fragment(project_id, article_id, after=claim_id)
+
+
+@bp.get("/projects/<int:project_id>/articles/<int:article_id>/claims-before/<int:claim_id>")
+def claims_before(project_id: int, article_id: int, claim_id: int):
+    """The claims before claim ``claim_id``, as a fragment (see claims_after)."""
+    return _claims_fragment(project_id, article_id, before=claim_id)
+
+
+def _claims_fragment(project_id: int, article_id: int, **anchor):
+    project, _ = load_project(project_id)
+    article, stretch = claims_stretch(db(), project, article_id, g.user, **anchor)
+    return render_template(
+        "annotate/_claims.html",
+        project=project,
+        article=article,
+        stretch=stretch,
+        selected=None,
+        earlier="before" in anchor,
+        later="after" in anchor,
+    )
 
 
 def _annotate_page(ws, role, form=None):

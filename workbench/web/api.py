@@ -16,7 +16,7 @@ from workbench.db import MAX_INT
 from workbench.errors import InvalidInput, WorkbenchError
 from workbench.ops.annotations import AnnotationInput, annotation_state, store_annotation
 from workbench.ops.workspace import build_workspace
-from workbench.web.common import db, load_project, start_write
+from workbench.web.common import count_arg, db, load_project, start_write
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -49,7 +49,12 @@ def show_workspace(project_id: int, article_id: int):
     """The annotate page's state as JSON (see docs/api.md)."""
     project, _ = load_project(project_id)
     ws = build_workspace(
-        db(), project, article_id, g.user, claim_id=request.args.get("claim", type=int)
+        db(),
+        project,
+        article_id,
+        g.user,
+        claim_id=request.args.get("claim", type=int),
+        position=count_arg("at"),
     )
     if ws.merged_into_id is not None:
         ws = build_workspace(db(), project, article_id, g.user, claim_id=ws.merged_into_id)

@@ -1,0 +1,152 @@
+"""Big articles and projects still open: no query grows its parameter list with the
+data, and the pages that list what grows are windows or pages."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+from sqlalchemy import event, select
+
+from tests.bulk import make_long_article
+from tests.web.web_helpers import page_text, progress, read
+from workbench.models import Claim
+
+# SQLite's default SQLITE_MAX_VARIABLE_NUMBER (Debian builds it with 250000; the
+# tests lower each connection's limit to the upstream default, 32766). PostgreSQL
+# takes at most 65535 parameters a statement, whatever the build.
+SQLITE_VARIABLES = 32_766
+POSTGRES_PARAMETERS = 65_535
+
+
+@pytest.fixture
+def upstream_sqlite_limit(app):
+    """Give every SQLite connection of the app upstream SQLite's variable limit."""
+    engine = app.extensions["workbench.engine"]
+    if engine.dialect.name != "sqlite":
+        yield POSTGRES_PARAMETERS
+        return
+
+    def lower(dbapi_connection, _record, _proxy):
+        dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, SQLITE_VARIABLES)
+
+    event.listen(engine, "checkout", lower)
+    yield SQLITE_VARIABLES
+    event.remove(engine, "checkout", lower)
+
+
+def test_an_article_with_more_claims_than_the_parameter_limit_opens(
+    web, db, team, upstream_sqlite_limit
+):
+    many = upstream_sqlite_limit + 5_000
+    project = team["project"]
+    article = make_long_article(db, project, many)
+    db.commit()
+    web.login("ann")
+    page = f"/projects/{project.id}/articles/{article.id}/annotate"
+    response = web.get(page)
+    body = read(response)
+    assert response.status_code == 200, page_text(body)[:300]
+    assert progress(body) == (0, many)
+    assert f"Claim 1 of {many}" in page_text(body)
+    last = db.scalar(select(Claim.id).where(Claim.article_id == article.id, Claim.position == many))
+    response = web.get(f"{page}?claim={last}")
+    body = read(response)
+    assert response.status_code == 200
+    assert re.search(rf'id="c{last}"[^>]*class="claim[^"]*selected', body)
+    assert f"Claim {many} of {many}" in page_text(body)
+
+
+@pytest.fixture
+def long_article(db, team):
+    project = team["project"]
+    article = make_long_article(db, project, 500)
+    db.commit()
+    ids = list(
+        db.scalars(select(Claim.id).where(Claim.article_id == article.id).order_by(Claim.position))
+    )
+    return {
+        "page": f"/projects/{project.id}/articles/{article.id}/annotate",
+        "pid": project.id,
+        "aid": article.id,
+        "ids": ids,
+    }
+
+
+def _shown(body: str) -> list[int]:
+    return [int(x) for x in re.findall(r'<a id="c(\d+)"', body)]
+
+
+def test_only_the_claims_near_the_selected_one_are_on_the_page(web, long_article):
+    web.login("ann")
+    ids, page = long_article["ids"], long_article["page"]
+    body = read(web.get(f"{page}?claim={ids[250]}"))
+    assert _shown(body) == ids[210:291]
+    assert progress(body) == (0, 500)
+    assert "Claim 251 of 500" in page_text(body)
+    # without JavaScript: links to the claims before and after, and a jump by number
+    earlier = re.search(r'class="more-claims more-earlier" href="([^"]+)"', body).group(1)
+    later = re.search(r'class="more-claims more-later" href="([^"]+)"', body).group(1)
+    assert _shown(read(web.get(earlier.replace("&amp;", "&"))))[-1] == ids[249]
+    assert _shown(read(web.get(later.replace("&amp;", "&"))))[0] == ids[251]
+    assert 'name="at"' in body
+    body = read(web.get(f"{page}?at=500"))
+    assert _shown(body) == ids[459:]
+    assert re.search(rf'id="c{ids[499]}"[^>]*class="claim[^"]*selected', body)
+    assert "more-later" not in body
+
+
+def test_scrolling_loads_the_claims_before_and_after_as_fragments(web, long_article):
+    web.login("ann")
+    ids, pid, aid = long_article["ids"], long_article["pid"], long_article["aid"]
+    response = web.get(f"/projects/{pid}/articles/{aid}/claims-after/{ids[290]}")
+    body = read(response)
+    assert response.status_code == 200
+    assert _shown(body) == ids[291:351]
+    assert f"/claims-after/{ids[350]}" in body and "more-earlier" not in body
+    body = read(web.get(f"/projects/{pid}/articles/{aid}/claims-before/{ids[210]}"))
+    assert _shown(body) == ids[150:210]
+    assert f"/claims-before/{ids[150]}" in body and "more-later" not in body
+    body = read(web.get(f"/projects/{pid}/articles/{aid}/claims-before/{ids[30]}"))
+    assert _shown(body) == ids[:30] and "more-claims" not in body
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("at=0", 404),
+        ("at=501", 404),
+        ("at=2147483648", 404),
+        ("at=99999999999999999999999999999999", 404),
+        ("at=abc", 400),
+        ("at=-3", 400),
+        ("at=1e3", 400),
+        ("at=%C2%B2", 400),
+    ],
+)
+def test_a_bad_claim_number_is_a_clear_error(web, long_article, query, status):
+    web.login("ann")
+    response = web.get(f"{long_article['page']}?{query}")
+    body = read(response)
+    assert response.status_code == status, page_text(body)[:300]
+    if status == 400:
+        assert "must be a whole number" in page_text(body)
+    else:
+        assert re.search(r"has no claim number|Nothing has number", page_text(body))
+
+
+def test_the_json_api_gives_the_same_window(web, long_article):
+    web.login("ann")
+    ids, pid, aid = long_article["ids"], long_article["pid"], long_article["aid"]
+    response = web.get(f"/api/projects/{pid}/articles/{aid}/workspace?at=3")
+    data = response.get_json()
+    assert response.status_code == 200
+    assert data["selected"]["id"] == ids[2]
+    assert data["selected"]["text"] == "Claim number 000003 is here."
+    assert [c["id"] for c in data["claims"]] == ids[:43]
+    assert (data["more_before"], data["more_after"]) == (False, True)
+    assert data["progress"] == {"done": 0, "total": 500}
+    assert data["next_unannotated"] == ids[3]
+    response = web.get(f"/api/projects/{pid}/articles/{aid}/workspace?at=x")
+    assert response.status_code == 400 and "whole number" in response.get_json()["message"]
