@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert
+import sqlite3
+from contextlib import contextmanager
+
+from sqlalchemy import event, insert
 
 from workbench.importing import content_hash
 from workbench.models import Article, Claim
@@ -38,3 +41,28 @@ def make_long_article(session, project, claims: int, *, title: str = "Very long"
         ],
     )
     return article
+
+
+# SQLite's default SQLITE_MAX_VARIABLE_NUMBER (Debian builds it with 250000; the
+# scale tests lower each connection's limit to the upstream default, 32766).
+# PostgreSQL takes at most 65535 parameters a statement, whatever the build.
+SQLITE_VARIABLES = 32_766
+POSTGRES_PARAMETERS = 65_535
+
+
+@contextmanager
+def upstream_parameter_limit(engine):
+    """Give every connection the engine hands out upstream SQLite's variable limit
+    while the block runs; yield the limit of parameters a statement has (either backend)."""
+    if engine.dialect.name != "sqlite":
+        yield POSTGRES_PARAMETERS
+        return
+
+    def lower(dbapi_connection, _record, _proxy):
+        dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, SQLITE_VARIABLES)
+
+    event.listen(engine, "checkout", lower)
+    try:
+        yield SQLITE_VARIABLES
+    finally:
+        event.remove(engine, "checkout", lower)

@@ -4,36 +4,19 @@ data, and the pages that list what grows are windows or pages."""
 from __future__ import annotations
 
 import re
-import sqlite3
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from tests.bulk import make_long_article
+from tests.bulk import make_long_article, upstream_parameter_limit
 from tests.web.web_helpers import page_text, progress, read
 from workbench.models import Claim
-
-# SQLite's default SQLITE_MAX_VARIABLE_NUMBER (Debian builds it with 250000; the
-# tests lower each connection's limit to the upstream default, 32766). PostgreSQL
-# takes at most 65535 parameters a statement, whatever the build.
-SQLITE_VARIABLES = 32_766
-POSTGRES_PARAMETERS = 65_535
 
 
 @pytest.fixture
 def upstream_sqlite_limit(app):
-    """Give every SQLite connection of the app upstream SQLite's variable limit."""
-    engine = app.extensions["workbench.engine"]
-    if engine.dialect.name != "sqlite":
-        yield POSTGRES_PARAMETERS
-        return
-
-    def lower(dbapi_connection, _record, _proxy):
-        dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, SQLITE_VARIABLES)
-
-    event.listen(engine, "checkout", lower)
-    yield SQLITE_VARIABLES
-    event.remove(engine, "checkout", lower)
+    with upstream_parameter_limit(app.extensions["workbench.engine"]) as limit:
+        yield limit
 
 
 def test_an_article_with_more_claims_than_the_parameter_limit_opens(

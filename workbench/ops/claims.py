@@ -202,21 +202,16 @@ def merge_with_next(session: Session, claim: Claim, *, user: User | None) -> Cla
     claim.end = following.end
     following.state = "merged"
     following.merged_into_id = claim.id
-    has_annotation = set(
-        session.scalars(select(Annotation.user_id).where(Annotation.claim_id == claim.id))
+    # Subqueries, not lists of ids: a claim may have any number of annotators.
+    has_annotation = select(Annotation.user_id).where(Annotation.claim_id == claim.id)
+    moves = select(Annotation.id).where(
+        Annotation.claim_id == following.id, Annotation.user_id.not_in(has_annotation)
     )
-    moving = list(
-        session.scalars(
-            select(Annotation.id).where(
-                Annotation.claim_id == following.id,
-                Annotation.user_id.not_in(has_annotation) if has_annotation else True,
-            )
-        )
-    )
+    moving = list(session.scalars(moves.order_by(Annotation.id)))
     if moving:
         session.execute(
             update(Annotation)
-            .where(Annotation.id.in_(moving))
+            .where(Annotation.claim_id == following.id, Annotation.user_id.not_in(has_annotation))
             .values(claim_id=claim.id)
             .execution_options(synchronize_session=False)
         )
