@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from sqlalchemy import event, insert
 
 from workbench.importing import content_hash
-from workbench.models import Article, Claim
+from workbench.models import Article, Claim, HistoryEntry, Speaker
 
 SENTENCE = "Claim number {:06d} is here. "
 
@@ -41,6 +41,59 @@ def make_long_article(session, project, claims: int, *, title: str = "Very long"
         ],
     )
     return article
+
+
+def make_articles(session, project, count: int) -> list[int]:
+    """Add (flushed) ``count`` one-claim articles to ``project`` in bulk; return their ids."""
+    texts = [f"Short article {i:06d} says one thing." for i in range(count)]
+    ids = session.scalars(
+        insert(Article).returning(Article.id, sort_by_parameter_order=True),
+        [
+            {
+                "project_id": project.id,
+                "title": f"Article {i:06d}",
+                "text": text,
+                "content_hash": content_hash(text),
+                "extra": {},
+            }
+            for i, text in enumerate(texts)
+        ],
+    ).all()
+    session.execute(
+        insert(Claim),
+        [
+            {"article_id": article_id, "position": 1, "start": 0, "end": len(text)}
+            for article_id, text in zip(ids, texts, strict=True)
+        ],
+    )
+    return list(ids)
+
+
+def make_speakers(session, project, count: int) -> None:
+    """Add (flushed) ``count`` speakers named "Speaker 000000" and on, in bulk."""
+    session.execute(
+        insert(Speaker),
+        [{"project_id": project.id, "name": f"Speaker {i:06d}"} for i in range(count)],
+    )
+
+
+def make_history(session, claim: Claim, project_id: int, count: int) -> None:
+    """Append ``count`` claim entries ("trim", numbered in ``after``) to a claim's history."""
+    session.execute(
+        insert(HistoryEntry),
+        [
+            {
+                "project_id": project_id,
+                "entity": "claim",
+                "entity_id": claim.id,
+                "claim_id": claim.id,
+                "action": "trim",
+                "before": {"start": claim.start},
+                "after": {"start": claim.start, "entry": i},
+            }
+            for i in range(count)
+        ],
+    )
 
 
 # SQLite's default SQLITE_MAX_VARIABLE_NUMBER (Debian builds it with 250000; the

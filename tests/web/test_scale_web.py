@@ -8,9 +8,15 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.bulk import make_long_article, upstream_parameter_limit
-from tests.web.web_helpers import page_text, progress, read
-from workbench.models import Claim
+from tests.bulk import (
+    make_articles,
+    make_history,
+    make_long_article,
+    make_speakers,
+    upstream_parameter_limit,
+)
+from tests.web.web_helpers import fresh, page_text, progress, read
+from workbench.models import Claim, Speaker
 
 
 @pytest.fixture
@@ -133,3 +139,94 @@ def test_the_json_api_gives_the_same_window(web, long_article):
     assert data["next_unannotated"] == ids[3]
     response = web.get(f"/api/projects/{pid}/articles/{aid}/workspace?at=x")
     assert response.status_code == 400 and "whole number" in response.get_json()["message"]
+
+
+def _rows(body: str, table: str) -> list[str]:
+    found = re.search(rf'<table class="{table}">(.*?)</table>', body, re.S)
+    return re.findall(r"<tr>\s*<td>(.*?)</td>", found.group(1), re.S) if found else []
+
+
+BAD_PAGES = [
+    ("page=0", 404),
+    ("page=99999999999999999999", 404),
+    ("page=2147483648", 404),
+    ("page=x", 400),
+    ("page=-1", 400),
+]
+
+
+def test_the_project_page_lists_its_articles_a_page_at_a_time(web, db, team):
+    project = team["project"]
+    ids = make_articles(db, project, 250)
+    db.commit()
+    web.login("ann")
+    url = f"/projects/{project.id}"
+    body = read(web.get(url))
+    assert _rows(body, "articles") == [str(i) for i in ids[:100]]
+    assert "Page 1 of 3 · articles 1–100 of 250, 100 a page" in page_text(body)
+    assert "You have annotated 0 of 250 claims." in page_text(body)
+    assert f'href="{url}?page=2" rel="next"' in body
+    body = read(web.get(f"{url}?page=3"))
+    assert _rows(body, "articles") == [str(i) for i in ids[200:]]
+    assert 'rel="next"' not in body and f'href="{url}?page=2" rel="prev"' in body
+    for query, status in [*BAD_PAGES, ("page=4", 404)]:
+        response = web.get(f"{url}?{query}")
+        assert response.status_code == status, query
+        read(response)
+
+
+def test_the_speakers_page_is_paged_searchable_and_merges_by_id_or_name(web, db, team):
+    project = team["project"]
+    make_speakers(db, project, 230)
+    db.commit()
+    web.login("mona")
+    url = f"/projects/{project.id}/speakers"
+    body = read(web.get(url))
+    names = [re.sub(r"<[^>]+>", "", row) for row in re.findall(r"<td>(Speaker \d+)</td>", body)]
+    assert names == [f"Speaker {i:06d}" for i in range(100)]
+    assert "Page 1 of 3 · speakers 1–100 of 230" in page_text(body)
+    assert "<select" not in body.split("Merge two speakers")[1].split("</form>")[0]
+    body = read(web.get(f"{url}?page=3"))
+    assert re.findall(r"<td>(Speaker \d+)</td>", body)[-1] == "Speaker 000229"
+    body = read(web.get(f"{url}?q=speaker+00012"))
+    assert re.findall(r"<td>(Speaker \d+)</td>", body) == [
+        f"Speaker {i:06d}" for i in range(120, 130)
+    ]
+    assert "Page 1 of" not in body  # one page
+    for query, status in [*BAD_PAGES, ("page=4", 404), ("q=zzz&page=2", 404)]:
+        response = web.get(f"{url}?{query}")
+        assert response.status_code == status, query
+        read(response)
+
+    source = db.scalar(select(Speaker).where(Speaker.name == "Speaker 000005"))
+    response = web.post(f"{url}/merge", {"source": str(source.id), "target": "speaker 000007"})
+    assert response.status_code == 302
+    assert "Merged Speaker 000005 into Speaker 000007" in page_text(read(web.get(url)))
+    assert fresh(db).get(Speaker, source.id).merged_into_id is not None
+    for source_text, message in (
+        ("Nobody", "No current speaker is named 'Nobody'"),
+        ("99999999999", "No current speaker has the id 99999999999"),
+        ("   ", "Merge (id or name): This field is required."),
+    ):
+        response = web.post(f"{url}/merge", {"source": source_text, "target": "Speaker 000009"})
+        assert message in page_text(read(web.get(response.location)))
+
+
+def test_a_long_claim_history_is_paged(web, db, team):
+    project = team["project"]
+    article = make_long_article(db, project, 2)
+    claim = db.scalar(select(Claim).where(Claim.article_id == article.id, Claim.position == 1))
+    make_history(db, claim, project.id, 230)
+    db.commit()
+    web.login("ann")
+    url = f"/projects/{project.id}/claims/{claim.id}/history"
+    body = read(web.get(url))
+    assert body.count("<td>claim trim</td>") == 100
+    assert "Page 1 of 3 · entries 1–100 of 230" in page_text(body)
+    body = read(web.get(f"{url}?page=3"))
+    assert body.count("<td>claim trim</td>") == 30
+    assert "<dt>Entry</dt><dd>229</dd>" in body and "<dd>199</dd>" not in body
+    for query, status in [*BAD_PAGES, ("page=4", 404)]:
+        response = web.get(f"{url}?{query}")
+        assert response.status_code == status, query
+        read(response)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from workbench.db import lock_for_update, unique_or_conflict
+from workbench.db import MAX_INT, lock_for_update, unique_or_conflict
 from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.models import SPEAKER_TYPES, Annotation, Project, Speaker, SpeakerAlias, User
 from workbench.ops.annotations import annotation_record
 from workbench.ops.history import record
+from workbench.pagination import Page, page_of
 
 _TAKEN = "The registry has a speaker named {name!r} already."
 
@@ -335,3 +336,85 @@ def registry(session: Session, project: Project, *, include_merged: bool = False
     if not include_merged:
         query = query.where(Speaker.merged_into_id.is_(None))
     return list(session.scalars(query))
+
+
+SPEAKERS_PAGE = 100
+
+
+def speaker_page(
+    session: Session,
+    project: Project,
+    *,
+    page: int | None = None,
+    size: int = SPEAKERS_PAGE,
+    search: str = "",
+) -> tuple[Page, list[Speaker]]:
+    """Return page ``page`` (from 1) of the project's current speakers by name (then
+    id), with aliases loaded; with ``search``, only those whose name or an alias
+    contains it, in any case. Raises NotFound for a page after the last."""
+    query = select(Speaker).where(
+        Speaker.project_id == project.id, Speaker.merged_into_id.is_(None)
+    )
+    search = " ".join(search.split())
+    if search:
+        query = query.where(
+            or_(
+                Speaker.name.icontains(search, autoescape=True),
+                exists().where(
+                    SpeakerAlias.speaker_id == Speaker.id,
+                    SpeakerAlias.alias.icontains(search, autoescape=True),
+                ),
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    current = page_of(page, size, total or 0)
+    speakers = session.scalars(
+        query.options(selectinload(Speaker.aliases))
+        .order_by(Speaker.name, Speaker.id)
+        .offset(current.offset)
+        .limit(current.size)
+    )
+    return current, list(speakers)
+
+
+def speaker_count(session: Session, project: Project) -> int:
+    """Return how many current (not merged) speakers the project's registry has."""
+    return session.scalar(
+        select(func.count())
+        .select_from(Speaker)
+        .where(Speaker.project_id == project.id, Speaker.merged_into_id.is_(None))
+    )
+
+
+def find_speaker(session: Session, project: Project, given: str) -> Speaker:
+    """Return the project's current speaker that ``given`` names: its id, else its
+    exact name, else its exact alias, else its name in any case.
+
+    Raises NotFound when none does, InvalidInput when several do (say the id then).
+    """
+    given = " ".join((given or "").split())
+    if not given:
+        raise InvalidInput("Name a speaker, by its id or its name.")
+    current = select(Speaker).where(
+        Speaker.project_id == project.id, Speaker.merged_into_id.is_(None)
+    )
+    if given.isascii() and given.isdigit():
+        number = int(given) if len(given) <= 10 else MAX_INT + 1
+        speaker = session.scalar(current.where(Speaker.id == number)) if number <= MAX_INT else None
+        if speaker is None:
+            raise NotFound(f"No current speaker has the id {given[:20]}.")
+        return speaker
+    for condition in (
+        Speaker.name == given,
+        exists().where(SpeakerAlias.speaker_id == Speaker.id, SpeakerAlias.alias == given),
+        func.lower(Speaker.name) == given.lower(),
+    ):
+        found = list(session.scalars(current.where(condition).order_by(Speaker.id).limit(2)))
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise InvalidInput(
+                f"{given!r} names more than one speaker ({found[0].name!r}, {found[1].name!r}); "
+                "give the id (shown in the list) instead."
+            )
+    raise NotFound(f"No current speaker is named {given!r}; give its id or its exact name.")

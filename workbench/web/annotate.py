@@ -17,7 +17,7 @@ from workbench.ops.claims import (
     split_claim,
     trim_claim,
 )
-from workbench.ops.history import claim_history, describe
+from workbench.ops.history import claim_history_page, describe
 from workbench.ops.projects import labels_by_field, target_names
 from workbench.ops.speakers import find_or_create_speaker, lookup, registry
 from workbench.ops.workspace import build_workspace, claims_stretch
@@ -439,12 +439,15 @@ def claim_history_view(project_id: int, claim_id: int):
     claim = get_project_claim(db(), project.id, claim_id)
     # Annotators code blind: they see their own annotation's history, not the others'.
     blind = not can(g.user, "view-all-annotations", role)
-    entries = claim_history(db(), claim.id, annotations_of=g.user.id if blind else None)
+    page, entries = claim_history_page(
+        db(), claim.id, annotations_of=g.user.id if blind else None, page=count_arg("page")
+    )
     names = target_names(db(), project.id)
     return render_template(
         "annotate/claim_history.html",
         project=project,
         claim=claim,
+        page=page,
         rows=[
             (e, describe(e.before, names, blind=blind), describe(e.after, names, blind=blind))
             for e in entries
