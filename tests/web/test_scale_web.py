@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.bulk import (
     make_articles,
@@ -230,3 +230,34 @@ def test_a_long_claim_history_is_paged(web, db, team):
         response = web.get(f"{url}?{query}")
         assert response.status_code == status, query
         read(response)
+
+
+def test_a_big_registry_is_chosen_from_by_typing_a_name(web, db, team):
+    project = team["project"]
+    make_speakers(db, project, 400)
+    article = make_long_article(db, project, 3)
+    db.commit()
+    claims = list(db.scalars(select(Claim).where(Claim.article_id == article.id)))
+    web.login("ann")
+    page = f"/projects/{project.id}/articles/{article.id}/annotate"
+    body = read(web.get(page))
+    assert body.count("<option") < 50  # not 2 x 400 speakers
+    assert "The registry has 400 speakers, too many to list" in page_text(body)
+    fields = {
+        "base_version": "",
+        "speaker": "",
+        "new_speaker_name": "speaker 000123",
+        "new_speaker_type": "person",
+        "via": "",
+        "new_via_name": "Speaker 000007",
+        "new_via_type": "organization",
+        f"stance_{project.targets[0].id}": "",
+    }
+    response = web.post(f"/projects/{project.id}/claims/{claims[0].id}/annotation", fields)
+    assert response.status_code == 302, page_text(read(response))[:300]
+    body = read(web.get(f"{page}?claim={claims[0].id}"))
+    chosen = db.scalar(select(Speaker).where(Speaker.name == "Speaker 000123"))
+    via = db.scalar(select(Speaker).where(Speaker.name == "Speaker 000007"))
+    assert f'<option selected value="{chosen.id}">Speaker 000123</option>' in body
+    assert f'<option selected value="{via.id}">Speaker 000007</option>' in body
+    assert db.scalar(select(func.count()).select_from(Speaker)) == 400  # none added

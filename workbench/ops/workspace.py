@@ -23,10 +23,14 @@ from sqlalchemy.orm import Session
 from workbench.errors import NotFound
 from workbench.models import Annotation, Article, Claim, Project, Speaker, Suggestion, User
 from workbench.ops.annotations import annotation_record, get_annotation
-from workbench.ops.speakers import registry
+from workbench.ops.speakers import registry, speaker_count
 
 WINDOW = 40  # claims shown in full before and after the selected one
 STRETCH = 60  # claims a scroll loads at once
+# A registry up to this size is offered whole in the form's speaker lists; a bigger
+# one only with the speakers of the open annotation, and the annotator types a name
+# or an alias instead (the save finds the registry's speaker it names).
+SPEAKER_CHOICES = 300
 
 
 @dataclass(slots=True)
@@ -84,6 +88,7 @@ class Workspace:
     annotation: Annotation | None = None
     next_open: Claim | None = None
     speakers: list[Speaker] = field(default_factory=list)
+    registry_size: int = 0
     total: int = 0
     done: int = 0
     merged_into_id: int | None = None
@@ -194,16 +199,31 @@ def build_workspace(
             _active(article.id).where(_not_mine(user)).order_by(Claim.start).limit(1)
         ) or session.scalar(_active(article.id).order_by(Claim.start).limit(1))
     ws.total, ws.done = progress_counts(session, article.id, user)
-    ws.speakers = registry(session, project)
-    if selected is None:  # an article without claims
+    ws.registry_size = speaker_count(session, project)
+    if selected is not None:
+        ws.selected = selected
+        before = _claims_before(session, article.id, selected.start, window)
+        after = _claims_after(session, article.id, selected.start, window)
+        ws.window = _stretch(session, user, article, before, [selected], after, window)
+        ws.annotation = get_annotation(session, selected, user)
+        ws.next_open = _next_unannotated(session, article.id, user, selected)
+    else:  # an article without claims
         ws.window = Stretch(text_end=len(article.text))
-        return ws
-    ws.selected = selected
-    before = _claims_before(session, article.id, selected.start, window)
-    after = _claims_after(session, article.id, selected.start, window)
-    ws.window = _stretch(session, user, article, before, [selected], after, window)
-    ws.annotation = get_annotation(session, selected, user)
-    ws.next_open = _next_unannotated(session, article.id, user, selected)
+    if ws.registry_size <= SPEAKER_CHOICES:
+        ws.speakers = registry(session, project)
+    else:
+        named = [ws.annotation.speaker_id, ws.annotation.via_id] if ws.annotation else []
+        ws.speakers = list(
+            session.scalars(
+                select(Speaker)
+                .where(
+                    Speaker.project_id == project.id,
+                    Speaker.merged_into_id.is_(None),
+                    Speaker.id.in_([i for i in named if i is not None]),
+                )
+                .order_by(Speaker.name)
+            )
+        )
     return ws
 
 
