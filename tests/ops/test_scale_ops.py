@@ -7,14 +7,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import event, select
 
 from tests.bulk import make_history, make_long_article, make_speakers, upstream_parameter_limit
 from tests.conftest import make_project, make_user
 from workbench.db import begin_snapshot
 from workbench.errors import InvalidInput, NotFound
-from workbench.models import Project
+from workbench.models import Claim, Project
 from workbench.ops.backup import dump_lines
-from workbench.ops.claims import active_claims
+from workbench.ops.claims import active_claims, merge_with_next, split_claim, trim_claim
 from workbench.ops.history import claim_history, claim_history_page
 from workbench.ops.speakers import create_speaker, find_speaker, speaker_page
 
@@ -82,3 +83,47 @@ def test_a_claims_history_pages_oldest_first(session):
         claim_history_page(session, claim.id, page=4, size=10)
     page, entries = claim_history_page(session, 10**6)
     assert (page.number, page.pages, entries) == (1, 1, [])
+
+
+def test_a_claim_edit_in_a_long_article_loads_only_its_neighbours(session):
+    """Split, merge and trim lock the article's claims by id and renumber them in one
+    statement: they neither load every claim nor write every position one by one."""
+    user = make_user(session, "ann")
+    project = make_project(session, "Long", manager=user)
+    article = make_long_article(session, project, 3_000)
+    session.commit()
+    edits = (
+        lambda claim: split_claim(session, claim, claim.start + 6, user=None),
+        lambda claim: merge_with_next(session, claim, user=None),
+        lambda claim: trim_claim(session, claim, claim.start, claim.end - 1, user=None),
+    )
+    for edit in edits:
+        session.expunge_all()
+        claim = session.scalar(
+            select(Claim).where(Claim.article_id == article.id, Claim.position == 10)
+        )
+        loaded, written = [], []
+
+        def load(target, context, loaded=loaded):
+            loaded.append(target)
+
+        def execute(conn, cursor, statement, parameters, context, many, written=written):
+            written.append(len(parameters) if many else 1)
+
+        event.listen(Claim, "load", load)
+        event.listen(session.get_bind(), "before_cursor_execute", execute)
+        try:
+            edit(claim)
+            session.flush()
+        finally:
+            event.remove(Claim, "load", load)
+            event.remove(session.get_bind(), "before_cursor_execute", execute)
+        assert len(loaded) <= 4, len(loaded)  # the claim (again) and its neighbours
+        assert sum(written) < 60, sum(written)  # statements, and rows of an executemany
+        session.commit()
+    positions = session.scalars(
+        select(Claim.position)
+        .where(Claim.article_id == article.id, Claim.state == "active")
+        .order_by(Claim.start)
+    ).all()
+    assert positions == list(range(1, 3_000 + 1))  # split, then merged back: 3,000 again
