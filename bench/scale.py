@@ -15,7 +15,7 @@ Flask's test client in this process (no HTTP server: the time is the app's, from
 request to the last byte of the body), each page ``--repeat`` times after two
 warm-up requests, and prints the median and 95th percentile and the body's size:
 
-    project page, first page of articles
+    project page, first and last page of articles
     annotate page of the long article at its first, middle and last claim
     a fragment of claims fetched while scrolling (claims-after, at the middle)
     the speakers page (first page) and a speaker search
@@ -300,6 +300,7 @@ def main() -> None:
             annotate = f"/projects/{p}/articles/{a}/annotate"
             pages = [
                 ("project page, page 1", f"/projects/{p}"),
+                ("project page, last page", f"/projects/{p}?page={-(-(args.articles + 1) // 100)}"),
                 ("annotate, first claim", f"{annotate}?claim={ids['first']}"),
                 ("annotate, middle claim", f"{annotate}?claim={ids['middle']}"),
                 ("annotate, last claim", f"{annotate}?claim={ids['last']}"),

@@ -133,3 +133,15 @@ def test_no_statement_grows_its_parameters_with_the_article(session):
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert counts and max(counts) <= 2 * 60 + 10, max(counts)
+
+
+def test_an_article_without_claims_shows_its_text(session):
+    user = make_user(session, "ann")
+    project = make_project(session, "Empty", manager=user)
+    article = make_long_article(session, project, 0, title="Nothing to claim")
+    article.text = "Only a heading"
+    session.flush()
+    ws = build_workspace(session, project, article.id, user)
+    assert (ws.selected, ws.next_open, ws.total, ws.done) == (None, None, 0, 0)
+    assert ws.window.pieces(article.text) == [("Only a heading", None)]
+    assert ws.as_record()["claims"] == []
