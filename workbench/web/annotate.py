@@ -127,7 +127,7 @@ def claims_before(project_id: int, article_id: int, claim_id: int):
 def _claims_fragment(project_id: int, article_id: int, **anchor):
     project, _ = load_project(project_id)
     article, stretch = claims_stretch(db(), project, article_id, g.user, **anchor)
-    return render_template(
+    fragment = render_template(
         "annotate/_claims.html",
         project=project,
         article=article,
@@ -136,6 +136,8 @@ def _claims_fragment(project_id: int, article_id: int, **anchor):
         earlier="before" in anchor,
         later="after" in anchor,
     )
+    # Which claims are annotated changes with every save: never from a cache.
+    return fragment, {"Cache-Control": "no-store"}
 
 
 def _annotate_page(ws, role, form=None):
