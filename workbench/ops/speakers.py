@@ -142,7 +142,21 @@ def find_or_create_speaker(session: Session, project: Project, name: str, **new)
     An annotator who types a name the registry knows (as a name or as an alias)
     means that speaker, not a second one. Raises what create_speaker raises.
     """
-    existing = lookup(registry(session, project), name)
+    # The name or an alias as typed, by index, before the whole registry is read
+    # for a match in any case (the same order of preference as lookup).
+    wanted = " ".join(name.split())
+    current = select(Speaker).where(
+        Speaker.project_id == project.id, Speaker.merged_into_id.is_(None)
+    )
+    existing = session.scalar(current.where(Speaker.name == wanted)) or session.scalar(
+        current.where(
+            exists().where(SpeakerAlias.speaker_id == Speaker.id, SpeakerAlias.alias == wanted)
+        )
+        .order_by(Speaker.name)
+        .limit(1)
+    )
+    if existing is None:
+        existing = lookup(registry(session, project), name)
     if existing is not None:
         return existing
     return create_speaker(session, project, name, **new)
@@ -375,6 +389,22 @@ def speaker_page(
         .limit(current.size)
     )
     return current, list(speakers)
+
+
+def speakers_named(session: Session, project: Project, given: Sequence[str]) -> list[Speaker]:
+    """Return the project's speakers (merged ones too) whose ids are among ``given``
+    (form values: anything but an id of the project is left out), by name."""
+    ids = {int(v) for v in given if v and v.isascii() and v.isdigit() and len(v) <= 10}
+    ids = {i for i in ids if i <= MAX_INT}
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(Speaker)
+            .where(Speaker.project_id == project.id, Speaker.id.in_(sorted(ids)))
+            .order_by(Speaker.name)
+        )
+    )
 
 
 def speaker_count(session: Session, project: Project) -> int:

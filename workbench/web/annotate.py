@@ -19,7 +19,7 @@ from workbench.ops.claims import (
 )
 from workbench.ops.history import claim_history_page, describe
 from workbench.ops.projects import labels_by_field, target_names
-from workbench.ops.speakers import find_or_create_speaker, lookup, registry
+from workbench.ops.speakers import find_or_create_speaker, lookup, registry, speakers_named
 from workbench.ops.workspace import build_workspace, claims_stretch
 from workbench.permissions import can
 from workbench.web.common import count_arg, db, load_project, options, wants_json
@@ -213,10 +213,11 @@ def save_annotation_view(project_id: int, claim_id: int):
     project, role = load_project(project_id, "annotate-claim")
     claim = get_project_claim(db(), project.id, claim_id)
     article = claim.article
-    # Merged speakers too: a form opened before a merge names the merged one, which
-    # save_annotation resolves to the speaker it was merged into.
-    speakers = registry(db(), project, include_merged=True)
-    form = annotation_form_class(project, speakers)()
+    # The form is checked against the speakers it names, not the whole registry (which
+    # can be big); merged ones too: a form opened before a merge names the merged one,
+    # which save_annotation resolves to the speaker it was merged into.
+    named = [request.form.get("speaker", ""), request.form.get("via", "")]
+    form = annotation_form_class(project, speakers_named(db(), project, named))()
     if not form.validate_on_submit():
         errors = "; ".join(
             f"{getattr(form, k).label.text}: {', '.join(v)}" for k, v in form.errors.items()
@@ -263,6 +264,7 @@ def save_annotation_view(project_id: int, claim_id: int):
             raise
         if values is None:  # adding a speaker was refused: there is nothing to compare yet
             return _refused(project, role, claim, form, exc)
+        speakers = registry(db(), project, include_merged=True)
         return _conflict_page(project, claim, speakers, exc, values), 409
     except WorkbenchError as exc:
         db().rollback()
