@@ -248,16 +248,12 @@ def dump_project(session: Session, project: Project) -> Iterator[dict[str, Any]]
             "imported_by": users.get(article.imported_by_id),
             "created_at": _time(article.created_at),
         }
-    article_ids = [a.id for a in articles]
-    claims = (
-        rows(
-            select(Claim)
-            .where(Claim.article_id.in_(article_ids))
-            .order_by(Claim.article_id, Claim.id)
-        ).all()
-        if article_ids
-        else []
-    )
+    # The project's claims by a join, never by a list of ids (which grows with the
+    # project past what a statement may carry).
+    of_project = select(Article.id).where(Article.project_id == project.id)
+    claims = rows(
+        select(Claim).where(Claim.article_id.in_(of_project)).order_by(Claim.article_id, Claim.id)
+    ).all()
     for claim in claims:
         keys.add("claim", claim.id)
     for claim in claims:
@@ -272,10 +268,12 @@ def dump_project(session: Session, project: Project) -> Iterator[dict[str, Any]]
             "merged_into": keys.key("claim", claim.merged_into_id),
             "created_at": _time(claim.created_at),
         }
-    claim_ids = [c.id for c in claims]
-    if claim_ids:
+    claims_of_project = select(Claim.id).where(Claim.article_id.in_(of_project))
+    if claims:
         for suggestion in rows(
-            select(Suggestion).where(Suggestion.claim_id.in_(claim_ids)).order_by(Suggestion.id)
+            select(Suggestion)
+            .where(Suggestion.claim_id.in_(claims_of_project))
+            .order_by(Suggestion.id)
         ):
             yield {
                 "type": "suggestion",
@@ -288,7 +286,7 @@ def dump_project(session: Session, project: Project) -> Iterator[dict[str, Any]]
             }
         annotations = rows(
             select(Annotation)
-            .where(Annotation.claim_id.in_(claim_ids))
+            .where(Annotation.claim_id.in_(claims_of_project))
             .order_by(Annotation.id)
             .options(selectinload(Annotation.stances))
         ).all()

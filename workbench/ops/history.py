@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from workbench.models import Annotation, HistoryEntry, User
+from workbench.pagination import Page, page_of
 
 
 def record(
@@ -37,6 +38,16 @@ def record(
     return entry
 
 
+def _claim_entries(claim_id: int, annotations_of: int | None):
+    query = select(HistoryEntry).where(HistoryEntry.claim_id == claim_id)
+    if annotations_of is not None:
+        own = select(Annotation.id).where(Annotation.user_id == annotations_of)
+        query = query.where(
+            or_(HistoryEntry.entity != "annotation", HistoryEntry.entity_id.in_(own))
+        )
+    return query
+
+
 def claim_history(
     session: Session, claim_id: int, *, annotations_of: int | None = None
 ) -> list[HistoryEntry]:
@@ -45,15 +56,37 @@ def claim_history(
     With ``annotations_of`` (a user id), the entries of other users' annotations
     are left out: an annotator codes blind, without seeing the others' labels.
     """
-    query = select(HistoryEntry).where(HistoryEntry.claim_id == claim_id)
-    if annotations_of is not None:
-        own = select(Annotation.id).where(Annotation.user_id == annotations_of)
-        query = query.where(
-            or_(HistoryEntry.entity != "annotation", HistoryEntry.entity_id.in_(own))
-        )
+    query = _claim_entries(claim_id, annotations_of)
     return list(
         session.scalars(query.options(selectinload(HistoryEntry.user)).order_by(HistoryEntry.id))
     )
+
+
+HISTORY_PAGE = 100
+
+
+def claim_history_page(
+    session: Session,
+    claim_id: int,
+    *,
+    annotations_of: int | None = None,
+    page: int | None = None,
+    size: int = HISTORY_PAGE,
+) -> tuple[Page, list[HistoryEntry]]:
+    """Return page ``page`` (from 1) of ``claim_history``, oldest first, and the page.
+
+    Raises NotFound for a page after the last.
+    """
+    query = _claim_entries(claim_id, annotations_of)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    current = page_of(page, size, total or 0)
+    entries = session.scalars(
+        query.options(selectinload(HistoryEntry.user))
+        .order_by(HistoryEntry.id)
+        .offset(current.offset)
+        .limit(current.size)
+    )
+    return current, list(entries)
 
 
 _LABELS = {

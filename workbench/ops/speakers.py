@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from workbench.db import lock_for_update, unique_or_conflict
+from workbench.db import MAX_INT, lock_for_update, unique_or_conflict
 from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.models import SPEAKER_TYPES, Annotation, Project, Speaker, SpeakerAlias, User
 from workbench.ops.annotations import annotation_record
 from workbench.ops.history import record
+from workbench.pagination import Page, page_of
 
 _TAKEN = "The registry has a speaker named {name!r} already."
 
@@ -141,7 +142,21 @@ def find_or_create_speaker(session: Session, project: Project, name: str, **new)
     An annotator who types a name the registry knows (as a name or as an alias)
     means that speaker, not a second one. Raises what create_speaker raises.
     """
-    existing = lookup(registry(session, project), name)
+    # The name or an alias as typed, by index, before the whole registry is read
+    # for a match in any case (the same order of preference as lookup).
+    wanted = " ".join(name.split())
+    current = select(Speaker).where(
+        Speaker.project_id == project.id, Speaker.merged_into_id.is_(None)
+    )
+    existing = session.scalar(current.where(Speaker.name == wanted)) or session.scalar(
+        current.where(
+            exists().where(SpeakerAlias.speaker_id == Speaker.id, SpeakerAlias.alias == wanted)
+        )
+        .order_by(Speaker.name)
+        .limit(1)
+    )
+    if existing is None:
+        existing = lookup(registry(session, project), name)
     if existing is not None:
         return existing
     return create_speaker(session, project, name, **new)
@@ -335,3 +350,101 @@ def registry(session: Session, project: Project, *, include_merged: bool = False
     if not include_merged:
         query = query.where(Speaker.merged_into_id.is_(None))
     return list(session.scalars(query))
+
+
+SPEAKERS_PAGE = 100
+
+
+def speaker_page(
+    session: Session,
+    project: Project,
+    *,
+    page: int | None = None,
+    size: int = SPEAKERS_PAGE,
+    search: str = "",
+) -> tuple[Page, list[Speaker]]:
+    """Return page ``page`` (from 1) of the project's current speakers by name (then
+    id), with aliases loaded; with ``search``, only those whose name or an alias
+    contains it, in any case. Raises NotFound for a page after the last."""
+    query = select(Speaker).where(
+        Speaker.project_id == project.id, Speaker.merged_into_id.is_(None)
+    )
+    search = " ".join(search.split())
+    if search:
+        query = query.where(
+            or_(
+                Speaker.name.icontains(search, autoescape=True),
+                exists().where(
+                    SpeakerAlias.speaker_id == Speaker.id,
+                    SpeakerAlias.alias.icontains(search, autoescape=True),
+                ),
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    current = page_of(page, size, total or 0)
+    speakers = session.scalars(
+        query.options(selectinload(Speaker.aliases))
+        .order_by(Speaker.name, Speaker.id)
+        .offset(current.offset)
+        .limit(current.size)
+    )
+    return current, list(speakers)
+
+
+def speakers_named(session: Session, project: Project, given: Sequence[str]) -> list[Speaker]:
+    """Return the project's speakers (merged ones too) whose ids are among ``given``
+    (form values: anything but an id of the project is left out), by name."""
+    ids = {int(v) for v in given if v and v.isascii() and v.isdigit() and len(v) <= 10}
+    ids = {i for i in ids if i <= MAX_INT}
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(Speaker)
+            .where(Speaker.project_id == project.id, Speaker.id.in_(sorted(ids)))
+            .order_by(Speaker.name)
+        )
+    )
+
+
+def speaker_count(session: Session, project: Project) -> int:
+    """Return how many current (not merged) speakers the project's registry has."""
+    return session.scalar(
+        select(func.count())
+        .select_from(Speaker)
+        .where(Speaker.project_id == project.id, Speaker.merged_into_id.is_(None))
+    )
+
+
+def find_speaker(session: Session, project: Project, given: str) -> Speaker:
+    """Return the project's current speaker that ``given`` names: its id, else its
+    exact name, else its exact alias, else its name in any case.
+
+    Raises NotFound when none does, InvalidInput when several do (say the id then).
+    """
+    given = " ".join((given or "").split())
+    if not given:
+        raise InvalidInput("Name a speaker, by its id or its name.")
+    current = select(Speaker).where(
+        Speaker.project_id == project.id, Speaker.merged_into_id.is_(None)
+    )
+    if given.isascii() and given.isdigit():
+        number = int(given) if len(given) <= 10 else MAX_INT + 1
+        speaker = session.scalar(current.where(Speaker.id == number)) if number <= MAX_INT else None
+        if speaker is None:
+            raise NotFound(f"No current speaker has the id {given[:20]}.")
+        return speaker
+    for condition in (
+        Speaker.name == given,
+        exists().where(SpeakerAlias.speaker_id == Speaker.id, SpeakerAlias.alias == given),
+        func.lower(Speaker.name) == given.lower(),
+    ):
+        found = list(session.scalars(current.where(condition).order_by(Speaker.id).limit(2)))
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise InvalidInput(
+                f"{given!r} names more than one speaker ({found[0].name!r}, {found[1].name!r}); "
+                "give the id (shown in the list) instead."
+            )
+    raise NotFound(f"No current speaker is named {given!r}; give its id or its exact name.")

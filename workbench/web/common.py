@@ -7,8 +7,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
-from workbench.db import SQLITE_BUSY_TIMEOUT, begin_write
-from workbench.errors import PermissionDenied
+from workbench.db import MAX_INT, SQLITE_BUSY_TIMEOUT, begin_write
+from workbench.errors import InvalidInput, NotFound, PermissionDenied
 from workbench.models import Project
 from workbench.ops.projects import project_with_role
 from workbench.ops.sessions import touch_session, user_for_token
@@ -145,3 +145,21 @@ def options(items) -> list[SelectChoice]:
     return [
         SelectChoice(*item) if isinstance(item, tuple) else SelectChoice(item) for item in items
     ]
+
+
+def count_arg(name: str) -> int | None:
+    """Return the query-string argument ``name`` as a number from 1 (an id, a page, a
+    claim's number), or None when it is absent or empty.
+
+    Raises InvalidInput (400) for anything but digits, and NotFound (404) for 0 or a
+    number beyond what an Integer column holds: nothing can have that number.
+    """
+    value = request.args.get(name, "")
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()):
+        raise InvalidInput(f"?{name}= must be a whole number.")
+    number = int(value) if len(value) <= 12 else MAX_INT + 1
+    if not 1 <= number <= MAX_INT:
+        raise NotFound(f"Nothing has number {value[:20]} here.")
+    return number

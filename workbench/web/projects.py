@@ -33,7 +33,7 @@ from workbench.ops.projects import (
 )
 from workbench.ops.users import get_user_by_name
 from workbench.permissions import can
-from workbench.web.common import db, form_errors, load_project, options
+from workbench.web.common import count_arg, db, form_errors, load_project, options
 from workbench.web.stale import record_digest, stale_record
 
 bp = Blueprint("projects", __name__)
@@ -177,14 +177,15 @@ def create_project_view():
 @bp.get("/projects/<int:project_id>")
 def show_project(project_id: int):
     project, role = load_project(project_id)
-    progress = article_progress(db(), project, g.user)
+    progress = article_progress(db(), project, g.user, page=count_arg("page"))
     return render_template(
         "projects/project_show.html",
         project=project,
         role=role,
-        progress=progress,
-        claims_total=sum(p.claims for p in progress),
-        mine_total=sum(p.annotated_by_me for p in progress),
+        progress=progress.articles,
+        page=progress.page,
+        claims_total=progress.claims_total,
+        mine_total=progress.mine_total,
         can=lambda action: can(g.user, action, role),
     )
 
