@@ -1,0 +1,242 @@
+"""Dump a whole project to JSON Lines and restore it, on any instance and backend.
+
+The dump is a header line, then one record per line, in an order that lets
+restore insert each record after what it refers to. Records use dump-local
+keys (1, 2, 3... per kind, in id order) instead of database ids, so that
+dump -> restore -> dump gives identical records on any database. Users are
+named by username; restore creates the accounts it does not find (with a
+random password that an admin must reset).
+
+Each kind of record is described once, in ``kinds.KINDS`` (its fields, what they
+refer to, their checks, the rows a dump reads): dump, check and restore read that
+description, so a new table is one more entry there. The checks of single fields
+are in ``checks``.
+
+A dump reads one snapshot of the database (see ``workbench.db.begin_snapshot``). Restore
+checks every record before it writes it (kinds, keys, references, choices,
+text that fits its column and that the database can store) and names the
+line of the first bad one; the caller rolls back, so nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from workbench.db import begin_snapshot
+from workbench.errors import Conflict, InvalidInput, NotFound
+from workbench.models import Project, User
+from workbench.ops.backup.kinds import (
+    BY_NAME,
+    KINDS,
+    PROJECT,
+    Bad,
+    Dumping,
+    Keys,
+    Restoring,
+    _parse_time,
+)
+from workbench.ops.users import generate_password
+
+FORMAT = "claim-workbench-dump"
+# 2: targets say whether they are retired (taken out of the project, kept for the
+# history). A version 1 dump has no such field: its targets were all current.
+FORMAT_VERSION = 2
+
+
+def dump_project(session: Session, project: Project) -> Iterator[dict[str, Any]]:
+    """Yield the project's records: a header first, then everything it holds.
+
+    Reads one snapshot (see begin_snapshot, which it calls), so call it on a
+    session with no transaction begun; the caller ends the transaction. Raises
+    NotFound when the project is gone.
+    """
+    from workbench import __version__
+
+    begin_snapshot(session)
+    fresh = session.get(Project, project.id, populate_existing=True)
+    if fresh is None:
+        raise NotFound(f"The project {project.name!r} no longer exists.")
+    project = fresh
+    users = {
+        user_id: username for user_id, username in session.execute(select(User.id, User.username))
+    }
+    dumping = Dumping(session, project, Keys(), users)
+    yield {
+        "type": "header",
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "workbench_version": __version__,
+    }
+    yield PROJECT.record(project, dumping)
+    for kind in KINDS:
+        rows = list(kind.rows(dumping)) if kind.keyed else kind.rows(dumping)
+        if kind.keyed:
+            # Every key first: a record may name a later one of its kind (merges).
+            for obj in rows:
+                dumping.keys.add(kind.name, obj.id)
+        for obj in rows:
+            yield kind.record(obj, dumping)
+
+
+def dump_lines(session: Session, project: Project) -> Iterator[str]:
+    """Yield the dump as JSON Lines text, one record per line (see dump_project)."""
+    for record in dump_project(session, project):
+        yield json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+class _Record(dict):
+    """A parsed dump record that knows its line in the file."""
+
+    line: int | None = None
+
+
+def read_dump(lines: Iterable[str | bytes]) -> Iterator[dict[str, Any]]:
+    """Parse dump lines (text, or bytes read as UTF-8) into records.
+
+    Raises InvalidInput naming the bad line: not UTF-8, not JSON, not a record.
+    """
+    for number, line in enumerate(lines, start=1):
+        if isinstance(line, bytes):
+            try:
+                line = line.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise InvalidInput(
+                    f"Line {number} of the dump is not UTF-8 text "
+                    f"(byte {exc.start + 1} of the line); is it a dump?"
+                ) from exc
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"Line {number} of the dump is not valid JSON: {exc.msg}.") from exc
+        except RecursionError as exc:
+            raise InvalidInput(f"Line {number} of the dump is nested too deeply.") from exc
+        if not isinstance(record, dict) or "type" not in record:
+            raise InvalidInput(f"Line {number} of the dump is not a dump record.")
+        record = _Record(record)
+        record.line = number
+        yield record
+
+
+def _check_version(header: dict) -> None:
+    if "format_version" not in header:
+        raise InvalidInput("The dump's header has no format version.")
+    version = header["format_version"]
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        raise InvalidInput(
+            f"The dump has format version {version}; this workbench reads up to "
+            f"{FORMAT_VERSION}. Upgrade the workbench to restore it."
+        )
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise InvalidInput(
+            f"The dump has format version {version!r}, which no workbench wrote; "
+            f"this one reads versions 1 to {FORMAT_VERSION}."
+        )
+
+
+def restore_project(
+    session: Session, records: Iterable[dict[str, Any]], *, name: str | None = None
+) -> tuple[Project, list[str]]:
+    """Recreate a dumped project; return it and the usernames of accounts created.
+
+    ``name`` restores under another name. Each record is checked before it is
+    written. Raises InvalidInput for a file that is not a dump, from a newer
+    format, or with a record restore cannot take (naming its line), and
+    Conflict when the project name is taken. The caller commits, or rolls back
+    after an error, so a failed restore leaves nothing behind.
+    """
+    records = iter(records)
+    header = next(records, None)
+    if header is None or header.get("type") != "header" or header.get("format") != FORMAT:
+        raise InvalidInput("This file is not a Claim Workbench dump (its first line is no header).")
+    _check_version(header)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if name is not None:
+        problem = PROJECT.fields[0].check(name.strip(), postgres)
+        if problem:
+            raise InvalidInput(f"The new project name {problem}.")
+    created_users: list[str] = []
+    user_ids: dict[str, int] = {}
+    seen: dict = {}
+
+    def user_id(username: str | None) -> int | None:
+        if username is None:
+            return None
+        if username not in user_ids:
+            user = session.scalar(select(User).where(User.username == username))
+            if user is None:
+                user = User(
+                    username=username,
+                    password_hash=generate_password_hash(generate_password()),
+                )
+                session.add(user)
+                session.flush()
+                created_users.append(username)
+            user_ids[username] = user.id
+        return user_ids[username]
+
+    restoring: Restoring | None = None
+    for number, record in enumerate(records, start=2):
+        kind = record["type"]
+        line = getattr(record, "line", None) or number
+        where = f"Line {line} of the dump"
+        try:
+            described = PROJECT if kind == "project" else BY_NAME.get(kind)
+            if described is None:
+                raise Bad(f"unknown record type {kind!r}")
+            described.check(record, line, postgres, seen)
+            if kind == "project":
+                if restoring is not None:
+                    raise Bad("it is a second project record; a dump holds one project")
+                project = _restore_project_record(session, record, name)
+                restoring = Restoring(session, project, Keys(), user_id, postgres)
+            elif restoring is None:
+                raise Bad("it comes before the project record")
+            else:
+                described.restore(record, restoring, where)
+            # A record at a time, so that the database's refusal names its line.
+            session.flush()
+        except Bad as exc:
+            raise InvalidInput(f"{where}: {exc}.") from exc
+        except (IntegrityError, DataError) as exc:
+            reason = str(exc.orig).strip().splitlines()[0]
+            raise InvalidInput(
+                f"{where}: the database refused the {kind} record ({reason})."
+            ) from exc
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidInput(f"{where}: the {kind} record is malformed ({exc!r}).") from exc
+    if restoring is None:
+        raise InvalidInput("The dump holds no project.")
+    for obj, item, key, where in restoring.pending:
+        try:
+            setattr(obj, item.attribute, restoring.keys.id(item.ref, key))
+        except Bad as exc:
+            raise InvalidInput(f"{where}: {exc}.") from exc
+    session.flush()
+    return restoring.project, created_users
+
+
+def _restore_project_record(session: Session, record: dict, name: str | None) -> Project:
+    project_name = (name or record["name"]).strip()
+    if session.scalar(select(Project.id).where(Project.name == project_name)):
+        raise Conflict(
+            f"A project named {project_name!r} exists already; restore under another name."
+        )
+    project = Project(
+        name=project_name,
+        description=record["description"],
+        guidelines=record["guidelines"],
+        codebook_version=record["codebook_version"],
+        created_at=_parse_time(record["created_at"]),
+    )
+    session.add(project)
+    session.flush()
+    return project
