@@ -1,8 +1,13 @@
 """Dump a whole project to JSON Lines and restore it, on any instance and backend.
 
 The dump is a header line, then one record per line, in an order that lets
-restore insert each record after what it refers to. Records use dump-local
-keys (1, 2, 3... per kind, in id order) instead of database ids, so that
+restore insert each record after what it refers to, then a closing record: the
+number of records of each kind and the SHA-256 digest of every line before it.
+Restore refuses a dump without one (cut short), or whose counts or digest differ
+(lines lost or changed), naming what is missing; a dump of format version 1 or 2,
+from before the closing record, restores with a warning that it cannot be checked.
+
+Records use dump-local keys (1, 2, 3... per kind, in id order) instead of database ids, so that
 dump -> restore -> dump gives identical records on any database. Users are
 named by username; restore creates the accounts it does not find (with a
 random password that an admin must reset).
@@ -20,9 +25,10 @@ line of the first bad one; the caller rolls back, so nothing is left behind.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
@@ -47,11 +53,27 @@ from workbench.ops.users import generate_password
 FORMAT = "claim-workbench-dump"
 # 2: targets say whether they are retired (taken out of the project, kept for the
 # history). A version 1 dump has no such field: its targets were all current.
-FORMAT_VERSION = 2
+# 3: a closing record ends the dump (counts per kind and a digest of the lines).
+FORMAT_VERSION = 3
+CLOSING = "end"
+_FIRST_CLOSED = 3
+NO_CLOSING = "The dump has no closing record: it is cut short or not a whole dump."
+OLD_FORMAT = (
+    "The dump has format version {version}, from before dumps ended with a closing "
+    "record: it cannot be checked for completeness. Compare the restored project with "
+    "the one dumped."
+)
+
+
+def _digest_line(line: str) -> bytes:
+    """A line as the digest covers it: its text and one LF (whatever ended it); a lone
+    surrogate (which restore refuses, naming its field) as UTF-8 would encode it."""
+    return line.rstrip("\r\n").encode("utf-8", "surrogatepass") + b"\n"
 
 
 def dump_project(session: Session, project: Project) -> Iterator[dict[str, Any]]:
-    """Yield the project's records: a header first, then everything it holds.
+    """Yield the project's records: a header first, then everything it holds (the
+    closing record, which covers the lines, is dump_lines's).
 
     Reads one snapshot (see begin_snapshot, which it calls), so call it on a
     session with no transaction begun; the caller ends the transaction. Raises
@@ -85,23 +107,40 @@ def dump_project(session: Session, project: Project) -> Iterator[dict[str, Any]]
             yield kind.record(obj, dumping)
 
 
+def _line(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+
+
 def dump_lines(session: Session, project: Project) -> Iterator[str]:
-    """Yield the dump as JSON Lines text, one record per line (see dump_project)."""
+    """Yield the dump as JSON Lines text, one record per line (see dump_project),
+    and last the closing record: how many records of each kind came before it, and
+    the SHA-256 digest of those lines (header included) as UTF-8."""
+    digest = hashlib.sha256()
+    counts: dict[str, int] = {}
     for record in dump_project(session, project):
-        yield json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+        line = _line(record)
+        digest.update(_digest_line(line))
+        if record["type"] != "header":
+            counts[record["type"]] = counts.get(record["type"], 0) + 1
+        yield line
+    yield _line({"type": CLOSING, "counts": counts, "sha256": digest.hexdigest()})
 
 
 class _Record(dict):
-    """A parsed dump record that knows its line in the file."""
+    """A parsed dump record that knows its line in the file (and, for a closing
+    record, the digest of the lines before it)."""
 
     line: int | None = None
+    digest: str | None = None
 
 
 def read_dump(lines: Iterable[str | bytes]) -> Iterator[dict[str, Any]]:
     """Parse dump lines (text, or bytes read as UTF-8) into records.
 
-    Raises InvalidInput naming the bad line: not UTF-8, not JSON, not a record.
+    Raises InvalidInput naming the bad line: not UTF-8, not JSON (saying the dump
+    is cut short when the line is a record cut off before its line break), not a record.
     """
+    digest = hashlib.sha256()
     for number, line in enumerate(lines, start=1):
         if isinstance(line, bytes):
             try:
@@ -116,6 +155,11 @@ def read_dump(lines: Iterable[str | bytes]) -> Iterator[dict[str, Any]]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
+            if line.lstrip().startswith("{") and not line.endswith("\n"):
+                raise InvalidInput(
+                    f"Line {number} of the dump is not valid JSON ({exc.msg}) and ends "
+                    "without a line break: the dump is cut short in the middle of a line."
+                ) from exc
             raise InvalidInput(f"Line {number} of the dump is not valid JSON: {exc.msg}.") from exc
         except RecursionError as exc:
             raise InvalidInput(f"Line {number} of the dump is nested too deeply.") from exc
@@ -123,6 +167,9 @@ def read_dump(lines: Iterable[str | bytes]) -> Iterator[dict[str, Any]]:
             raise InvalidInput(f"Line {number} of the dump is not a dump record.")
         record = _Record(record)
         record.line = number
+        if record["type"] == CLOSING:
+            record.digest = digest.hexdigest()
+        digest.update(_digest_line(line))
         yield record
 
 
@@ -142,16 +189,62 @@ def _check_version(header: dict) -> None:
         )
 
 
+class Restored(NamedTuple):
+    """What restore_project made, and what its caller should tell the user."""
+
+    project: Project
+    created_users: list[str]
+    warnings: list[str]
+
+
+def _closing_problem(record: dict, counts: dict[str, int]) -> str | None:
+    """What is wrong with a closing record, given the records counted before it."""
+    expected, digest = record.get("counts"), record.get("sha256")
+    if (
+        not isinstance(expected, dict)
+        or not all(isinstance(n, int) and not isinstance(n, bool) for n in expected.values())
+        or not isinstance(digest, str)
+    ):
+        return "the closing record is malformed (it needs counts of each kind and a sha256)"
+    differ = []
+    for kind in sorted(set(expected) | set(counts), key=_kind_order):
+        have, want = counts.get(kind, 0), expected.get(kind, 0)
+        if have != want:
+            differ.append(f"{have:,} of {want:,} {_plural(kind)}")
+    if differ:
+        listed = differ[0] if len(differ) == 1 else ", ".join(differ[:-1]) + " and " + differ[-1]
+        return f"The dump is incomplete: it has {listed}. Restore a whole dump."
+    if getattr(record, "digest", None) != digest:
+        return (
+            "the digest of the lines before the closing record does not match the digest "
+            "it holds: the dump was changed after it was written"
+        )
+    return None
+
+
+def _kind_order(kind: str) -> tuple[int, str]:
+    order = ["project", *(k.name for k in KINDS)]
+    return (order.index(kind) if kind in order else len(order), kind)
+
+
+def _plural(kind: str) -> str:
+    described = PROJECT if kind == "project" else BY_NAME.get(kind)
+    return described.plural if described is not None else f"{kind!r} records"
+
+
 def restore_project(
     session: Session, records: Iterable[dict[str, Any]], *, name: str | None = None
-) -> tuple[Project, list[str]]:
-    """Recreate a dumped project; return it and the usernames of accounts created.
+) -> Restored:
+    """Recreate a dumped project; return it, the usernames of accounts created, and
+    warnings for the user (a dump of an older format cannot be checked for completeness).
 
-    ``name`` restores under another name. Each record is checked before it is
-    written. Raises InvalidInput for a file that is not a dump, from a newer
-    format, or with a record restore cannot take (naming its line), and
-    Conflict when the project name is taken. The caller commits, or rolls back
-    after an error, so a failed restore leaves nothing behind.
+    ``records`` come from read_dump. ``name`` restores under another name. Each record
+    is checked before it is written, and the whole against the closing record. Raises
+    InvalidInput for a file that is not a dump, from a newer format, with a record
+    restore cannot take (naming its line), without its closing record or with fewer
+    records or other lines than it says; Conflict when the project name is taken.
+    The caller commits, or rolls back after an error, so a failed restore leaves
+    nothing behind.
     """
     records = iter(records)
     header = next(records, None)
@@ -184,11 +277,24 @@ def restore_project(
         return user_ids[username]
 
     restoring: Restoring | None = None
+    counts: dict[str, int] = {}
+    closed = False
     for number, record in enumerate(records, start=2):
         kind = record["type"]
         line = getattr(record, "line", None) or number
         where = f"Line {line} of the dump"
         try:
+            if closed:
+                raise Bad("it comes after the closing record, which ends a dump")
+            if kind == CLOSING:
+                closed = True
+                problem = _closing_problem(record, counts)
+                if problem and problem.startswith("The dump"):
+                    raise InvalidInput(problem)
+                if problem:
+                    raise Bad(problem)
+                continue
+            counts[kind] = counts.get(kind, 0) + 1
             described = PROJECT if kind == "project" else BY_NAME.get(kind)
             if described is None:
                 raise Bad(f"unknown record type {kind!r}")
@@ -213,6 +319,11 @@ def restore_project(
             ) from exc
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidInput(f"{where}: the {kind} record is malformed ({exc!r}).") from exc
+    warnings = []
+    if not closed:
+        if header["format_version"] >= _FIRST_CLOSED:
+            raise InvalidInput(NO_CLOSING)
+        warnings.append(OLD_FORMAT.format(version=header["format_version"]))
     if restoring is None:
         raise InvalidInput("The dump holds no project.")
     for obj, item, key, where in restoring.pending:
@@ -221,7 +332,7 @@ def restore_project(
         except Bad as exc:
             raise InvalidInput(f"{where}: {exc}.") from exc
     session.flush()
-    return restoring.project, created_users
+    return Restored(restoring.project, created_users, warnings)
 
 
 def _restore_project_record(session: Session, record: dict, name: str | None) -> Project:
