@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, contains_eager
 
 from workbench.db import lock_for_update
 from workbench.errors import InvalidInput, NotFound
+from workbench.merges import follow_merges
 from workbench.models import Annotation, Article, Claim, User
 from workbench.ops.history import record
 
@@ -23,6 +24,17 @@ def get_claim(session: Session, claim_id: int) -> Claim:
     if claim is None:
         raise NotFound("No such claim.")
     return claim
+
+
+def claim_merged_into(session: Session, claim: Claim) -> Claim:
+    """Return the claim ``claim`` was merged into, through every later merge (the claim
+    itself when it is not merged). Raises MergeCycle (409) on a cycle."""
+    return follow_merges(
+        claim,
+        lambda c: session.get(Claim, c.merged_into_id) if c.merged_into_id else None,
+        what="claim",
+        key=lambda c: c.id,
+    )
 
 
 def get_project_claim(session: Session, project_id: int, claim_id: int) -> Claim:

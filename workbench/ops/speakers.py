@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workbench.db import lock_for_update, unique_or_conflict
 from workbench.errors import Conflict, InvalidInput, NotFound
+from workbench.merges import follow_merges
 from workbench.models import SPEAKER_TYPES, Annotation, Project, Speaker, SpeakerAlias, User
 from workbench.ops.annotations import annotation_record
 from workbench.ops.history import record
@@ -76,9 +77,7 @@ def _check(
         )
     )
     if merged is not None:
-        into = merged
-        while into.merged_into_id is not None:
-            into = session.get(Speaker, into.merged_into_id)
+        into = speaker_merged_into(session, merged)
         raise Conflict(
             f"The speaker {name!r} was merged into {into.name!r}; choose that speaker.",
             field="name",
@@ -314,6 +313,18 @@ def merge_speakers(session: Session, source: Speaker, target: Speaker, *, user: 
     session.flush()
     session.expire_all()
     return len(changed_ids)
+
+
+def speaker_merged_into(session: Session, speaker: Speaker) -> Speaker:
+    """Return the speaker ``speaker`` was merged into, through every later merge (the
+    speaker itself when it is current). Raises MergeCycle (409) on a cycle."""
+    return follow_merges(
+        speaker,
+        lambda s: session.get(Speaker, s.merged_into_id) if s.merged_into_id else None,
+        what="speaker",
+        key=lambda s: s.id,
+        show=lambda s: repr(s.name),
+    )
 
 
 def get_speaker(session: Session, project: Project, speaker_id: int) -> Speaker:

@@ -15,6 +15,7 @@ from workbench.ops.articles import get_article
 from workbench.ops.claims import (
     active_claims,
     annotations_left_behind,
+    claim_merged_into,
     get_project_claim,
     merge_with_next,
     split_claim,
@@ -112,8 +113,9 @@ def annotate_article(project_id: int, article_id: int):
         if selected is None:
             merged = db().get(Claim, wanted)
             if merged is not None and merged.merged_into_id and merged.article_id == article.id:
+                into = claim_merged_into(db(), merged)  # raises on a cycle: no redirect loop
                 flash("That claim was merged into the one shown.", "info")
-                return redirect(_claim_url(project, article, merged.merged_into_id))
+                return redirect(_claim_url(project, article, into.id))
             raise NotFound("No such claim in this article.")
     if selected is None:
         selected = next((c for c in claims if c.id not in mine), claims[0] if claims else None)
