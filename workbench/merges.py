@@ -28,6 +28,10 @@ class MergeCycle(WorkbenchError):
     status = 409
     title = "Damaged data"
 
+    def __init__(self, message: str, *, cycle: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.cycle = cycle  # the nodes of the cycle as shown, the first one again last
+
 
 def follow_merges(
     first: T,
@@ -54,10 +58,11 @@ def follow_merges(
         identity = key(following)
         names.append(shown(following))
         if identity in seen:
-            cycle = " -> ".join(names[path.index(identity) :])
+            cycle = names[path.index(identity) :]
             raise MergeCycle(
-                f"The {what} {names[0]} is merged in a cycle ({cycle}): the data is damaged; "
-                f"an admin must repair the {what}'s merge in the database."
+                f"The {what} {names[0]} is merged in a cycle ({' -> '.join(cycle)}): the data "
+                f"is damaged; an admin must repair the {what}'s merge in the database.",
+                cycle=cycle,
             )
         path.append(identity)
         seen.add(identity)

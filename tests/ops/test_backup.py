@@ -655,3 +655,156 @@ def test_a_dump_of_an_older_format_restores_with_a_warning(session, sqlite_dump,
     assert len(restored.articles) == 1
     whole, _, warnings = restore_project(session, read_dump(sqlite_dump), name="Whole")
     assert warnings == []
+
+
+# -- restore applies the rules of the forms and importers ---------------------------------------
+
+
+def set_record(kind, index, **changes):
+    """Change the ``index``-th record of ``kind`` (0 for the first)."""
+
+    def edit(records):
+        at = [i for i, r in enumerate(records) if r["type"] == kind][index]
+        records[at].update(changes)
+        return at + 1
+
+    return edit
+
+
+def merge_speakers_in_cycle(*pairs):
+    def edit(records):
+        speakers = [i for i, r in enumerate(records) if r["type"] == "speaker"]
+        for index, into in pairs:
+            records[speakers[index]]["merged_into"] = into
+        return min(speakers[index] for index, _ in pairs) + 1
+
+    return edit
+
+
+def change_text(change):
+    def edit(records):
+        at = first_of(records, "article")
+        records[at]["text"] = change(records[at]["text"])
+        return at + 1
+
+    return edit
+
+
+def second_article_claim(records):
+    """A second article with one claim, and claim 6 merged into that claim."""
+    at = first_of(records, "article")
+    other = dict(records[at], key=2, text="Another article.", title="Other")
+    other["content_hash"] = hashlib.sha256(b"Another article.").hexdigest()
+    records.insert(at + 1, other)
+    last = max(i for i, r in enumerate(records) if r["type"] == "claim")
+    claim = dict(records[last], key=99, article=2, start=0, end=16, position=1)
+    claim.update(state="active", merged_into=None)
+    records.insert(last + 1, claim)
+    merged = next(i for i, r in enumerate(records) if r["type"] == "claim" and r["merged_into"])
+    records[merged]["merged_into"] = 99
+    return merged + 1
+
+
+def set_stance_value(records):
+    index = next(i for i, r in enumerate(records) if r["type"] == "annotation" and r["stances"])
+    key = next(iter(records[index]["stances"]))
+    records[index]["stances"][key] = "maybe"
+    return index + 1
+
+
+def overlapping_claim(records):
+    claims = [i for i, r in enumerate(records) if r["type"] == "claim" and r["state"] == "active"]
+    records[claims[1]]["start"] = records[claims[0]]["end"] - 5
+    return claims[1] + 1
+
+
+BROKEN_RULES = {
+    "username with a space and markup": (
+        set_field("member", "username", "evil user <b>"),
+        "'evil user <b>'",
+    ),
+    "username like a formula": (
+        set_field("member", "username", "=cmd|' /C calc'!A0"),
+        "A username is 1 to 80 letters, digits or . _ @ - (no spaces).",
+    ),
+    "username differing only in case from another in the dump": (
+        set_record("annotation", 1, annotator="ANN"),
+        "The username 'ann' is taken",
+    ),
+    "speaker name with runs of spaces": (
+        set_record("speaker", 2, name="Tasnim  News"),
+        "'Tasnim  News'",
+    ),
+    "speaker name naming another in another case": (
+        set_record("speaker", 2, name="mohammad baqeri"),
+        "already names the speaker 'Mohammad Baqeri'",
+    ),
+    "speaker alias naming another's alias": (
+        set_record("speaker", 2, aliases=["baqeri"]),
+        "The alias 'baqeri' already names the speaker 'Mohammad Baqeri'.",
+    ),
+    "speaker alias that is its own name": (
+        set_record("speaker", 2, aliases=["Tasnim"]),
+        "'Tasnim'",
+    ),
+    "speaker merged into itself": (merge_speakers_in_cycle((2, 3)), "cycle"),
+    "speakers merged into each other": (merge_speakers_in_cycle((0, 2), (1, 1)), "cycle"),
+    "speakers merged in a longer cycle": (
+        merge_speakers_in_cycle((0, 3), (2, 2), (1, 1)),
+        "cycle",
+    ),
+    "stance not a label": (set_stance_value, "Unknown stance label 'maybe'"),
+    "attribution not a label": (
+        set_record("annotation", 0, attribution="shouted"),
+        "Unknown attribution label 'shouted'",
+    ),
+    "verifiability not a label": (
+        set_record("annotation", 0, verifiability="bogus"),
+        "Unknown verifiability label 'bogus'",
+    ),
+    "codebook version below 1": (set_field("project", "codebook_version", -1), "-1"),
+    "annotation codebook version 0": (set_record("annotation", 0, codebook_version=0), "0"),
+    "content hash of another text": (
+        set_field("article", "content_hash", "0" * 64),
+        "content hash",
+    ),
+    "text with carriage returns": (
+        change_text(lambda t: t[:30] + "\r\n" + t[30:]),
+        "normalis",
+    ),
+    "text with a control character": (change_text(lambda t: t[:20] + "\x07" + t[20:]), "normalis"),
+    "text with spaces around it": (change_text(lambda t: t + "  "), "normalis"),
+    "overlapping active claims": (overlapping_claim, "overlap"),
+    "claim merged into itself": (set_record("claim", 5, merged_into=6), "cycle"),
+    "claims merged into each other": (
+        set_record("claim", 4, merged_into=6, state="merged"),
+        "cycle",
+    ),
+    "claim merged into a claim of another article": (second_article_claim, "another article"),
+}
+
+
+@pytest.mark.parametrize(("edit", "message"), BROKEN_RULES.values(), ids=BROKEN_RULES.keys())
+def test_restore_refuses_what_the_forms_and_importers_refuse(session, sqlite_dump, edit, message):
+    lines, number = edited(sqlite_dump, edit)
+    before = totals(session)
+    with pytest.raises(InvalidInput, match=re.escape(message)) as caught:
+        restore_project(session, read_dump(lines), name="Bad")
+    assert caught.value.message.startswith(f"Line {number} of the dump: "), caught.value.message
+    session.rollback()
+    assert totals(session) == before
+
+
+def test_restore_refuses_a_username_differing_in_case_from_an_account_here(session, sqlite_dump):
+    make_user(session, "MONA")
+    session.commit()
+
+    def mona(records):
+        return next(i for i, r in enumerate(records) if r.get("username") == "mona") + 1
+
+    lines, number = edited(sqlite_dump, mona)
+    before = totals(session)
+    with pytest.raises(InvalidInput, match=f"^Line {number} of the dump: .*'MONA' is taken"):
+        restore_project(session, read_dump(lines), name="Bad")
+    session.rollback()
+    assert totals(session) == before

@@ -36,7 +36,8 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from workbench.db import begin_snapshot
-from workbench.errors import Conflict, InvalidInput, NotFound
+from workbench.errors import Conflict, InvalidInput, NotFound, WorkbenchError
+from workbench.merges import MergeCycle, follow_merges
 from workbench.models import Project, User
 from workbench.ops.backup.kinds import (
     BY_NAME,
@@ -48,7 +49,7 @@ from workbench.ops.backup.kinds import (
     Restoring,
     _parse_time,
 )
-from workbench.ops.users import generate_password
+from workbench.ops.users import check_username, check_username_free, generate_password
 
 FORMAT = "claim-workbench-dump"
 # 2: targets say whether they are retired (taken out of the project, kept for the
@@ -266,6 +267,12 @@ def restore_project(
         if username not in user_ids:
             user = session.scalar(select(User).where(User.username == username))
             if user is None:
+                # The rules of `workbench users add`, for the accounts restore makes.
+                try:
+                    check_username(username)
+                    check_username_free(session, username)
+                except WorkbenchError as exc:
+                    raise Bad.refused(exc, f"the user {username!r} cannot be made: ") from exc
                 user = User(
                     username=username,
                     password_hash=generate_password_hash(generate_password()),
@@ -326,13 +333,38 @@ def restore_project(
         warnings.append(OLD_FORMAT.format(version=header["format_version"]))
     if restoring is None:
         raise InvalidInput("The dump holds no project.")
-    for obj, item, key, where in restoring.pending:
-        try:
-            setattr(obj, item.attribute, restoring.keys.id(item.ref, key))
-        except Bad as exc:
-            raise InvalidInput(f"{where}: {exc}.") from exc
+    _restore_merges(session, restoring)
     session.flush()
     return Restored(restoring.project, created_users, warnings)
+
+
+def _restore_merges(session: Session, restoring: Restoring) -> None:
+    """Set the references that may point forward (merges), once every record is in:
+    no merge cycle (followed as every walk along a merge chain is, see merges), and
+    each into what its ``same`` says (a claim of its own article)."""
+    chains: dict[str, dict[int, int]] = {}
+    for _, item, own, into, _ in restoring.pending:
+        chains.setdefault(item.ref, {})[own] = into
+    for obj, item, own, into, where in restoring.pending:
+        try:
+            setattr(obj, item.attribute, restoring.keys.id(item.ref, into))
+            follow_merges(own, chains[item.ref].get, what=item.ref)
+            if item.same is not None:
+                attribute, called = item.same
+                target = session.get(type(obj), getattr(obj, item.attribute))
+                if getattr(target, attribute) != getattr(obj, attribute):
+                    raise Bad(
+                        f"the {item.ref} {own} is merged into {item.ref} {into}, "
+                        f"which is of another {called}"
+                    )
+        except MergeCycle as exc:
+            cycle = " -> ".join(exc.cycle or ())
+            raise InvalidInput(
+                f"{where}: the {item.ref} {own} is merged in a cycle ({cycle}), "
+                "which no merge makes."
+            ) from exc
+        except Bad as exc:
+            raise InvalidInput(f"{where}: {exc}.") from exc
 
 
 def _restore_project_record(session: Session, record: dict, name: str | None) -> Project:

@@ -5,6 +5,7 @@ a new table is one more entry (in the order a restore must insert it).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,6 +14,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from workbench.errors import WorkbenchError
+from workbench.importing import content_hash, normalize_text
 from workbench.labels import LABELLED_FIELDS
 from workbench.models import (
     ANNOTATION_STATUSES,
@@ -33,12 +36,26 @@ from workbench.models import (
     Target,
     User,
 )
+from workbench.ops.annotations import AnnotationInput, validate
 from workbench.ops.backup import checks
 from workbench.ops.backup.checks import KEY, REF, Check
+from workbench.ops.claims import span_problem
+from workbench.ops.codebook import Codebook
+from workbench.ops.speakers import (
+    check_aliases_free,
+    check_name_free,
+    clean_aliases,
+    clean_name,
+)
 
 
 class Bad(Exception):
     """A problem with one record; restore adds the line it is on."""
+
+    @classmethod
+    def refused(cls, error: WorkbenchError, before: str = "") -> Bad:
+        """The refusal of a form's or importer's rule, as a problem with the record."""
+        return cls(before + error.message.rstrip("."))
 
 
 class Keys:
@@ -100,8 +117,13 @@ class Restoring:
     user_id: Callable[[str | None], int | None]
     postgres: bool
     # References set once every record is in (merges may point forward): the object,
-    # its Field, the key it names and where the record is.
-    pending: list[tuple[Any, Field, int, str]] = field(default_factory=list)
+    # its Field, its own key, the key it names and where the record is.
+    pending: list[tuple[Any, Field, int, int, str]] = field(default_factory=list)
+    # What the rules of later records need from earlier ones (see the Kind checks).
+    current_targets: list[int] = field(default_factory=list)
+    labels: dict[str, set[str]] = field(default_factory=dict)
+    current_speakers: list[Speaker] = field(default_factory=list)
+    active_spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
 
 _REQUIRED = object()
@@ -116,7 +138,8 @@ class Field:
     id; ``later`` sets such a reference after every record is in. ``dump`` and ``load``
     replace the default mapping: ``dump(obj, dumping)`` gives the record's value,
     ``load(value, record, restoring)`` the model's. ``default`` is the value for dumps of
-    an older format version, which lack the field.
+    an older format version, which lack the field. ``same`` (an attribute, and what it
+    is called) is what a ``later`` reference must share with what it refers to.
     """
 
     name: str
@@ -127,6 +150,7 @@ class Field:
     dump: Callable[[Any, Dumping], Any] | None = None
     load: Callable[[Any, dict, Restoring], Any] | None = None
     default: Any = _REQUIRED
+    same: tuple[str, str] | None = None
 
     @property
     def attribute(self) -> str:
@@ -222,7 +246,7 @@ class Kind:
         if self.keyed:
             restoring.keys.add(self.name, obj.id, record["key"])
         for item, value in later:
-            restoring.pending.append((obj, item, value, where))
+            restoring.pending.append((obj, item, record.get("key"), value, where))
         for step in self.after:
             step(obj, record, restoring)
         return obj
@@ -294,10 +318,104 @@ def _project_claims(dumping: Dumping):
     return select(Claim.id).where(Claim.article_id.in_(_project_articles(dumping)))
 
 
-def _claim_within_text(claim: Claim, record: dict, restoring: Restoring) -> None:
-    article = restoring.session.get(Article, claim.article_id)
-    if not 0 <= claim.start < claim.end <= len(article.text):
+def _keep_current_target(target: Target, record: dict, restoring: Restoring) -> None:
+    if not target.retired:
+        restoring.current_targets.append(target.id)
+
+
+def _keep_label(label: Label, record: dict, restoring: Restoring) -> None:
+    restoring.labels.setdefault(label.field, set()).add(label.value)
+
+
+def _speaker_rules(speaker: Speaker, record: dict, restoring: Restoring) -> None:
+    """The registry's rules (ops.speakers): names and aliases as it keeps them, and no
+    current speaker named, by name or alias in any case, like another current one."""
+    name, aliases = record["name"], record["aliases"]
+    try:
+        cleaned = clean_name(name, record["speaker_type"])
+        if cleaned != name:
+            raise Bad(
+                f"the speaker name {name!r} is not as the registry keeps names "
+                f"(it would be {cleaned!r})"
+            )
+        kept = clean_aliases(name, aliases)
+        if sorted(kept) != sorted(aliases):
+            raise Bad(
+                f"the aliases {aliases!r} of the speaker {name!r} are not as the registry "
+                f"keeps them (they would be {sorted(kept)!r})"
+            )
+        if record["merged_into"] is None:
+            check_name_free(restoring.current_speakers, name)
+            check_aliases_free(restoring.current_speakers, aliases)
+            restoring.current_speakers.append(speaker)
+    except WorkbenchError as exc:
+        raise Bad.refused(exc) from exc
+
+
+def _article_as_imported(article: Article, record: dict, restoring: Restoring) -> None:
+    """The importer's rules (importing, ops.articles): the text normalised, not empty,
+    and its content hash the one import computes."""
+    text = record["text"]
+    if normalize_text(text) != text:
+        raise Bad(
+            "the article's text is not as import stores it (normalised: line breaks as LF, "
+            "no control characters, Unicode NFC, no white space around it)"
+        )
+    if not text:
+        raise Bad("the article has no text")
+    if content_hash(text) != record["content_hash"]:
+        raise Bad("the article's content hash does not match its text (as import computes it)")
+
+
+def _claim_rules(claim: Claim, record: dict, restoring: Restoring) -> None:
+    """Within its article's text; an active claim overlapping no other active one of its
+    article (ops.claims.span_problem); merged exactly when it names what it went into."""
+    if (record["state"] == "merged") != (record["merged_into"] is not None):
+        raise Bad(
+            f"claim {record['key']} has state {record['state']!r} and merged_into "
+            f"{record['merged_into']!r}: a merged claim names the claim it was merged into, "
+            "and only a merged claim does"
+        )
+    length = len(restoring.session.get(Article, claim.article_id).text)
+    if span_problem(length, claim.start, claim.end):
         raise Bad(f"claim {record['key']} has offsets outside its article's text")
+    if claim.state != "active":
+        return
+    spans = restoring.active_spans.setdefault(claim.article_id, [])
+    at = bisect.bisect_left(spans, (claim.start, claim.end))
+    problem = span_problem(
+        length,
+        claim.start,
+        claim.end,
+        previous_end=spans[at - 1][1] if at else None,
+        next_start=spans[at][0] if at < len(spans) else None,
+    )
+    if problem:
+        raise Bad(f"active claim {record['key']} overlaps another: {problem.rstrip('.')}")
+    spans.insert(at, (claim.start, claim.end))
+
+
+def _annotation_labels(annotation: Annotation, record: dict, restoring: Restoring) -> None:
+    """The rule of every save (ops.annotations.validate): labels of the dumped codebook,
+    stances for current targets."""
+    codebook = Codebook(
+        project_id=restoring.project.id,
+        version=restoring.project.codebook_version,
+        target_ids=tuple(restoring.current_targets),
+        target_names=(),
+        labels={name: frozenset(values) for name, values in restoring.labels.items()},
+    )
+    values = AnnotationInput(
+        attribution=annotation.attribution,
+        verifiability=annotation.verifiability,
+        note=annotation.note,
+        stances={stance.target_id: stance.value for stance in annotation.stances},
+        status=annotation.status,
+    )
+    try:
+        validate(codebook, values)
+    except WorkbenchError as exc:
+        raise Bad.refused(exc) from exc
 
 
 def _keep_version(annotation: Annotation, record: dict, restoring: Restoring) -> None:
@@ -358,6 +476,7 @@ KINDS: tuple[Kind, ...] = (
         ),
         keyed=True,
         unique=(("key",), ("name",)),
+        after=(_keep_current_target,),
     ),
     Kind(
         "label",
@@ -376,6 +495,7 @@ KINDS: tuple[Kind, ...] = (
             key=lambda label: (label.field, label.position, label.value),
         ),
         unique=(("field", "value"),),
+        after=(_keep_label,),
     ),
     Kind(
         "member",
@@ -416,6 +536,7 @@ KINDS: tuple[Kind, ...] = (
         ),
         keyed=True,
         unique=(("key",), ("name",)),
+        checks=(_speaker_rules,),
         history_refs={
             "merged_into_id": "speaker",
             "merged_speaker_id": "speaker",
@@ -446,6 +567,7 @@ KINDS: tuple[Kind, ...] = (
         ),
         keyed=True,
         unique=(("key",), ("content_hash",)),
+        checks=(_article_as_imported,),
     ),
     Kind(
         "claim",
@@ -457,7 +579,14 @@ KINDS: tuple[Kind, ...] = (
             Field("start", checks.integer(low=0)),
             Field("end", checks.integer(low=0)),
             Field("state", checks.choice(CLAIM_STATES)),
-            Field("merged_into", REF, attr="merged_into_id", ref="claim", later=True),
+            Field(
+                "merged_into",
+                REF,
+                attr="merged_into_id",
+                ref="claim",
+                later=True,
+                same=("article_id", "article"),
+            ),
             time_field("created_at"),
         ),
         lambda d: d.rows(
@@ -468,7 +597,7 @@ KINDS: tuple[Kind, ...] = (
         keyed=True,
         in_project=False,
         unique=(("key",),),
-        checks=(_claim_within_text,),
+        checks=(_claim_rules,),
         history_refs={
             "new_claim_id": "claim",
             "merged_claim_id": "claim",
@@ -512,7 +641,7 @@ KINDS: tuple[Kind, ...] = (
             Field("stances", checks.stances, dump=_dump_stances, load=_load_stances),
             Field("status", checks.choice(ANNOTATION_STATUSES)),
             Field("span_changed", checks.boolean),
-            Field("codebook_version", checks.integer()),
+            Field("codebook_version", checks.integer(low=1)),
             Field("version", checks.integer(low=1)),
             time_field("created_at"),
             time_field("updated_at"),
@@ -526,6 +655,7 @@ KINDS: tuple[Kind, ...] = (
         keyed=True,
         in_project=False,
         unique=(("key",), ("claim", "annotator")),
+        checks=(_annotation_labels,),
         after=(_keep_version,),
         history_refs={"speaker_id": "speaker", "via_id": "speaker", "claim_id": "claim"},
     ),
@@ -571,7 +701,7 @@ PROJECT_FIELDS: tuple[Field, ...] = (
     Field("name", _text_of(Project, "name", blank=False)),
     Field("description", checks.text()),
     Field("guidelines", checks.text()),
-    Field("codebook_version", checks.integer()),
+    Field("codebook_version", checks.integer(low=1)),
     time_field("created_at"),
 )
 PROJECT = Kind("project", "projects", Project, PROJECT_FIELDS, lambda d: [d.project])
