@@ -15,7 +15,8 @@ random password that an admin must reset).
 Each kind of record is described once, in ``kinds.KINDS`` (its fields, what they
 refer to, their checks, the rows a dump reads): dump, check and restore read that
 description, so a new table is one more entry there. The checks of single fields
-are in ``checks``.
+are in ``checks``, the rules of the forms and importers that restore applies to
+whole records in ``rules``, the machinery of the description in ``records``.
 
 A dump reads one snapshot of the database (see ``workbench.db.begin_snapshot``). Restore
 checks every record before it writes it (kinds, keys, references, choices,
@@ -39,16 +40,8 @@ from workbench.db import begin_snapshot
 from workbench.errors import Conflict, InvalidInput, NotFound, WorkbenchError
 from workbench.merges import MergeCycle, follow_merges
 from workbench.models import Project, User
-from workbench.ops.backup.kinds import (
-    BY_NAME,
-    KINDS,
-    PROJECT,
-    Bad,
-    Dumping,
-    Keys,
-    Restoring,
-    _parse_time,
-)
+from workbench.ops.backup.kinds import BY_NAME, KINDS, PROJECT
+from workbench.ops.backup.records import Bad, Dumping, Keys, Restoring, parse_time
 from workbench.ops.users import check_username, check_username_free, generate_password
 
 FORMAT = "claim-workbench-dump"
@@ -378,7 +371,7 @@ def _restore_project_record(session: Session, record: dict, name: str | None) ->
         description=record["description"],
         guidelines=record["guidelines"],
         codebook_version=record["codebook_version"],
-        created_at=_parse_time(record["created_at"]),
+        created_at=parse_time(record["created_at"]),
     )
     session.add(project)
     session.flush()
