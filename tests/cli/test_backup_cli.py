@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -198,7 +199,7 @@ def annotated_demo_dump(cli, database_url, tmp_path):
 
             project = session.scalar(select(Project).where(Project.name == DEMO))
             mona = session.scalar(select(User).where(User.username == "mona"))
-            for claim in active_claims(session, project.articles[0])[:40]:
+            for claim in active_claims(session, project.articles[0]):
                 values = AnnotationInput(verifiability="verifiable")
                 save_annotation(session, project, claim, mona, values, base_version=None)
             session.commit()
@@ -220,6 +221,9 @@ def test_a_dump_cut_by_head_is_refused_and_changes_nothing(cli, database_url, tm
     result = cli("restore", str(cut), "--name", "P1-cut")
     output = fails(result, "The dump has no closing record: it is cut short or not a whole dump.")
     assert "Restored" not in output and "Traceback" not in output
+    # What it lacks, from the counts in the header: 30 annotations (one per claim) and
+    # their history, which comes after them.
+    assert re.search(r" It has \d+ of 30 annotations and 0 of 30 history entries\.$", output)
     assert ok(cli("projects", "list")) == projects
     # The whole file restores, with no warning.
     result = cli("restore", str(dump), "--name", "P1-whole")

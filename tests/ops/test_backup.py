@@ -557,8 +557,24 @@ def test_restore_refuses_json_nested_too_deeply(session, sqlite_dump, depth):
 # -- complete dumps: a closing record with counts and a digest ---------------------------------
 
 
+PLURALS = {
+    "project": "projects",
+    "target": "targets",
+    "label": "labels",
+    "member": "members",
+    "speaker": "speakers",
+    "article": "articles",
+    "claim": "claims",
+    "suggestion": "suggestions",
+    "annotation": "annotations",
+    "history": "history entries",
+}
+
+
 def test_a_dump_ends_with_counts_and_a_digest_of_what_came_before(sqlite_dump):
     end = json.loads(sqlite_dump[-1])
+    assert json.loads(sqlite_dump[0])["counts"] == end["counts"]
+    assert sorted(end["counts"]) == sorted(PLURALS)
     assert end["type"] == "end"
     records = [json.loads(line) for line in sqlite_dump[1:-1]]
     counts: dict[str, int] = {}
@@ -576,12 +592,25 @@ def test_a_dump_cut_at_a_line_break_is_refused_and_changes_nothing(session, sqli
     """The issue's reproduction: ``head -n 60`` of a dump (and other cuts: every
     line but the closing one too) is refused, naming why, and nothing is written."""
     lines = sqlite_dump[:keep]
+    header = json.loads(sqlite_dump[0])
+    have = {}
+    for line in lines[1:]:
+        kind = json.loads(line)["type"]
+        have[kind] = have.get(kind, 0) + 1
+    expected = header["counts"]
+    missing = [  # in dump order
+        f"{have.get(kind, 0)} of {expected[kind]} {PLURALS[kind]}"
+        for kind in PLURALS
+        if have.get(kind, 0) != expected.get(kind, 0)
+    ]
     before = totals(session)
     with pytest.raises(InvalidInput) as caught:
         restore_project(session, read_dump(lines), name="P1-cut")
-    assert caught.value.message == (
-        "The dump has no closing record: it is cut short or not a whole dump."
-    )
+    message = "The dump has no closing record: it is cut short or not a whole dump."
+    if missing:
+        listed = ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
+        message += f" It has {listed}."
+    assert caught.value.message == message
     session.rollback()
     assert totals(session) == before
 

@@ -151,7 +151,7 @@ KINDS: tuple[Kind, ...] = (
             # 2: targets say whether they are retired. Version 1 targets were all current.
             Field("retired", checks.boolean, default=False),
         ),
-        lambda d: d.rows(
+        lambda d: (
             select(Target)
             .where(Target.project_id == d.project.id)
             .order_by(Target.position, Target.id)
@@ -172,10 +172,8 @@ KINDS: tuple[Kind, ...] = (
         ),
         # Sorted here, not by the database, whose collation may not be code point order:
         # the same project gives the same dump on every backend.
-        lambda d: sorted(
-            d.rows(select(Label).where(Label.project_id == d.project.id)),
-            key=lambda label: (label.field, label.position, label.value),
-        ),
+        lambda d: select(Label).where(Label.project_id == d.project.id),
+        sort=lambda label, d: (label.field, label.position, label.value),
         unique=(("field", "value"),),
         after=(rules.keep_label,),
     ),
@@ -187,10 +185,8 @@ KINDS: tuple[Kind, ...] = (
             user_field("username", "user_id"),
             Field("role", checks.choice(ROLES)),
         ),
-        lambda d: sorted(
-            d.rows(select(Membership).where(Membership.project_id == d.project.id)),
-            key=lambda m: (d.users[m.user_id], m.role),
-        ),
+        lambda d: select(Membership).where(Membership.project_id == d.project.id),
+        sort=lambda m, d: (d.users[m.user_id], m.role),
         unique=(("username",),),
     ),
     Kind(
@@ -210,7 +206,7 @@ KINDS: tuple[Kind, ...] = (
             Field("merged_into", REF, attr="merged_into_id", ref="speaker", later=True),
             time_field("created_at"),
         ),
-        lambda d: d.rows(
+        lambda d: (
             select(Speaker)
             .where(Speaker.project_id == d.project.id)
             .order_by(Speaker.id)
@@ -244,9 +240,7 @@ KINDS: tuple[Kind, ...] = (
             user_field("imported_by", "imported_by_id", null=True),
             time_field("created_at"),
         ),
-        lambda d: d.rows(
-            select(Article).where(Article.project_id == d.project.id).order_by(Article.id)
-        ),
+        lambda d: select(Article).where(Article.project_id == d.project.id).order_by(Article.id),
         keyed=True,
         unique=(("key",), ("content_hash",)),
         checks=(rules.article_as_imported,),
@@ -271,7 +265,7 @@ KINDS: tuple[Kind, ...] = (
             ),
             time_field("created_at"),
         ),
-        lambda d: d.rows(
+        lambda d: (
             select(Claim)
             .where(Claim.article_id.in_(_project_articles(d)))
             .order_by(Claim.article_id, Claim.id)
@@ -300,7 +294,7 @@ KINDS: tuple[Kind, ...] = (
             Field("evidence", checks.json_object()),
             Field("source", _text_of(Suggestion, "source")),
         ),
-        lambda d: d.rows(
+        lambda d: (
             select(Suggestion)
             .where(Suggestion.claim_id.in_(_project_claims(d)))
             .order_by(Suggestion.id)
@@ -328,7 +322,7 @@ KINDS: tuple[Kind, ...] = (
             time_field("created_at"),
             time_field("updated_at"),
         ),
-        lambda d: d.rows(
+        lambda d: (
             select(Annotation)
             .where(Annotation.claim_id.in_(_project_claims(d)))
             .order_by(Annotation.id)
@@ -367,7 +361,7 @@ KINDS: tuple[Kind, ...] = (
             _history_values("before"),
             _history_values("after"),
         ),
-        lambda d: d.rows(
+        lambda d: (
             select(HistoryEntry)
             .where(HistoryEntry.project_id == d.project.id)
             .order_by(HistoryEntry.id)
@@ -386,4 +380,10 @@ PROJECT_FIELDS: tuple[Field, ...] = (
     Field("codebook_version", checks.integer(low=1)),
     time_field("created_at"),
 )
-PROJECT = Kind("project", "projects", Project, PROJECT_FIELDS, lambda d: [d.project])
+PROJECT = Kind(
+    "project",
+    "projects",
+    Project,
+    PROJECT_FIELDS,
+    lambda d: select(Project).where(Project.id == d.project.id),
+)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Select, func
 from sqlalchemy.orm import Session
 
 from workbench.errors import WorkbenchError
@@ -69,10 +70,6 @@ class Dumping:
     project: Project
     keys: Keys
     users: dict[int, str]
-
-    def rows(self, statement):
-        # Objects the session held from an earlier transaction are read again.
-        return self.session.scalars(statement.execution_options(populate_existing=True))
 
 
 @dataclass
@@ -144,7 +141,10 @@ class Field:
 class Kind:
     """One kind of record: its fields and the rows of a project a dump holds.
 
-    ``rows(dumping)`` gives the model objects in dump order; ``keyed`` kinds carry a
+    ``select(dumping)`` is the query of the project's rows, in dump order unless
+    ``sort(obj, dumping)`` gives the order (sorted in Python, not by the database, whose
+    collation may not be code point order: the same project gives the same dump on
+    every backend); ``keyed`` kinds carry a
     dump-local ``key`` (other records name them by it); ``unique`` lists what must not
     repeat within a dump (the database's unique constraints); ``checks`` run on the
     built object before it is inserted, ``after`` once it is (both with the record and
@@ -156,13 +156,30 @@ class Kind:
     plural: str
     model: type
     fields: tuple[Field, ...]
-    rows: Callable[[Dumping], Iterable[Any]]
+    select: Callable[[Dumping], Select]
     keyed: bool = False
+    sort: Callable[[Any, Dumping], Any] | None = None
     in_project: bool = True
     unique: tuple[tuple[str, ...], ...] = ()
     checks: tuple[Callable[[Any, dict, Restoring], None], ...] = ()
     after: tuple[Callable[[Any, dict, Restoring], None], ...] = ()
     history_refs: dict[str, str] = field(default_factory=dict)
+
+    def rows(self, dumping: Dumping) -> Iterable[Any]:
+        """The project's objects of this kind, in dump order."""
+        statement = self.select(dumping).execution_options(populate_existing=True)
+        # (populate_existing: objects the session held from before are read again.)
+        rows = dumping.session.scalars(statement)
+        if self.sort is not None:
+            return sorted(rows, key=lambda obj: self.sort(obj, dumping))
+        return rows
+
+    def count(self, dumping: Dumping) -> int:
+        """How many objects of this kind the project has (one query)."""
+        statement = self.select(dumping).order_by(None).options()
+        return dumping.session.scalar(
+            statement.with_only_columns(func.count(), maintain_column_froms=True)
+        )
 
     def record(self, obj, dumping: Dumping) -> dict[str, Any]:
         """The record of ``obj`` (its key given already, see dump_project)."""
