@@ -627,6 +627,18 @@ def test_a_dump_cut_in_the_middle_of_a_line_is_refused(session, sqlite_dump):
     assert totals(session) == before
 
 
+def test_a_dump_cut_inside_a_character_is_refused(session, sqlite_dump):
+    data = "".join(sqlite_dump).encode("utf-8")
+    middle = data.index("’".encode()) + 1  # inside the three bytes of a character
+    cut = io.BytesIO(data[:middle])
+    with pytest.raises(InvalidInput, match="cut short in the middle of a line") as caught:
+        restore_project(session, read_dump(cut), name="P1-cut")
+    number = data[:middle].count(b"\n") + 1
+    assert caught.value.message.startswith(f"Line {number} of the dump")
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Project)) == 0
+
+
 def test_a_dump_with_lines_removed_names_what_is_missing(session, sqlite_dump):
     records = [json.loads(line) for line in sqlite_dump]
     annotations = [i for i, r in enumerate(records) if r["type"] == "annotation"]

@@ -144,6 +144,11 @@ def read_dump(lines: Iterable[str | bytes]) -> Iterator[dict[str, Any]]:
             try:
                 line = line.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as exc:
+                if not line.endswith(b"\n") and exc.end == len(line):
+                    raise InvalidInput(
+                        f"Line {number} of the dump ends inside a character, without a line "
+                        "break: the dump is cut short in the middle of a line."
+                    ) from exc
                 raise InvalidInput(
                     f"Line {number} of the dump is not UTF-8 text "
                     f"(byte {exc.start + 1} of the line); is it a dump?"
