@@ -10,6 +10,9 @@ bench/out/, then times the real import path on a fresh, migrated database:
 
     workbench.importing.parse_file -> ops.articles.import_items -> commit
 
+(the web and the CLI run the same steps as an import job, workbench/jobs.py, which
+commits batch by batch; bench/load.py --with-import times that path under load)
+
 and, separately, workbench.text.splitter.split_text alone on the same texts.
 Speeds are in MB of article text per second (1 MB = 10**6 bytes of UTF-8);
 the import runs ``--repeat`` times (default 3, each into a new database) and the

@@ -9,6 +9,13 @@ in the database (the annotation's final version and one history entry per save).
 
     python bench/load.py                       # SQLite (WAL)
     python bench/load.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+    python bench/load.py --with-import         # the saves while a manager imports ~10 MB
+
+With --with-import a manager uploads, while the annotators save, first the line of
+issue 9 (`{"text": "Ab. " * 2200000}`, 8.8 MB, which must be refused quickly for
+its claims), then a realistic 10 MB JSON Lines file of a few thousand normal
+articles; the saves sent while the imports run are reported on their own (p50,
+p95, max, errors), with each import's duration.
 """
 
 from __future__ import annotations
@@ -166,7 +173,7 @@ class Client:
         return data
 
 
-def client_run(port, project_id, claims, username, target_id, seconds, queue, read) -> None:
+def client_run(port, project_id, claims, username, target_id, seconds, queue, read, stop=None):
     client = Client(port)
     status, page = client.request("GET", "/login")
     token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page).group(1).decode()
@@ -181,12 +188,15 @@ def client_run(port, project_id, claims, username, target_id, seconds, queue, re
     versions: dict[int, int | None] = dict.fromkeys(claims)
     labels = ["verifiable", "opinion", "prediction"]
     latencies: list[float] = []
+    samples: list[tuple[float, float, str]] = []  # (sent at, latency or -1, status)
     errors: dict[str, int] = {}
     accepted: dict[int, int] = {}
     began, cpu_began = time.perf_counter(), time.process_time()
     deadline = began + seconds
     i = 0
     while time.perf_counter() < deadline and i < MAX_REQUESTS_PER_CLIENT:
+        if stop is not None and stop.is_set():
+            break
         claim = claims[i % len(claims)]
         body = {
             "base_version": versions[claim],
@@ -204,9 +214,12 @@ def client_run(port, project_id, claims, username, target_id, seconds, queue, re
                 status, data = client.request("POST", url, json.dumps(body).encode(), headers)
         except OSError as exc:
             errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+            samples.append((started, -1.0, type(exc).__name__))
+            client.close()
             i += 1
             continue
         latencies.append(time.perf_counter() - started)
+        samples.append((started, latencies[-1], str(status)))
         if status == 200 and read:
             accepted[claim] = accepted.get(claim, 0) + 1
         elif status == 200:
@@ -219,6 +232,7 @@ def client_run(port, project_id, claims, username, target_id, seconds, queue, re
         {
             "username": username,
             "latencies": latencies,
+            "samples": samples,
             "errors": errors,
             "accepted": accepted,
             "versions": versions,
@@ -227,6 +241,109 @@ def client_run(port, project_id, claims, username, target_id, seconds, queue, re
             "cpu": time.process_time() - cpu_began,
         }
     )
+
+
+WORDS = (
+    "minister council government spokesman officials talks agreement budget report "
+    "ministry defence border trade sanctions election court police hospital school "
+    "company market prices workers union strike protest village city region province "
+    "river bridge road railway airport harbour energy gas oil water drought harvest"
+).split()
+VERBS = "said announced denied confirmed warned promised expected reported claimed added".split()
+
+
+def realistic_jsonl(path: Path, target_bytes: int = 9_800_000) -> int:
+    """Write news-like articles (about 25 sentences, 3 kB each) as JSON Lines up to
+    ``target_bytes``; return how many. Every text differs (numbered, seeded)."""
+    import random
+
+    rng = random.Random(9)
+    count = 0
+    size = 0
+    with path.open("w", encoding="utf-8") as out:
+        while True:
+            sentences = []
+            for _ in range(25):
+                words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 16)))
+                sentences.append(
+                    f"The {rng.choice(WORDS)} {rng.choice(VERBS)} on Monday that the {words}."
+                )
+            paragraphs = [" ".join(sentences[i : i + 5]) for i in range(0, 25, 5)]
+            line = json.dumps(
+                {
+                    "title": f"Article {count + 1}",
+                    "outlet": "Load Test Wire",
+                    "text": f"Story {count + 1}. " + "\n\n".join(paragraphs),
+                }
+            )
+            if size + len(line) + 1 > target_bytes:
+                return count
+            out.write(line + "\n")
+            size += len(line) + 1
+            count += 1
+
+
+def import_run(port: int, project_id: int, uploads: list[Path], queue) -> None:
+    """Log in as the manager, upload each file in turn and follow the job to its end;
+    put (name, bytes, started, ended, final state) per upload on ``queue``."""
+    client = Client(port)
+    _, page = client.request("GET", "/login")
+    token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page).group(1).decode()
+    form = urlencode({"csrf_token": token, "username": "manager", "password": PASSWORD})
+    status, _ = client.request(
+        "POST", "/login", form.encode(), {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert status == 302, f"the manager's login failed: {status}"
+    results = []
+    for path in uploads:
+        _, page = client.request("GET", f"/projects/{project_id}/import")
+        token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page).group(1).decode()
+        boundary = "loadtestboundary7f3a9"
+        data = path.read_bytes()
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+                f"{token}\r\n--{boundary}\r\n"
+                f'Content-Disposition: form-data; name="files"; filename="{path.name}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        started = time.perf_counter()
+        status, page = client.request(
+            "POST",
+            f"/projects/{project_id}/import/upload",
+            body,
+            {"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+        found = re.search(rb"/imports/(\d+)", page)
+        if status not in (200, 303, 400) or found is None:
+            results.append((path.name, len(data), started, time.perf_counter(), {"status": status}))
+            continue
+        progress = f"/api/projects/{project_id}/imports/{found.group(1).decode()}"
+        while True:
+            _, answer = client.request("GET", progress)
+            state = json.loads(answer)
+            if state["status"] != "running":
+                break
+            time.sleep(0.2)
+        results.append((path.name, len(data), started, time.perf_counter(), state))
+    queue.put(results)
+
+
+def window_stats(results: list[dict], began: float, ended: float) -> tuple[list[float], dict]:
+    """The latencies and errors of the requests sent between ``began`` and ``ended``."""
+    latencies, errors = [], {}
+    for result in results:
+        for sent, latency, status in result["samples"]:
+            if not began <= sent <= ended:
+                continue
+            if status != "200":
+                errors[status] = errors.get(status, 0) + 1
+            if latency >= 0:
+                latencies.append(latency)
+    return sorted(latencies), errors
 
 
 def cpu_times() -> tuple[int, int] | None:
@@ -301,6 +418,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
     parser.add_argument(
+        "--with-import",
+        action="store_true",
+        help="a manager imports issue 9's 8.8 MB line, then ~10 MB of articles, meanwhile",
+    )
+    parser.add_argument(
         "--worker-class",
         default="sync",
         help="gunicorn worker class: sync (as `workbench serve`) or gthread",
@@ -310,6 +432,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'load.sqlite3'}"
         project_id, claims, names = prepare(url, args.clients)
+        uploads: list[Path] = []
+        if args.with_import:
+            huge = Path(tmp) / "issue9-line.jsonl"
+            huge.write_text(json.dumps({"text": "Ab. " * 2200000}) + "\n", encoding="utf-8")
+            articles = Path(tmp) / "articles.jsonl"
+            realistic_jsonl(articles)
+            uploads = [huge, articles]
         engine = make_engine(url)
         with engine.connect() as conn:
             target_id = conn.execute(text("SELECT id FROM targets")).scalar_one()
@@ -343,6 +472,9 @@ def main() -> None:
         try:
             wait_for(port, server)
             queue: mp.Queue = mp.Queue()
+            stop = mp.Event()
+            # With imports the clients save until the imports are over (and a second).
+            seconds = args.seconds if not uploads else max(args.seconds, 1800)
             procs = [
                 mp.Process(
                     target=client_run,
@@ -352,9 +484,10 @@ def main() -> None:
                         claims,
                         name,
                         target_id,
-                        args.seconds,
+                        seconds,
                         queue,
                         args.read,
+                        stop,
                     ),
                 )
                 for name in names
@@ -364,9 +497,21 @@ def main() -> None:
             # How busy the whole machine is while the clients save (after their logins).
             time.sleep(min(2.0, args.seconds / 4))
             before = cpu_times()
-            time.sleep(args.seconds / 2)
+            imports = []
+            if uploads:
+                import_queue: mp.Queue = mp.Queue()
+                importer = mp.Process(
+                    target=import_run, args=(port, project_id, uploads, import_queue)
+                )
+                importer.start()
+                imports = import_queue.get(timeout=seconds)
+                importer.join(timeout=30)
+                time.sleep(1.0)
+                stop.set()
+            else:
+                time.sleep(args.seconds / 2)
             after = cpu_times()
-            results = [queue.get(timeout=args.seconds + 120) for _ in procs]
+            results = [queue.get(timeout=seconds + 120) for _ in procs]
             for p in procs:
                 p.join(timeout=30)
             # The window in which the clients were saving (after their logins).
@@ -407,8 +552,32 @@ def main() -> None:
             "(everything running, sampled while the clients worked)"
         )
     print(f"errors: {errors or 'none'}")
+    during_errors: dict = {}
+    for name, size, began, ended, state in imports:
+        during, during_errors_one = window_stats(results, began, ended)
+        for k, v in during_errors_one.items():
+            during_errors[k] = during_errors.get(k, 0) + v
+        outcome = ", ".join(
+            f"{state.get(k, 0):,} {k}" for k in ("imported", "duplicates", "rejected")
+        )
+        error = f": {state['error']}" if state.get("error") else ""
+        print(
+            f"import {name} ({size / 1e6:.1f} MB): {state.get('status')} in "
+            f"{ended - began:.1f} s ({outcome}){error}"
+        )
+        if during:
+            p95_during = during[max(int(len(during) * 0.95) - 1, 0)]
+            median_during = statistics.median(during)
+            print(
+                f"  saves meanwhile: {len(during)}, median {median_during * 1000:.1f} ms, "
+                f"p95 {p95_during * 1000:.1f} ms, max {during[-1] * 1000:.1f} ms; "
+                f"errors: {during_errors_one or 'none'}"
+            )
+        else:
+            print("  saves meanwhile: none (the import was over before a save was sent)")
     print(f"check: {message}")
-    if not ok or errors:
+    failed_import = any(state.get("status") != "done" for *_, state in imports)
+    if not ok or errors or during_errors or failed_import:
         sys.exit(1)
 
 

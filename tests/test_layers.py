@@ -20,7 +20,7 @@ PURE = {
     "resources",
     "merges",
 }
-DATA = {"models", "ops", "db", "schema", "migrations"}
+DATA = {"models", "ops", "db", "schema", "migrations", "jobs"}
 FORBIDDEN = {
     "pure": (
         "flask",

@@ -9,6 +9,7 @@ from flask import Flask
 
 from workbench.db import make_engine, make_session_factory
 from workbench.errors import SchemaOutOfDate
+from workbench.importing import MAX_UPLOAD_FILES
 from workbench.resources import resource_dir
 from workbench.schema import schema_state
 from workbench.settings import ensure_secret_key, load_settings
@@ -37,6 +38,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Werkzeug caps a form's text fields at 500 kB, which would refuse a long pasted
     # article: allow as much as one imported file (never less, or uploads break).
     app.config["MAX_FORM_MEMORY_SIZE"] = max(500_000, int(settings["MAX_UPLOAD_MB"] * 1_000_000))
+    # Every file is a form part, and so is the CSRF token: exactly MAX_UPLOAD_FILES fit.
+    app.config["MAX_FORM_PARTS"] = MAX_UPLOAD_FILES + 1
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = settings["SESSION_COOKIE_SECURE"]

@@ -9,16 +9,23 @@ from pathlib import Path
 import click
 from sqlalchemy import func, select
 
-from workbench.db import begin_snapshot, begin_write, make_engine, make_session_factory
+from workbench.db import (
+    begin_snapshot,
+    begin_write,
+    is_lock_timeout,
+    make_engine,
+    make_session_factory,
+)
 from workbench.errors import WorkbenchError
 from workbench.exporting import FORMATS, SHAPES, with_bom
-from workbench.importing import parse_file
+from workbench.jobs import ImportSource, run_import
 from workbench.models import Project, User
-from workbench.ops.articles import import_items
 from workbench.ops.backup import dump_lines, read_dump, restore_project
 from workbench.ops.demo import seed_demo
 from workbench.ops.exports import codebook_csv, codebook_markdown, export_stream
+from workbench.ops.import_jobs import create_import_job, get_import_job, job_items
 from workbench.ops.projects import create_project, get_project_by_name, set_member
+from workbench.ops.sessions import activate_user, deactivate_user, end_user_sessions
 from workbench.ops.users import create_user, generate_password, get_user_by_name, set_password
 from workbench.schema import schema_state, upgrade
 from workbench.settings import load_settings
@@ -63,6 +70,14 @@ class Context:
         except WorkbenchError as exc:
             session.rollback()
             raise click.ClickException(exc.message) from exc
+        except Exception as exc:
+            session.rollback()
+            if is_lock_timeout(exc):
+                raise click.ClickException(
+                    "The database is busy: another connection held its write lock for too "
+                    "long. Nothing was changed; try again in a moment."
+                ) from exc
+            raise
         except BaseException:
             session.rollback()
             raise
@@ -223,7 +238,7 @@ def users_add(ctx: Context, username: str, password: str | None, admin: bool) ->
 @click.option("--password", help="The new password (asked for when not given).")
 @pass_context
 def users_set_password(ctx: Context, username: str, password: str | None) -> None:
-    """Change a user's password."""
+    """Change a user's password (which ends all their sessions)."""
     if password is None:
         password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
     with ctx.session() as session:
@@ -232,6 +247,43 @@ def users_set_password(ctx: Context, username: str, password: str | None) -> Non
             raise click.ClickException(f"No user named {username!r}.")
         set_password(session, user, password)
     click.echo(f"Password changed for {username}.")
+
+
+def _named_user(session, username: str):
+    user = get_user_by_name(session, username)
+    if user is None:
+        raise click.ClickException(f"No user named {username!r}.")
+    return user
+
+
+@users.command("end-sessions")
+@click.argument("username")
+@pass_context
+def users_end_sessions(ctx: Context, username: str) -> None:
+    """Log a user out everywhere (they can log in again)."""
+    with ctx.session() as session:
+        ended = end_user_sessions(session, _named_user(session, username), "admin")
+    click.echo(f"Ended {ended} session(s) of {username}.")
+
+
+@users.command("deactivate")
+@click.argument("username")
+@pass_context
+def users_deactivate(ctx: Context, username: str) -> None:
+    """Stop a user logging in and end their sessions; their work stays."""
+    with ctx.session() as session:
+        ended = deactivate_user(session, _named_user(session, username))
+    click.echo(f"Deactivated {username} ({ended} session(s) ended).")
+
+
+@users.command("activate")
+@click.argument("username")
+@pass_context
+def users_activate(ctx: Context, username: str) -> None:
+    """Let a deactivated user log in again."""
+    with ctx.session() as session:
+        activate_user(session, _named_user(session, username))
+    click.echo(f"{username} can log in again.")
 
 
 @main.group()
@@ -298,30 +350,76 @@ def projects_add_member(ctx: Context, project: str, username: str, role: str) ->
 
 @main.command("import")
 @click.option("--project", "project_name", required=True, help="The project's name.")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show progress on standard error (default: when it is a terminal).",
+)
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @pass_context
-def import_command(ctx: Context, project_name: str, files: tuple[Path, ...]) -> None:
-    """Import articles from .txt, .md, .html, .csv and .jsonl files."""
-    max_bytes = int(ctx.settings["MAX_UPLOAD_MB"] * 1_000_000)
+def import_command(
+    ctx: Context, project_name: str, progress: bool | None, files: tuple[Path, ...]
+) -> None:
+    """Import articles from .txt, .md, .html, .csv and .jsonl files.
+
+    Stored in short transactions, batch by batch (the server's saves go on
+    meanwhile); each article is stored whole or not at all.
+    """
+    sources = []
+    for path in files:
+        try:
+            sources.append(ImportSource(path.name, data=path.read_bytes()))
+        except OSError as exc:
+            raise click.ClickException(f"{path}: {exc.strerror}") from exc
     with ctx.session() as session:
         project = get_project_by_name(session, project_name)
-        items = []
-        for path in files:
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise click.ClickException(f"{path}: {exc.strerror}") from exc
-            items.extend(parse_file(path.name, data, max_bytes=max_bytes))
-        report = import_items(session, project, items, user=None)
-    for result in report.results:
-        detail = f"{result.claims} claims" if result.status == "imported" else result.reason
-        click.echo(f"{result.status:9} {result.source}: {detail}")
-    click.echo(
-        f"{report.imported} imported, {report.duplicates} duplicates skipped, "
-        f"{report.rejected} rejected."
+        job = create_import_job(
+            session, project, None, description=_describe(files), files_total=len(files)
+        )
+    if progress is None:
+        progress = sys.stderr.isatty()
+    status = run_import(
+        ctx.sessions,
+        job.id,
+        sources,
+        max_bytes=int(ctx.settings["MAX_UPLOAD_MB"] * 1_000_000),
+        max_claims=ctx.settings["MAX_CLAIMS_PER_ARTICLE"],
+        on_progress=_print_progress if progress else None,
     )
-    if report.rejected and not report.imported and not report.duplicates:
+    with ctx.session(write=False) as session:
+        job = get_import_job(session, project, job.id)
+        after = 0
+        while rows := job_items(session, job, after=after, limit=1000):
+            for row in rows:
+                detail = f"{row.claims} claims" if row.status == "imported" else row.reason
+                click.echo(f"{row.status:9} {row.source}: {detail}")
+            after = rows[-1].position
+    click.echo(
+        f"{job.imported} imported, {job.duplicates} duplicates skipped, {job.rejected} rejected."
+    )
+    if status != "done":
+        raise click.ClickException(
+            f"The import stopped: {job.error}. The items listed were done (each article "
+            "whole); the rest were not imported. Import again: the stored articles are "
+            "reported as duplicates."
+        )
+    if job.rejected and not job.imported and not job.duplicates:
         sys.exit(1)
+
+
+def _describe(files: tuple[Path, ...]) -> str:
+    names = ", ".join(path.name for path in files[:3])
+    more = f" and {len(files) - 3:,} more" if len(files) > 3 else ""
+    return f"{len(files):,} file(s): {names}{more} (command line)"
+
+
+def _print_progress(job) -> None:
+    click.echo(
+        f"{job.items_done:,} of {job.items_total:,} items done ({job.files_read:,} of "
+        f"{job.files_total:,} files read): {job.imported:,} imported, "
+        f"{job.duplicates:,} duplicates, {job.rejected:,} rejected",
+        err=True,
+    )
 
 
 @main.command("export")

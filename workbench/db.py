@@ -124,6 +124,16 @@ def _begin_immediate(dbapi_connection) -> None:
         cursor.close()
 
 
+def is_lock_timeout(exc: BaseException) -> bool:
+    """Whether ``exc`` (a DBAPI error, or SQLAlchemy's wrapper of one) is SQLite's
+    "database is locked": the busy timeout ran out while another connection held
+    the write lock. The request can be tried again later."""
+    orig = getattr(exc, "orig", exc)
+    return isinstance(orig, sqlite3.OperationalError) and (
+        "database is locked" in str(orig) or "database is busy" in str(orig)
+    )
+
+
 def begin_write(session: Session) -> None:
     """Mark the session's next transaction as one that writes.
 

@@ -49,3 +49,14 @@ class TooLarge(WorkbenchError):
 class SchemaOutOfDate(WorkbenchError):
     status = 503
     title = "Database needs an upgrade"
+
+
+class TooManyAttempts(PermissionDenied):
+    """Refused for now (failed logins): ``retry_after`` says in how many seconds to ask again."""
+
+    status = 429
+    title = "Too many attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -31,6 +31,8 @@ ARTICLE_FIELDS = ("title", "outlet", "author", "url", "published", "language")
 # Column/key names accepted for the article text, in order of preference.
 TEXT_FIELDS = ("text", "body", "content")
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".html", ".htm", ".csv", ".jsonl")
+# The most files one upload may carry (the web form refuses more with a 413).
+MAX_UPLOAD_FILES = 1000
 PASTED_SOURCE = "pasted text"
 
 # Share of control characters above which decoded "text" is treated as binary.
@@ -415,10 +417,16 @@ def _declared_html_charset(data: bytes) -> str | None:
 def _parse_html(name: str, text: str) -> list[ImportItem]:
     """Extract the main article text and metadata with trafilatura (no network)."""
     import trafilatura  # imported lazily: it is slow to import and only needed here
+    from lxml import etree
 
     try:
+        tree = trafilatura.load_html(text)
+        if tree is not None:
+            # What a browser with scripts on never shows: a <noscript> fallback ("turn
+            # JavaScript on") and <template> content are not the article's text.
+            etree.strip_elements(tree, "noscript", "template", with_tail=False)
         doc = trafilatura.bare_extraction(
-            text,
+            tree if tree is not None else text,
             with_metadata=True,
             favor_precision=True,
             include_comments=False,
@@ -430,7 +438,7 @@ def _parse_html(name: str, text: str) -> list[ImportItem]:
         logger.warning("trafilatura failed on %r", name, exc_info=True)
         doc = None
     body = normalize_text(getattr(doc, "text", None) or "") if doc is not None else ""
-    if not body:
+    if not any(ch.isalnum() for ch in body):  # nothing but punctuation is no article either
         return [Rejection(name, "no article text found in the HTML")]
 
     def meta(attr: str) -> str:

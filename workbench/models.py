@@ -95,7 +95,71 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(80))
     address: Mapped[str] = mapped_column(String(64))
     count: Mapped[int] = mapped_column(Integer, default=0)
-    last_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class LoginAddressFailure(Base):
+    """Failed logins per address, whatever the username: an address that fails too
+    often is refused before any password is hashed."""
+
+    __tablename__ = "login_address_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), unique=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class LoginSession(Base):
+    """A logged-in browser: the cookie carries a random token, the table its SHA-256.
+
+    Logging out, a new password, an admin or deactivation sets ``ended_at``;
+    an ended session never comes back.
+    """
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index(None, "user_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column()
+    ended_reason: Mapped[str] = mapped_column(String(20), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+
+
+class InstanceSetting(Base):
+    """A setting of the whole instance that an admin changes in the browser
+    (see ops.instance for the names and their values)."""
+
+    __tablename__ = "instance_settings"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class Invitation(Base):
+    """A manager's invitation of a username into a project, until it is answered.
+
+    Kept by the name the manager typed, whether or not an account has it, so
+    that inviting tells a manager nothing about which accounts exist.
+    """
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("project_id", "username"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    username: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(20), default="annotator")
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    project: Mapped[Project] = relationship()
+    invited_by: Mapped[User | None] = relationship()
 
 
 class Project(Base):
@@ -341,3 +405,54 @@ class HistoryEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     user: Mapped[User | None] = relationship()
+
+
+IMPORT_FATES = ("imported", "duplicate", "rejected")
+
+
+class ImportJob(Base):
+    """One import (an upload, a paste, a CLI run), stored in short transactions as it runs.
+
+    The counts are those of the items stored so far; a job whose heartbeat stopped
+    while ``running`` was interrupted (its worker died), see ops.import_jobs.
+    """
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="running")  # or "done", "failed"
+    error: Mapped[str] = mapped_column(Text, default="")
+    files_total: Mapped[int] = mapped_column(Integer, default=0)
+    files_read: Mapped[int] = mapped_column(Integer, default=0)
+    items_total: Mapped[int] = mapped_column(Integer, default=0)
+    items_done: Mapped[int] = mapped_column(Integer, default=0)
+    imported: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    claims: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+
+class ImportJobItem(Base):
+    """One line of an import's report: an item (file, row, line) and its fate."""
+
+    __tablename__ = "import_job_items"
+    __table_args__ = (
+        UniqueConstraint("job_id", "position"),
+        Index(None, "job_id", "status", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("import_jobs.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
+    title: Mapped[str] = mapped_column(Text, default="")
+    claims: Mapped[int] = mapped_column(Integer, default=0)

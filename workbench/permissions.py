@@ -6,6 +6,7 @@ non-member); it runs no query, so routes load the object first and then ask.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 from workbench.errors import NotFound, PermissionDenied
@@ -24,10 +25,13 @@ PROJECT_ACTIONS: dict[str, frozenset[str]] = {
     "view-all-annotations": frozenset({"manager"}),
 }
 
-GLOBAL_ACTIONS: dict[str, bool] = {
-    # action: whether a non-admin user may do it
-    "create-project": True,
+GLOBAL_ACTIONS: dict[str, bool | str] = {
+    # action: whether a non-admin user may do it, or the instance setting (see
+    # ops.instance) that says so with the value "everyone"
+    "create-project": "project_creators",
     "manage-users": False,
+    # Managers who are not admins invite instead: the invited user accepts.
+    "add-members-directly": False,
 }
 
 
@@ -36,11 +40,19 @@ class UserLike(Protocol):
     is_active: bool
 
 
-def can(user: UserLike | None, action: str, role: str | None = None) -> bool:
+def can(
+    user: UserLike | None,
+    action: str,
+    role: str | None = None,
+    *,
+    instance: Mapping[str, str] | None = None,
+) -> bool:
     """Return whether ``user``, holding ``role`` in the project at hand, may do ``action``.
 
-    Admins may do everything. Raises KeyError for an unknown action, so a typo
-    in a route fails loudly instead of granting or denying silently.
+    Admins may do everything. ``instance`` holds the instance settings (see
+    ops.instance) for actions that depend on one; without it such an action is
+    for admins only. Raises KeyError for an unknown action, so a typo in a route
+    fails loudly instead of granting or denying silently.
     """
     if action in PROJECT_ACTIONS:
         allowed = PROJECT_ACTIONS[action]
@@ -52,6 +64,8 @@ def can(user: UserLike | None, action: str, role: str | None = None) -> bool:
     if user.is_admin:
         return True
     if allowed is None:
+        if isinstance(open_to_all, str):
+            return (instance or {}).get(open_to_all) == "everyone"
         return open_to_all
     return role in allowed
 

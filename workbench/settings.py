@@ -92,11 +92,40 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "LOGIN_ADDRESS_MAX_FAILURES",
+        50,
+        "Failed logins allowed from one address, whatever the usernames, before the address "
+        "is refused (429, before any password is hashed) for LOGIN_LOCKOUT_SECONDS. "
+        "0: no limit per address.",
+        _count,
+    ),
+    Setting(
+        "LOGIN_FORGET_SECONDS",
+        3600,
+        "Failed logins are forgotten, and their throttling rows deleted, this long after the "
+        "last one (at least LOGIN_LOCKOUT_SECONDS).",
+        _count,
+    ),
+    Setting(
         "EXPORT_RAW_FORMULAS",
         False,
         "Export cells that start with = + - @ as they are, instead of neutralising them "
         "with a leading apostrophe (only for tools that never run them as formulas).",
         _bool,
+    ),
+    Setting(
+        "MAX_CLAIMS_PER_ARTICLE",
+        20_000,
+        "Most claims one imported article may have; an article with more is rejected, "
+        "with the reason in the import report.",
+        _count,
+    ),
+    Setting(
+        "IMPORT_WAIT_SECONDS",
+        3.0,
+        "How long an import from the browser may run before the browser is sent to its "
+        "progress page; one that finishes sooner goes straight to its report.",
+        float,
     ),
     Setting(
         "TRUSTED_PROXIES",

@@ -13,8 +13,9 @@ from sqlalchemy import func, select, text
 from workbench.cli import Context, main, prepare_database
 from workbench.db import make_engine
 from workbench.exporting import long_columns
-from workbench.models import Article, Membership, Project, User
+from workbench.models import Article, LoginSession, Membership, Project, User
 from workbench.ops.demo import DEMO_NAME
+from workbench.ops.sessions import start_session
 from workbench.ops.users import authenticate
 from workbench.schema import head_revision, schema_state, upgrade
 
@@ -140,6 +141,49 @@ def test_users_add_and_set_password(cli, session):
     )
 
 
+def test_users_end_sessions_deactivate_and_activate(cli, session):
+    ok(cli("users", "add", "ann", "--password", PASSWORD))
+    ok(cli("users", "add", "root", "--admin", "--password", PASSWORD))
+    ann = session.scalar(select(User).where(User.username == "ann"))
+    for _ in range(2):
+        start_session(session, ann)
+    session.commit()
+
+    def still_open():
+        session.rollback()
+        session.expire_all()  # nothing to roll back after a commit: rollback expires nothing
+        return session.scalar(
+            select(func.count())
+            .select_from(LoginSession)
+            .where(LoginSession.user_id == ann.id, LoginSession.ended_at.is_(None))
+        )
+
+    assert ok(cli("users", "end-sessions", "ann")) == "Ended 2 session(s) of ann.\n"
+    assert still_open() == 0
+    start_session(session, ann)
+    session.commit()
+    assert ok(cli("users", "deactivate", "ann")) == "Deactivated ann (1 session(s) ended).\n"
+    assert still_open() == 0
+    assert authenticate(session, "ann", PASSWORD, address="cli") is None
+    session.rollback()
+    assert ok(cli("users", "activate", "ann")) == "ann can log in again.\n"
+    assert authenticate(session, "ann", PASSWORD, address="cli") is not None
+    session.rollback()
+    fails(cli("users", "deactivate", "root"), "Error: root is the last active administrator.")
+    for command in ("end-sessions", "deactivate", "activate"):
+        fails(cli("users", command, "ghost"), "Error: No user named 'ghost'.")
+
+
+def test_set_password_ends_every_session(cli, session):
+    ok(cli("users", "add", "ann", "--password", PASSWORD))
+    ann = session.scalar(select(User).where(User.username == "ann"))
+    start_session(session, ann)
+    session.commit()
+    ok(cli("users", "set-password", "ann", "--password", "another password"))
+    session.rollback()
+    assert session.scalar(select(LoginSession.ended_reason)) == "password"
+
+
 def test_projects_create_and_add_member(cli, session, talks):
     project = session.scalar(select(Project).where(Project.name == "Talks"))
     assert [t.name for t in project.targets] == ["Cooperation", "Sanctions"]
@@ -244,6 +288,19 @@ def test_import_reports_every_item(cli, session, talks, files):
         "duplicate talks.txt: the project already has an article with the same text",
         "0 imported, 1 duplicates skipped, 0 rejected.",
     ]
+
+
+def test_import_shows_its_progress_on_stderr_and_the_report_on_stdout(cli, talks, files):
+    paths = [str(files / n) for n in ("talks.txt", "batch.csv", "empty.txt", "blob.txt")]
+    result = cli("import", "--project", "Talks", "--progress", *paths)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == "3 imported, 0 duplicates skipped, 3 rejected."
+    progress = result.stderr.splitlines()
+    assert (
+        progress[-1]
+        == "6 of 6 items done (4 of 4 files read): 3 imported, 0 duplicates, 3 rejected"
+    )
+    assert all(" items done (" in line for line in progress)
 
 
 def test_import_with_nothing_importable_exits_non_zero(cli, session, talks, files):
@@ -435,3 +492,73 @@ def test_a_failed_export_leaves_no_file(cli, talks, tmp_path, monkeypatch):
     fails(cli("export", "--project", "Talks", "--output", str(out)), "the database went away")
     assert out.read_text(encoding="utf-8") == "an older export\n"
     assert not (tmp_path / "export.csv.part").exists()
+
+
+def test_an_import_killed_midway_leaves_whole_articles_and_its_report(
+    cli, talks, database_url, tmp_path
+):
+    """kill -9 of `workbench import` after its first batches: every stored article
+    has all its claims, the report lists exactly what was stored, and the job, its
+    heartbeat stopped, is shown as interrupted."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from datetime import timedelta
+
+    from workbench.db import make_session_factory
+    from workbench.models import Claim, ImportJob, ImportJobItem, utcnow
+    from workbench.ops.import_jobs import job_status
+    from workbench.text.splitter import split_text
+
+    big = tmp_path / "big.jsonl"
+    sentence = "The minister said on Monday that the talks about {n} went well."
+    with big.open("w", encoding="utf-8") as out:
+        for n in range(20_000):
+            text = " ".join(sentence.format(n=f"{n}-{k}") for k in range(12))
+            out.write(json.dumps({"text": text, "title": f"A{n}"}) + "\n")
+    env = {
+        **os.environ,
+        "WORKBENCH_DATABASE_URL": database_url,
+        "WORKBENCH_INSTANCE_PATH": str(tmp_path / "instance"),
+        "WORKBENCH_MAX_UPLOAD_MB": "100",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from workbench.cli import main; main()", "import",
+         "--project", "Talks", str(big)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    try:
+        for _ in range(3000):
+            with sessions() as s:
+                done = s.scalar(select(func.max(ImportJob.items_done))) or 0
+            if done > 0 or process.poll() is not None:
+                break
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        with sessions() as s:
+            job = s.scalars(select(ImportJob)).one()
+            assert job.status == "running", "the import ended before it could be killed"
+            assert 0 < job.items_done < 20_000
+            rows = s.scalars(select(ImportJobItem).order_by(ImportJobItem.position)).all()
+            assert [r.position for r in rows] == list(range(1, job.items_done + 1))
+            articles = s.scalars(select(Article).order_by(Article.id)).all()
+            assert sorted(r.article_id for r in rows) == [a.id for a in articles]
+            assert len(articles) == job.imported == job.items_done
+            counts = dict(
+                s.execute(select(Claim.article_id, func.count()).group_by(Claim.article_id)).all()
+            )
+            for article in articles:
+                assert counts[article.id] == len(split_text(article.text).spans) == 12
+            later = utcnow() + timedelta(minutes=3)
+            assert job_status(job, now=later) == "interrupted"
+    finally:
+        if process.poll() is None:
+            process.kill()
+        engine.dispose()

@@ -250,3 +250,129 @@ def test_a_metadata_value_longer_than_its_column_is_rejected_with_the_reason(ses
     assert [r.status for r in report.results] == ["rejected", "imported"]
     assert "'language' value has 23 characters; at most 20" in report.results[0].reason
     session.commit()
+
+
+FOUR = "First claim here. Second claim here. Third claim here. Fourth claim here."
+
+
+def test_an_article_with_more_claims_than_allowed_is_rejected(session):
+    project = make_project(session)
+    items = [
+        ArticleDraft(text=FOUR, source="long.txt"),
+        ArticleDraft(text="A fine text. With two claims.", source="ok.txt"),
+    ]
+    report = import_items(session, project, items, user=None, max_claims=3)
+    assert [(r.source, r.status, r.reason) for r in report.results] == [
+        (
+            "long.txt",
+            "rejected",
+            "the article has more than 3 claims, the most one article may have "
+            "(WORKBENCH_MAX_CLAIMS_PER_ARTICLE); split it into smaller articles",
+        ),
+        ("ok.txt", "imported", ""),
+    ]
+    assert [_count(session, m) for m in (Article, Claim)] == [1, 2]
+    assert import_items(session, project, items[:1], user=None, max_claims=4).imported == 1
+
+
+def _job(session_factory, name="Jobs"):
+    from workbench.ops.import_jobs import create_import_job
+
+    with session_factory() as s:
+        project = make_project(s, name)
+        job = create_import_job(s, project, None, description="feed.jsonl", files_total=1)
+        s.commit()
+        return project.id, job.id
+
+
+def _jsonl(*texts: str) -> bytes:
+    import json
+
+    return "".join(json.dumps({"text": t}) + "\n" for t in texts).encode()
+
+
+def test_an_import_job_lets_others_write_between_its_batches(
+    session_factory, database_url, monkeypatch
+):
+    """The lock is released between batches: while the job splits its second
+    article, another connection (with a short busy timeout) writes at once."""
+    import workbench.db
+    from workbench.db import begin_write, make_engine, make_session_factory
+    from workbench.jobs import ImportSource, run_import
+    from workbench.ops.projects import create_project
+
+    monkeypatch.setattr(workbench.db, "SQLITE_BUSY_TIMEOUT", 0.5)
+    monkeypatch.setattr(articles_ops, "IMPORT_BATCH", 1)
+    project_id, job_id = _job(session_factory)
+    other_engine = make_engine(database_url)
+    others = make_session_factory(other_engine)
+    real = articles_ops.split_text
+    calls: list[int] = []
+    written: list[str] = []
+
+    def split_and_let_another_write(text, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # the first batch is stored, the second not yet
+            with others() as other:
+                begin_write(other)
+                create_project(other, "Written meanwhile", targets=["T"])
+                other.commit()
+            written.append("yes")
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(articles_ops, "split_text", split_and_let_another_write)
+    source = ImportSource("feed.jsonl", _jsonl("One claim. Two.", "Three claim. Four.", "Five."))
+    try:
+        status = run_import(session_factory, job_id, [source], max_bytes=10**6)
+    finally:
+        other_engine.dispose()
+    assert (status, written) == ("done", ["yes"])
+    with session_factory() as s:
+        from workbench.ops.import_jobs import get_import_job, job_items
+        from workbench.ops.projects import get_project
+
+        job = get_import_job(s, get_project(s, project_id), job_id)
+        assert (job.items_total, job.items_done, job.imported) == (3, 3, 3)
+        assert [i.status for i in job_items(s, job)] == ["imported"] * 3
+        assert s.scalar(select(func.count()).select_from(Article)) == 3
+
+
+def test_an_import_job_rejects_a_huge_line_of_claims_quickly(session_factory):
+    """The issue's 8.8 MB line ("Ab. " 2.2 million times) is refused for its claims,
+    with the reason in the report; the splitter stops soon after the limit."""
+    from workbench.jobs import ImportSource, run_import
+    from workbench.ops.import_jobs import get_import_job, job_items
+    from workbench.ops.projects import get_project
+
+    project_id, job_id = _job(session_factory)
+    data = _jsonl("Ab. " * 2_200_000, "A normal article. With two claims.")
+    status = run_import(session_factory, job_id, [ImportSource("big.jsonl", data)], max_bytes=10**7)
+    assert status == "done"
+    with session_factory() as s:
+        job = get_import_job(s, get_project(s, project_id), job_id)
+        rows = [(i.source, i.status, i.reason) for i in job_items(s, job)]
+        assert rows == [
+            (
+                "big.jsonl line 1",
+                "rejected",
+                "the article has more than 20,000 claims, the most one article may have "
+                "(WORKBENCH_MAX_CLAIMS_PER_ARTICLE); split it into smaller articles",
+            ),
+            ("big.jsonl line 2", "imported", ""),
+        ]
+        assert (job.imported, job.rejected) == (1, 1)
+
+
+def test_a_job_whose_heartbeat_stopped_is_interrupted(session_factory):
+    from datetime import timedelta
+
+    from workbench.models import utcnow
+    from workbench.ops.import_jobs import HEARTBEAT_STALE_SECONDS, get_import_job, job_status
+    from workbench.ops.projects import get_project
+
+    project_id, job_id = _job(session_factory)
+    with session_factory() as s:
+        job = get_import_job(s, get_project(s, project_id), job_id)
+        assert job_status(job) == "running"
+        later = utcnow() + timedelta(seconds=HEARTBEAT_STALE_SECONDS + 1)
+        assert job_status(job, now=later) == "interrupted"

@@ -117,3 +117,37 @@ def test_import_interrupted_on_the_second_article(world, monkeypatch):
     fail_on_call(monkeypatch, articles_ops, "split_text", 2)
     items = parse_pasted("A new article. With claims.") + parse_pasted("Another one. Yes.")
     run_and_roll_back(session, lambda: import_items(session, project, items, user=None))
+
+
+def test_an_import_job_failing_in_batch_2_keeps_batch_1_whole(session_factory, monkeypatch):
+    """Each batch is its own transaction: a failure in the second leaves the first
+    article whole (all its claims and suggestions), nothing of the second, and a
+    report that says what was done and why the job stopped."""
+    from workbench.jobs import ImportSource, run_import
+    from workbench.models import Article, Claim, Suggestion
+    from workbench.ops.import_jobs import create_import_job, get_import_job, job_items
+    from workbench.ops.projects import get_project
+    from workbench.text.splitter import split_text
+
+    monkeypatch.setattr(articles_ops, "IMPORT_BATCH", 1)
+    fail_on_call(monkeypatch, articles_ops, "store_articles", 2)
+    with session_factory() as s:
+        project = make_project(s, "Crash")
+        job = create_import_job(s, project, None, description="pasted", files_total=1)
+        s.commit()
+        project_id, job_id = project.id, job.id
+    first = "TEHRAN - The first article. It is stored whole.\n\nSP/PA"
+    items = parse_pasted(first) + parse_pasted("The second article. It fails.")
+    status = run_import(session_factory, job_id, [ImportSource("pasted text", items=items)])
+    assert status == "failed"
+    with session_factory() as s:
+        articles = s.scalars(select(Article)).all()
+        assert [a.text for a in articles] == [first]
+        claims = s.scalars(select(Claim).order_by(Claim.start)).all()
+        spans = split_text(first).spans
+        assert [(c.start, c.end) for c in claims] == [(x.start, x.end) for x in spans]
+        assert len(s.scalars(select(Suggestion)).all()) == 1  # the sign-off "SP/PA"
+        job = get_import_job(s, get_project(s, project_id), job_id)
+        assert (job.status, job.items_total, job.items_done, job.imported) == ("failed", 2, 1, 1)
+        assert "injected failure in store_articles" in job.error
+        assert [(i.source, i.status) for i in job_items(s, job)] == [("pasted text", "imported")]

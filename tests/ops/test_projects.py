@@ -13,6 +13,14 @@ from workbench.models import Label, Membership, Target
 from workbench.ops.annotations import AnnotationInput, save_annotation
 from workbench.ops.articles import import_items
 from workbench.ops.codebook import load_codebook
+from workbench.ops.instance import instance_settings, set_instance_setting
+from workbench.ops.invitations import (
+    answer_invitation,
+    invitations_for,
+    invite_member,
+    pending_invitations,
+    withdraw_invitation,
+)
 from workbench.ops.projects import (
     create_project,
     get_project_by_name,
@@ -28,6 +36,7 @@ from workbench.ops.projects import (
     target_names,
     update_project,
 )
+from workbench.permissions import can
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
@@ -319,3 +328,100 @@ def test_targets_are_matched_ignoring_case(session):
         (b.id, "b"),
         (regional.id, "regional security"),
     ]
+
+
+def test_inviting_says_the_same_whether_an_account_has_the_name(session):
+    """Issue 9: a manager who adds members must not learn which usernames exist."""
+    mona = make_user(session, "mona")
+    make_user(session, "stan")
+    project = make_project(session, manager=mona)
+    results = [
+        invite_member(session, project, name, "annotator", by=mona) for name in ("stan", "ghost")
+    ]
+    assert [(r.outcome, r.username, r.role) for r in results] == [
+        ("invited", "stan", "annotator"),
+        ("invited", "ghost", "annotator"),
+    ]
+    assert [m.user.username for m in members(session, project)] == ["mona"]
+    assert [(i.username, i.role) for i in pending_invitations(session, project)] == [
+        ("ghost", "annotator"),
+        ("stan", "annotator"),
+    ]
+
+
+def test_an_invited_user_accepts_or_declines(session):
+    mona, stan, ann = (
+        make_user(session, "mona"),
+        make_user(session, "stan"),
+        make_user(session, "ann"),
+    )
+    project = make_project(session, manager=mona)
+    invite_member(session, project, "STAN", "manager", by=mona)  # one name whatever the case
+    invite_member(session, project, "ann", "annotator", by=mona)
+    (for_stan,) = invitations_for(session, stan)
+    assert (for_stan.project.name, for_stan.role, for_stan.invited_by.username) == (
+        project.name,
+        "manager",
+        "mona",
+    )
+    # Nobody answers another's invitation.
+    with pytest.raises(NotFound, match="No such invitation"):
+        answer_invitation(session, for_stan.id, ann, accept=True)
+    assert answer_invitation(session, for_stan.id, stan, accept=True) is project
+    assert project_role(session, stan, project) == "manager"
+    (for_ann,) = invitations_for(session, ann)
+    answer_invitation(session, for_ann.id, ann, accept=False)
+    assert project_role(session, ann, project) is None
+    assert pending_invitations(session, project) == []
+    with pytest.raises(NotFound):
+        answer_invitation(session, for_ann.id, ann, accept=True)
+
+
+def test_inviting_again_renews_the_invitation_and_a_member_changes_role(session):
+    mona, ann = make_user(session, "mona"), make_user(session, "ann")
+    project = make_project(session, manager=mona, annotators=[ann])
+    invite_member(session, project, "ghost", "annotator", by=mona)
+    invite_member(session, project, "Ghost", "manager", by=mona)
+    assert [(i.username, i.role) for i in pending_invitations(session, project)] == [
+        ("ghost", "manager")
+    ]
+    result = invite_member(session, project, "ann", "manager", by=mona)
+    assert (result.outcome, result.role) == ("member", "manager")
+    assert project_role(session, ann, project) == "manager"
+
+
+@pytest.mark.parametrize(
+    ("username", "role"), [("has space", "annotator"), ("x" * 81, "annotator"), ("ghost", "owner")]
+)
+def test_bad_invitations_are_refused(session, username, role):
+    mona = make_user(session, "mona")
+    project = make_project(session, manager=mona)
+    with pytest.raises(InvalidInput):
+        invite_member(session, project, username, role, by=mona)
+    assert pending_invitations(session, project) == []
+
+
+def test_withdrawing_an_invitation(session):
+    mona = make_user(session, "mona")
+    project, other = make_project(session, manager=mona), make_project(session, "Other")
+    invite_member(session, project, "ghost", "annotator", by=mona)
+    (invitation,) = pending_invitations(session, project)
+    with pytest.raises(NotFound):
+        withdraw_invitation(session, other, invitation.id)
+    assert withdraw_invitation(session, project, invitation.id) == "ghost"
+    assert pending_invitations(session, project) == []
+
+
+def test_who_may_create_projects_is_an_instance_setting(session):
+    ann, root = make_user(session, "ann"), make_user(session, "root", is_admin=True)
+    assert instance_settings(session) == {"project_creators": "admins"}
+    assert not can(ann, "create-project", instance=instance_settings(session))
+    assert not can(ann, "create-project")  # without the settings: admins only
+    assert can(root, "create-project", instance=instance_settings(session))
+    assert set_instance_setting(session, "project_creators", "everyone") is True
+    assert set_instance_setting(session, "project_creators", "everyone") is False
+    assert can(ann, "create-project", instance=instance_settings(session))
+    for name, value in [("project_creators", "nobody"), ("colour", "blue")]:
+        with pytest.raises(InvalidInput):
+            set_instance_setting(session, name, value)
+    assert instance_settings(session) == {"project_creators": "everyone"}

@@ -88,10 +88,14 @@ def test_two_imports_of_one_article_at_once(session, database_url, postgresql_on
 
     def run(s):
         project = s.get(Project, project_id)
-        import_items(s, project, parse_pasted("The same article. Twice."), user=None)
+        return import_items(s, project, parse_pasted("The same article. Twice."), user=None)
 
-    result = while_open(database_url, run, run)
-    assert isinstance(result, Conflict) and "nothing was imported" in result.message
+    # The second insert, refused by the unique (project, content hash), is reported
+    # as the duplicate it is (in a savepoint: the rest of its batch is stored).
+    report = while_open(database_url, run, run)
+    assert [(r.status, r.reason) for r in report.results] == [
+        ("duplicate", "the project already has an article with the same text")
+    ]
     assert session.scalar(select(func.count()).select_from(Article)) == 1
 
 

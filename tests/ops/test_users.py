@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD, make_user
 from workbench.db import begin_write
-from workbench.errors import Conflict, InvalidInput, PermissionDenied
-from workbench.models import LoginFailure, User
+from workbench.errors import Conflict, InvalidInput, PermissionDenied, TooManyAttempts
+from workbench.models import LoginAddressFailure, LoginFailure, User
 from workbench.ops.users import (
     MIN_PASSWORD,
     authenticate,
@@ -265,5 +265,123 @@ def test_a_burst_of_parallel_logins_is_capped_at_the_limit(session, session_fact
     first.close()
     for thread in threads:
         thread.join(30)
-    assert sorted(type(r).__name__ for r in results) == ["NoneType"] * 2 + ["PermissionDenied"] * 3
+    outcomes = sorted("refused" if isinstance(r, PermissionDenied) else repr(r) for r in results)
+    assert outcomes == ["None"] * 2 + ["refused"] * 3
     assert _failures(session) == 3
+
+
+@pytest.fixture
+def counted_hashes(monkeypatch):
+    """Count the password hash checks (the slow part of a login), made cheap."""
+    import workbench.ops.users as users_ops
+
+    calls = []
+
+    def check(password_hash, password):
+        calls.append(password)
+        return password == PASSWORD
+
+    monkeypatch.setattr(users_ops, "check_password_hash", check)
+    return calls
+
+
+def _rows(session, model=LoginFailure):
+    return session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.mark.usefixtures("fast_passwords")
+def test_an_address_that_fails_too_often_is_refused_before_any_hash(session, counted_hashes):
+    """Issue 9, item 5: wrong passwords for new usernames each cost a hash; past the
+    address's limit none is computed, for any username, the right password too."""
+    make_user(session, "ann")
+    options = {"address": HERE, "address_max_failures": 5, "lockout_seconds": 300}
+    for i in range(5):
+        assert authenticate(session, f"new{i}", "guess", **options) is None
+    assert len(counted_hashes) == 5
+    for name, password in [("new99", "guess"), ("ann", PASSWORD), ("new0", "guess")]:
+        with pytest.raises(TooManyAttempts) as info:
+            authenticate(session, name, password, **options)
+        assert info.value.status == 429
+        assert str(info.value).startswith("Too many failed logins from your address. Try again in")
+        assert 290 <= info.value.retry_after <= 301
+    assert len(counted_hashes) == 5
+    # Another address is not affected; a success there does not clear this one.
+    assert authenticate(session, "ann", PASSWORD, **{**options, "address": "10.0.0.9"}).id
+    with pytest.raises(TooManyAttempts):
+        authenticate(session, "ann", PASSWORD, **options)
+
+
+@pytest.mark.usefixtures("fast_passwords")
+def test_a_success_does_not_reset_the_count_of_its_address(session, counted_hashes):
+    make_user(session, "ann")
+    options = {"address": HERE, "address_max_failures": 3}
+    for i in range(2):
+        authenticate(session, f"new{i}", "guess", **options)
+    assert authenticate(session, "ann", PASSWORD, **options) is not None
+    authenticate(session, "new2", "guess", **options)
+    with pytest.raises(TooManyAttempts):
+        authenticate(session, "new3", "guess", **options)
+
+
+@pytest.mark.usefixtures("fast_passwords")
+def test_ten_thousand_failures_with_new_usernames_leave_the_table_bounded(session, counted_hashes):
+    for i in range(10_000):
+        try:
+            authenticate(session, f"user{i}", "guess", address=HERE)
+        except TooManyAttempts:
+            pass
+    session.commit()
+    assert len(counted_hashes) == 50  # WORKBENCH_LOGIN_ADDRESS_MAX_FAILURES's default
+    assert _rows(session) == 50
+    assert _rows(session, LoginAddressFailure) == 1
+
+
+@pytest.mark.usefixtures("fast_passwords")
+def test_an_address_waiting_out_its_lockouts_keeps_at_most_its_limit_of_rows(
+    session, counted_hashes, monkeypatch
+):
+    """Each lockout that runs out lets the address guess again; the username rows it
+    made before are not forgotten yet, but its oldest go: it never holds more than
+    the limit."""
+    import workbench.ops.users as users_ops
+
+    clock = [datetime.now(UTC)]
+    monkeypatch.setattr(users_ops, "_now", lambda: clock[0])
+    options = {"address": HERE, "address_max_failures": 5, "lockout_seconds": 60}
+    for round_ in range(10):
+        for i in range(8):
+            try:
+                authenticate(session, f"r{round_}u{i}", "guess", **options)
+            except TooManyAttempts:
+                pass
+        assert _rows(session) <= 5
+        clock[0] += timedelta(seconds=61)
+    assert len(counted_hashes) == 50
+    # The newest survive: the last round's names.
+    names = set(session.scalars(select(LoginFailure.username)))
+    assert names == {f"r9u{i}" for i in range(5)}
+
+
+@pytest.mark.usefixtures("fast_passwords")
+def test_failures_are_forgotten_after_a_while_whatever_the_addresses(
+    session, counted_hashes, monkeypatch
+):
+    """A flood from ever new addresses (each under its limit) leaves only the
+    failures of the last LOGIN_FORGET_SECONDS in the tables."""
+    import workbench.ops.users as users_ops
+
+    clock = [datetime.now(UTC)]
+    monkeypatch.setattr(users_ops, "_now", lambda: clock[0])
+    for i in range(2_000):
+        authenticate(
+            session, f"user{i}", "guess", address=f"10.0.{i // 250}.{i % 250}", forget_seconds=100
+        )
+        clock[0] += timedelta(seconds=1)
+    session.commit()
+    assert len(counted_hashes) == 2_000
+    # failures of the last 300 s (the lockout, which is longer than forget_seconds)
+    assert 299 <= _rows(session) <= 301
+    assert 299 <= _rows(session, LoginAddressFailure) <= 301
+    # A failure not yet forgotten still counts.
+    recent = session.scalar(select(LoginFailure).where(LoginFailure.username == "user1999"))
+    assert recent.count == 1

@@ -342,6 +342,41 @@ def test_html_without_article_text_is_rejected(html):
     )
 
 
+@pytest.mark.parametrize(
+    "html",
+    [
+        # A page of scripts whose only "text" is a <noscript> fallback (once a 2-character article).
+        b"<!DOCTYPE html><html><head><meta charset=utf-8><title>App</title>"
+        b"<script src=a.js></script></head><body><noscript>no</noscript>"
+        b"<script>var a = 1;</script></body></html>",
+        b"<html><body><template><p>A template paragraph that is never shown, with words "
+        b"enough to look like text to an extractor.</p></template></body></html>",
+        b"<html><body><noscript>Please turn on JavaScript to read this article, which "
+        b"needs it.</noscript><script>start()</script></body></html>",
+    ],
+)
+def test_html_noscript_and_template_content_is_not_article_text(html):
+    assert only(parse_file("x.html", html)) == Rejection(
+        "x.html", "no article text found in the HTML"
+    )
+
+
+def test_html_noscript_and_template_are_left_out_of_a_real_article():
+    page = (DATA / "news_article.html").read_text(encoding="utf-8")
+    marked = page.replace(
+        "<p>Construction is expected",
+        "<noscript><p>NOSCRIPTMARK Turn JavaScript on to see the map of the lanes.</p>"
+        "</noscript><template><p>TEMPLATEMARK A hidden paragraph of a template, with "
+        "words.</p></template><p>Construction is expected",
+        1,
+    )
+    assert marked != page
+    draft = only(parse_file("news.html", marked.encode("utf-8")))
+    assert isinstance(draft, ArticleDraft)
+    assert "NOSCRIPTMARK" not in draft.text and "TEMPLATEMARK" not in draft.text
+    assert draft.text == only(parse_file("news.html", page.encode("utf-8"))).text
+
+
 # --------------------------------------------------------------------------
 # .csv
 # --------------------------------------------------------------------------

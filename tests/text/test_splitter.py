@@ -477,3 +477,34 @@ def test_property_paragraph_break_always_cuts(a: str, b: str) -> None:
     check_invariants(text, split)
     for span in split.spans:
         assert "\n\n" not in text[span.start : span.end]
+
+
+def test_max_spans_stops_early_on_a_text_with_too_many_claims():
+    """An 8.8 MB line of "Ab. " has 2.2 million claims; with a limit the splitter
+    stops soon after passing it, instead of splitting all of it."""
+    from workbench.text.splitter import TooManySpans
+
+    text = "Ab. " * 200_000
+    with pytest.raises(TooManySpans) as caught:
+        split_text(text, max_spans=100)
+    assert 100 < caught.value.at_least < 1_000
+    # At or under the limit the result is the whole split, as without one.
+    small = "One claim. Two claims. Three claims."
+    assert split_text(small, max_spans=3) == split_text(small)
+    with pytest.raises(TooManySpans):
+        split_text(small, max_spans=2)
+
+
+@settings(max_examples=300)
+@given(st.one_of(NEWSY, st.text()), st.integers(min_value=0, max_value=30))
+def test_max_spans_never_refuses_a_text_within_the_limit(text, limit):
+    """The early stop counts a lower bound: it refuses exactly the texts with more spans."""
+    from workbench.text.splitter import TooManySpans
+
+    whole = split_text(text)
+    if len(whole.spans) <= limit:
+        assert split_text(text, max_spans=limit) == whole
+    else:
+        with pytest.raises(TooManySpans) as caught:
+            split_text(text, max_spans=limit)
+        assert limit < caught.value.at_least <= len(whole.spans)

@@ -47,6 +47,7 @@ def make_app(database_url, tmp_path):
                 "INSTANCE_PATH": str(tmp_path / f"instance{len(apps)}"),
                 "SECRET_KEY": "test-secret",
                 "TESTING": True,
+                "IMPORT_WAIT_SECONDS": 120,  # see the app fixture in tests/conftest.py
                 **settings,
             }
         )

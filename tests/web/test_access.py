@@ -12,7 +12,15 @@ import pytest
 from flask import url_for
 
 from tests.conftest import Web, make_project, make_user
-from tests.web.web_helpers import add_article, add_speaker, page_text, read, snapshot
+from tests.web.web_helpers import (
+    add_article,
+    add_speaker,
+    form_values,
+    page_text,
+    read,
+    snapshot,
+)
+from workbench.ops.invitations import invite_member
 from workbench.ops.projects import set_member
 
 ROLES = ("anon", "stranger", "annotator", "manager", "admin")
@@ -29,22 +37,38 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("auth.login", "GET"):                        (200, 302, 302, 302, 302),
     ("auth.login", "POST"):                       (400, 302, 302, 302, 302),
     ("auth.logout", "POST"):                      (302, 302, 302, 302, 302),
+    ("auth.change_password", "GET"):              (302, 200, 200, 200, 200),
+    ("auth.change_password", "POST"):             (302, 400, 400, 400, 400),
     ("projects.list_projects", "GET"):            (302, 200, 200, 200, 200),
-    ("projects.create_project_view", "GET"):      (302, 200, 200, 200, 200),
-    ("projects.create_project_view", "POST"):     (302, 400, 400, 400, 400),
+    # Who may create projects is an admin's setting: admins only by default.
+    ("projects.create_project_view", "GET"):      (302, 403, 403, 403, 200),
+    ("projects.create_project_view", "POST"):     (302, 403, 403, 403, 400),
+    # An empty form: nothing to answer (the invitation of ann is left as it is).
+    ("projects.answer_invitation_view", "POST"):  (302, 302, 302, 302, 302),
     ("admin.list_users", "GET"):                  (302, 403, 403, 403, 200),
     ("admin.list_users", "POST"):                 (302, 403, 403, 403, 400),
+    # On the admin's own account: their only session is the current one, which stays;
+    # deactivating oneself is refused; activating an active account changes nothing.
+    ("admin.show_user_sessions", "GET"):          (302, 403, 403, 403, 200),
+    ("admin.end_sessions_view", "POST"):          (302, 403, 403, 403, 302),
+    ("admin.deactivate_user_view", "POST"):       (302, 403, 403, 403, 302),
+    ("admin.activate_user_view", "POST"):         (302, 403, 403, 403, 302),
+    ("admin.edit_settings", "GET"):               (302, 403, 403, 403, 200),
+    ("admin.edit_settings", "POST"):              (302, 403, 403, 403, 400),
     ("projects.show_project", "GET"):             (302, 404, 200, 200, 200),
     ("projects.edit_project", "GET"):             (302, 404, 403, 200, 200),
     ("projects.edit_project", "POST"):            (302, 404, 403, 400, 400),
     ("projects.edit_members", "GET"):             (302, 404, 403, 200, 200),
     ("projects.edit_members", "POST"):            (302, 404, 403, 400, 400),
     ("projects.remove_member_view", "POST"):      (302, 404, 403, 302, 302),
+    ("projects.withdraw_invitation_view", "POST"): (302, 404, 403, 302, 302),
     ("projects.rename_target_view", "POST"):      (302, 404, 403, 302, 302),
     ("articles.import_form", "GET"):              (302, 404, 403, 200, 200),
     ("articles.import_paste", "POST"):            (302, 404, 403, 400, 400),
     ("articles.import_upload", "POST"):           (302, 404, 403, 400, 400),
     ("articles.show_article", "GET"):             (302, 404, 302, 302, 302),
+    ("articles.show_import", "GET"):              (302, 404, 403, 404, 404),
+    ("articles.import_progress", "GET"):          (403, 404, 403, 404, 404),
     ("annotate.annotate_article", "GET"):         (302, 404, 200, 200, 200),
     ("annotate.save_annotation_view", "POST"):    (302, 404, 409, 409, 409),
     ("annotate.claim_history_view", "GET"):       (302, 404, 200, 200, 200),
@@ -96,9 +120,11 @@ def world(db, team):
     set_member(db, project_b, team["manager"], "manager")
     article_b, claims_b = add_article(db, project_b, "Another text. It has two sentences.")
     speaker_b = add_speaker(db, project_b, "Someone Else")
+    invite_member(db, project_a, "stan", "annotator", by=team["manager"])
     db.commit()
     return {
         "a": {
+            "user_id": team["admin"].id,
             "project_id": project_a.id,
             "article_id": claims_a[-1].article_id,
             # The last claim: a merge is refused (nothing follows), so the table changes nothing.
@@ -106,6 +132,7 @@ def world(db, team):
             "speaker_id": speaker_a.id,
         },
         "b": {
+            "user_id": team["admin"].id,
             "project_id": project_b.id,
             "article_id": article_b.id,
             "claim_id": claims_b[-1].id,
@@ -115,7 +142,7 @@ def world(db, team):
 
 
 def _values(rule, ids: dict) -> dict:
-    fixed = {"ext": "md", "filename": "css/app.css"}
+    fixed = {"ext": "md", "filename": "css/app.css", "job_id": 99999}
     return {arg: ids.get(arg, fixed.get(arg)) for arg in rule.arguments}
 
 
@@ -160,6 +187,8 @@ def test_access_table(app, world, role):
     before = snapshot(app)
     failures = []
     for endpoint, method, rule in _routes(app):
+        if endpoint == "auth.logout":  # last: it ends the session (a change, on purpose)
+            assert snapshot(app) == before, "a request of the table changed the database"
         expected = EXPECTED.get((endpoint, method))
         if expected is None:
             failures.append(f"{method} {rule.rule}: no entry in EXPECTED")
@@ -180,7 +209,11 @@ def test_access_table(app, world, role):
         if status == 404 and "No such" not in body and "Not Found" not in body:
             failures.append(f"{method} {url}: a 404 without its message")
     assert not failures, "\n".join(failures)
-    assert snapshot(app) == before, "a request of the table changed the database"
+    after = snapshot(app)
+    ended = [row for row in after.pop("login_sessions") if row[5] != "None"]
+    assert len(ended) == (0 if role == "anon" else 1), "logout did not end the session"
+    before.pop("login_sessions")
+    assert after == before, "logging out changed more than its session"
 
 
 @pytest.mark.parametrize("role", ["annotator", "manager", "admin"])
@@ -256,3 +289,104 @@ def test_a_stranger_learns_nothing_from_a_project_page(app, world):
         page_text(existing).split("Claim Workbench", 2)[-1]
         == page_text(missing).split("Claim Workbench", 2)[-1]
     )
+
+
+def _invite(web, project_id, username, role="annotator"):
+    response = web.post(f"/projects/{project_id}/members", {"username": username, "role": role})
+    assert response.status_code == 302, read(response)
+    return page_text(read(web.get(response.location)))
+
+
+def test_a_manager_learns_nothing_of_which_accounts_exist_by_inviting(app, db, team):
+    """Issue 9: adding members told a manager which usernames exist, and added them
+    unasked. A manager who is not an admin invites; the answer is the same."""
+    mona = _client(app, "manager")
+    pid = team["project"].id
+    said = {name: _invite(mona, pid, name) for name in ("stan", "nosuchuser")}
+    told = {name: page.split("Log out", 1)[1].split("Members", 1)[0] for name, page in said.items()}
+    assert told["stan"].startswith(" Invited 'stan' as annotator.")
+    assert told["stan"].replace("stan", "NAME") == told["nosuchuser"].replace("nosuchuser", "NAME")
+    members_page = said["nosuchuser"].split("Invited, not yet answered", 1)
+    assert "stan" not in members_page[0].split("Members", 1)[1]  # not a member yet
+    assert "stan annotator mona" in members_page[1]  # pending, by the name typed
+    assert "nosuchuser annotator mona" in members_page[1]
+    # Removing: the same words for an account and for a name that has none.
+    for name in ("stan", "nosuchuser"):
+        response = mona.post(f"/projects/{pid}/members/remove", {"username": name})
+        assert f"{name} is not a member of this project." in page_text(
+            read(mona.get(response.location))
+        )
+
+
+def test_the_invited_user_accepts_on_their_project_list(app, db, team):
+    mona = _client(app, "manager")
+    pid = team["project"].id
+    _invite(mona, pid, "stan", "manager")
+    stan = _client(app, "stranger")
+    assert stan.get(f"/projects/{pid}").status_code == 404
+    page = read(stan.get("/"))
+    assert "mona invites you to Talks as manager." in page_text(page)
+    invitation = form_values(page)["invitation"]
+    response = stan.post("/invitations/answer", {"invitation": invitation, "answer": "accept"})
+    assert response.status_code == 302
+    assert response.location == f"/projects/{pid}"
+    assert stan.get(f"/projects/{pid}").status_code == 200
+    assert "stan manager" in page_text(read(mona.get(f"/projects/{pid}/members")))
+
+
+def test_declining_and_answering_anothers_invitation(app, db, team):
+    mona = _client(app, "manager")
+    pid = team["project"].id
+    _invite(mona, pid, "stan")
+    stan, ann = _client(app, "stranger"), _client(app, "annotator")
+    invitation = form_values(read(stan.get("/")))["invitation"]
+    before = snapshot(app)
+    response = ann.post("/invitations/answer", {"invitation": invitation, "answer": "accept"})
+    assert "No such invitation" in page_text(read(ann.get(response.location)))
+    assert snapshot(app) == before
+    response = stan.post("/invitations/answer", {"invitation": invitation, "answer": "decline"})
+    assert "You declined the invitation to 'Talks'." in page_text(read(stan.get(response.location)))
+    assert stan.get(f"/projects/{pid}").status_code == 404
+    assert "Invited, not yet answered" not in read(mona.get(f"/projects/{pid}/members"))
+
+
+def test_a_manager_withdraws_an_invitation(app, db, team):
+    mona = _client(app, "manager")
+    pid = team["project"].id
+    page = _invite(mona, pid, "nosuchuser")
+    assert "nosuchuser" in page
+    invitation = form_values(read(mona.get(f"/projects/{pid}/members")))["invitation"]
+    response = mona.post(f"/projects/{pid}/invitations/withdraw", {"invitation": invitation})
+    page = page_text(read(mona.get(response.location)))
+    assert "The invitation of 'nosuchuser' is withdrawn." in page
+    assert "Invited, not yet answered" not in page
+
+
+def test_admins_add_members_directly(app, db, team):
+    root = _client(app, "admin")
+    pid = team["project"].id
+    assert "stan is now annotator of this project." in _invite(root, pid, "stan")
+    response = root.post(f"/projects/{pid}/members", {"username": "ghost", "role": "annotator"})
+    assert response.status_code == 400
+    assert "No user named 'ghost'; an admin creates accounts first." in page_text(read(response))
+    stan = _client(app, "stranger")
+    assert stan.get(f"/projects/{pid}").status_code == 200
+
+
+def test_who_may_create_projects_is_set_by_an_admin(app, db, team):
+    ann = _client(app, "annotator")
+    assert "New project" not in read(ann.get("/"))
+    assert ann.get("/projects/new").status_code == 403
+    root = _client(app, "admin")
+    page = read(root.get("/admin/settings"))
+    assert form_values(page)["project_creators"] == "admins"
+    response = root.post("/admin/settings", {"project_creators": "everyone"})
+    assert response.status_code == 302
+    assert "New project" in read(ann.get("/"))
+    response = ann.post("/projects/new", {"name": "Ann's", "targets": "Peace"})
+    assert response.status_code == 302, read(response)
+    response = root.post("/admin/settings", {"project_creators": "nobody"})
+    assert response.status_code == 400
+    read(response)
+    root.post("/admin/settings", {"project_creators": "admins"})
+    assert ann.get("/projects/new").status_code == 403

@@ -561,22 +561,32 @@ def test_removing_a_label_in_use_is_refused_and_changes_nothing(web, db, talk):
         assert labels == labels_before
 
 
+def _accept_invitation(web):
+    invitation = form_values(read(web.get("/")))["invitation"]
+    response = web.post("/invitations/answer", {"invitation": invitation, "answer": "accept"})
+    assert response.status_code == 302
+    read(response)
+
+
 def test_members_add_and_remove(new_web, db, talk):
     pid = talk["pid"]
     web = new_web()
     web.login("mona")
     url = f"/projects/{pid}/members"
+    # A manager who is not an admin invites; the invited user accepts.
     response = web.post(url, {"username": "stan", "role": "annotator"})
     assert response.status_code == 302
     body = read(web.get(url))
-    assert "stan is now annotator of this project." in body
-    assert re.search(r"<td>stan</td><td>annotator</td>", body)
+    assert "Invited &#39;stan&#39; as annotator." in body
     stan = new_web()
     stan.login("stan")
+    assert stan.get(f"/projects/{pid}").status_code == 404
+    _accept_invitation(stan)
     assert stan.get(f"/projects/{pid}").status_code == 200
+    assert re.search(r"<td>stan</td><td>annotator</td>", read(web.get(url)))
 
     response = web.post(url, {"username": "nobody", "role": "annotator"})
-    assert "No user named &#39;nobody&#39;; an admin creates accounts first." in read(response)
+    assert "Invited &#39;nobody&#39; as annotator." in read(web.get(response.location))
 
     response = web.post(f"/projects/{pid}/members/remove", {"username": "stan"})
     assert response.status_code == 302
@@ -589,6 +599,7 @@ def test_members_add_and_remove(new_web, db, talk):
 
     # A manager who removes themselves (another manager stays) lands on the project list.
     web.post(url, {"username": "stan", "role": "manager"})
+    _accept_invitation(stan)
     response = web.post(f"/projects/{pid}/members/remove", {"username": "mona"})
     assert response.status_code == 302 and response.location.endswith("/")
     page = web.get(response.location)

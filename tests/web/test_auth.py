@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlsplit
 
 import pytest
+from sqlalchemy import select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tests.conftest import PASSWORD, Web
 from tests.web.web_helpers import page_text, read
-from workbench.models import User
+from workbench.models import LoginSession, User
 from workbench.ops.users import set_password
 
 
@@ -208,16 +210,21 @@ def test_a_deactivated_user_is_logged_out(web, db, team):
     assert web.get("/").status_code == 302
 
 
-def test_the_session_cookie_reveals_nothing_of_the_password_hash(app, web, team):
+def test_the_session_cookie_carries_only_a_random_session_id(app, db, web, team):
     web.login("ann")
     data = app.session_interface.get_signing_serializer(app).loads(
         _session_cookie(web.client).value
     )
-    assert data["user_id"] == team["annotator"].id
-    stamp = data["pw"]
+    assert set(data) <= {"sid", "csrf_token", "_flashes"}
+    token = data["sid"]
+    assert len(token) >= 40
     password_hash = team["annotator"].password_hash
-    assert stamp not in password_hash
     assert password_hash[-16:] not in str(data)
+    # The database keeps the token's digest, not the token: reading it gives no session.
+    rows = db.scalars(select(LoginSession)).all()
+    assert [row.user_id for row in rows] == [team["annotator"].id]
+    assert rows[0].token_hash != token and token not in rows[0].token_hash
+    assert rows[0].ended_at is None
 
 
 @pytest.mark.real_password_hashing
@@ -324,3 +331,216 @@ def test_behind_an_https_proxy_forms_work_when_the_proxy_names_the_public_host(m
     body = read(response)
     assert response.status_code == 400
     assert "proxy_set_header Host $host" in body
+
+
+def test_a_cookie_copied_before_logout_does_not_work_after_it(app, web, team):
+    """The reproduction of issue 9, item 6: logout ends the session on the server."""
+    web.login("ann")
+    assert web.get("/").status_code == 200
+    copied = _session_cookie(web.client).value
+    web.refresh_token("/")
+    assert web.post("/logout").status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    response = thief.get("/")
+    assert response.status_code == 302
+    assert urlsplit(response.location).path == "/login"
+    response = thief.get("/api/session")
+    assert response.status_code == 403
+    assert "csrf_token" not in response.get_json()
+
+
+def test_an_address_flooding_new_usernames_gets_429_before_any_hash(make_app, team, monkeypatch):
+    """Issue 9, item 5: past the address's limit, no password is hashed at all."""
+    import workbench.ops.users as users
+
+    app = make_app(LOGIN_ADDRESS_MAX_FAILURES=4)
+    real_check = users.check_password_hash
+    hashes = []
+
+    def counted(password_hash, password):
+        hashes.append(password)
+        return real_check(password_hash, password)
+
+    monkeypatch.setattr(users, "check_password_hash", counted)
+    web = Web(app.test_client())
+    for i in range(4):
+        response = web.login(f"nobody{i}", "guess")
+        assert response.status_code == 401
+        read(response)
+    assert len(hashes) == 4
+    for name, password in [("nobody99", "guess"), ("ann", PASSWORD)]:
+        response = web.login(name, password)
+        body = read(response)
+        assert response.status_code == 429
+        assert "Too many failed logins from your address. Try again in" in page_text(body)
+        assert 1 <= int(response.headers["Retry-After"]) <= 301
+    assert len(hashes) == 4
+
+
+def _login_sessions(db, user):
+    db.rollback()
+    return db.scalars(
+        select(LoginSession).where(LoginSession.user_id == user.id).order_by(LoginSession.id)
+    ).all()
+
+
+def test_changing_ones_password_ends_the_other_sessions_but_not_this_one(app, db, team):
+    laptop, phone = Web(app.test_client()), Web(app.test_client())
+    assert laptop.login("ann").status_code == 302
+    assert phone.login("ann").status_code == 302
+    laptop.refresh_token("/account/password")
+    response = laptop.post(
+        "/account/password",
+        {"current": PASSWORD, "new": "a brand new password", "again": "a brand new password"},
+    )
+    assert response.status_code == 302, read(response)
+    assert laptop.get("/").status_code == 200
+    response = phone.get("/")
+    assert response.status_code == 302
+    assert urlsplit(response.location).path == "/login"
+    reasons = [row.ended_reason for row in _login_sessions(db, team["annotator"])]
+    assert reasons == ["", "password"]
+    assert phone.login("ann", "a brand new password").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (
+            {"current": "wrong password", "new": "long enough 1", "again": "long enough 1"},
+            "Your current password is wrong; nothing was changed.",
+        ),
+        (
+            {"current": PASSWORD, "new": "long enough 1", "again": "long enough 2"},
+            "The two new passwords differ.",
+        ),
+        (
+            {"current": PASSWORD, "new": "short", "again": "short"},
+            "A password has 8 to 200 characters.",
+        ),
+    ],
+)
+def test_a_refused_password_change_changes_nothing(app, db, web, team, fields, message):
+    other = Web(app.test_client())
+    other.login("ann")
+    web.login("ann")
+    web.refresh_token("/account/password")
+    response = web.post("/account/password", fields)
+    body = read(response)
+    assert response.status_code == 400
+    assert message in page_text(body)
+    assert other.get("/").status_code == 200
+    db.rollback()
+    assert db.get(User, team["annotator"].id).password_hash == team["annotator"].password_hash
+
+
+def test_an_admin_ends_every_session_of_a_user(app, db, web, team):
+    laptop, phone = Web(app.test_client()), Web(app.test_client())
+    laptop.login("ann")
+    phone.login("ann")
+    web.login("root")
+    web.refresh_token("/admin/users")
+    body = read(web.get("/admin/users"))
+    assert "End sessions" in body
+    page = page_text(read(web.get(f"/admin/users/{team['annotator'].id}/sessions")))
+    assert "Open sessions of ann" in page
+    assert page.count("127.0.0.1") == 2 and page.count("Werkzeug/") == 2
+    response = web.post(f"/admin/users/{team['annotator'].id}/end-sessions")
+    assert response.status_code == 302
+    assert "Ended 2 session(s) of ann." in page_text(read(web.get("/admin/users")))
+    for client in (laptop, phone):
+        assert client.get("/").status_code == 302
+    assert [row.ended_reason for row in _login_sessions(db, team["annotator"])] == ["admin"] * 2
+    # Ann can log in again; the admin's own session was not touched.
+    assert laptop.login("ann").status_code == 302
+    assert web.get("/admin/users").status_code == 200
+
+
+def test_an_admin_ending_their_own_sessions_keeps_the_current_one(app, web, team):
+    other = Web(app.test_client())
+    other.login("root")
+    web.login("root")
+    web.refresh_token("/admin/users")
+    web.post(f"/admin/users/{team['admin'].id}/end-sessions")
+    assert web.get("/admin/users").status_code == 200
+    assert other.get("/admin/users").status_code == 302
+
+
+def test_an_admin_deactivates_and_activates_a_user(app, db, web, team):
+    ann = Web(app.test_client())
+    ann.login("ann")
+    web.login("root")
+    web.refresh_token("/admin/users")
+    response = web.post(f"/admin/users/{team['annotator'].id}/deactivate")
+    assert response.status_code == 302
+    assert "ann is deactivated (1 session(s) ended)" in page_text(read(web.get("/admin/users")))
+    assert ann.get("/").status_code == 302
+    assert ann.login("ann").status_code == 401
+    assert _login_sessions(db, team["annotator"])[0].ended_reason == "deactivated"
+    response = web.post(f"/admin/users/{team['annotator'].id}/activate")
+    assert response.status_code == 302
+    assert ann.login("ann").status_code == 302
+    assert ann.get("/").status_code == 200
+
+
+def test_an_admin_cannot_deactivate_themselves(db, web, team):
+    web.login("root")
+    web.refresh_token("/admin/users")
+    web.post(f"/admin/users/{team['admin'].id}/deactivate")
+    body = page_text(read(web.get("/admin/users")))
+    assert "You cannot deactivate your own account. Nothing was changed." in body
+    db.rollback()
+    assert db.get(User, team["admin"].id).is_active
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_last_seen_is_written_at_most_once_a_minute(app, db, web, team, monkeypatch, method):
+    """A GET writes it in a short transaction of its own, a POST in its own (on SQLite,
+    where it holds the write lock already); within the minute, nothing is written."""
+    import workbench.ops.sessions as sessions_ops
+
+    web.login("mona")
+    web.refresh_token("/")
+    first = _login_sessions(db, team["manager"])[0].last_seen_at
+    url = f"/projects/{team['project'].id}/members"
+
+    def visit():
+        if method == "GET":
+            return web.get(url)
+        return web.post(url, {"username": "stan", "role": "annotator"})
+
+    for _ in range(2):
+        assert visit().status_code in (200, 302)
+    assert _login_sessions(db, team["manager"])[0].last_seen_at == first
+    later = datetime.now(UTC) + timedelta(seconds=61)
+    monkeypatch.setattr(sessions_ops, "_now", lambda: later)
+    assert visit().status_code in (200, 302)
+    assert _login_sessions(db, team["manager"])[0].last_seen_at == later
+
+
+def test_writing_last_seen_never_waits_for_the_sqlite_write_lock(
+    app, db, web, team, engine, monkeypatch
+):
+    """A read while another transaction holds SQLite's write lock (a long import, say)
+    is served at once; last_seen is written by a later request instead."""
+    import workbench.ops.sessions as sessions_ops
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL locks rows, not the database")
+    web.login("ann")
+    first = _login_sessions(db, team["annotator"])[0].last_seen_at
+    db.rollback()
+    later = datetime.now(UTC) + timedelta(seconds=61)
+    monkeypatch.setattr(sessions_ops, "_now", lambda: later)
+    other = engine.raw_connection()
+    try:
+        cursor = other.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        assert web.get("/").status_code == 200
+        cursor.execute("ROLLBACK")
+    finally:
+        other.close()
+    assert _login_sessions(db, team["annotator"])[0].last_seen_at == first
+    assert web.get("/").status_code == 200
+    assert _login_sessions(db, team["annotator"])[0].last_seen_at == later

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from tests.conftest import Web
 from tests.web.web_helpers import add_article, add_speaker, fresh, page_text, read, snapshot
 from workbench.models import Project
+from workbench.ops.instance import set_instance_setting
 
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_ATTR = '"><img src=x onerror=alert(1)>'
@@ -34,6 +35,7 @@ def arranged(db, team):
         "claims": [c.id for c in claims],
         "speakers": (first.id, second.id),
         "target_id": project.targets[0].id,
+        "user_id": team["annotator"].id,
     }
 
 
@@ -52,6 +54,14 @@ def _would_change(endpoint: str, ids: dict) -> dict:
         },
         "projects.edit_members": {"username": "stan", "role": "manager"},
         "projects.remove_member_view": {"username": "ann"},
+        "projects.answer_invitation_view": {"invitation": "1", "answer": "accept"},
+        "projects.withdraw_invitation_view": {"invitation": "1"},
+        "auth.change_password": {
+            "current": "correct horse battery",
+            "new": "a new password",
+            "again": "a new password",
+        },
+        "admin.edit_settings": {"project_creators": "everyone"},
         "articles.import_paste": {"text": "A new article. It has claims."},
         "articles.import_upload": {"files": [(io.BytesIO(b"Some text. More."), "a.txt")]},
         "annotate.save_annotation_view": {
@@ -144,6 +154,9 @@ def _pages(arranged):
         f"/projects/{pid}/export",
         "/projects/new",
         "/admin/users",
+        "/admin/settings",
+        f"/admin/users/{arranged['user_id']}/sessions",
+        "/account/password",
     ]
 
 
@@ -206,6 +219,8 @@ def _assert_escaped(url: str, body: str) -> None:
 
 
 def test_user_text_is_always_escaped(app, web, db, team):
+    set_instance_setting(db, "project_creators", "everyone")
+    db.commit()
     web.login("mona")
     name = f"P {XSS_SCRIPT} {XSS_ATTR}"
     response = web.post(
@@ -363,3 +378,14 @@ def test_markdown_guidelines_drop_html_and_script_links(web, db, team):
         assert '<a href="javascript' not in guidelines.lower()
         assert not _script_urls(body), url
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in guidelines  # shown as text
+
+
+def test_a_browser_name_shown_to_admins_is_escaped(app, web, team):
+    ann = Web(app.test_client())
+    ann.client.environ_base["HTTP_USER_AGENT"] = f"Evil {XSS_SCRIPT} {XSS_ATTR}"
+    assert ann.login("ann").status_code == 302
+    web.login("root")
+    url = f"/admin/users/{team['annotator'].id}/sessions"
+    body = read(web.get(url))
+    assert "Evil" in body
+    _assert_escaped(url, body)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import os
+import re
 import sys
 import uuid
 from pathlib import Path
@@ -320,3 +322,223 @@ def test_an_uploads_name_never_reaches_the_filesystem(manager, db, team, tmp_pat
     assert not Path(f"/tmp/{token}.txt").exists()
     assert "<img src=x" not in body and "&lt;img src=x onerror" in body
     assert len(_articles(db)) == 4  # each imported, under its name as given
+
+
+def _jsonl(*texts: str) -> bytes:
+    return "".join(json.dumps({"text": t}) + "\n" for t in texts).encode()
+
+
+def _wait_for_job(web, pid, job_id):
+    """Poll the progress endpoint until the job is no longer running; return its JSON."""
+    import time
+
+    for _ in range(600):
+        state = web.get(f"/api/projects/{pid}/imports/{job_id}").get_json()
+        if state["status"] != "running":
+            return state
+        time.sleep(0.1)
+    raise AssertionError(f"the import did not finish: {state}")
+
+
+def test_a_long_import_shows_its_progress_and_others_can_save_meanwhile(
+    make_app, db, team, monkeypatch
+):
+    """An upload that does not finish at once goes to a progress page (done of
+    total, refreshed by static JS or, without it, by the page itself); while the
+    job runs, another user logs in and saves an annotation on an article it
+    already stored; at the end the same page is the report."""
+    import threading
+
+    import workbench.ops.articles as articles_ops
+
+    app = make_app(IMPORT_WAIT_SECONDS=0)
+    mona = Web(app.test_client())
+    mona.login("mona")
+    pid = team["project"].id
+    monkeypatch.setattr(articles_ops, "IMPORT_BATCH", 1)
+    entered, gate = threading.Event(), threading.Event()
+    real = articles_ops.split_text
+    calls: list[int] = []
+
+    def split_slowly(text, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:  # two articles stored, the third being prepared
+            entered.set()
+            gate.wait(60)
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(articles_ops, "split_text", split_slowly)
+    texts = [f"Article {n} says one thing. And another thing." for n in range(1, 6)]
+    try:
+        response = mona.post(f"/projects/{pid}/import/upload", _files(("f.jsonl", _jsonl(*texts))))
+        assert response.status_code == 303, read(response)
+        location = response.location
+        assert entered.wait(60)
+        job_id = int(location.rstrip("/").rsplit("/", 1)[-1])
+        state = mona.get(f"/api/projects/{pid}/imports/{job_id}").get_json()
+        assert (state["status"], state["done"], state["total"]) == ("running", 2, 5)
+        page = read(mona.get(location))
+        assert "2 of 5 items done" in page_text(page)
+        assert '<meta http-equiv="refresh"' in page
+        assert 'src="/static/js/import_progress.js"' in page
+        # Meanwhile: a login and a save on an article the job has already stored.
+        ann = Web(app.test_client())
+        assert ann.login("ann").status_code == 302
+        (article,) = _articles(db)[:1]
+        claim = db.scalars(select(Claim).where(Claim.article_id == article.id)).first()
+        csrf = ann.get("/api/session").get_json()["csrf_token"]
+        saved = ann.client.post(
+            f"/api/projects/{pid}/claims/{claim.id}/annotation",
+            json={"base_version": None, "verifiability": "opinion"},
+            headers={"X-CSRFToken": csrf},
+        )
+        assert saved.status_code == 200, saved.get_data(as_text=True)
+    finally:
+        gate.set()
+    state = _wait_for_job(mona, pid, job_id)
+    assert (state["status"], state["done"], state["total"], state["imported"]) == (
+        "done",
+        5,
+        5,
+        5,
+    )
+    report = read(mona.get(location))
+    assert "5 imported, 0 skipped as duplicates, 0 rejected." in page_text(report)
+    assert [r[:2] for r in report_rows(report)] == [
+        ("imported", f"f.jsonl line {n}") for n in range(1, 6)
+    ]
+    assert '<meta http-equiv="refresh"' not in report
+
+
+def test_the_report_of_a_large_import_is_paginated_and_filtered(manager, db, team):
+    pid = team["project"].id
+    lines = []
+    for n in range(1, 251):
+        lines.append("{broken" if n % 5 == 0 else json.dumps({"text": f"Row {n} text. More."}))
+    data = ("\n".join(lines) + "\n").encode()
+    response = manager.post(f"/projects/{pid}/import/upload", _files(("big.jsonl", data)))
+    body = read(response)
+    assert response.status_code == 200
+    assert "200 imported, 0 skipped as duplicates, 50 rejected." in page_text(body)
+    rows = report_rows(body)
+    assert [r[1] for r in rows] == [f"big.jsonl line {n}" for n in range(1, 101)]
+    next_link = re.search(r'href="([^"]*after=\d+[^"]*)"[^>]*>Next', body)
+    assert next_link, "no link to the next page"
+    second = read(manager.get(html.unescape(next_link.group(1))))
+    assert [r[1] for r in report_rows(second)] == [f"big.jsonl line {n}" for n in range(101, 201)]
+    job_url = re.search(r'href="(/projects/\d+/imports/\d+)\?', body).group(1)
+    rejected = read(manager.get(f"{job_url}?fate=rejected"))
+    rows = report_rows(rejected)
+    assert [r[:2] for r in rows] == [("rejected", f"big.jsonl line {n}") for n in range(5, 251, 5)]
+    assert "200 imported, 0 skipped as duplicates, 50 rejected." in page_text(rejected)
+    assert manager.get(f"{job_url}?fate=nonsense").status_code == 400
+    for bad in ("x", "-1", "²", str(2**31), "1e3"):
+        assert manager.get(f"{job_url}?after={bad}").status_code == 400, bad
+
+
+def test_an_upload_of_1000_files_is_accepted_and_1001_refused(manager, db, team):
+    """The documented limit is 1,000 files; the CSRF field is one more form part."""
+    url = f"/projects/{team['project'].id}/import/upload"
+    response = manager.post(url, _files(*((f"f{i}.png", b"x") for i in range(1000))))
+    body = read(response)
+    assert response.status_code == 400, page_text(body)[:300]
+    assert "0 imported, 0 skipped as duplicates, 1,000 rejected." in page_text(body)
+    response = manager.post(url, _files(*((f"f{i}.png", b"x") for i in range(1001))))
+    body = read(response)
+    assert response.status_code == 413
+    assert "at most 1,000 files" in page_text(body)
+
+
+def test_an_article_with_too_many_claims_is_reported(make_app, db, team):
+    app = make_app(MAX_CLAIMS_PER_ARTICLE=3)
+    web = Web(app.test_client())
+    web.login("mona")
+    four = "First claim here. Second claim here. Third claim here. Fourth claim here."
+    response = web.post(
+        f"/projects/{team['project'].id}/import/upload",
+        _files(("f.jsonl", _jsonl(four, "Short one. Two."))),
+    )
+    rows = report_rows(read(response))
+    assert rows[0][:2] == ("rejected", "f.jsonl line 1")
+    assert "the article has more than 3 claims" in rows[0][2]
+    assert rows[1][0] == "imported"
+    assert [a.source for a in _articles(db)] == ["f.jsonl line 2"]
+
+
+def test_a_write_that_cannot_get_the_sqlite_lock_gets_a_503(make_app, db, team, monkeypatch):
+    """Another connection holds SQLite's write lock past the busy timeout: a form
+    post, a login and an API save each answer 503 with Retry-After and a clear
+    message (a page, or JSON under /api/), never a 500, and nothing changes."""
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    import workbench.db
+    from tests.web.web_helpers import add_article, snapshot
+
+    app = make_app()
+    engine = app.extensions["workbench.engine"]
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's database-wide write lock")
+    _, claims = add_article(db, team["project"])
+    db.commit()
+    mona = Web(app.test_client())
+    mona.login("mona")
+    ann = Web(app.test_client())
+    ann.login("ann")
+    csrf = ann.get("/api/session").get_json()["csrf_token"]
+    mona.refresh_token(f"/projects/{team['project'].id}/import")
+    stan = Web(app.test_client())
+    stan.refresh_token("/login")
+    monkeypatch.setattr(workbench.db, "SQLITE_BUSY_TIMEOUT", 0.3)
+    before = snapshot(app)
+    holder = sqlite3.connect(make_url(str(engine.url)).database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        responses = [
+            mona.post(f"/projects/{team['project'].id}/import/paste", {"text": "A new text. Yes."}),
+            stan.post("/login", {"username": "stan", "password": "wrong"}),
+            ann.client.post(
+                f"/api/projects/{team['project'].id}/claims/{claims[0].id}/annotation",
+                json={"base_version": None, "verifiability": "opinion"},
+                headers={"X-CSRFToken": csrf},
+            ),
+        ]
+    finally:
+        holder.rollback()
+        holder.close()
+    for response in responses[:2]:
+        body = read(response)
+        assert response.status_code == 503, page_text(body)[:300]
+        assert response.headers["Retry-After"] == "5"
+        assert "The database is busy" in page_text(body)
+        assert "nothing was saved" in page_text(body)
+    api = responses[2]
+    assert api.status_code == 503
+    assert api.headers["Retry-After"] == "5"
+    assert api.get_json()["error"] == "The database is busy"
+    assert snapshot(app) == before
+
+
+def test_a_job_that_lost_its_worker_is_shown_as_interrupted(manager, db, team):
+    """A job still "running" whose heartbeat stopped (its worker was killed) shows
+    its report so far, saying that it stopped and that the rest was not imported."""
+    from datetime import timedelta
+
+    from workbench.models import utcnow
+    from workbench.ops.import_jobs import create_import_job
+
+    job = create_import_job(
+        db, team["project"], team["manager"], description="big.csv", files_total=1
+    )
+    job.items_total, job.heartbeat_at = 10, utcnow() - timedelta(hours=1)
+    db.commit()
+    pid = team["project"].id
+    page = page_text(read(manager.get(f"/projects/{pid}/imports/{job.id}")))
+    assert "The import stopped before it finished (the server process running it ended)" in page
+    assert "0 of the 10 items read so far were done" in page
+    assert manager.get(f"/api/projects/{pid}/imports/{job.id}").get_json()["status"] == (
+        "interrupted"
+    )
+    form = page_text(read(manager.get(f"/projects/{pid}/import")))
+    assert "big.csv : interrupted, 0 imported, 0 duplicates, 0 rejected" in form

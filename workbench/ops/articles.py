@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from workbench.db import unique_or_conflict
+from workbench.db import is_unique_violation
 from workbench.errors import NotFound
 from workbench.importing import (
     ArticleDraft,
@@ -18,7 +19,7 @@ from workbench.importing import (
     normalize_text,
 )
 from workbench.models import Annotation, Article, Claim, Project, Suggestion, User
-from workbench.text.splitter import split_text
+from workbench.text.splitter import Split, TooManySpans, split_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +52,27 @@ class ImportReport:
         return self.count("rejected")
 
 
+# A batch of articles is stored in one go (three bulk statements); a job commits
+# each batch on its own (see workbench/jobs.py), so these bound how long one
+# transaction holds SQLite's write lock: at most IMPORT_BATCH articles, and no
+# more claims than IMPORT_BATCH_CLAIMS unless one article alone has more (at most
+# WORKBENCH_MAX_CLAIMS_PER_ARTICLE), and at most IMPORT_BATCH_ROWS report rows.
 IMPORT_BATCH = 200
+IMPORT_BATCH_CLAIMS = 5_000
+IMPORT_BATCH_ROWS = 1_000
+DEFAULT_MAX_CLAIMS = 20_000
 # The lengths of the article columns that are VARCHAR (PostgreSQL enforces them).
 FIELD_LIMITS = {"outlet": 300, "author": 300, "published": 100, "language": 20}
+DUPLICATE_REASON = "the project already has an article with the same text"
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedArticle:
+    """A draft checked and split, ready to be stored: its text is the normalised one."""
+
+    draft: ArticleDraft
+    digest: str
+    split: Split
 
 
 def _too_long_field(draft: ArticleDraft) -> str:
@@ -65,109 +84,198 @@ def _too_long_field(draft: ArticleDraft) -> str:
     return ""
 
 
+def too_many_claims_reason(limit: int) -> str:
+    return (
+        f"the article has more than {limit:,} claims, the most one article may have "
+        "(WORKBENCH_MAX_CLAIMS_PER_ARTICLE); split it into smaller articles"
+    )
+
+
+def prepare_item(
+    item: ImportItem, known: set[str], *, max_claims: int = DEFAULT_MAX_CLAIMS
+) -> PreparedArticle | ItemResult:
+    """Check and split one item, outside any transaction (it reads nothing).
+
+    Returns the PreparedArticle to store, or the item's result when it is rejected
+    (a Rejection from the parser, an empty text, a field too long for its column,
+    more than ``max_claims`` claims) or a duplicate of a text in ``known`` (the
+    content hashes the project has, and those of the items prepared before it);
+    a prepared article's hash is added to ``known``. The text is normalised first:
+    offsets point into the stored text, which is always the normalised one.
+    """
+    if isinstance(item, Rejection):
+        return ItemResult(source=item.source, status="rejected", reason=item.reason)
+    text = normalize_text(item.text)
+    if not text:
+        return ItemResult(source=item.source, status="rejected", reason="the text is empty")
+    if text != item.text:
+        item = replace(item, text=text)
+    too_long = _too_long_field(item)
+    if too_long:
+        return ItemResult(source=item.source, status="rejected", reason=too_long)
+    digest = content_hash(text)
+    if digest in known:
+        return ItemResult(
+            source=item.source, status="duplicate", reason=DUPLICATE_REASON, title=item.title
+        )
+    try:
+        # The splitter stops soon after the limit: a line of millions of claims is
+        # refused in a moment instead of being split whole first.
+        split = split_text(text, max_spans=max_claims)
+    except TooManySpans:
+        return ItemResult(
+            source=item.source, status="rejected", reason=too_many_claims_reason(max_claims)
+        )
+    known.add(digest)
+    return PreparedArticle(item, digest, split)
+
+
+class Batch:
+    """Prepared articles and results collected for one transaction, in report order."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[int, PreparedArticle | ItemResult]] = []
+        self.articles = 0
+        self.claims = 0
+
+    def add(self, position: int, entry: PreparedArticle | ItemResult) -> None:
+        self.entries.append((position, entry))
+        if isinstance(entry, PreparedArticle):
+            self.articles += 1
+            self.claims += len(entry.split.spans)
+
+    def is_full(self) -> bool:
+        return (
+            self.articles >= IMPORT_BATCH
+            or self.claims >= IMPORT_BATCH_CLAIMS
+            or len(self.entries) >= IMPORT_BATCH_ROWS
+        )
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
 def import_items(
-    session: Session, project: Project, items: Iterable[ImportItem], *, user: User | None
+    session: Session,
+    project: Project,
+    items: Iterable[ImportItem],
+    *,
+    user: User | None,
+    max_claims: int = DEFAULT_MAX_CLAIMS,
 ) -> ImportReport:
     """Store every draft as an article split into claims; report each item's fate.
 
-    A draft's text is stored normalised (``normalize_text``); a draft whose text
-    the project already has (or that came earlier in the same batch) is skipped
-    as a duplicate, one with no text is rejected. Rejections pass through to the report.
-    Articles are inserted in batches of ``IMPORT_BATCH``. The caller commits once,
-    so the whole import lands or none of it does.
+    All in the caller's transaction, which commits once: for small imports (the
+    demo seed, tests). Imports from the web and the command line run as jobs
+    (workbench/jobs.py), which commit batch by batch. A draft whose text the
+    project already has (or that came earlier) is skipped as a duplicate; see
+    prepare_item for the rejections.
     """
-    results: list[ItemResult | None] = []
-    pending: list[tuple[int, ArticleDraft, str]] = []
     known = set(
         session.scalars(select(Article.content_hash).where(Article.project_id == project.id))
     )
-    for item in items:
-        if isinstance(item, Rejection):
-            results.append(ItemResult(source=item.source, status="rejected", reason=item.reason))
-            continue
-        text = normalize_text(item.text)
-        if not text:
-            results.append(
-                ItemResult(source=item.source, status="rejected", reason="the text is empty")
-            )
-            continue
-        if text != item.text:
-            # Offsets point into the stored text, which is always the normalised one.
-            item = replace(item, text=text)
-        too_long = _too_long_field(item)
-        if too_long:
-            results.append(ItemResult(source=item.source, status="rejected", reason=too_long))
-            continue
-        digest = content_hash(text)
-        if digest in known:
-            results.append(
-                ItemResult(
-                    source=item.source,
-                    status="duplicate",
-                    reason="the project already has an article with the same text",
-                    title=item.title,
+    results: dict[int, ItemResult] = {}
+    batch = Batch()
+    for position, item in enumerate(items):
+        batch.add(position, prepare_item(item, known, max_claims=max_claims))
+        if batch.is_full():
+            results.update(store_batch(session, project, batch, user_id=user.id if user else None))
+            batch = Batch()
+    if batch:
+        results.update(store_batch(session, project, batch, user_id=user.id if user else None))
+    return ImportReport(tuple(results[p] for p in sorted(results)))
+
+
+def store_batch(
+    session: Session, project: Project, batch: Batch, *, user_id: int | None
+) -> dict[int, ItemResult]:
+    """Store a batch's prepared articles; return every entry's result by position.
+
+    Another import of the same text may have landed since the texts were
+    prepared (a job prepares outside its transactions): those are found again
+    here (one query, as many hashes as the batch has articles) and reported as
+    duplicates. On PostgreSQL two imports can still insert the same text at the
+    same moment: then each article of the batch is stored in a savepoint of its
+    own, and the one the unique (project, content hash) refuses is a duplicate.
+    """
+    results = {p: e for p, e in batch.entries if isinstance(e, ItemResult)}
+    pending = [(p, e) for p, e in batch.entries if isinstance(e, PreparedArticle)]
+    if pending:
+        stored = set(
+            session.scalars(
+                select(Article.content_hash).where(
+                    Article.project_id == project.id,
+                    Article.content_hash.in_({e.digest for _, e in pending}),
                 )
             )
-            continue
-        known.add(digest)
-        results.append(None)  # filled in when its batch is stored
-        pending.append((len(results) - 1, item, digest))
-        if len(pending) >= IMPORT_BATCH:
-            _fill(results, _store_batch(session, project, pending, user=user))
-            pending = []
-    if pending:
-        _fill(results, _store_batch(session, project, pending, user=user))
-    return ImportReport(tuple(r for r in results if r is not None))
+        )
+        for position, entry in pending:
+            if entry.digest in stored:
+                results[position] = _duplicate(entry)
+        pending = [(p, e) for p, e in pending if e.digest not in stored]
+    if not pending:
+        return results
+    try:
+        with session.begin_nested():
+            results.update(store_articles(session, project, pending, user_id=user_id))
+        return results
+    except IntegrityError as exc:
+        if not is_unique_violation(exc):
+            raise
+    for position, entry in pending:
+        try:
+            with session.begin_nested():
+                results.update(
+                    store_articles(session, project, [(position, entry)], user_id=user_id)
+                )
+        except IntegrityError as exc:
+            if not is_unique_violation(exc):
+                raise
+            results[position] = _duplicate(entry)
+    return results
 
 
-def _store_batch(session, project, pending, *, user):
-    # On PostgreSQL another import of the same text can land between our duplicate
-    # check and our insert; its unique (project, content hash) then refuses ours.
-    with unique_or_conflict(
-        session,
-        "Another import of some of these articles finished at the same moment; nothing "
-        "was imported. Import again: the articles it stored will be reported as duplicates.",
-    ):
-        return store_articles(session, project, pending, user=user)
-
-
-def _fill(results: list[ItemResult | None], stored: list[tuple[int, ItemResult]]) -> None:
-    for index, result in stored:
-        results[index] = result
+def _duplicate(entry: PreparedArticle) -> ItemResult:
+    return ItemResult(
+        source=entry.draft.source,
+        status="duplicate",
+        reason=DUPLICATE_REASON,
+        title=entry.draft.title,
+    )
 
 
 def store_articles(
     session: Session,
     project: Project,
-    pending: list[tuple[int, ArticleDraft, str]],
+    pending: list[tuple[int, PreparedArticle]],
     *,
-    user: User | None,
+    user_id: int | None,
 ) -> list[tuple[int, ItemResult]]:
-    """Insert drafts (with their report index and content hash) as articles split into
-    claims, with the splitter's suggestions; return each index with its result.
+    """Insert prepared articles (with their report position) and their claims, with
+    the splitter's suggestions; return each position with its result.
 
     Three bulk statements per batch (articles, claims, suggestions) instead of a
     flush per article: importing is bound by the database round trips.
     """
-    splits = [split_text(draft.text) for _, draft, _ in pending]
     article_rows = [
         {
             "project_id": project.id,
-            "title": draft.title or _fallback_title(draft),
-            "outlet": draft.outlet,
-            "author": draft.author,
-            "url": draft.url,
-            "published": draft.published,
-            "language": draft.language,
-            "dateline": (split.dateline or "")[:200],
-            "text": draft.text,
-            "content_hash": digest,
-            "extra": dict(draft.metadata),
-            "source": draft.source,
-            "imported_by_id": user.id if user else None,
+            "title": entry.draft.title or _fallback_title(entry.draft),
+            "outlet": entry.draft.outlet,
+            "author": entry.draft.author,
+            "url": entry.draft.url,
+            "published": entry.draft.published,
+            "language": entry.draft.language,
+            "dateline": (entry.split.dateline or "")[:200],
+            "text": entry.draft.text,
+            "content_hash": entry.digest,
+            "extra": dict(entry.draft.metadata),
+            "source": entry.draft.source,
+            "imported_by_id": user_id,
         }
-        for (_, draft, digest), split in zip(pending, splits, strict=True)
+        for _, entry in pending
     ]
+    splits = [entry.split for _, entry in pending]
     article_ids = session.scalars(
         insert(Article).returning(Article.id, sort_by_parameter_order=True), article_rows
     ).all()
@@ -205,17 +313,17 @@ def store_articles(
         session.execute(insert(Suggestion), suggestions)
     return [
         (
-            index,
+            position,
             ItemResult(
-                source=draft.source,
+                source=entry.draft.source,
                 status="imported",
                 article_id=article_id,
                 title=row["title"],
-                claims=len(split.spans),
+                claims=len(entry.split.spans),
             ),
         )
-        for (index, draft, _), article_id, split, row in zip(
-            pending, article_ids, splits, article_rows, strict=True
+        for (position, entry), article_id, row in zip(
+            pending, article_ids, article_rows, strict=True
         )
     ]
 

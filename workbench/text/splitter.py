@@ -29,7 +29,19 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
-__all__ = ["Span", "Split", "split_sentences", "split_text"]
+__all__ = ["Span", "Split", "TooManySpans", "split_sentences", "split_text"]
+
+
+class TooManySpans(ValueError):
+    """The text has more spans than ``split_text``'s ``max_spans`` allows.
+
+    ``at_least`` is how many it has at least (splitting stopped soon after the limit).
+    """
+
+    def __init__(self, at_least: int, limit: int) -> None:
+        super().__init__(f"the text has at least {at_least} spans, more than {limit}")
+        self.at_least = at_least
+        self.limit = limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,8 +358,40 @@ def _list_cuts(text: str, bs: int, be: int, out: list[int]) -> None:
         pos = nxt.end()
 
 
-def _scan_block(text: str, bs: int, be: int, credits: list[tuple[int, int]], cuts: list[int]):
-    """Append all cuts inside block [bs, be) to ``cuts``."""
+class _Limit:
+    """Stops a split once the text certainly has more than ``limit`` spans.
+
+    The cuts found so far are a subset of the final ones, and every stretch between
+    two of them that is not all white space holds at least one final span (more
+    cuts only divide stretches): their count is a lower bound. It is counted each
+    time the cuts have grown by a quarter past the limit, so the checks cost little.
+    """
+
+    def __init__(self, text: str, limit: int) -> None:
+        self.text = text
+        self.limit = limit
+        self.next_check = limit + 1
+
+    def check(self, cuts: list[int]) -> None:
+        if len(cuts) < self.next_check:
+            return
+        self.next_check = len(cuts) + len(cuts) // 4 + 1
+        text = self.text
+        found = sorted(set(cuts))
+        at_least = sum(1 for a, b in zip(found, found[1:], strict=False) if text[a:b].strip())
+        if at_least > self.limit:
+            raise TooManySpans(at_least, self.limit)
+
+
+def _scan_block(
+    text: str,
+    bs: int,
+    be: int,
+    credits: list[tuple[int, int]],
+    cuts: list[int],
+    limit: _Limit | None = None,
+):
+    """Append all cuts inside block [bs, be) to ``cuts`` (see _Limit for ``limit``)."""
     forced: list[int] = []
     if _SOFT_LB_RE.search(text, bs, be):
         _line_cuts(text, bs, be, forced)
@@ -376,6 +420,8 @@ def _scan_block(text: str, bs: int, be: int, credits: list[tuple[int, int]], cut
         if cut >= 0:
             cuts.append(cut)
             lc = cut
+            if limit is not None:
+                limit.check(cuts)
 
 
 def _is_paragraph_break(breaks: str) -> bool:
@@ -407,11 +453,13 @@ def _find_dateline(text: str) -> tuple[str, tuple[int, int], int] | None:
 # --------------------------------------------------------------------------- API
 
 
-def split_text(text: str) -> Split:
+def split_text(text: str, *, max_spans: int | None = None) -> Split:
     """Split ``text`` into claims; return a :class:`Split` with exact offsets.
 
-    Never raises for a ``str`` argument (TypeError for anything else).  An empty
-    or all-whitespace text gives no spans.
+    Never raises for a ``str`` argument (TypeError for anything else), unless
+    ``max_spans`` is given and the text has more spans: then TooManySpans, raised
+    soon after the limit is passed rather than after splitting all of the text.
+    An empty or all-whitespace text gives no spans.
     """
     if not isinstance(text, str):
         raise TypeError(f"split_text() needs a str, not {type(text).__name__}")
@@ -423,16 +471,19 @@ def split_text(text: str) -> Split:
     if found is not None:
         dateline, dateline_span, body = found
     credits = [(m.start(), m.end()) for m in _CREDIT_RE.finditer(text, body)]
+    limit = _Limit(text, max_spans) if max_spans is not None else None
     cuts = [body]
     bs = body
     for pm in _BREAKS_RE.finditer(text, body):
         if not _is_paragraph_break(pm.group()):
             continue
-        _scan_block(text, bs, pm.start(), credits, cuts)
+        _scan_block(text, bs, pm.start(), credits, cuts, limit)
         cuts.append(pm.start())
         bs = pm.end()
         cuts.append(bs)
-    _scan_block(text, bs, n, credits, cuts)
+        if limit is not None:
+            limit.check(cuts)
+    _scan_block(text, bs, n, credits, cuts, limit)
     cuts.append(n)
     cuts = sorted(set(cuts))
 
@@ -445,6 +496,8 @@ def split_text(text: str) -> Split:
         s = a + len(piece) - len(stripped)
         e = a + len(piece.rstrip())
         _add_piece(text, s, e, spans)
+    if max_spans is not None and len(spans) > max_spans:
+        raise TooManySpans(len(spans), max_spans)
     return Split(dateline, dateline_span, tuple(spans))
 
 

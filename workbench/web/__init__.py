@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, render_template, request
+import sqlite3
+
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from workbench.db import MAX_INT
+from workbench.db import MAX_INT, is_lock_timeout
 from workbench.errors import WorkbenchError
+from workbench.importing import MAX_UPLOAD_FILES
 from workbench.web import admin, annotate, api, articles, auth, exports, projects, speakers
 from workbench.web.common import close_db, load_user, wants_json
 from workbench.web.guard import refuse_unstorable_text
+from workbench.web.uploads import UploadRequest
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -39,6 +44,7 @@ def register(app: Flask) -> None:
         # a proxy that passes its upstream address as Host would fail every form.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.url_map.converters["int"] = DatabaseInt
+    app.request_class = UploadRequest
     CSRFProtect(app)
     # After the CSRF check, before load_user opens a transaction: a refused request
     # never touches the database.
@@ -61,6 +67,9 @@ def register(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
     app.register_error_handler(HTTPException, _http_error)
+    # SQLAlchemy wraps the driver's error, except when BEGIN IMMEDIATE fails (db.py).
+    app.register_error_handler(OperationalError, _database_busy)
+    app.register_error_handler(sqlite3.OperationalError, _database_busy)
     app.jinja_env.globals["current_user"] = lambda: g.get("user")
     from workbench.web.markdown import render_markdown
 
@@ -122,12 +131,35 @@ def _too_large(error: RequestEntityTooLarge):
         )
     else:
         text_mb = (current_app.config.get("MAX_FORM_MEMORY_SIZE") or 0) / 1_000_000
-        parts = current_app.config.get("MAX_FORM_PARTS") or 0
         message = (
             f"The form is too large: a pasted text may have at most {text_mb:g} MB, and one "
-            f"upload at most {parts:,} files; nothing was imported."
+            f"upload at most {MAX_UPLOAD_FILES:,} files; nothing was imported."
         )
     return _error_page(413, "Upload too large", message)
+
+
+# How long a client is told to wait before it tries a write again, in seconds.
+RETRY_AFTER = 5
+
+
+def _database_busy(error: Exception):
+    """SQLite's busy timeout ran out (another connection held the write lock all
+    along): 503 with Retry-After, the request's transaction rolled back. Any other
+    database error stays a server error."""
+    if not is_lock_timeout(error):
+        raise error
+    if "db" in g:
+        g.db.rollback()
+    body, status = _error_page(
+        503,
+        "The database is busy",
+        "Another change was being written for too long, so this one could not be; "
+        f"nothing was saved. Try again in {RETRY_AFTER} seconds (for a form: go back "
+        "and submit it again).",
+    )
+    response = make_response(body, status)
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
 
 
 def _http_error(error: HTTPException):

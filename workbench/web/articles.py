@@ -1,17 +1,39 @@
-"""Importing articles: paste one, or upload files; a report of what happened to each."""
+"""Importing articles: paste one, or upload files; progress, and a report of what
+happened to each (an import runs as a job, see workbench/jobs.py)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
-from workbench.errors import NotFound
-from workbench.importing import parse_file, parse_pasted
-from workbench.ops.articles import get_article, import_items
-from workbench.web.common import db, form_errors, load_project
+from workbench.db import MAX_INT
+from workbench.errors import InvalidInput, NotFound
+from workbench.importing import MAX_UPLOAD_FILES, PASTED_SOURCE, parse_pasted
+from workbench.jobs import ImportSource, start_import
+from workbench.ops.articles import get_article
+from workbench.ops.import_jobs import (
+    REPORT_PAGE_SIZE,
+    check_fate,
+    create_import_job,
+    get_import_job,
+    job_items,
+    job_status,
+    recent_jobs,
+)
+from workbench.web.common import db, form_errors, load_project, start_write
 
 bp = Blueprint("articles", __name__)
 
@@ -37,6 +59,9 @@ def _render(project, paste_form, upload_form, status=200):
             paste_form=paste_form,
             upload_form=upload_form,
             max_mb=current_app.config["WORKBENCH"]["MAX_UPLOAD_MB"],
+            max_files=MAX_UPLOAD_FILES,
+            jobs=recent_jobs(db(), project),
+            job_status=job_status,
         ),
         status,
     )
@@ -64,7 +89,7 @@ def import_paste(project_id: int):
         published=form.published.data or "",
         max_bytes=int(current_app.config["WORKBENCH"]["MAX_UPLOAD_MB"] * 1_000_000),
     )
-    return _run_import(project, items)
+    return _run_import(project, [ImportSource(PASTED_SOURCE, items=items)], "pasted text")
 
 
 @bp.post("/projects/<int:project_id>/import/upload")
@@ -77,23 +102,86 @@ def import_upload(project_id: int):
         if not uploads:
             flash("Choose one or more files to upload.", "error")
         return _render(project, PasteForm(formdata=None), form, 400)
-    max_bytes = int(current_app.config["WORKBENCH"]["MAX_UPLOAD_MB"] * 1_000_000)
-    items = []
-    for upload in uploads:
-        # The name is only shown and matched for its extension; it never reaches the filesystem.
-        data = upload.read()
-        items.extend(parse_file(upload.filename, data, max_bytes=max_bytes))
-    return _run_import(project, items)
+    # The name is only shown and matched for its extension; it never reaches the
+    # filesystem. The files are parsed in the job, outside any transaction.
+    sources = [ImportSource(upload.filename, data=upload.read()) for upload in uploads]
+    names = ", ".join(source.name for source in sources[:3])
+    more = f" and {len(sources) - 3:,} more" if len(sources) > 3 else ""
+    return _run_import(project, sources, f"{len(sources):,} file(s): {names}{more}")
 
 
-def _run_import(project, items):
-    report = import_items(db(), project, items, user=g.user)
-    db().commit()
-    status = 200 if report.imported or report.duplicates else 400 if report.rejected else 200
-    return (
-        render_template("articles/import_report.html", project=project, report=report),
-        status,
+def _run_import(project, sources, description):
+    """Start the import as a job in a thread of this worker; show its report when it
+    ends within WORKBENCH_IMPORT_WAIT_SECONDS, else send the browser to its progress."""
+    settings = current_app.config["WORKBENCH"]
+    start_write()  # the request has only read so far: now one short write, the job's row
+    job = create_import_job(
+        db(), project, g.user, description=description, files_total=len(sources)
     )
+    db().commit()
+    thread = start_import(
+        current_app.extensions["workbench.sessions"],
+        job.id,
+        sources,
+        max_bytes=int(settings["MAX_UPLOAD_MB"] * 1_000_000),
+        max_claims=settings["MAX_CLAIMS_PER_ARTICLE"],
+    )
+    thread.join(settings["IMPORT_WAIT_SECONDS"])
+    if thread.is_alive():
+        return redirect(url_for("articles.show_import", project_id=project.id, job_id=job.id), 303)
+    job = get_import_job(db(), project, job.id)
+    only_rejections = job.rejected and not job.imported and not job.duplicates
+    return _render_job(project, job), 400 if only_rejections else 200
+
+
+def _render_job(project, job):
+    status = job_status(job)
+    if status == "running":
+        return render_template("articles/import_progress.html", project=project, job=job)
+    fate = check_fate(request.args.get("fate") or None)
+    after = request.args.get("after", "0")
+    if not (after.isascii() and after.isdigit()) or int(after) > MAX_INT:
+        raise InvalidInput("after must be a whole number (a position in the report).")
+    rows = job_items(db(), job, fate=fate, after=int(after), limit=REPORT_PAGE_SIZE + 1)
+    return render_template(
+        "articles/import_report.html",
+        project=project,
+        job=job,
+        status=status,
+        fate=fate,
+        after=int(after),
+        rows=rows[:REPORT_PAGE_SIZE],
+        next_after=rows[REPORT_PAGE_SIZE - 1].position if len(rows) > REPORT_PAGE_SIZE else None,
+    )
+
+
+@bp.get("/projects/<int:project_id>/imports/<int:job_id>")
+def show_import(project_id: int, job_id: int):
+    project, _ = load_project(project_id, "import-articles")
+    return _render_job(project, get_import_job(db(), project, job_id))
+
+
+@bp.get("/api/projects/<int:project_id>/imports/<int:job_id>")
+def import_progress(project_id: int, job_id: int):
+    project, _ = load_project(project_id, "import-articles", eager=False)
+    job = get_import_job(db(), project, job_id)
+    response = jsonify(
+        {
+            "id": job.id,
+            "status": job_status(job),
+            "done": job.items_done,
+            "total": job.items_total,
+            "files_read": job.files_read,
+            "files_total": job.files_total,
+            "imported": job.imported,
+            "duplicates": job.duplicates,
+            "rejected": job.rejected,
+            "error": job.error,
+            "url": url_for("articles.show_import", project_id=project.id, job_id=job.id),
+        }
+    )
+    response.headers["Cache-Control"] = "no-store"  # it changes from one poll to the next
+    return response
 
 
 @bp.get("/projects/<int:project_id>/articles/<int:article_id>")

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 from flask import current_app, flash, g, redirect, request, session, url_for
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
-from workbench.db import begin_write
+from workbench.db import SQLITE_BUSY_TIMEOUT, begin_write
 from workbench.errors import PermissionDenied
-from workbench.models import Project, User
+from workbench.models import Project
 from workbench.ops.projects import project_with_role
-from workbench.ops.users import get_user
+from workbench.ops.sessions import touch_session, user_for_token
 from workbench.permissions import authorize, can
 
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Endpoints that read in a shared transaction and call start_write() just before
 # they write, so that SQLite's write lock is held for the write alone (the hot
-# save, and the login, whose password hash takes a tenth of a second).
-LATE_WRITE_ENDPOINTS = {"api.save_annotation_api", "auth.login"}
+# save, and the login and password change, whose password hash takes a tenth of a second).
+LATE_WRITE_ENDPOINTS = {"api.save_annotation_api", "auth.login", "auth.change_password"}
+# Imports read the upload and the project, then write only the job's row: the job
+# stores the articles in short transactions of its own (workbench/jobs.py).
+LATE_WRITE_ENDPOINTS |= {"articles.import_paste", "articles.import_upload"}
 # Endpoints whose every write is one statement on PostgreSQL (the save, see
 # ops.annotations): there they run without a transaction, which spares the
 # BEGIN and COMMIT round trips of the busiest request.
@@ -41,36 +42,58 @@ def close_db(_exc=None) -> None:
         session_.close()
 
 
-def password_stamp(user: User) -> str:
-    """Return a keyed digest of the user's password hash, kept in the session.
-
-    A new password changes it, which logs out every other session; being keyed,
-    it tells someone who reads the (signed, not encrypted) cookie nothing about the hash.
-    """
-    key = str(current_app.secret_key).encode()
-    return hmac.new(key, user.password_hash.encode(), hashlib.sha256).hexdigest()[:32]
-
-
 def load_user():
-    """Load the logged-in user; send anyone else to the login page."""
-    if request.method not in SAFE_METHODS and request.endpoint not in LATE_WRITE_ENDPOINTS:
+    """Load the logged-in user from the session the cookie names (one query: the
+    session and its user); send anyone else to the login page."""
+    writing = request.method not in SAFE_METHODS and request.endpoint not in LATE_WRITE_ENDPOINTS
+    if writing:
         begin_write(db())
     elif request.endpoint in AUTOCOMMIT_ENDPOINTS and db().get_bind().dialect.name == "postgresql":
         db().connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    user_id = session.get("user_id")
-    user = get_user(db(), user_id) if isinstance(user_id, int) else None
-    if user is not None and (
-        not user.is_active
-        or not hmac.compare_digest(str(session.get("pw", "")), password_stamp(user))
-    ):
-        session.clear()
-        user = None
+    token = session.get("sid")
+    found = user_for_token(db(), token) if isinstance(token, str) else None
+    if found is None and token is not None:
+        session.clear()  # ended (logout, new password, admin) or forged
+    user, current = found or (None, None)
+    if current is not None and current.touch_due():
+        _touch(current.id, writing)
     g.user = user
+    g.login_session = current
     if user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         if request.path.startswith("/api/"):
             raise PermissionDenied("Log in first.")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     return None
+
+
+def _touch(session_id: int, writing: bool) -> None:
+    """Write when the session was last seen, without making the request wait.
+
+    A request that holds SQLite's write lock already writes it in its own
+    transaction. Any other does it in a short transaction of its own (so that
+    no long request holds the row), which on SQLite gives up at once when
+    another writer holds the lock: the next request tries again.
+    """
+    sqlite = db().get_bind().dialect.name == "sqlite"
+    if writing and sqlite:
+        touch_session(db().connection(), session_id)
+        return
+    engine = current_app.extensions["workbench.engine"]
+    with engine.connect() as connection:
+        if not sqlite:
+            with connection.begin():
+                touch_session(connection, session_id)
+            return
+        driver = connection.connection.dbapi_connection
+        driver.execute("PRAGMA busy_timeout = 0")
+        try:
+            with connection.begin():
+                touch_session(connection, session_id)
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig):
+                raise
+        finally:
+            driver.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT * 1000)}")
 
 
 def start_write() -> None:

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange
 
-from workbench.errors import InvalidInput, WorkbenchError
+from workbench.db import MAX_INT
+from workbench.errors import InvalidInput, NotFound, PermissionDenied, WorkbenchError
 from workbench.labels import LABELLED_FIELDS, format_label_lines, parse_label_lines
 from workbench.models import ROLES, Project
 from workbench.ops.articles import article_progress
+from workbench.ops.instance import instance_settings
+from workbench.ops.invitations import (
+    answer_invitation,
+    invitations_for,
+    invite_member,
+    pending_invitations,
+    withdraw_invitation,
+)
 from workbench.ops.projects import (
     create_project,
     labels_by_field,
@@ -24,7 +33,7 @@ from workbench.ops.projects import (
 )
 from workbench.ops.users import get_user_by_name
 from workbench.permissions import can
-from workbench.web.common import db, form_errors, load_project, options, require
+from workbench.web.common import db, form_errors, load_project, options
 from workbench.web.stale import record_digest, stale_record
 
 bp = Blueprint("projects", __name__)
@@ -89,19 +98,57 @@ class RenameTargetForm(FlaskForm):
     name = StringField("New name", validators=[DataRequired(), Length(max=200)])
 
 
+class AnswerInvitationForm(FlaskForm):
+    invitation = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=MAX_INT)])
+    answer = SelectField(choices=options(["accept", "decline"]), validators=[DataRequired()])
+
+
+class WithdrawInvitationForm(FlaskForm):
+    invitation = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=MAX_INT)])
+
+
+def _may_create_project() -> bool:
+    return can(g.user, "create-project", instance=instance_settings(db()))
+
+
 @bp.get("/")
 def list_projects():
     projects = projects_for(db(), g.user)
     return render_template(
         "projects/project_list.html",
         projects=projects,
-        can_create=can(g.user, "create-project"),
+        can_create=_may_create_project(),
+        invitations=invitations_for(db(), g.user),
+        answer_form=AnswerInvitationForm(formdata=None),
     )
+
+
+@bp.post("/invitations/answer")
+def answer_invitation_view():
+    """Accept or decline an invitation into a project (shown on the project list)."""
+    form = AnswerInvitationForm()
+    if not form.validate_on_submit():
+        form_errors(form)
+        return redirect(url_for("projects.list_projects"))
+    accept = form.answer.data == "accept"
+    try:
+        project = answer_invitation(db(), form.invitation.data, g.user, accept=accept)
+    except WorkbenchError as exc:
+        db().rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("projects.list_projects"))
+    db().commit()
+    if accept:
+        flash(f"You joined {project.name!r}.", "info")
+        return redirect(url_for("projects.show_project", project_id=project.id))
+    flash(f"You declined the invitation to {project.name!r}.", "info")
+    return redirect(url_for("projects.list_projects"))
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
 def create_project_view():
-    require("create-project")
+    if not _may_create_project():
+        raise PermissionDenied("Only administrators may create projects on this workbench.")
     form = ProjectForm()
     status = 200
     if form.validate_on_submit():
@@ -212,36 +259,55 @@ def _save_settings(project: Project, form: SettingsForm) -> None:
 
 @bp.route("/projects/<int:project_id>/members", methods=["GET", "POST"])
 def edit_members(project_id: int):
+    """The members, and adding one: an admin adds an account directly, a manager
+    who is not an admin invites a username (told the same whether it exists)."""
     project, role = load_project(project_id, "edit-project")
     form = MemberForm()
     status = 200
+    direct = can(g.user, "add-members-directly")
     if form.validate_on_submit():
-        user = get_user_by_name(db(), form.username.data)
-        if user is None:
-            flash(
-                f"No user named {form.username.data!r}; an admin creates accounts first.", "error"
-            )
-            status = 400
+        try:
+            message = _add_member(project, form, direct)
+        except WorkbenchError as exc:
+            db().rollback()
+            flash(exc.message, "error")
+            status = exc.status
         else:
-            try:
-                set_member(db(), project, user, form.role.data)
-            except WorkbenchError as exc:
-                db().rollback()
-                flash(exc.message, "error")
-                status = exc.status
-            else:
-                db().commit()
-                flash(f"{user.username} is now {form.role.data} of this project.", "info")
-                return redirect(url_for("projects.edit_members", project_id=project.id))
+            db().commit()
+            flash(message, "info")
+            return redirect(url_for("projects.edit_members", project_id=project.id))
     else:
         status = form_errors(form)
     return render_template(
         "projects/members_edit.html",
         project=project,
         form=form,
+        direct=direct,
         remove_form=RemoveMemberForm(),
+        withdraw_form=WithdrawInvitationForm(formdata=None),
         memberships=members(db(), project),
+        invitations=pending_invitations(db(), project),
     ), status
+
+
+def _add_member(project: Project, form: MemberForm, direct: bool) -> str:
+    """Add (admins) or invite (other managers) the member the form names; return
+    what to tell the user. Raises WorkbenchError."""
+    if direct:
+        user = get_user_by_name(db(), form.username.data)
+        if user is None:
+            raise InvalidInput(
+                f"No user named {form.username.data!r}; an admin creates accounts first."
+            )
+        set_member(db(), project, user, form.role.data)
+        return f"{user.username} is now {form.role.data} of this project."
+    result = invite_member(db(), project, form.username.data, form.role.data, by=g.user)
+    if result.outcome == "member":
+        return f"{result.username} is now {result.role} of this project."
+    return (
+        f"Invited {result.username!r} as {result.role}. If an account has that name, its "
+        "user sees the invitation on their project list and becomes a member on accepting it."
+    )
 
 
 @bp.post("/projects/<int:project_id>/members/remove")
@@ -252,7 +318,8 @@ def remove_member_view(project_id: int):
         user = get_user_by_name(db(), form.username.data)
         try:
             if user is None:
-                raise InvalidInput(f"No user named {form.username.data!r}.")
+                # The same words as for an account that is no member: nothing to learn.
+                raise NotFound(f"{form.username.data.strip()} is not a member of this project.")
             remove_member(db(), project, user)
         except WorkbenchError as exc:
             db().rollback()
@@ -264,6 +331,24 @@ def remove_member_view(project_id: int):
                 # Managers may remove themselves (another manager stays); the
                 # members page is no longer theirs to see.
                 return redirect(url_for("projects.list_projects"))
+    else:
+        form_errors(form)
+    return redirect(url_for("projects.edit_members", project_id=project.id))
+
+
+@bp.post("/projects/<int:project_id>/invitations/withdraw")
+def withdraw_invitation_view(project_id: int):
+    project, _ = load_project(project_id, "edit-project")
+    form = WithdrawInvitationForm()
+    if form.validate_on_submit():
+        try:
+            username = withdraw_invitation(db(), project, form.invitation.data)
+        except WorkbenchError as exc:
+            db().rollback()
+            flash(exc.message, "error")
+        else:
+            db().commit()
+            flash(f"The invitation of {username!r} is withdrawn.", "info")
     else:
         form_errors(form)
     return redirect(url_for("projects.edit_members", project_id=project.id))

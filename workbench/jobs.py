@@ -1,0 +1,152 @@
+"""Running an import as a job: parse and split outside any transaction, store in
+short ones.
+
+Web uploads, pastes and ``workbench import`` all come here. Files are parsed and
+articles split with no transaction open; each batch (bounded by articles, claims
+and report rows, see ops.articles) is then stored in a transaction of its own,
+with its report rows and the job's counts. So an import never holds SQLite's
+write lock for longer than one batch takes to insert, others' saves get in
+between, and a job killed midway leaves whole articles and a report of them.
+
+This module commits: it owns the job's transactions, as the CLI commands and the
+views own theirs. It never imports Flask; the web app runs it in a thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from workbench.db import begin_write, is_lock_timeout
+from workbench.errors import WorkbenchError
+from workbench.importing import ImportItem, parse_file
+from workbench.models import Article, ImportJob
+from workbench.ops import articles
+from workbench.ops.import_jobs import Progress, finish_import_job, store_job_batch
+
+logger = logging.getLogger(__name__)
+
+# A batch is stored at the latest this long after the previous one, full or not,
+# so that the progress shown and the heartbeat stay fresh while files are read.
+FLUSH_SECONDS = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSource:
+    """One file of an import (its name and bytes), or items parsed already (a paste)."""
+
+    name: str
+    data: bytes | None = None
+    items: Sequence[ImportItem] | None = None
+
+    def parse(self, max_bytes: int) -> list[ImportItem]:
+        if self.items is not None:
+            return list(self.items)
+        return parse_file(self.name, self.data or b"", max_bytes=max_bytes)
+
+
+def run_import(
+    sessions: sessionmaker[Session],
+    job_id: int,
+    sources: Sequence[ImportSource],
+    *,
+    max_bytes: int = 10_000_000,
+    max_claims: int = articles.DEFAULT_MAX_CLAIMS,
+    on_progress: Callable[[ImportJob], None] | None = None,
+) -> str:
+    """Run the job over ``sources``; return its final status, "done" or "failed".
+
+    ``on_progress`` is called with the job after every stored batch. An error
+    stops the job: the batch it happened in is rolled back, the batches stored
+    before stay, and the job is marked failed with the reason (and the error
+    logged). Never raises, except for BaseExceptions (KeyboardInterrupt).
+    """
+    try:
+        with sessions() as session:
+            project_id = session.get(ImportJob, job_id).project_id
+            known = set(
+                session.scalars(
+                    select(Article.content_hash).where(Article.project_id == project_id)
+                )
+            )
+        files_read = items_total = 0
+        batch = articles.Batch()
+        last_flush = time.monotonic()
+
+        def flush() -> None:
+            nonlocal batch, last_flush
+            with sessions() as session:
+                begin_write(session)
+                job = store_job_batch(
+                    session, job_id, batch, Progress(files_read=files_read, items_total=items_total)
+                )
+                session.commit()
+            batch = articles.Batch()
+            last_flush = time.monotonic()
+            if on_progress is not None:
+                on_progress(job)
+
+        position = 0
+        for source in sources:
+            items = source.parse(max_bytes)
+            items_total += len(items)
+            for item in items:
+                position += 1
+                batch.add(position, articles.prepare_item(item, known, max_claims=max_claims))
+                if batch.is_full() or time.monotonic() - last_flush > FLUSH_SECONDS:
+                    flush()
+            files_read += 1
+            if time.monotonic() - last_flush > FLUSH_SECONDS:
+                flush()
+        flush()  # the last items, and the final counts even when there were none
+        with sessions() as session:
+            begin_write(session)
+            finish_import_job(session, job_id)
+            session.commit()
+        return "done"
+    except Exception as exc:
+        logger.exception("import job %s stopped", job_id)
+        _fail(sessions, job_id, _reason(exc))
+        return "failed"
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, WorkbenchError):
+        return exc.message
+    if is_lock_timeout(exc):
+        return "the database stayed busy (locked by another writer) for too long"
+    return f"an internal error stopped the import ({type(exc).__name__}: {exc})"
+
+
+def _fail(sessions: sessionmaker[Session], job_id: int, reason: str) -> None:
+    try:
+        with sessions() as session:
+            begin_write(session)
+            finish_import_job(session, job_id, error=reason)
+            session.commit()
+    except Exception:
+        # The job stays "running" without a heartbeat: it is shown as interrupted.
+        logger.exception("import job %s: could not record that it stopped", job_id)
+
+
+def start_import(
+    sessions: sessionmaker[Session], job_id: int, sources: Sequence[ImportSource], **options
+) -> threading.Thread:
+    """Run the job in a daemon thread of this process (sessions of its own); return
+    the thread. A process that exits (a worker restarted) ends it: the job's
+    heartbeat stops and it shows as interrupted, with the batches stored so far."""
+    thread = threading.Thread(
+        target=run_import,
+        args=(sessions, job_id, sources),
+        kwargs=options,
+        name=f"import-job-{job_id}",
+        daemon=True,
+    )
+    thread.start()
+    return thread
