@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, contains_eager
 
 from workbench.errors import InvalidInput, NotFound
+from workbench.merges import follow_merges
 from workbench.models import Annotation, Article, Claim, User
 from workbench.ops.history import record
 
@@ -22,6 +23,17 @@ def get_claim(session: Session, claim_id: int) -> Claim:
     if claim is None:
         raise NotFound("No such claim.")
     return claim
+
+
+def claim_merged_into(session: Session, claim: Claim) -> Claim:
+    """Return the claim ``claim`` was merged into, through every later merge (the claim
+    itself when it is not merged). Raises MergeCycle (409) on a cycle."""
+    return follow_merges(
+        claim,
+        lambda c: session.get(Claim, c.merged_into_id) if c.merged_into_id else None,
+        what="claim",
+        key=lambda c: c.id,
+    )
 
 
 def get_project_claim(session: Session, project_id: int, claim_id: int) -> Claim:
@@ -50,6 +62,26 @@ def active_claims(session: Session, article: Article) -> list[Claim]:
             .order_by(Claim.start)
         )
     )
+
+
+def span_problem(
+    text_length: int,
+    start: int,
+    end: int,
+    *,
+    previous_end: int | None = None,
+    next_start: int | None = None,
+) -> str | None:
+    """Return what is wrong with a claim at ``[start, end)`` of a text of ``text_length``
+    characters, between active claims ending at ``previous_end`` and starting at
+    ``next_start`` (None where there is none); None when nothing is."""
+    if not 0 <= start < end <= text_length:
+        return f"The boundaries must satisfy 0 <= start < end <= {text_length}."
+    if previous_end is not None and start < previous_end:
+        return f"The claim would overlap the previous claim (which ends at {previous_end})."
+    if next_start is not None and end > next_start:
+        return f"The claim would overlap the next claim (which starts at {next_start})."
+    return None
 
 
 def _span(claim: Claim) -> dict:
@@ -298,20 +330,22 @@ def trim_claim(session: Session, claim: Claim, start: int, end: int, *, user: Us
     """
     _lock_for_edit(session, claim)
     text = claim.article.text
-    if not 0 <= start < end <= len(text):
-        raise InvalidInput(f"The boundaries must satisfy 0 <= start < end <= {len(text)}.")
+    problem = span_problem(len(text), start, end)
+    if problem:
+        raise InvalidInput(problem)
     start, end = _stripped(text, start, end)
     if start == end:
         raise InvalidInput("A claim needs some text besides white space.")
     previous, following = _neighbours(session, claim)
-    if previous is not None and start < previous.end:
-        raise InvalidInput(
-            f"The claim would overlap the previous claim (which ends at {previous.end})."
-        )
-    if following is not None and end > following.start:
-        raise InvalidInput(
-            f"The claim would overlap the next claim (which starts at {following.start})."
-        )
+    problem = span_problem(
+        len(text),
+        start,
+        end,
+        previous_end=previous.end if previous is not None else None,
+        next_start=following.start if following is not None else None,
+    )
+    if problem:
+        raise InvalidInput(problem)
     if (start, end) == (claim.start, claim.end):
         return claim
     before = _span(claim)

@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workbench.db import MAX_INT, lock_for_update, unique_or_conflict
 from workbench.errors import Conflict, InvalidInput, NotFound
+from workbench.merges import follow_merges
 from workbench.models import SPEAKER_TYPES, Annotation, Project, Speaker, SpeakerAlias, User
 from workbench.ops.annotations import annotation_record
 from workbench.ops.history import record
@@ -29,7 +30,9 @@ def speaker_record(speaker: Speaker) -> dict:
     }
 
 
-def _clean_aliases(name: str, aliases: Sequence[str]) -> list[str]:
+def clean_aliases(name: str, aliases: Sequence[str]) -> list[str]:
+    """Return the aliases as the registry keeps them: white space collapsed, without
+    empty ones, repeats or the name itself. Raises InvalidInput for one too long."""
     cleaned: list[str] = []
     for alias in aliases:
         alias = " ".join(alias.split())
@@ -54,15 +57,7 @@ def _check(
     ``current`` is the speaker's name now: kept as it is, it is not checked again
     (a name from before the rules below is left alone).
     """
-    name = " ".join(name.split())
-    if not name:
-        raise InvalidInput("A speaker needs a name.", field="name")
-    if len(name) > 300:
-        raise InvalidInput("A speaker name has at most 300 characters.", field="name")
-    if type_ not in SPEAKER_TYPES:
-        raise InvalidInput(
-            f"Unknown speaker type {type_!r} (types: {', '.join(SPEAKER_TYPES)}).", field="type"
-        )
+    name = clean_name(name, type_)
     if name == current:
         return name
     if any(s.name == name for s in others):
@@ -77,15 +72,34 @@ def _check(
         )
     )
     if merged is not None:
-        into = merged
-        while into.merged_into_id is not None:
-            into = session.get(Speaker, into.merged_into_id)
+        into = speaker_merged_into(session, merged)
         raise Conflict(
             f"The speaker {name!r} was merged into {into.name!r}; choose that speaker.",
             field="name",
         )
-    # A typed name must lead to one speaker only: not another's name in another
-    # case, nor another's alias.
+    check_name_free(others, name)
+    return name
+
+
+def clean_name(name: str, type_: str) -> str:
+    """Return a speaker's name as the registry keeps it (white space collapsed).
+    Raises InvalidInput for an empty or too long name, or an unknown type."""
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput("A speaker needs a name.", field="name")
+    if len(name) > 300:
+        raise InvalidInput("A speaker name has at most 300 characters.", field="name")
+    if type_ not in SPEAKER_TYPES:
+        raise InvalidInput(
+            f"Unknown speaker type {type_!r} (types: {', '.join(SPEAKER_TYPES)}).", field="type"
+        )
+    return name
+
+
+def check_name_free(others: Sequence[Speaker], name: str) -> None:
+    """Refuse (Conflict) a name that names another of ``others`` (the current speakers
+    but this one) by name or alias, in any case: a typed name must lead to one
+    speaker only."""
     other = _named(others, name, str.casefold)
     if other is not None:
         raise Conflict(
@@ -93,7 +107,6 @@ def _check(
             "alias, in any case); choose that speaker or another name.",
             field="name",
         )
-    return name
 
 
 def _others(session: Session, project: Project, speaker_id: int | None) -> list[Speaker]:
@@ -115,8 +128,8 @@ def create_speaker(
     """Add a speaker to the registry and return it. Raises InvalidInput or Conflict."""
     others = _others(session, project, None)
     name = _check(session, project, name, type, others)
-    cleaned = _clean_aliases(name, aliases)
-    _check_aliases(others, cleaned)
+    cleaned = clean_aliases(name, aliases)
+    check_aliases_free(others, cleaned)
     speaker = Speaker(project_id=project.id, name=name, type=type, title=title.strip()[:300])
     speaker.aliases = [SpeakerAlias(alias=a) for a in cleaned]
     with unique_or_conflict(session, _TAKEN.format(name=name), field="name"):
@@ -176,7 +189,7 @@ def _named(speakers: Sequence[Speaker], wanted: str, fold) -> Speaker | None:
     )
 
 
-def _check_aliases(others: Sequence[Speaker], aliases: Sequence[str]) -> None:
+def check_aliases_free(others: Sequence[Speaker], aliases: Sequence[str]) -> None:
     """Refuse an alias that names another speaker (by name or alias, in any case):
     a typed name must lead to one speaker only."""
     for alias in aliases:
@@ -208,11 +221,11 @@ def update_speaker(
     others = _others(session, project, speaker.id)
     name = _check(session, project, name, type, others, current=speaker.name)
     before = speaker_record(speaker)
-    wanted = _clean_aliases(name, aliases)
+    wanted = clean_aliases(name, aliases)
     # Only aliases this speaker did not have: one shared from before the rule (or
     # from a restored dump) does not block every other edit of the speaker.
     had = {a.alias for a in speaker.aliases}
-    _check_aliases(others, [a for a in wanted if a not in had])
+    check_aliases_free(others, [a for a in wanted if a not in had])
     # Changed inside the savepoint: opening it flushes what is pending.
     with unique_or_conflict(session, _TAKEN.format(name=name), field="name"):
         speaker.name, speaker.type, speaker.title = name, type, title.strip()[:300]
@@ -329,6 +342,18 @@ def merge_speakers(session: Session, source: Speaker, target: Speaker, *, user: 
     session.flush()
     session.expire_all()
     return len(changed_ids)
+
+
+def speaker_merged_into(session: Session, speaker: Speaker) -> Speaker:
+    """Return the speaker ``speaker`` was merged into, through every later merge (the
+    speaker itself when it is current). Raises MergeCycle (409) on a cycle."""
+    return follow_merges(
+        speaker,
+        lambda s: session.get(Speaker, s.merged_into_id) if s.merged_into_id else None,
+        what="speaker",
+        key=lambda s: s.id,
+        show=lambda s: repr(s.name),
+    )
 
 
 def get_speaker(session: Session, project: Project, speaker_id: int) -> Speaker:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from workbench.errors import NotFound
 from workbench.models import Annotation, Article, Claim, Project, Speaker, Suggestion, User
 from workbench.ops.annotations import annotation_record, get_annotation
+from workbench.ops.claims import claim_merged_into
 from workbench.ops.speakers import registry, speaker_count
 
 WINDOW = 40  # claims shown in full before and after the selected one
@@ -187,7 +188,8 @@ def build_workspace(
             raise NotFound("No such claim in this article.")
         if selected.state != "active":
             if selected.merged_into_id:
-                ws.merged_into_id = selected.merged_into_id
+                # To the end of the chain at once; raises MergeCycle on a cycle.
+                ws.merged_into_id = claim_merged_into(session, selected).id
                 return ws
             raise NotFound("No such claim in this article.")
     elif position is not None:
