@@ -18,6 +18,7 @@ PURE = {
     "settings",
     "errors",
     "resources",
+    "merges",
 }
 DATA = {"models", "ops", "db", "schema", "migrations", "jobs"}
 FORBIDDEN = {

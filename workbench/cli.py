@@ -521,8 +521,10 @@ def dump_command(ctx: Context, project_name: str, output: Path | None) -> None:
 def restore_command(ctx: Context, file, name: str | None) -> None:
     """Recreate a project from a `workbench dump` file (`-` reads standard input)."""
     with ctx.session() as session:
-        project, created = restore_project(session, read_dump(file), name=name)
+        project, created, warnings = restore_project(session, read_dump(file), name=name)
         summary = f"Restored project {project.name!r}: {len(project.articles)} article(s)."
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
     click.echo(summary)
     if created:
         click.echo(

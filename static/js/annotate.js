@@ -1,5 +1,8 @@
-// Keyboard shortcuts for the annotation page. The page works without this file:
-// every claim is a link and the form posts normally; this only adds keys.
+// Keyboard shortcuts and scrolling for the annotation page. The page works without
+// this file: every claim is a link, the form posts normally, and the links at either
+// end of the text ("Earlier claims", "Later claims") open the claims around them.
+// This adds keys, and replaces those links with the claims they lead to when they
+// scroll into view (a server-rendered fragment of the text, fetched as it is).
 //
 //   j / k        next / previous claim
 //   n            next claim you have not annotated
@@ -12,7 +15,6 @@
 // Keys other than Ctrl+Enter are ignored while typing in a text field, text area
 // or select; a save is sent once, however often the keys or buttons are pressed.
 
-const claims = Array.from(document.querySelectorAll("a.claim"));
 const selected = document.querySelector("a.claim.selected");
 const form = document.getElementById("annotation-form");
 const groups = form ? Array.from(form.querySelectorAll("fieldset.radios")) : [];
@@ -29,6 +31,8 @@ function isTyping(target) {
 }
 
 function go(offset) {
+  // Read each time: scrolling adds claims to the page.
+  const claims = Array.from(document.querySelectorAll("a.claim"));
   if (!claims.length) return;
   const index = selected ? claims.indexOf(selected) : -1;
   const next = claims[Math.min(Math.max(index + offset, 0), claims.length - 1)];
@@ -75,6 +79,47 @@ if (form) {
 }
 
 if (selected) selected.scrollIntoView({ block: "center" });
+
+// Put the claims a "more claims" link leads to in its place. Claims put in above
+// what the annotator reads must not push it down: the page scrolls by what they add.
+async function loadMore(link) {
+  const response = await fetch(link.dataset.fragment, {
+    credentials: "same-origin",
+    headers: { Accept: "text/html" },
+  });
+  if (!response.ok) throw new Error(`claims not loaded: HTTP ${response.status}`);
+  const template = document.createElement("template");
+  template.innerHTML = await response.text();
+  const added = Array.from(template.content.querySelectorAll("a.more-claims"));
+  const earlier = link.classList.contains("more-earlier");
+  const height = document.documentElement.scrollHeight;
+  link.replaceWith(template.content);
+  if (earlier) window.scrollBy(0, document.documentElement.scrollHeight - height);
+  for (const each of added) watch(each);
+}
+
+const observer =
+  "IntersectionObserver" in window
+    ? new IntersectionObserver(
+        (entries) => {
+          for (const entry of entries) {
+            if (!entry.isIntersecting || entry.target.dataset.loading) continue;
+            const link = entry.target;
+            link.dataset.loading = "1";
+            observer.unobserve(link);
+            // On failure the link stays: it still opens those claims.
+            loadMore(link).catch(() => link.classList.add("failed"));
+          }
+        },
+        { rootMargin: "600px 0px" },
+      )
+    : null;
+
+function watch(link) {
+  if (observer && link.dataset.fragment) observer.observe(link);
+}
+
+for (const link of document.querySelectorAll("a.more-claims")) watch(link);
 
 document.addEventListener("keydown", (event) => {
   if (event.altKey || event.metaKey || event.isComposing) return;

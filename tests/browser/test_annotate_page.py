@@ -239,3 +239,48 @@ def test_the_page_works_without_javascript(demo, new_page, db):
     saved = my_annotation(db, demo, claim_id)
     assert (saved.attribution, saved.verifiability) == ("direct", "verifiable")
     assert saved.note == "no script"
+
+
+def test_a_long_article_loads_far_claims_on_scrolling_and_jumping(demo, new_page, db):
+    from tests.bulk import make_long_article
+    from workbench.ops.claims import active_claims
+
+    article = make_long_article(db, demo.project, 400)
+    db.commit()
+    ids = [c.id for c in active_claims(db, article)]
+    path = f"/projects/{demo.project.id}/articles/{article.id}/annotate"
+    page = new_page()
+    log_in(page)
+    page.goto(f"{path}?claim={ids[0]}")
+    # The page has the first claim and the 40 after it; the claims after those load
+    # while the end of the text is near the screen, and no further.
+    expect(page.locator(f"#c{ids[40]}")).to_be_attached()
+    page.wait_for_timeout(1000)
+    assert page.locator("#article-text a.claim").count() < 250
+    expect(page.locator(f"#c{ids[300]}")).to_have_count(0)
+    # Scrolling down loads the claims that follow, a stretch at a time.
+    for _ in range(20):
+        if page.locator(f"#c{ids[300]}").count():
+            break
+        page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        page.wait_for_timeout(300)
+    expect(page.locator(f"#c{ids[300]}")).to_have_text(re.compile("Claim number 000301"))
+
+    # Jumping to a claim by its number opens it, with the claims around it.
+    page.get_by_label("Go to claim number").fill("350")
+    page.get_by_role("button", name="Go", exact=True).click()
+    expect(page.locator(f"#c{ids[349]}")).to_have_class(SELECTED)
+    expect(page.locator("#claim-form h2")).to_contain_text("Claim 350")
+    page.wait_for_timeout(1000)
+    expect(page.locator(f"#c{ids[100]}")).to_have_count(0)
+    # Scrolling up loads the claims before.
+    for _ in range(20):
+        if page.locator(f"#c{ids[100]}").count():
+            break
+        page.evaluate("window.scrollTo(0, 0)")
+        page.wait_for_timeout(300)
+    expect(page.locator(f"#c{ids[100]}")).to_have_text(re.compile("Claim number 000101"))
+    page.locator("#claim-form h2").click()
+    page.keyboard.press("j")
+    page.wait_for_url(at_claim(ids[350]))
+    expect(page.locator("#claim-form h2")).to_contain_text("Claim 351")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -182,3 +183,65 @@ def test_exports_read_a_read_only_snapshot_on_postgresql(cli, database_url, monk
     finally:
         engine.dispose()
     assert seen == [("repeatable read", "on")] * 2
+
+
+def annotated_demo_dump(cli, database_url, tmp_path):
+    """The demo project with annotations and history (so that it has more than 60 lines),
+    dumped with ``--output``; return the file."""
+    ok(cli("users", "add", "mona", "--password", PASSWORD))
+    ok(cli("seed-demo", "--manager", "mona"))
+    engine = make_engine(database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            from workbench.models import User
+            from workbench.ops.annotations import AnnotationInput, save_annotation
+            from workbench.ops.claims import active_claims
+
+            project = session.scalar(select(Project).where(Project.name == DEMO))
+            mona = session.scalar(select(User).where(User.username == "mona"))
+            for claim in active_claims(session, project.articles[0]):
+                values = AnnotationInput(verifiability="verifiable")
+                save_annotation(session, project, claim, mona, values, base_version=None)
+            session.commit()
+    finally:
+        engine.dispose()
+    dump = tmp_path / "p1.jsonl"
+    ok(cli("dump", "--project", DEMO, "--output", str(dump)))
+    return dump
+
+
+def test_a_dump_cut_by_head_is_refused_and_changes_nothing(cli, database_url, tmp_path):
+    """The issue's reproduction: dump; head -n 60 p1.jsonl > t.jsonl; restore t.jsonl."""
+    dump = annotated_demo_dump(cli, database_url, tmp_path)
+    lines = dump.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert len(lines) > 100
+    cut = tmp_path / "t.jsonl"
+    cut.write_text("".join(lines[:60]), encoding="utf-8")  # what `head -n 60` writes
+    projects = ok(cli("projects", "list"))
+    result = cli("restore", str(cut), "--name", "P1-cut")
+    output = fails(result, "The dump has no closing record: it is cut short or not a whole dump.")
+    assert "Restored" not in output and "Traceback" not in output
+    # What it lacks, from the counts in the header: 30 annotations (one per claim) and
+    # the history, which comes after them: theirs and the project's creation.
+    assert re.search(r" It has \d+ of 30 annotations and 0 of 31 history entries\.$", output)
+    assert ok(cli("projects", "list")) == projects
+    # The whole file restores, with no warning.
+    result = cli("restore", str(dump), "--name", "P1-whole")
+    assert "Restored project 'P1-whole'" in ok(result)
+    assert result.stderr == ""
+
+
+def test_a_dump_of_the_previous_format_restores_with_a_warning_on_stderr(
+    cli, database_url, tmp_path
+):
+    dump = annotated_demo_dump(cli, database_url, tmp_path)
+    records = [json.loads(line) for line in dump.read_text(encoding="utf-8").splitlines()]
+    records[0]["format_version"] = 2
+    old = "".join(json.dumps(r) + "\n" for r in records if r["type"] != "end")
+    result = cli("restore", "-", "--name", "Old", input=old)
+    assert "Restored project 'Old'" in ok(result)
+    assert result.stderr == (
+        "Warning: The dump has format version 2, from before dumps ended with a closing "
+        "record: it cannot be checked for completeness. Compare the restored project with "
+        "the one dumped.\n"
+    )

@@ -234,10 +234,18 @@ def test_article_progress(session):
         save_annotation(session, project, claims[0], user, AnnotationInput(), base_version=None)
     save_annotation(session, project, claims[1], ann, AnnotationInput(), base_version=None)
     progress = article_progress(session, project, bob)
-    assert [(p.article.id, p.claims, p.annotated_by_me, p.annotations) for p in progress] == [
+    rows = [(p.article.id, p.claims, p.annotated_by_me, p.annotations) for p in progress.articles]
+    assert rows == [
         (first.id, 3, 1, 3),
         (report.results[1].article_id, 2, 0, 0),
     ]
+    assert (progress.claims_total, progress.mine_total, progress.page.total) == (5, 1, 2)
+    # one article a page: the second page has the second article, the project's totals
+    second = article_progress(session, project, ann, page=2, size=1)
+    assert [p.article.id for p in second.articles] == [report.results[1].article_id]
+    assert (second.claims_total, second.mine_total, second.page.pages) == (5, 2, 2)
+    with pytest.raises(NotFound):
+        article_progress(session, project, ann, page=3, size=1)
 
 
 def test_a_metadata_value_longer_than_its_column_is_rejected_with_the_reason(session):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -109,7 +110,7 @@ def test_dump_restore_dump_is_identical(session, tmp_path):
 
     engine, sessions = other_database(tmp_path)
     with sessions() as other:
-        restored, created = restore_project(other, read_dump(first))
+        restored, created, _ = restore_project(other, read_dump(first))
         other.commit()
         assert sorted(created) == ["ann", "mona"]
         second = list(dump_lines(other, restored))
@@ -122,7 +123,7 @@ def test_restored_annotations_keep_versions_and_text(session, tmp_path):
     lines = list(dump_lines(session, project))
     engine, sessions = other_database(tmp_path)
     with sessions() as other:
-        restored, _ = restore_project(other, read_dump(lines))
+        restored, _, _ = restore_project(other, read_dump(lines))
         other.commit()
         versions = sorted(other.scalars(select(Annotation.version)))
         assert versions == sorted(session.scalars(select(Annotation.version)))
@@ -142,7 +143,7 @@ def test_restore_refuses_a_taken_name_and_leaves_nothing(session):
         restore_project(session, read_dump(lines))
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Article)) == articles_before
-    copy, _ = restore_project(session, read_dump(lines), name="Copy")
+    copy, _, _ = restore_project(session, read_dump(lines), name="Copy")
     session.commit()
     assert copy.name == "Copy"
     assert session.scalar(select(func.count()).select_from(Project)) == 2
@@ -205,7 +206,7 @@ def test_history_of_moved_annotations_and_removed_targets_survives_a_restore(ses
     assert any('"moved-by-merge"' in line for line in first_dump)
     engine, sessions = other_database(tmp_path)
     with sessions() as other:
-        restored, _ = restore_project(other, read_dump(first_dump))
+        restored, _, _ = restore_project(other, read_dump(first_dump))
         other.commit()
         assert list(dump_lines(other, restored)) == first_dump
     engine.dispose()
@@ -270,12 +271,26 @@ def sqlite_dump(tmp_path_factory):
     return lines
 
 
+def sealed(records):
+    """Return the lines of ``records`` with the closing record made again for them
+    (counts and digest), as dump_lines writes it: an edited dump that is whole."""
+    body = [r for r in records if r["type"] != "end"]
+    lines = [json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in body]
+    counts: dict[str, int] = {}
+    for record in body[1:]:
+        counts[record["type"]] = counts.get(record["type"], 0) + 1
+    digest = hashlib.sha256("".join(lines).encode("utf-8", "surrogatepass")).hexdigest()
+    end = {"type": "end", "counts": counts, "sha256": digest}
+    return [*lines, json.dumps(end, ensure_ascii=False, sort_keys=True) + "\n"]
+
+
 def edited(lines, edit):
-    """Return the dump's lines after ``edit(records)`` changed its parsed records, and
-    the line number ``edit`` returned (the record it changed)."""
+    """Return the dump's lines after ``edit(records)`` changed its parsed records (with
+    its closing record made again, so only the edit is wrong), and the line number
+    ``edit`` returned (the record it changed)."""
     records = [json.loads(line) for line in lines]
     number = edit(records)
-    return [json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records], number
+    return sealed(records), number
 
 
 def first_of(records, kind):
@@ -413,7 +428,7 @@ def test_nul_characters_are_refused_by_postgresql_and_kept_by_sqlite(session, sq
         session.rollback()
         assert totals(session) == before
         return
-    restored, _ = restore_project(session, read_dump(lines))
+    restored, _, _ = restore_project(session, read_dump(lines))
     session.commit()
     assert list(dump_lines(session, restored)) == lines
 
@@ -479,15 +494,16 @@ def test_a_sqlite_dump_restores_into_postgresql_identically(sqlite_dump, postgre
                     )
                 )
             other.commit()
-        restored, created = restore_project(other, read_dump(sqlite_dump))
+        restored, created, _ = restore_project(other, read_dump(sqlite_dump))
         other.commit()
         assert sorted(created) == ["Bea", "ann", "mona"]
         assert list(dump_lines(other, restored)) == sqlite_dump
         other.commit()
-        copy, _ = restore_project(other, read_dump(sqlite_dump), name="Copy")
+        copy, _, _ = restore_project(other, read_dump(sqlite_dump), name="Copy")
         other.commit()
         copied = list(dump_lines(other, copy))
-    assert copied[2:] == sqlite_dump[2:]
+    # All but the project's name (line 2) and the closing digest, which covers that line.
+    assert copied[2:-1] == sqlite_dump[2:-1]
 
 
 def test_a_retired_target_stays_retired_and_a_version_1_dump_still_restores(session, tmp_path):
@@ -498,7 +514,7 @@ def test_a_retired_target_stays_retired_and_a_version_1_dump_still_restores(sess
     engine, sessions = other_database(tmp_path)
     try:
         with sessions() as other:
-            restored, _ = restore_project(other, read_dump(io.StringIO("".join(lines))))
+            restored, _, _ = restore_project(other, read_dump(io.StringIO("".join(lines))))
             other.commit()
             assert [t.name for t in restored.targets] == [targets[0]["name"]]
         # Format version 1 had no "retired": its targets are all current.
@@ -508,11 +524,16 @@ def test_a_retired_target_stays_retired_and_a_version_1_dump_still_restores(sess
             if record["type"] == "header":
                 record["format_version"] = 1
             record.pop("retired", None)
-            old.append(json.dumps(record) + "\n")
+            if record["type"] != "end":
+                old.append(json.dumps(record) + "\n")
         with sessions() as other:
-            restored, _ = restore_project(other, read_dump(io.StringIO("".join(old))), name="Old")
+            old_dump = read_dump(io.StringIO("".join(old)))
+            restored, _, warnings = restore_project(other, old_dump, name="Old")
             other.commit()
             assert [t.name for t in restored.targets] == [t["name"] for t in targets]
+            assert len(warnings) == 1
+            assert "format version 1" in warnings[0]
+            assert "cannot be checked for completeness" in warnings[0]
     finally:
         engine.dispose()
 
@@ -531,3 +552,300 @@ def test_restore_refuses_json_nested_too_deeply(session, sqlite_dump, depth):
         restore_project(session, read_dump(lines), name="Deep")
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Project)) == 0
+
+
+# -- complete dumps: a closing record with counts and a digest ---------------------------------
+
+
+PLURALS = {
+    "project": "projects",
+    "target": "targets",
+    "label": "labels",
+    "member": "members",
+    "speaker": "speakers",
+    "article": "articles",
+    "claim": "claims",
+    "suggestion": "suggestions",
+    "annotation": "annotations",
+    "history": "history entries",
+}
+
+
+def test_a_dump_ends_with_counts_and_a_digest_of_what_came_before(sqlite_dump):
+    end = json.loads(sqlite_dump[-1])
+    assert json.loads(sqlite_dump[0])["counts"] == end["counts"]
+    assert sorted(end["counts"]) == sorted(PLURALS)
+    assert end["type"] == "end"
+    records = [json.loads(line) for line in sqlite_dump[1:-1]]
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[record["type"]] = counts.get(record["type"], 0) + 1
+    assert end["counts"] == counts
+    assert counts["claim"] > 20 and counts["annotation"] == 4 and counts["history"] > 10
+    body = "".join(sqlite_dump[:-1]).encode("utf-8")
+    assert end["sha256"] == hashlib.sha256(body).hexdigest()
+    assert json.loads(sqlite_dump[0])["format_version"] == FORMAT_VERSION == 3
+
+
+@pytest.mark.parametrize("keep", [1, 2, 20, 30, 60, -1])
+def test_a_dump_cut_at_a_line_break_is_refused_and_changes_nothing(session, sqlite_dump, keep):
+    """The issue's reproduction: ``head -n 60`` of a dump (and other cuts: every
+    line but the closing one too) is refused, naming why, and nothing is written."""
+    lines = sqlite_dump[:keep]
+    header = json.loads(sqlite_dump[0])
+    have = {}
+    for line in lines[1:]:
+        kind = json.loads(line)["type"]
+        have[kind] = have.get(kind, 0) + 1
+    expected = header["counts"]
+    missing = [  # in dump order
+        f"{have.get(kind, 0)} of {expected[kind]} {PLURALS[kind]}"
+        for kind in PLURALS
+        if have.get(kind, 0) != expected.get(kind, 0)
+    ]
+    before = totals(session)
+    with pytest.raises(InvalidInput) as caught:
+        restore_project(session, read_dump(lines), name="P1-cut")
+    message = "The dump has no closing record: it is cut short or not a whole dump."
+    if missing:
+        listed = ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
+        message += f" It has {listed}."
+    assert caught.value.message == message
+    session.rollback()
+    assert totals(session) == before
+
+
+def test_a_dump_cut_in_the_middle_of_a_line_is_refused(session, sqlite_dump):
+    text_ = "".join(sqlite_dump)
+    middle = text_.index('"type": "annotation"') + 30
+    before = totals(session)
+    with pytest.raises(InvalidInput, match="cut short") as caught:
+        restore_project(session, read_dump(io.StringIO(text_[:middle])), name="P1-cut")
+    number = text_[:middle].count("\n") + 1
+    assert caught.value.message.startswith(f"Line {number} of the dump")
+    session.rollback()
+    assert totals(session) == before
+
+
+def test_a_dump_cut_inside_a_character_is_refused(session, sqlite_dump):
+    data = "".join(sqlite_dump).encode("utf-8")
+    middle = data.index("’".encode()) + 1  # inside the three bytes of a character
+    cut = io.BytesIO(data[:middle])
+    with pytest.raises(InvalidInput, match="cut short in the middle of a line") as caught:
+        restore_project(session, read_dump(cut), name="P1-cut")
+    number = data[:middle].count(b"\n") + 1
+    assert caught.value.message.startswith(f"Line {number} of the dump")
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Project)) == 0
+
+
+def test_a_dump_with_lines_removed_names_what_is_missing(session, sqlite_dump):
+    records = [json.loads(line) for line in sqlite_dump]
+    annotations = [i for i, r in enumerate(records) if r["type"] == "annotation"]
+    history = [i for i, r in enumerate(records) if r["type"] == "history"]
+    removed = {annotations[1], history[3], history[4]}
+    lines = [line for i, line in enumerate(sqlite_dump) if i not in removed]
+    before = totals(session)
+    with pytest.raises(InvalidInput) as caught:
+        restore_project(session, read_dump(lines), name="P1-cut")
+    assert caught.value.message == (
+        f"The dump is incomplete: it has 3 of 4 annotations and {len(history) - 2} of "
+        f"{len(history)} history entries. Restore a whole dump."
+    )
+    session.rollback()
+    assert totals(session) == before
+
+
+def test_a_dump_changed_after_it_was_written_is_refused(session, sqlite_dump):
+    lines = list(sqlite_dump)
+    index = next(i for i, line in enumerate(lines) if '"type": "annotation"' in line)
+    record = json.loads(lines[index])
+    record["note"] = "changed by hand"
+    lines[index] = json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+    before = totals(session)
+    with pytest.raises(InvalidInput, match="does not match the digest") as caught:
+        restore_project(session, read_dump(lines), name="Changed")
+    assert caught.value.message.startswith(f"Line {len(lines)} of the dump")
+    session.rollback()
+    assert totals(session) == before
+
+
+def test_nothing_may_follow_the_closing_record(session, sqlite_dump):
+    lines = [*sqlite_dump, sqlite_dump[-2]]
+    with pytest.raises(InvalidInput, match=f"^Line {len(lines)} of the dump: .*closing record"):
+        restore_project(session, read_dump(lines), name="More")
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Project)) == 0
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_dump_of_an_older_format_restores_with_a_warning(session, sqlite_dump, version):
+    records = [json.loads(line) for line in sqlite_dump[:-1]]
+    records[0]["format_version"] = version
+    if version == 1:
+        for record in records:
+            record.pop("retired", None)
+    lines = [json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records]
+    restored, _, warnings = restore_project(session, read_dump(lines), name="Old")
+    session.commit()
+    assert warnings == [
+        f"The dump has format version {version}, from before dumps ended with a closing "
+        "record: it cannot be checked for completeness. Compare the restored project "
+        "with the one dumped."
+    ]
+    assert len(restored.articles) == 1
+    whole, _, warnings = restore_project(session, read_dump(sqlite_dump), name="Whole")
+    assert warnings == []
+
+
+# -- restore applies the rules of the forms and importers ---------------------------------------
+
+
+def set_record(kind, index, **changes):
+    """Change the ``index``-th record of ``kind`` (0 for the first)."""
+
+    def edit(records):
+        at = [i for i, r in enumerate(records) if r["type"] == kind][index]
+        records[at].update(changes)
+        return at + 1
+
+    return edit
+
+
+def merge_speakers_in_cycle(*pairs):
+    def edit(records):
+        speakers = [i for i, r in enumerate(records) if r["type"] == "speaker"]
+        for index, into in pairs:
+            records[speakers[index]]["merged_into"] = into
+        return min(speakers[index] for index, _ in pairs) + 1
+
+    return edit
+
+
+def change_text(change):
+    def edit(records):
+        at = first_of(records, "article")
+        records[at]["text"] = change(records[at]["text"])
+        return at + 1
+
+    return edit
+
+
+def second_article_claim(records):
+    """A second article with one claim, and claim 6 merged into that claim."""
+    at = first_of(records, "article")
+    other = dict(records[at], key=2, text="Another article.", title="Other")
+    other["content_hash"] = hashlib.sha256(b"Another article.").hexdigest()
+    records.insert(at + 1, other)
+    last = max(i for i, r in enumerate(records) if r["type"] == "claim")
+    claim = dict(records[last], key=99, article=2, start=0, end=16, position=1)
+    claim.update(state="active", merged_into=None)
+    records.insert(last + 1, claim)
+    merged = next(i for i, r in enumerate(records) if r["type"] == "claim" and r["merged_into"])
+    records[merged]["merged_into"] = 99
+    return merged + 1
+
+
+def set_stance_value(records):
+    index = next(i for i, r in enumerate(records) if r["type"] == "annotation" and r["stances"])
+    key = next(iter(records[index]["stances"]))
+    records[index]["stances"][key] = "maybe"
+    return index + 1
+
+
+def overlapping_claim(records):
+    claims = [i for i, r in enumerate(records) if r["type"] == "claim" and r["state"] == "active"]
+    records[claims[1]]["start"] = records[claims[0]]["end"] - 5
+    return claims[1] + 1
+
+
+BROKEN_RULES = {
+    "username with a space and markup": (
+        set_field("member", "username", "evil user <b>"),
+        "'evil user <b>'",
+    ),
+    "username like a formula": (
+        set_field("member", "username", "=cmd|' /C calc'!A0"),
+        "A username is 1 to 80 letters, digits or . _ @ - (no spaces).",
+    ),
+    "username differing only in case from another in the dump": (
+        set_record("annotation", 1, annotator="ANN"),
+        "The username 'ann' is taken",
+    ),
+    "speaker name with runs of spaces": (
+        set_record("speaker", 2, name="Tasnim  News"),
+        "'Tasnim  News'",
+    ),
+    "speaker name naming another in another case": (
+        set_record("speaker", 2, name="mohammad baqeri"),
+        "already names the speaker 'Mohammad Baqeri'",
+    ),
+    "speaker alias naming another's alias": (
+        set_record("speaker", 2, aliases=["baqeri"]),
+        "The alias 'baqeri' already names the speaker 'Mohammad Baqeri'.",
+    ),
+    "speaker alias that is its own name": (
+        set_record("speaker", 2, aliases=["Tasnim"]),
+        "'Tasnim'",
+    ),
+    "speaker merged into itself": (merge_speakers_in_cycle((2, 3)), "cycle"),
+    "speakers merged into each other": (merge_speakers_in_cycle((0, 2), (1, 1)), "cycle"),
+    "speakers merged in a longer cycle": (
+        merge_speakers_in_cycle((0, 3), (2, 2), (1, 1)),
+        "cycle",
+    ),
+    "stance not a label": (set_stance_value, "Unknown stance label 'maybe'"),
+    "attribution not a label": (
+        set_record("annotation", 0, attribution="shouted"),
+        "Unknown attribution label 'shouted'",
+    ),
+    "verifiability not a label": (
+        set_record("annotation", 0, verifiability="bogus"),
+        "Unknown verifiability label 'bogus'",
+    ),
+    "codebook version below 1": (set_field("project", "codebook_version", -1), "-1"),
+    "annotation codebook version 0": (set_record("annotation", 0, codebook_version=0), "0"),
+    "content hash of another text": (
+        set_field("article", "content_hash", "0" * 64),
+        "content hash",
+    ),
+    "text with carriage returns": (
+        change_text(lambda t: t[:30] + "\r\n" + t[30:]),
+        "normalis",
+    ),
+    "text with a control character": (change_text(lambda t: t[:20] + "\x07" + t[20:]), "normalis"),
+    "text with spaces around it": (change_text(lambda t: t + "  "), "normalis"),
+    "overlapping active claims": (overlapping_claim, "overlap"),
+    "claim merged into itself": (set_record("claim", 5, merged_into=6), "cycle"),
+    "claims merged into each other": (
+        set_record("claim", 4, merged_into=6, state="merged"),
+        "cycle",
+    ),
+    "claim merged into a claim of another article": (second_article_claim, "another article"),
+}
+
+
+@pytest.mark.parametrize(("edit", "message"), BROKEN_RULES.values(), ids=BROKEN_RULES.keys())
+def test_restore_refuses_what_the_forms_and_importers_refuse(session, sqlite_dump, edit, message):
+    lines, number = edited(sqlite_dump, edit)
+    before = totals(session)
+    with pytest.raises(InvalidInput, match=re.escape(message)) as caught:
+        restore_project(session, read_dump(lines), name="Bad")
+    assert caught.value.message.startswith(f"Line {number} of the dump: "), caught.value.message
+    session.rollback()
+    assert totals(session) == before
+
+
+def test_restore_refuses_a_username_differing_in_case_from_an_account_here(session, sqlite_dump):
+    make_user(session, "MONA")
+    session.commit()
+
+    def mona(records):
+        return next(i for i, r in enumerate(records) if r.get("username") == "mona") + 1
+
+    lines, number = edited(sqlite_dump, mona)
+    before = totals(session)
+    with pytest.raises(InvalidInput, match=f"^Line {number} of the dump: .*'MONA' is taken"):
+        restore_project(session, read_dump(lines), name="Bad")
+    session.rollback()
+    assert totals(session) == before

@@ -303,3 +303,23 @@ def test_claim_edits_keep_every_annotation(session, world):
     active = session.scalars(select(Claim.id).where(Claim.state == "active")).all()
     assert len(active) == 3
     assert session.scalar(select(Claim.id).where(Claim.state == "merged")) == claims[2].id
+
+
+@pytest.mark.parametrize("longer", [False, True])
+def test_following_a_claim_merge_stops_on_a_cycle(session, world, longer):
+    from sqlalchemy import update
+
+    from workbench.merges import MergeCycle
+    from workbench.ops.claims import claim_merged_into
+
+    first, second, third = active_claims(session, world["article"])
+    assert claim_merged_into(session, first) is first
+    merge_with_next(session, second, user=world["mona"])
+    assert claim_merged_into(session, third) is second
+    # 3 -> 2 -> 3, or 3 -> 2 -> 1 -> 3
+    links = [(second, first), (first, third)] if longer else [(second, third)]
+    for claim, into in links:
+        session.execute(update(Claim).where(Claim.id == claim.id).values(merged_into_id=into.id))
+    session.expire_all()
+    with pytest.raises(MergeCycle, match=r"^The claim \d+ is merged in a cycle"):
+        claim_merged_into(session, third)

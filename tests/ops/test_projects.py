@@ -333,8 +333,8 @@ def test_targets_are_matched_ignoring_case(session):
 def _project_history(session, project):
     from workbench.ops.history import project_history
 
-    entries, total = project_history(session, project.id, page=1, per_page=1000)
-    assert total == len(entries)
+    page, entries = project_history(session, project.id, size=1000)
+    assert page.total == len(entries)
     return [(e.action, e.user.username if e.user else None, e.before, e.after) for e in entries]
 
 
@@ -489,13 +489,14 @@ def test_project_history_is_paginated_newest_first(session):
             user=mona,
         )
     session.flush()
-    first, total = project_history(session, project.id, page=1, per_page=3)
-    assert total == 8  # the creation and 7 edits; the other project's are not counted
+    page, first = project_history(session, project.id, page=1, size=3)
+    assert (page.total, page.pages) == (8, 3)  # the creation and 7 edits; not the other's
     assert [e.after["description"] for e in first] == ["Take 6.", "Take 5.", "Take 4."]
-    third, _ = project_history(session, project.id, page=3, per_page=3)
+    _, third = project_history(session, project.id, page=3, size=3)
     assert [e.action for e in third] == ["edit-description", "create"]
-    assert project_history(session, project.id, page=4, per_page=3) == ([], 8)
-    assert project_history(session, other.id, page=1, per_page=3)[1] == 1
+    with pytest.raises(NotFound, match="no page 4"):
+        project_history(session, project.id, page=4, size=3)
+    assert project_history(session, other.id, size=3)[0].total == 1
 
 
 def test_the_project_history_survives_a_dump_and_restore_in_the_same_database(session):
@@ -507,7 +508,7 @@ def test_the_project_history_survives_a_dump_and_restore_in_the_same_database(se
     session.commit()
     lines = list(dump_lines(session, project))
     session.rollback()
-    restored, _ = restore_project(session, read_dump(lines), name="Talks again")
+    restored, _, _ = restore_project(session, read_dump(lines), name="Talks again")
     session.flush()
     trade = session.scalar(
         select(Target.id).where(Target.project_id == restored.id, Target.name == "Trade")

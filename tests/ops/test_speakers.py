@@ -394,3 +394,64 @@ def test_names_titles_and_aliases_are_cleaned_as_imports_clean_text(session, wor
     assert [a.alias for a in speaker.aliases] == ["Baqeri"]
     with pytest.raises(InvalidInput, match="needs a name"):
         create_speaker(session, project, "\x01\x02\u0085\ufeff", user=mona)
+
+
+def _within(seconds, call):
+    """Return what ``call()`` returns or raises, failing if it does not end in time
+    (a walk along a merge cycle would loop forever)."""
+    import threading
+
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = call()
+        except Exception as exc:
+            outcome["value"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), "the call loops"
+    return outcome["value"]
+
+
+@pytest.mark.parametrize("cycle", [("Loop", "Loop"), ("Ping", "Pong", "Ping")])
+def test_a_merge_cycle_in_the_database_stops_with_an_error(session, world, cycle):
+    from sqlalchemy import update
+
+    from workbench.merges import MergeCycle
+    from workbench.ops.annotations import AnnotationInput, save_annotation
+    from workbench.ops.speakers import find_or_create_speaker, speaker_merged_into
+
+    project = world["project"]
+    speakers = {name: create_speaker(session, project, name) for name in set(cycle)}
+    for name, into in zip(cycle, cycle[1:], strict=False):
+        session.execute(
+            update(Speaker)
+            .where(Speaker.id == speakers[name].id)
+            .values(merged_into_id=speakers[into].id)
+        )
+    import_items(session, project, [ArticleDraft(text="Ann said so.")], user=world["mona"])
+    session.commit()
+    session.expire_all()  # the session keeps what it loaded across commits
+    first = speakers[cycle[0]]
+    claim = active_claims(session, project.articles[0])[0]
+    calls = [
+        lambda: speaker_merged_into(session, first),
+        lambda: create_speaker(session, project, cycle[0]),
+        lambda: find_or_create_speaker(session, project, cycle[0]),
+        lambda: save_annotation(
+            session,
+            project,
+            claim,
+            world["ann"],
+            AnnotationInput(speaker_id=first.id),
+            base_version=None,
+        ),
+    ]
+    for call in calls:
+        error = _within(60, call)
+        assert isinstance(error, MergeCycle), (calls.index(call), error)
+        assert "is merged in a cycle" in error.message
+        session.rollback()

@@ -73,6 +73,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("annotate.annotate_article", "GET"):         (302, 404, 200, 200, 200),
     ("annotate.save_annotation_view", "POST"):    (302, 404, 409, 409, 409),
     ("annotate.claim_history_view", "GET"):       (302, 404, 200, 200, 200),
+    ("annotate.claims_after", "GET"):             (302, 404, 200, 200, 200),
+    ("annotate.claims_before", "GET"):            (302, 404, 200, 200, 200),
     ("annotate.split_claim_view", "POST"):        (302, 404, 403, 400, 400),
     ("annotate.merge_claim_view", "POST"):        (302, 404, 403, 400, 400),
     ("annotate.trim_claim_view", "POST"):         (302, 404, 403, 400, 400),
@@ -87,6 +89,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     # The JSON API answers 403 instead of redirecting to the login page.
     ("api.show_session", "GET"):                  (403, 200, 200, 200, 200),
     ("api.show_annotation", "GET"):               (403, 404, 200, 200, 200),
+    ("api.show_workspace", "GET"):                (403, 404, 200, 200, 200),
     ("api.save_annotation_api", "POST"):          (403, 404, 400, 400, 400),
 }  # fmt: skip
 

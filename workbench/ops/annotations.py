@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from workbench.db import is_unique_violation
 from workbench.errors import Conflict, InvalidInput, NotFound
+from workbench.merges import follow_merges
 from workbench.models import (
     ANNOTATION_STATUSES,
     Annotation,
@@ -345,14 +346,22 @@ def annotation_state(
 
 
 def _resolve_speaker(connection, project_id: int, speaker_id: int | None, what: str):
-    """Return (id, name) of the speaker, following merges; None for no speaker."""
+    """Return (id, name) of the speaker, following merges; None for no speaker.
+
+    Raises InvalidInput for a speaker not in the project, MergeCycle on a cycle."""
     if speaker_id is None:
         return None
-    seen: set[int] = set()
+
+    def into(row):
+        if row.merged_into_id is None or row.project_id != project_id:
+            return None
+        return connection.execute(_SPEAKER, {"speaker_id": row.merged_into_id}).first()
+
     row = connection.execute(_SPEAKER, {"speaker_id": speaker_id}).first()
-    while row is not None and row.merged_into_id is not None and row.id not in seen:
-        seen.add(row.id)
-        row = connection.execute(_SPEAKER, {"speaker_id": row.merged_into_id}).first()
+    if row is not None:
+        row = follow_merges(
+            row, into, what="speaker", key=lambda r: r.id, show=lambda r: f"{r.name!r} ({r.id})"
+        )
     if row is None or row.project_id != project_id or row.merged_into_id is not None:
         raise InvalidInput(f"The {what} is not in this project's speaker registry.", field=what)
     return row.id, row.name

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import and_, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from workbench.db import is_unique_violation
 from workbench.errors import NotFound
@@ -19,6 +19,7 @@ from workbench.importing import (
     normalize_text,
 )
 from workbench.models import Annotation, Article, Claim, Project, Suggestion, User
+from workbench.pagination import Page, page_of
 from workbench.text.splitter import Split, TooManySpans, split_text
 
 
@@ -349,34 +350,80 @@ class ArticleProgress:
     annotations: int
 
 
-def article_progress(session: Session, project: Project, user: User) -> list[ArticleProgress]:
-    """Return each article of the project with its claim count and annotation counts."""
+@dataclass(frozen=True, slots=True)
+class ProjectProgress:
+    """One page of a project's articles with their counts, and the project's totals."""
+
+    page: Page
+    articles: list[ArticleProgress]
+    claims_total: int
+    mine_total: int
+
+
+ARTICLES_PAGE = 100
+
+
+def article_progress(
+    session: Session,
+    project: Project,
+    user: User,
+    *,
+    page: int | None = None,
+    size: int = ARTICLES_PAGE,
+) -> ProjectProgress:
+    """Return page ``page`` (from 1) of the project's articles, by id, each with its
+    active claims and annotation counts, and the project's claim and annotation totals.
+
+    Every count is an aggregate; only the page's articles are read (without their
+    text). Raises NotFound for a page after the last.
+    """
+    of_project = Article.project_id == project.id
+    total = session.scalar(select(func.count()).select_from(Article).where(of_project))
+    current = page_of(page, size, total or 0)
+    articles = list(
+        session.scalars(
+            select(Article)
+            .where(of_project)
+            .options(load_only(Article.id, Article.title, Article.outlet, Article.published))
+            .order_by(Article.id)
+            .offset(current.offset)
+            .limit(current.size)
+        )
+    )
+    # Both totals in one pass over the project's claims (a big project has many).
+    claims_total, mine_total = session.execute(
+        select(func.count(Claim.id), func.count(Annotation.id))
+        .select_from(Claim)
+        .join(Article, Article.id == Claim.article_id)
+        .outerjoin(Annotation, and_(Annotation.claim_id == Claim.id, Annotation.user_id == user.id))
+        .where(of_project, Claim.state == "active")
+    ).one()
+    ids = [a.id for a in articles]  # one page: a bounded list
+    on_page = and_(Claim.article_id.in_(ids), Claim.state == "active")
     claims = dict(
         session.execute(
-            select(Claim.article_id, func.count())
-            .join(Article, Article.id == Claim.article_id)
-            .where(Article.project_id == project.id, Claim.state == "active")
-            .group_by(Claim.article_id)
+            select(Claim.article_id, func.count()).where(on_page).group_by(Claim.article_id)
         ).all()
     )
     annotated_query = (
         select(Claim.article_id, func.count())
         .join(Annotation, Annotation.claim_id == Claim.id)
-        .join(Article, Article.id == Claim.article_id)
-        .where(Article.project_id == project.id, Claim.state == "active")
+        .where(on_page)
         .group_by(Claim.article_id)
     )
     mine = dict(session.execute(annotated_query.where(Annotation.user_id == user.id)).all())
     everyone = dict(session.execute(annotated_query).all())
-    articles = session.scalars(
-        select(Article).where(Article.project_id == project.id).order_by(Article.id)
+    return ProjectProgress(
+        page=current,
+        articles=[
+            ArticleProgress(
+                article=a,
+                claims=claims.get(a.id, 0),
+                annotated_by_me=mine.get(a.id, 0),
+                annotations=everyone.get(a.id, 0),
+            )
+            for a in articles
+        ],
+        claims_total=claims_total or 0,
+        mine_total=mine_total or 0,
     )
-    return [
-        ArticleProgress(
-            article=a,
-            claims=claims.get(a.id, 0),
-            annotated_by_me=mine.get(a.id, 0),
-            annotations=everyone.get(a.id, 0),
-        )
-        for a in articles
-    ]

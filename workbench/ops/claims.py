@@ -11,8 +11,8 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, contains_eager
 
-from workbench.db import lock_for_update
 from workbench.errors import InvalidInput, NotFound
+from workbench.merges import follow_merges
 from workbench.models import Annotation, Article, Claim, User
 from workbench.ops.history import record
 
@@ -23,6 +23,17 @@ def get_claim(session: Session, claim_id: int) -> Claim:
     if claim is None:
         raise NotFound("No such claim.")
     return claim
+
+
+def claim_merged_into(session: Session, claim: Claim) -> Claim:
+    """Return the claim ``claim`` was merged into, through every later merge (the claim
+    itself when it is not merged). Raises MergeCycle (409) on a cycle."""
+    return follow_merges(
+        claim,
+        lambda c: session.get(Claim, c.merged_into_id) if c.merged_into_id else None,
+        what="claim",
+        key=lambda c: c.id,
+    )
 
 
 def get_project_claim(session: Session, project_id: int, claim_id: int) -> Claim:
@@ -53,6 +64,26 @@ def active_claims(session: Session, article: Article) -> list[Claim]:
     )
 
 
+def span_problem(
+    text_length: int,
+    start: int,
+    end: int,
+    *,
+    previous_end: int | None = None,
+    next_start: int | None = None,
+) -> str | None:
+    """Return what is wrong with a claim at ``[start, end)`` of a text of ``text_length``
+    characters, between active claims ending at ``previous_end`` and starting at
+    ``next_start`` (None where there is none); None when nothing is."""
+    if not 0 <= start < end <= text_length:
+        return f"The boundaries must satisfy 0 <= start < end <= {text_length}."
+    if previous_end is not None and start < previous_end:
+        return f"The claim would overlap the previous claim (which ends at {previous_end})."
+    if next_start is not None and end > next_start:
+        return f"The claim would overlap the next claim (which starts at {next_start})."
+    return None
+
+
 def _span(claim: Claim) -> dict:
     return {"start": claim.start, "end": claim.end, "state": claim.state}
 
@@ -80,24 +111,36 @@ def _record_claim(session: Session, claim: Claim, action: str, *, user, before, 
 
 
 def _neighbours(session: Session, claim: Claim) -> tuple[Claim | None, Claim | None]:
-    claims = active_claims(session, claim.article)
-    index = next(i for i, c in enumerate(claims) if c.id == claim.id)
-    before = claims[index - 1] if index > 0 else None
-    after = claims[index + 1] if index + 1 < len(claims) else None
+    """The active claims just before and just after ``claim`` in text order."""
+    active = (
+        select(Claim)
+        .where(Claim.article_id == claim.article_id, Claim.state == "active", Claim.id != claim.id)
+        .execution_options(populate_existing=True)  # as they are now that they are locked
+    )
+    before = session.scalar(
+        active.where(Claim.start < claim.start).order_by(Claim.start.desc()).limit(1)
+    )
+    after = session.scalar(active.where(Claim.start > claim.start).order_by(Claim.start).limit(1))
     return before, after
 
 
 def _lock_for_edit(session: Session, claim: Claim) -> None:
     """Lock the claims of ``claim``'s article until the transaction ends, reload
-    them, and check that ``claim`` is still active.
+    ``claim``, and check that it is still active (its neighbours are read after
+    the lock, see _neighbours).
 
     On PostgreSQL two boundary edits of one article then take turns, and a save
     that is writing to one of its claims (it holds the claim FOR KEY SHARE, see
     ops.annotations) finishes first or sees the edit.
     """
-    lock_for_update(
-        session, select(Claim).where(Claim.article_id == claim.article_id).order_by(Claim.id)
+    # Locked by id, not loaded: an article may have tens of thousands of claims.
+    session.execute(
+        select(Claim.id)
+        .where(Claim.article_id == claim.article_id)
+        .order_by(Claim.id)
+        .with_for_update()
     )
+    session.refresh(claim)
     if claim.state != "active":
         raise InvalidInput("This claim was merged into another one; reload the article.")
 
@@ -133,9 +176,23 @@ def _flag_annotations(session: Session, claim: Claim, user: User | None) -> None
 
 
 def _renumber(session: Session, article: Article) -> None:
-    for position, claim in enumerate(active_claims(session, article), start=1):
-        if claim.position != position:
-            claim.position = position
+    """Number the article's active claims 1, 2, ... in text order: one statement,
+    which writes only the positions that change (an article may have many claims)."""
+    session.flush()
+    numbered = (
+        select(Claim.id, func.row_number().over(order_by=Claim.start).label("number"))
+        .where(Claim.article_id == article.id, Claim.state == "active")
+        .subquery()
+    )
+    session.execute(
+        update(Claim)
+        .where(Claim.id == numbered.c.id, Claim.position != numbered.c.number)
+        .values(position=numbered.c.number)
+        .execution_options(synchronize_session=False)
+    )
+    for loaded in list(session.identity_map.values()):
+        if isinstance(loaded, Claim):
+            session.expire(loaded, ["position"])
 
 
 def split_claim(session: Session, claim: Claim, at: int, *, user: User | None) -> Claim:
@@ -202,21 +259,16 @@ def merge_with_next(session: Session, claim: Claim, *, user: User | None) -> Cla
     claim.end = following.end
     following.state = "merged"
     following.merged_into_id = claim.id
-    has_annotation = set(
-        session.scalars(select(Annotation.user_id).where(Annotation.claim_id == claim.id))
+    # Subqueries, not lists of ids: a claim may have any number of annotators.
+    has_annotation = select(Annotation.user_id).where(Annotation.claim_id == claim.id)
+    moves = select(Annotation.id).where(
+        Annotation.claim_id == following.id, Annotation.user_id.not_in(has_annotation)
     )
-    moving = list(
-        session.scalars(
-            select(Annotation.id).where(
-                Annotation.claim_id == following.id,
-                Annotation.user_id.not_in(has_annotation) if has_annotation else True,
-            )
-        )
-    )
+    moving = list(session.scalars(moves.order_by(Annotation.id)))
     if moving:
         session.execute(
             update(Annotation)
-            .where(Annotation.id.in_(moving))
+            .where(Annotation.claim_id == following.id, Annotation.user_id.not_in(has_annotation))
             .values(claim_id=claim.id)
             .execution_options(synchronize_session=False)
         )
@@ -278,20 +330,22 @@ def trim_claim(session: Session, claim: Claim, start: int, end: int, *, user: Us
     """
     _lock_for_edit(session, claim)
     text = claim.article.text
-    if not 0 <= start < end <= len(text):
-        raise InvalidInput(f"The boundaries must satisfy 0 <= start < end <= {len(text)}.")
+    problem = span_problem(len(text), start, end)
+    if problem:
+        raise InvalidInput(problem)
     start, end = _stripped(text, start, end)
     if start == end:
         raise InvalidInput("A claim needs some text besides white space.")
     previous, following = _neighbours(session, claim)
-    if previous is not None and start < previous.end:
-        raise InvalidInput(
-            f"The claim would overlap the previous claim (which ends at {previous.end})."
-        )
-    if following is not None and end > following.start:
-        raise InvalidInput(
-            f"The claim would overlap the next claim (which starts at {following.start})."
-        )
+    problem = span_problem(
+        len(text),
+        start,
+        end,
+        previous_end=previous.end if previous is not None else None,
+        next_start=following.start if following is not None else None,
+    )
+    if problem:
+        raise InvalidInput(problem)
     if (start, end) == (claim.start, claim.end):
         return claim
     before = _span(claim)

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from workbench.models import Annotation, HistoryEntry, User
+from workbench.pagination import Page, page_of
 
 
 def record(
@@ -37,6 +38,16 @@ def record(
     return entry
 
 
+def _claim_entries(claim_id: int, annotations_of: int | None):
+    query = select(HistoryEntry).where(HistoryEntry.claim_id == claim_id)
+    if annotations_of is not None:
+        own = select(Annotation.id).where(Annotation.user_id == annotations_of)
+        query = query.where(
+            or_(HistoryEntry.entity != "annotation", HistoryEntry.entity_id.in_(own))
+        )
+    return query
+
+
 def claim_history(
     session: Session, claim_id: int, *, annotations_of: int | None = None
 ) -> list[HistoryEntry]:
@@ -45,44 +56,71 @@ def claim_history(
     With ``annotations_of`` (a user id), the entries of other users' annotations
     are left out: an annotator codes blind, without seeing the others' labels.
     """
-    query = select(HistoryEntry).where(HistoryEntry.claim_id == claim_id)
-    if annotations_of is not None:
-        own = select(Annotation.id).where(Annotation.user_id == annotations_of)
-        query = query.where(
-            or_(HistoryEntry.entity != "annotation", HistoryEntry.entity_id.in_(own))
-        )
+    query = _claim_entries(claim_id, annotations_of)
     return list(
         session.scalars(query.options(selectinload(HistoryEntry.user)).order_by(HistoryEntry.id))
     )
+
+
+HISTORY_PAGE = 100
+
+
+def claim_history_page(
+    session: Session,
+    claim_id: int,
+    *,
+    annotations_of: int | None = None,
+    page: int | None = None,
+    size: int = HISTORY_PAGE,
+) -> tuple[Page, list[HistoryEntry]]:
+    """Return page ``page`` (from 1) of ``claim_history``, oldest first, and the page.
+
+    Raises NotFound for a page after the last.
+    """
+    query = _claim_entries(claim_id, annotations_of)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    current = page_of(page, size, total or 0)
+    entries = session.scalars(
+        query.options(selectinload(HistoryEntry.user))
+        .order_by(HistoryEntry.id)
+        .offset(current.offset)
+        .limit(current.size)
+    )
+    return current, list(entries)
 
 
 PROJECT_HISTORY_PAGE_SIZE = 50
 
 
 def project_history(
-    session: Session, project_id: int, *, page: int = 1, per_page: int = PROJECT_HISTORY_PAGE_SIZE
-) -> tuple[list[HistoryEntry], int]:
-    """Return one page of the changes to a project's settings and members, newest
-    first (page 1 is the newest ``per_page``), and how many there are in all.
+    session: Session,
+    project_id: int,
+    *,
+    page: int | None = None,
+    size: int = PROJECT_HISTORY_PAGE_SIZE,
+) -> tuple[Page, list[HistoryEntry]]:
+    """Return page ``page`` (from 1) of the changes to a project's settings and members,
+    newest first, and the page. Raises NotFound for a page after the last.
 
-    A page past the last is empty. Both queries go through the history's
-    (entity, entity_id) index, so they cost the same however much else is recorded.
+    Both queries go through the history's (entity, entity_id) index, so they cost
+    the same however much else is recorded.
     """
     where = (
         HistoryEntry.entity == "project",
         HistoryEntry.entity_id == project_id,
         HistoryEntry.project_id == project_id,
     )
-    total = session.scalar(select(func.count()).select_from(HistoryEntry).where(*where)) or 0
+    total = session.scalar(select(func.count()).select_from(HistoryEntry).where(*where))
+    current = page_of(page, size, total or 0)
     entries = session.scalars(
         select(HistoryEntry)
         .where(*where)
         .options(selectinload(HistoryEntry.user))
         .order_by(HistoryEntry.id.desc())
-        .limit(per_page)
-        .offset((max(page, 1) - 1) * per_page)
+        .offset(current.offset)
+        .limit(current.size)
     )
-    return list(entries), total
+    return current, list(entries)
 
 
 _LABELS = {

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from workbench.db import lock_for_update, unique_or_conflict
+from workbench.db import MAX_INT, lock_for_update, unique_or_conflict
 from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.importing import normalize_text
+from workbench.merges import follow_merges
 from workbench.models import SPEAKER_TYPES, Annotation, Project, Speaker, SpeakerAlias, User
 from workbench.ops.annotations import annotation_record
 from workbench.ops.history import record
+from workbench.pagination import Page, page_of
 
 _TAKEN = "The registry has a speaker named {name!r} already."
 
@@ -29,17 +31,19 @@ def speaker_record(speaker: Speaker) -> dict:
     }
 
 
-def clean_name(text: str) -> str:
-    """Return a speaker's name, title or alias as stored, however it was typed: the text
-    as imports store text (``normalize_text``: control characters, byte-order marks
-    and CR removed, NFC), each run of white space one space."""
+def clean_text(text: str) -> str:
+    """Return a speaker's name, title or alias as the registry keeps it, however it was
+    typed: the text as imports store text (``normalize_text``: control characters,
+    byte-order marks and CR removed, NFC), each run of white space one space."""
     return " ".join(normalize_text(text).split())
 
 
-def _clean_aliases(name: str, aliases: Sequence[str]) -> list[str]:
+def clean_aliases(name: str, aliases: Sequence[str]) -> list[str]:
+    """Return the aliases as the registry keeps them: white space collapsed, without
+    empty ones, repeats or the name itself. Raises InvalidInput for one too long."""
     cleaned: list[str] = []
     for alias in aliases:
-        alias = clean_name(alias)
+        alias = clean_text(alias)
         if alias and alias != name and alias not in cleaned:
             if len(alias) > 300:
                 raise InvalidInput("An alias has at most 300 characters.", field="aliases")
@@ -61,15 +65,7 @@ def _check(
     ``current`` is the speaker's name now: kept as it is, it is not checked again
     (a name from before the rules below is left alone).
     """
-    name = clean_name(name)
-    if not name:
-        raise InvalidInput("A speaker needs a name.", field="name")
-    if len(name) > 300:
-        raise InvalidInput("A speaker name has at most 300 characters.", field="name")
-    if type_ not in SPEAKER_TYPES:
-        raise InvalidInput(
-            f"Unknown speaker type {type_!r} (types: {', '.join(SPEAKER_TYPES)}).", field="type"
-        )
+    name = clean_name(name, type_)
     if name == current:
         return name
     if any(s.name == name for s in others):
@@ -84,15 +80,34 @@ def _check(
         )
     )
     if merged is not None:
-        into = merged
-        while into.merged_into_id is not None:
-            into = session.get(Speaker, into.merged_into_id)
+        into = speaker_merged_into(session, merged)
         raise Conflict(
             f"The speaker {name!r} was merged into {into.name!r}; choose that speaker.",
             field="name",
         )
-    # A typed name must lead to one speaker only: not another's name in another
-    # case, nor another's alias.
+    check_name_free(others, name)
+    return name
+
+
+def clean_name(name: str, type_: str) -> str:
+    """Return a speaker's name as the registry keeps it (``clean_text``).
+    Raises InvalidInput for an empty or too long name, or an unknown type."""
+    name = clean_text(name)
+    if not name:
+        raise InvalidInput("A speaker needs a name.", field="name")
+    if len(name) > 300:
+        raise InvalidInput("A speaker name has at most 300 characters.", field="name")
+    if type_ not in SPEAKER_TYPES:
+        raise InvalidInput(
+            f"Unknown speaker type {type_!r} (types: {', '.join(SPEAKER_TYPES)}).", field="type"
+        )
+    return name
+
+
+def check_name_free(others: Sequence[Speaker], name: str) -> None:
+    """Refuse (Conflict) a name that names another of ``others`` (the current speakers
+    but this one) by name or alias, in any case: a typed name must lead to one
+    speaker only."""
     other = _named(others, name, str.casefold)
     if other is not None:
         raise Conflict(
@@ -100,7 +115,6 @@ def _check(
             "alias, in any case); choose that speaker or another name.",
             field="name",
         )
-    return name
 
 
 def _others(session: Session, project: Project, speaker_id: int | None) -> list[Speaker]:
@@ -122,9 +136,9 @@ def create_speaker(
     """Add a speaker to the registry and return it. Raises InvalidInput or Conflict."""
     others = _others(session, project, None)
     name = _check(session, project, name, type, others)
-    cleaned = _clean_aliases(name, aliases)
-    _check_aliases(others, cleaned)
-    speaker = Speaker(project_id=project.id, name=name, type=type, title=clean_name(title)[:300])
+    cleaned = clean_aliases(name, aliases)
+    check_aliases_free(others, cleaned)
+    speaker = Speaker(project_id=project.id, name=name, type=type, title=clean_text(title)[:300])
     speaker.aliases = [SpeakerAlias(alias=a) for a in cleaned]
     with unique_or_conflict(session, _TAKEN.format(name=name), field="name"):
         session.add(speaker)
@@ -149,7 +163,21 @@ def find_or_create_speaker(session: Session, project: Project, name: str, **new)
     An annotator who types a name the registry knows (as a name or as an alias)
     means that speaker, not a second one. Raises what create_speaker raises.
     """
-    existing = lookup(registry(session, project), name)
+    # The name or an alias as typed, by index, before the whole registry is read
+    # for a match in any case (the same order of preference as lookup).
+    wanted = clean_text(name)
+    current = select(Speaker).where(
+        Speaker.project_id == project.id, Speaker.merged_into_id.is_(None)
+    )
+    existing = session.scalar(current.where(Speaker.name == wanted)) or session.scalar(
+        current.where(
+            exists().where(SpeakerAlias.speaker_id == Speaker.id, SpeakerAlias.alias == wanted)
+        )
+        .order_by(Speaker.name)
+        .limit(1)
+    )
+    if existing is None:
+        existing = lookup(registry(session, project), name)
     if existing is not None:
         return existing
     return create_speaker(session, project, name, **new)
@@ -157,7 +185,7 @@ def find_or_create_speaker(session: Session, project: Project, name: str, **new)
 
 def lookup(speakers: Sequence[Speaker], name: str) -> Speaker | None:
     """The speaker a typed name means: by name, else by alias; exactly, else in any case."""
-    wanted = clean_name(name)
+    wanted = clean_text(name)
     return _named(speakers, wanted, str) or _named(speakers, wanted, str.casefold)
 
 
@@ -169,7 +197,7 @@ def _named(speakers: Sequence[Speaker], wanted: str, fold) -> Speaker | None:
     )
 
 
-def _check_aliases(others: Sequence[Speaker], aliases: Sequence[str]) -> None:
+def check_aliases_free(others: Sequence[Speaker], aliases: Sequence[str]) -> None:
     """Refuse an alias that names another speaker (by name or alias, in any case):
     a typed name must lead to one speaker only."""
     for alias in aliases:
@@ -201,14 +229,14 @@ def update_speaker(
     others = _others(session, project, speaker.id)
     name = _check(session, project, name, type, others, current=speaker.name)
     before = speaker_record(speaker)
-    wanted = _clean_aliases(name, aliases)
+    wanted = clean_aliases(name, aliases)
     # Only aliases this speaker did not have: one shared from before the rule (or
     # from a restored dump) does not block every other edit of the speaker.
     had = {a.alias for a in speaker.aliases}
-    _check_aliases(others, [a for a in wanted if a not in had])
+    check_aliases_free(others, [a for a in wanted if a not in had])
     # Changed inside the savepoint: opening it flushes what is pending.
     with unique_or_conflict(session, _TAKEN.format(name=name), field="name"):
-        speaker.name, speaker.type, speaker.title = name, type, clean_name(title)[:300]
+        speaker.name, speaker.type, speaker.title = name, type, clean_text(title)[:300]
         speaker.aliases = [a for a in speaker.aliases if a.alias in wanted] + [
             SpeakerAlias(alias=a) for a in wanted if a not in {x.alias for x in speaker.aliases}
         ]
@@ -324,6 +352,18 @@ def merge_speakers(session: Session, source: Speaker, target: Speaker, *, user: 
     return len(changed_ids)
 
 
+def speaker_merged_into(session: Session, speaker: Speaker) -> Speaker:
+    """Return the speaker ``speaker`` was merged into, through every later merge (the
+    speaker itself when it is current). Raises MergeCycle (409) on a cycle."""
+    return follow_merges(
+        speaker,
+        lambda s: session.get(Speaker, s.merged_into_id) if s.merged_into_id else None,
+        what="speaker",
+        key=lambda s: s.id,
+        show=lambda s: repr(s.name),
+    )
+
+
 def get_speaker(session: Session, project: Project, speaker_id: int) -> Speaker:
     """Return a speaker of ``project``; raises NotFound for any other id."""
     speaker = session.get(Speaker, speaker_id)
@@ -343,3 +383,101 @@ def registry(session: Session, project: Project, *, include_merged: bool = False
     if not include_merged:
         query = query.where(Speaker.merged_into_id.is_(None))
     return list(session.scalars(query))
+
+
+SPEAKERS_PAGE = 100
+
+
+def speaker_page(
+    session: Session,
+    project: Project,
+    *,
+    page: int | None = None,
+    size: int = SPEAKERS_PAGE,
+    search: str = "",
+) -> tuple[Page, list[Speaker]]:
+    """Return page ``page`` (from 1) of the project's current speakers by name (then
+    id), with aliases loaded; with ``search``, only those whose name or an alias
+    contains it, in any case. Raises NotFound for a page after the last."""
+    query = select(Speaker).where(
+        Speaker.project_id == project.id, Speaker.merged_into_id.is_(None)
+    )
+    search = " ".join(search.split())
+    if search:
+        query = query.where(
+            or_(
+                Speaker.name.icontains(search, autoescape=True),
+                exists().where(
+                    SpeakerAlias.speaker_id == Speaker.id,
+                    SpeakerAlias.alias.icontains(search, autoescape=True),
+                ),
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    current = page_of(page, size, total or 0)
+    speakers = session.scalars(
+        query.options(selectinload(Speaker.aliases))
+        .order_by(Speaker.name, Speaker.id)
+        .offset(current.offset)
+        .limit(current.size)
+    )
+    return current, list(speakers)
+
+
+def speakers_named(session: Session, project: Project, given: Sequence[str]) -> list[Speaker]:
+    """Return the project's speakers (merged ones too) whose ids are among ``given``
+    (form values: anything but an id of the project is left out), by name."""
+    ids = {int(v) for v in given if v and v.isascii() and v.isdigit() and len(v) <= 10}
+    ids = {i for i in ids if i <= MAX_INT}
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(Speaker)
+            .where(Speaker.project_id == project.id, Speaker.id.in_(sorted(ids)))
+            .order_by(Speaker.name)
+        )
+    )
+
+
+def speaker_count(session: Session, project: Project) -> int:
+    """Return how many current (not merged) speakers the project's registry has."""
+    return session.scalar(
+        select(func.count())
+        .select_from(Speaker)
+        .where(Speaker.project_id == project.id, Speaker.merged_into_id.is_(None))
+    )
+
+
+def find_speaker(session: Session, project: Project, given: str) -> Speaker:
+    """Return the project's current speaker that ``given`` names: its id, else its
+    exact name, else its exact alias, else its name in any case.
+
+    Raises NotFound when none does, InvalidInput when several do (say the id then).
+    """
+    given = " ".join((given or "").split())
+    if not given:
+        raise InvalidInput("Name a speaker, by its id or its name.")
+    current = select(Speaker).where(
+        Speaker.project_id == project.id, Speaker.merged_into_id.is_(None)
+    )
+    if given.isascii() and given.isdigit():
+        number = int(given) if len(given) <= 10 else MAX_INT + 1
+        speaker = session.scalar(current.where(Speaker.id == number)) if number <= MAX_INT else None
+        if speaker is None:
+            raise NotFound(f"No current speaker has the id {given[:20]}.")
+        return speaker
+    for condition in (
+        Speaker.name == given,
+        exists().where(SpeakerAlias.speaker_id == Speaker.id, SpeakerAlias.alias == given),
+        func.lower(Speaker.name) == given.lower(),
+    ):
+        found = list(session.scalars(current.where(condition).order_by(Speaker.id).limit(2)))
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise InvalidInput(
+                f"{given!r} names more than one speaker ({found[0].name!r}, {found[1].name!r}); "
+                "give the id (shown in the list) instead."
+            )
+    raise NotFound(f"No current speaker is named {given!r}; give its id or its exact name.")

@@ -62,20 +62,12 @@ def generate_password() -> str:
 def create_user(session: Session, username: str, password: str, *, is_admin: bool = False) -> User:
     """Create and return a user. Raises InvalidInput or Conflict (name taken)."""
     username = username.strip()
-    if not USERNAME_RE.match(username):
-        raise InvalidInput(
-            "A username is 1 to 80 letters, digits or . _ @ - (no spaces).", field="username"
-        )
+    check_username(username)
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(
             f"A password needs at least {MIN_PASSWORD} characters.", field="password"
         )
-    taken = session.scalar(
-        select(User.username).where(func.lower(User.username) == username.lower())
-    )
-    if taken is not None:
-        # Names differing only in case would be too easy to confuse in exports.
-        raise Conflict(f"The username {taken!r} is taken.", field="username")
+    check_username_free(session, username)
     user = User(
         username=username, password_hash=generate_password_hash(password), is_admin=is_admin
     )
@@ -83,6 +75,25 @@ def create_user(session: Session, username: str, password: str, *, is_admin: boo
         session.add(user)
         session.flush()
     return user
+
+
+def check_username(username: str) -> None:
+    """Raise InvalidInput unless ``username`` is 1 to 80 letters, digits or . _ @ -
+    (no spaces, markup or formula characters)."""
+    if not USERNAME_RE.match(username):
+        raise InvalidInput(
+            "A username is 1 to 80 letters, digits or . _ @ - (no spaces).", field="username"
+        )
+
+
+def check_username_free(session: Session, username: str) -> None:
+    """Raise Conflict when a user has ``username`` in any case."""
+    taken = session.scalar(
+        select(User.username).where(func.lower(User.username) == username.lower())
+    )
+    if taken is not None:
+        # Names differing only in case would be too easy to confuse in exports.
+        raise Conflict(f"The username {taken!r} is taken.", field="username")
 
 
 def set_password(

@@ -4,27 +4,26 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from workbench.errors import Conflict, InvalidInput, NotFound, WorkbenchError
-from workbench.models import SPEAKER_TYPES, Annotation, Claim, Suggestion
-from workbench.ops.annotations import AnnotationInput, get_annotation, save_annotation
-from workbench.ops.articles import get_article
+from workbench.errors import Conflict, InvalidInput, WorkbenchError
+from workbench.models import SPEAKER_TYPES, Annotation
+from workbench.ops.annotations import AnnotationInput, save_annotation
 from workbench.ops.claims import (
-    active_claims,
     annotations_left_behind,
     get_project_claim,
     merge_with_next,
     split_claim,
     trim_claim,
 )
-from workbench.ops.history import claim_history, describe
+from workbench.ops.history import claim_history_page, describe
 from workbench.ops.projects import labels_by_field, target_names
-from workbench.ops.speakers import find_or_create_speaker, lookup, registry
+from workbench.ops.speakers import find_or_create_speaker, lookup, registry, speakers_named
+from workbench.ops.workspace import build_workspace, claims_stretch
 from workbench.permissions import can
 from workbench.web.common import (
+    count_arg,
     database_int,
     db,
     form_int,
@@ -112,50 +111,72 @@ def _fill(form, project, annotation: Annotation | None):
 @bp.get("/projects/<int:project_id>/articles/<int:article_id>/annotate")
 def annotate_article(project_id: int, article_id: int):
     project, role = load_project(project_id)
-    article = get_article(db(), article_id)
-    if article.project_id != project.id:
-        raise NotFound("No such article in this project.")
-    claims = active_claims(db(), article)
-    mine = _mine(claims)
-    suggestions = _suggestions(claims)
-    selected = None
-    wanted = query_int("claim")
-    if wanted is not None:
-        selected = next((c for c in claims if c.id == wanted), None)
-        if selected is None:
-            merged = db().get(Claim, wanted)
-            if merged is not None and merged.merged_into_id and merged.article_id == article.id:
-                flash("That claim was merged into the one shown.", "info")
-                return redirect(_claim_url(project, article, merged.merged_into_id))
-            raise NotFound("No such claim in this article.")
-    if selected is None:
-        selected = next((c for c in claims if c.id not in mine), claims[0] if claims else None)
-    return _annotate_page(project, role, article, claims, mine, suggestions, selected)
+    ws = build_workspace(
+        db(),
+        project,
+        article_id,
+        g.user,
+        claim_id=query_int("claim"),
+        position=count_arg("at"),
+    )
+    if ws.merged_into_id is not None:
+        flash("That claim was merged into the one shown.", "info")
+        return redirect(_claim_url(project, ws.article, ws.merged_into_id))
+    return _annotate_page(ws, role)
 
 
-def _annotate_page(project, role, article, claims, mine, suggestions, selected, form=None):
-    """Render the annotate page with ``selected`` open: its form filled from the
-    database, or ``form`` as given (a refused save, shown again as typed)."""
-    if selected is not None and form is None:
-        speakers = registry(db(), project)
-        form = annotation_form_class(project, speakers)(formdata=None)
-        annotation = get_annotation(db(), selected, g.user)
-        _fill(form, project, annotation)
-        form.claim_span.data = f"{selected.start}:{selected.end}"
-        suggestion = suggestions.get(selected.id, {}).get("verifiability")
-        if annotation is None and suggestion is not None:
-            form.verifiability.data = suggestion.value
-    next_open = _next_unannotated(claims, mine, selected)
-    page = render_template(
-        "annotate/article_annotate.html",
+@bp.get("/projects/<int:project_id>/articles/<int:article_id>/claims-after/<int:claim_id>")
+def claims_after(project_id: int, article_id: int, claim_id: int):
+    """The claims after claim ``claim_id``, as an HTML fragment of the article's text
+    that annotate.js puts in place while the annotator scrolls down."""
+    return _claims_fragment(project_id, article_id, after=claim_id)
+
+
+@bp.get("/projects/<int:project_id>/articles/<int:article_id>/claims-before/<int:claim_id>")
+def claims_before(project_id: int, article_id: int, claim_id: int):
+    """The claims before claim ``claim_id``, as a fragment (see claims_after)."""
+    return _claims_fragment(project_id, article_id, before=claim_id)
+
+
+def _claims_fragment(project_id: int, article_id: int, **anchor):
+    project, _ = load_project(project_id)
+    article, stretch = claims_stretch(db(), project, article_id, g.user, **anchor)
+    fragment = render_template(
+        "annotate/_claims.html",
         project=project,
         article=article,
-        claims=claims,
-        mine=mine,
-        suggestions=suggestions,
+        stretch=stretch,
+        selected=None,
+        earlier="before" in anchor,
+        later="after" in anchor,
+    )
+    # Which claims are annotated changes with every save: never from a cache.
+    return fragment, {"Cache-Control": "no-store"}
+
+
+def _annotate_page(ws, role, form=None):
+    """Render the annotate page of the workspace ``ws``, its selected claim open: the
+    form filled from the database, or ``form`` as given (a refused save, shown again
+    as typed)."""
+    project, selected = ws.project, ws.selected
+    if selected is not None and form is None:
+        form = annotation_form_class(project, ws.speakers)(formdata=None)
+        _fill(form, project, ws.annotation)
+        form.claim_span.data = f"{selected.start}:{selected.end}"
+        suggestion = ws.suggestions.get(selected.id, {}).get("verifiability")
+        if ws.annotation is None and suggestion is not None:
+            form.verifiability.data = suggestion.value
+    page = render_template(
+        "annotate/article_annotate.html",
+        ws=ws,
+        project=project,
+        article=ws.article,
+        claims=ws.claims,
+        mine=ws.mine,
+        suggestions=ws.suggestions,
         selected=selected,
         form=form,
-        next_open=next_open,
+        next_open=ws.next_open,
         split_form=SplitForm(formdata=None),
         trim_form=TrimForm(
             formdata=None,
@@ -172,59 +193,23 @@ def _annotate_page(project, role, article, claims, mine, suggestions, selected, 
     return page, {"Cache-Control": "no-store"}
 
 
-def _mine(claims) -> dict[int, Annotation]:
-    """The user's annotations of these claims, by claim id."""
-    return {
-        a.claim_id: a
-        for a in db().scalars(
-            select(Annotation).where(
-                Annotation.user_id == g.user.id,
-                Annotation.claim_id.in_([c.id for c in claims]),
-            )
-        )
-    }
-
-
-def _suggestions(claims) -> dict[int, dict[str, Suggestion]]:
-    """Per claim, its suggestions by field (a claim has at most one per field)."""
-    found: dict[int, dict[str, Suggestion]] = {}
-    for suggestion in db().scalars(
-        select(Suggestion).where(Suggestion.claim_id.in_([c.id for c in claims]))
-    ):
-        found.setdefault(suggestion.claim_id, {})[suggestion.field] = suggestion
-    return found
-
-
 def _refused(project, role, claim, form, error: WorkbenchError):
     """A refused save from the page: the annotate page again, with the form as the
     user typed it (nothing lost) and the reason. A claim no longer active (merged)
     gets the error page, which says so."""
-    article = claim.article
-    claims = active_claims(db(), article)
-    if claim not in claims or wants_json():
+    if claim.state != "active" or wants_json():
         raise error
     message = error.message
     flash(
         message if message.startswith("The annotation was not saved") else f"Not saved: {message}",
         "error",
     )
+    ws = build_workspace(db(), project, claim.article_id, g.user, claim_id=claim.id)
     # The form again, bound to what was sent, but offering current speakers only
     # (the one the save was checked with also lists merged ones).
-    form = annotation_form_class(project, registry(db(), project))()
-    page, headers = _annotate_page(
-        project, role, article, claims, _mine(claims), _suggestions(claims), claim, form
-    )
+    form = annotation_form_class(project, ws.speakers)()
+    page, headers = _annotate_page(ws, role, form)
     return page, error.status, headers
-
-
-def _next_unannotated(claims, mine, selected):
-    if not claims:
-        return None
-    start = claims.index(selected) + 1 if selected in claims else 0
-    for claim in claims[start:] + claims[:start]:
-        if claim.id not in mine and claim is not selected:
-            return claim
-    return None
 
 
 def _claim_url(project, article, claim_id, fragment=True, **kwargs):
@@ -242,10 +227,11 @@ def save_annotation_view(project_id: int, claim_id: int):
     project, role = load_project(project_id, "annotate-claim")
     claim = get_project_claim(db(), project.id, claim_id)
     article = claim.article
-    # Merged speakers too: a form opened before a merge names the merged one, which
-    # save_annotation resolves to the speaker it was merged into.
-    speakers = registry(db(), project, include_merged=True)
-    form = annotation_form_class(project, speakers)()
+    # The form is checked against the speakers it names, not the whole registry (which
+    # can be big); merged ones too: a form opened before a merge names the merged one,
+    # which save_annotation resolves to the speaker it was merged into.
+    named = [request.form.get("speaker", ""), request.form.get("via", "")]
+    form = annotation_form_class(project, speakers_named(db(), project, named))()
     if not form.validate_on_submit():
         errors = "; ".join(
             f"{getattr(form, k).label.text}: {', '.join(v)}" for k, v in form.errors.items()
@@ -258,7 +244,7 @@ def save_annotation_view(project_id: int, claim_id: int):
         base = whole_number(form.base_version.data, "base_version")
         span = form.claim_span.data
         seen = [whole_number(x, "claim_span") for x in span.split(":")] if span else None
-    except InvalidInput as exc:
+    except WorkbenchError as exc:
         raise InvalidInput(damaged) from exc
     if seen is not None and (len(seen) != 2 or None in seen):
         raise InvalidInput(damaged)
@@ -294,6 +280,7 @@ def save_annotation_view(project_id: int, claim_id: int):
             raise
         if values is None:  # adding a speaker was refused: there is nothing to compare yet
             return _refused(project, role, claim, form, exc)
+        speakers = registry(db(), project, include_merged=True)
         return _conflict_page(project, claim, speakers, exc, values), 409
     except WorkbenchError as exc:
         db().rollback()
@@ -471,12 +458,15 @@ def claim_history_view(project_id: int, claim_id: int):
     claim = get_project_claim(db(), project.id, claim_id)
     # Annotators code blind: they see their own annotation's history, not the others'.
     blind = not can(g.user, "view-all-annotations", role)
-    entries = claim_history(db(), claim.id, annotations_of=g.user.id if blind else None)
+    page, entries = claim_history_page(
+        db(), claim.id, annotations_of=g.user.id if blind else None, page=count_arg("page")
+    )
     names = target_names(db(), project.id)
     return render_template(
         "annotate/claim_history.html",
         project=project,
         claim=claim,
+        page=page,
         rows=[
             (e, describe(e.before, names, blind=blind), describe(e.after, names, blind=blind))
             for e in entries

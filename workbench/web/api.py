@@ -15,7 +15,8 @@ from flask_wtf.csrf import generate_csrf
 from workbench.db import MAX_INT
 from workbench.errors import InvalidInput, WorkbenchError
 from workbench.ops.annotations import AnnotationInput, annotation_state, store_annotation
-from workbench.web.common import db, start_write
+from workbench.ops.workspace import build_workspace
+from workbench.web.common import count_arg, db, load_project, query_int, start_write
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -41,6 +42,23 @@ def show_session():
 def show_annotation(project_id: int, claim_id: int):
     state = annotation_state(db(), g.user, project_id, claim_id, "view-project")
     return jsonify({"claim_id": claim_id, "annotation": state.record})
+
+
+@bp.get("/projects/<int:project_id>/articles/<int:article_id>/workspace")
+def show_workspace(project_id: int, article_id: int):
+    """The annotate page's state as JSON (see docs/api.md)."""
+    project, _ = load_project(project_id)
+    ws = build_workspace(
+        db(),
+        project,
+        article_id,
+        g.user,
+        claim_id=query_int("claim"),
+        position=count_arg("at"),
+    )
+    if ws.merged_into_id is not None:
+        ws = build_workspace(db(), project, article_id, g.user, claim_id=ws.merged_into_id)
+    return jsonify(ws.as_record())
 
 
 def _parse(body: Any) -> tuple[int | None, AnnotationInput, tuple[int, int] | None]:

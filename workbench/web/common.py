@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import current_app, flash, g, redirect, request, session, url_for
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -11,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange
 
 from workbench.db import MAX_INT, SQLITE_BUSY_TIMEOUT, begin_write
-from workbench.errors import InvalidInput, PermissionDenied
+from workbench.errors import InvalidInput, NotFound, PermissionDenied
 from workbench.models import Project
 from workbench.ops.projects import project_with_role
 from workbench.ops.sessions import touch_session, user_for_token
@@ -150,27 +148,36 @@ def options(items) -> list[SelectChoice]:
     ]
 
 
-_WHOLE_NUMBER = re.compile(r"[0-9]{1,10}")
+def whole_number(text: str | None, name: str, *, minimum: int = 0) -> int | None:
+    """Return ``text``, an id or a number from a query string or a form, as an int; None
+    when it is absent or empty. The one rule for every such number.
 
-
-def whole_number(text: str | None, name: str) -> int | None:
-    """Return ``text``, an id or a number from a query string or a form, as an int from 0
-    to ``db.MAX_INT``; None when it is absent or empty.
-
-    Raises InvalidInput (400) naming ``name`` for anything else: a sign, a fraction,
-    spaces, digits other than 0-9, or a number beyond an Integer column (PostgreSQL
-    refuses 2**31 and more as a parameter, SQLite 2**63: a 500 if it got that far).
+    Raises InvalidInput (400) naming ``name`` for anything but the digits 0-9 (a sign, a
+    fraction, spaces, other digits), and NotFound (404) for a number below ``minimum``
+    or beyond what an Integer column holds (``db.MAX_INT``): nothing has that number
+    (PostgreSQL refuses 2**31 and more as a parameter, SQLite 2**63: a 500 if it got
+    that far).
     """
     if not text:
         return None
-    if _WHOLE_NUMBER.fullmatch(text) is None or int(text) > MAX_INT:
-        raise InvalidInput(f"{name} must be a whole number from 0 to {MAX_INT}, not {text[:40]!r}.")
-    return int(text)
+    if not (text.isascii() and text.isdigit()):
+        raise InvalidInput(f"{name} must be a whole number, not {text[:40]!r}.")
+    number = int(text) if len(text) <= 12 else MAX_INT + 1
+    if not minimum <= number <= MAX_INT:
+        raise NotFound(f"Nothing has number {text[:20]} here ({name}).")
+    return number
+
+
+def count_arg(name: str) -> int | None:
+    """Return the query-string argument ``name`` as a number from 1 (an id, a page, a
+    claim's number), or None when it is absent or empty (see ``whole_number``)."""
+    return whole_number(request.args.get(name), f"?{name}=", minimum=1)
 
 
 def query_int(name: str) -> int | None:
-    """Return the query-string parameter ``name`` as ``whole_number`` reads it."""
-    return whole_number(request.args.get(name), name)
+    """Return the query-string argument ``name`` as a number from 0 (a position, an
+    id), or None when it is absent or empty (see ``whole_number``)."""
+    return whole_number(request.args.get(name), f"?{name}=")
 
 
 def form_int(name: str) -> int | None:

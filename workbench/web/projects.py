@@ -38,7 +38,7 @@ from workbench.ops.projects import (
 )
 from workbench.ops.users import get_user_by_name
 from workbench.permissions import can
-from workbench.web.common import database_int, db, form_errors, load_project, options, query_int
+from workbench.web.common import count_arg, database_int, db, form_errors, load_project, options
 from workbench.web.stale import record_digest, stale_record
 
 bp = Blueprint("projects", __name__)
@@ -182,14 +182,15 @@ def create_project_view():
 @bp.get("/projects/<int:project_id>")
 def show_project(project_id: int):
     project, role = load_project(project_id)
-    progress = article_progress(db(), project, g.user)
+    progress = article_progress(db(), project, g.user, page=count_arg("page"))
     return render_template(
         "projects/project_show.html",
         project=project,
         role=role,
-        progress=progress,
-        claims_total=sum(p.claims for p in progress),
-        mine_total=sum(p.annotated_by_me for p in progress),
+        progress=progress.articles,
+        page=progress.page,
+        claims_total=progress.claims_total,
+        mine_total=progress.mine_total,
         can=lambda action: can(g.user, action, role),
     )
 
@@ -198,13 +199,9 @@ def show_project(project_id: int):
 def project_history_view(project_id: int):
     """The changes to the project's settings and members, newest first, a page at a time."""
     project, _ = load_project(project_id, "view-project-history", eager=False)
-    page = query_int("page") or 1
-    entries, total = project_history(
-        db(), project.id, page=page, per_page=PROJECT_HISTORY_PAGE_SIZE
+    page, entries = project_history(
+        db(), project.id, page=count_arg("page"), size=PROJECT_HISTORY_PAGE_SIZE
     )
-    pages = max(1, -(-total // PROJECT_HISTORY_PAGE_SIZE))
-    if page > pages:
-        raise NotFound(f"The history has {pages} page{'s' if pages != 1 else ''}.")
     rows = [
         (
             e,
@@ -214,14 +211,7 @@ def project_history_view(project_id: int):
         )
         for e in entries
     ]
-    return render_template(
-        "projects/project_history.html",
-        project=project,
-        rows=rows,
-        page=page,
-        pages=pages,
-        total=total,
-    )
+    return render_template("projects/project_history.html", project=project, rows=rows, page=page)
 
 
 @bp.route("/projects/<int:project_id>/settings", methods=["GET", "POST"])

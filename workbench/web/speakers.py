@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
@@ -13,14 +13,16 @@ from workbench.errors import WorkbenchError
 from workbench.models import SPEAKER_TYPES, Speaker
 from workbench.ops.speakers import (
     create_speaker,
+    find_speaker,
     get_speaker,
     merge_speakers,
-    registry,
+    speaker_count,
+    speaker_page,
     speaker_record,
     update_speaker,
 )
 from workbench.permissions import can
-from workbench.web.common import db, form_errors, load_project, options
+from workbench.web.common import count_arg, db, form_errors, load_project, options
 from workbench.web.stale import record_digest, stale_record
 
 bp = Blueprint("speakers", __name__)
@@ -44,20 +46,20 @@ STALE_SPEAKER = (
 
 
 class MergeSpeakersForm(FlaskForm):
-    source = SelectField("Merge", coerce=int, validators=[DataRequired()])
-    target = SelectField("into", coerce=int, validators=[DataRequired()])
+    # Typed, not chosen from a list: a registry can have many thousands of speakers.
+    source = StringField("Merge (id or name)", validators=[DataRequired(), Length(max=300)])
+    target = StringField("into (id or name)", validators=[DataRequired(), Length(max=300)])
+
+
+class SpeakerSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form that changes nothing
+
+    q = StringField("Find a speaker (name or alias)", validators=[Length(max=300)])
 
 
 def _aliases(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
-def _merge_form(speakers, formdata=None):
-    form = MergeSpeakersForm() if formdata is None else MergeSpeakersForm(formdata=formdata)
-    choices = options([(s.id, f"{s.name} ({s.type})") for s in speakers])
-    form.source.choices = choices
-    form.target.choices = choices
-    return form
 
 
 @bp.route("/projects/<int:project_id>/speakers", methods=["GET", "POST"])
@@ -88,13 +90,19 @@ def list_speakers(project_id: int):
                 return redirect(url_for("speakers.list_speakers", project_id=project.id))
         else:
             status = form_errors(form)
-    speakers = registry(db(), project)
+    search = SpeakerSearchForm(request.args)
+    query = (search.q.data or "")[:300]
+    page, speakers = speaker_page(db(), project, page=count_arg("page"), search=query)
     return render_template(
         "speakers/speaker_list.html",
         project=project,
         speakers=speakers,
+        page=page,
+        search=search,
+        query=query,
+        registry_size=page.total if not query else speaker_count(db(), project),
         form=form,
-        merge_form=_merge_form(speakers, formdata=None),
+        merge_form=MergeSpeakersForm(formdata=None),
         can_add=can(g.user, "add-speaker", role),
         can_manage=can(g.user, "manage-speakers", role),
     ), status
@@ -158,13 +166,13 @@ def edit_speaker(project_id: int, speaker_id: int):
 @bp.post("/projects/<int:project_id>/speakers/merge")
 def merge_speakers_view(project_id: int):
     project, _ = load_project(project_id, "manage-speakers")
-    form = _merge_form(registry(db(), project))
+    form = MergeSpeakersForm()
     if not form.validate_on_submit():
         form_errors(form)
         return redirect(url_for("speakers.list_speakers", project_id=project.id))
     try:
-        source = get_speaker(db(), project, form.source.data)
-        target = get_speaker(db(), project, form.target.data)
+        source = find_speaker(db(), project, form.source.data)
+        target = find_speaker(db(), project, form.target.data)
         changed = merge_speakers(db(), source, target, user=g.user)
     except WorkbenchError as exc:
         db().rollback()

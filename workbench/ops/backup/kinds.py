@@ -1,0 +1,396 @@
+"""Every kind of dump record, described once: its fields, what they refer to, their
+checks, and the rows a dump reads. Dump, check and restore all read ``KINDS``;
+a new table is one more entry (in the order a restore must insert it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from workbench.labels import LABELLED_FIELDS
+from workbench.models import (
+    ANNOTATION_STATUSES,
+    CLAIM_STATES,
+    ROLES,
+    SPEAKER_TYPES,
+    Annotation,
+    Article,
+    Claim,
+    HistoryEntry,
+    Label,
+    Membership,
+    Project,
+    Speaker,
+    SpeakerAlias,
+    Stance,
+    Suggestion,
+    Target,
+    User,
+)
+from workbench.ops.backup import checks, rules
+from workbench.ops.backup.checks import KEY, REF, Check
+from workbench.ops.backup.records import (
+    Dumping,
+    Field,
+    Kind,
+    Restoring,
+    format_time,
+    parse_time,
+)
+
+
+def time_field(name: str) -> Field:
+    return Field(
+        name,
+        checks.time,
+        dump=lambda obj, dumping: format_time(getattr(obj, name)),
+        load=lambda value, record, restoring: parse_time(value),
+    )
+
+
+def user_field(name: str, attr: str, *, null: bool = False) -> Field:
+    """A user, named by username in the dump; restore creates the accounts it lacks."""
+    return Field(
+        name,
+        checks.text(User.__table__.c.username, blank=False, null=null),
+        attr=attr,
+        dump=lambda obj, dumping: dumping.users.get(getattr(obj, attr)),
+        load=lambda value, record, restoring: restoring.user_id(value),
+    )
+
+
+def translate(values: dict | None, entity: str, convert) -> dict | None:
+    """Return history values with their ids converted by ``convert(kind, id)`` (ids to
+    keys when dumping, keys to ids when restoring)."""
+    if values is None:
+        return None
+    kind = PROJECT if entity == "project" else BY_NAME.get(entity)
+    kinds = kind.history_refs if kind is not None else {}
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        kind_of = kinds.get(name)
+        if kind_of and isinstance(value, list):
+            out[name] = [convert(kind_of, v) for v in value]
+        elif kind_of and isinstance(value, int):
+            out[name] = convert(kind_of, value)
+        elif name == "stances" and isinstance(value, dict):
+            out[name] = {_target_key(convert, k): v for k, v in value.items()}
+        else:
+            out[name] = value
+    return out
+
+
+def _target_key(convert, key: str) -> str:
+    # A target removed since (its stances were all cleared) has no key any more; its
+    # history keeps the old reference as text, which restore leaves as it is.
+    if not str(key).isdigit():
+        return str(key)
+    converted = convert("target", int(key))
+    return str(converted) if converted is not None else f"removed:{key}"
+
+
+def _project_articles(dumping: Dumping):
+    return select(Article.id).where(Article.project_id == dumping.project.id)
+
+
+def _project_claims(dumping: Dumping):
+    return select(Claim.id).where(Claim.article_id.in_(_project_articles(dumping)))
+
+
+def _keep_version(annotation: Annotation, record: dict, restoring: Restoring) -> None:
+    # The ORM numbers versions itself on insert; keep the dumped one.
+    restoring.session.execute(
+        update(Annotation)
+        .where(Annotation.id == annotation.id)
+        .values(version=record["version"])
+        .execution_options(synchronize_session=False)
+    )
+    restoring.session.expire(annotation, ["version"])
+
+
+def _dump_stances(annotation: Annotation, dumping: Dumping) -> dict[str, str]:
+    return {
+        str(dumping.keys.key("target", s.target_id)): s.value
+        for s in sorted(annotation.stances, key=lambda s: s.target_id)
+    }
+
+
+def _load_stances(value: dict, record: dict, restoring: Restoring) -> list[Stance]:
+    return [
+        Stance(target_id=restoring.keys.id("target", int(k)), value=v) for k, v in value.items()
+    ]
+
+
+def _history_values(name: str) -> Field:
+    return Field(
+        name,
+        checks.json_object(null=True),
+        dump=lambda entry, dumping: translate(getattr(entry, name), entry.entity, dumping.keys.key),
+        load=lambda value, record, restoring: translate(
+            value, record["entity"], restoring.keys.soft_id
+        ),
+    )
+
+
+def _text_of(model, column: str, **options) -> Check:
+    return checks.text(model.__table__.c[column], **options)
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind(
+        "target",
+        "targets",
+        Target,
+        (
+            Field("name", _text_of(Target, "name", blank=False)),
+            Field("description", checks.text()),
+            Field("position", checks.integer()),
+            # 2: targets say whether they are retired. Version 1 targets were all current.
+            Field("retired", checks.boolean, default=False),
+        ),
+        lambda d: (
+            select(Target)
+            .where(Target.project_id == d.project.id)
+            .order_by(Target.position, Target.id)
+        ),
+        keyed=True,
+        unique=(("key",), ("name",)),
+        after=(rules.keep_current_target,),
+    ),
+    Kind(
+        "label",
+        "labels",
+        Label,
+        (
+            Field("field", checks.choice(LABELLED_FIELDS)),
+            Field("value", _text_of(Label, "value", blank=False)),
+            Field("description", checks.text()),
+            Field("position", checks.integer()),
+        ),
+        # Sorted here, not by the database, whose collation may not be code point order:
+        # the same project gives the same dump on every backend.
+        lambda d: select(Label).where(Label.project_id == d.project.id),
+        sort=lambda label, d: (label.field, label.position, label.value),
+        unique=(("field", "value"),),
+        after=(rules.keep_label,),
+    ),
+    Kind(
+        "member",
+        "members",
+        Membership,
+        (
+            user_field("username", "user_id"),
+            Field("role", checks.choice(ROLES)),
+        ),
+        lambda d: select(Membership).where(Membership.project_id == d.project.id),
+        sort=lambda m, d: (d.users[m.user_id], m.role),
+        unique=(("username",),),
+    ),
+    Kind(
+        "speaker",
+        "speakers",
+        Speaker,
+        (
+            Field("name", _text_of(Speaker, "name", blank=False)),
+            Field("speaker_type", checks.choice(SPEAKER_TYPES), attr="type"),
+            Field("title", _text_of(Speaker, "title")),
+            Field(
+                "aliases",
+                checks.aliases,
+                dump=lambda speaker, d: sorted(a.alias for a in speaker.aliases),
+                load=lambda value, record, r: [SpeakerAlias(alias=a) for a in value],
+            ),
+            Field("merged_into", REF, attr="merged_into_id", ref="speaker", later=True),
+            time_field("created_at"),
+        ),
+        lambda d: (
+            select(Speaker)
+            .where(Speaker.project_id == d.project.id)
+            .order_by(Speaker.id)
+            .options(selectinload(Speaker.aliases))
+        ),
+        keyed=True,
+        unique=(("key",), ("name",)),
+        checks=(rules.speaker_rules,),
+        history_refs={
+            "merged_into_id": "speaker",
+            "merged_speaker_id": "speaker",
+            "annotations": "annotation",
+        },
+    ),
+    Kind(
+        "article",
+        "articles",
+        Article,
+        (
+            Field("title", checks.text()),
+            Field("outlet", _text_of(Article, "outlet")),
+            Field("author", _text_of(Article, "author")),
+            Field("url", checks.text()),
+            Field("published", _text_of(Article, "published")),
+            Field("language", _text_of(Article, "language")),
+            Field("dateline", _text_of(Article, "dateline")),
+            Field("text", checks.text()),
+            Field("content_hash", _text_of(Article, "content_hash", blank=False)),
+            Field("extra", checks.json_object()),
+            Field("source", checks.text()),
+            user_field("imported_by", "imported_by_id", null=True),
+            time_field("created_at"),
+        ),
+        lambda d: select(Article).where(Article.project_id == d.project.id).order_by(Article.id),
+        keyed=True,
+        unique=(("key",), ("content_hash",)),
+        checks=(rules.article_as_imported,),
+    ),
+    Kind(
+        "claim",
+        "claims",
+        Claim,
+        (
+            Field("article", KEY, attr="article_id", ref="article"),
+            Field("position", checks.integer()),
+            Field("start", checks.integer(low=0)),
+            Field("end", checks.integer(low=0)),
+            Field("state", checks.choice(CLAIM_STATES)),
+            Field(
+                "merged_into",
+                REF,
+                attr="merged_into_id",
+                ref="claim",
+                later=True,
+                same=("article_id", "article"),
+            ),
+            time_field("created_at"),
+        ),
+        lambda d: (
+            select(Claim)
+            .where(Claim.article_id.in_(_project_articles(d)))
+            .order_by(Claim.article_id, Claim.id)
+        ),
+        keyed=True,
+        in_project=False,
+        unique=(("key",),),
+        checks=(rules.claim_rules,),
+        history_refs={
+            "new_claim_id": "claim",
+            "merged_claim_id": "claim",
+            "from_claim_id": "claim",
+            "merged_into_id": "claim",
+            "moved_annotations": "annotation",
+        },
+    ),
+    Kind(
+        "suggestion",
+        "suggestions",
+        Suggestion,
+        (
+            Field("claim", KEY, attr="claim_id", ref="claim"),
+            Field("field", _text_of(Suggestion, "field", blank=False)),
+            Field("value", _text_of(Suggestion, "value")),
+            Field("confidence", checks.number),
+            Field("evidence", checks.json_object()),
+            Field("source", _text_of(Suggestion, "source")),
+        ),
+        lambda d: (
+            select(Suggestion)
+            .where(Suggestion.claim_id.in_(_project_claims(d)))
+            .order_by(Suggestion.id)
+        ),
+        in_project=False,
+        unique=(("claim", "field"),),
+    ),
+    Kind(
+        "annotation",
+        "annotations",
+        Annotation,
+        (
+            Field("claim", KEY, attr="claim_id", ref="claim"),
+            user_field("annotator", "user_id"),
+            Field("speaker", REF, attr="speaker_id", ref="speaker"),
+            Field("via", REF, attr="via_id", ref="speaker"),
+            Field("attribution", _text_of(Annotation, "attribution")),
+            Field("verifiability", _text_of(Annotation, "verifiability")),
+            Field("note", checks.text()),
+            Field("stances", checks.stances, dump=_dump_stances, load=_load_stances),
+            Field("status", checks.choice(ANNOTATION_STATUSES)),
+            Field("span_changed", checks.boolean),
+            Field("codebook_version", checks.integer(low=1)),
+            Field("version", checks.integer(low=1)),
+            time_field("created_at"),
+            time_field("updated_at"),
+        ),
+        lambda d: (
+            select(Annotation)
+            .where(Annotation.claim_id.in_(_project_claims(d)))
+            .order_by(Annotation.id)
+            .options(selectinload(Annotation.stances))
+        ),
+        keyed=True,
+        in_project=False,
+        unique=(("key",), ("claim", "annotator")),
+        checks=(rules.annotation_labels,),
+        after=(_keep_version,),
+        history_refs={"speaker_id": "speaker", "via_id": "speaker", "claim_id": "claim"},
+    ),
+    Kind(
+        "history",
+        "history entries",
+        HistoryEntry,
+        (
+            Field("entity", _text_of(HistoryEntry, "entity", blank=False)),
+            Field(
+                "entity_key",
+                checks.integer(null=True),
+                attr="entity_id",
+                dump=lambda entry, d: d.keys.key(entry.entity, entry.entity_id),
+                # A project's own entries name the project the dump is restored as.
+                load=lambda value, record, r: (
+                    r.project.id
+                    if record["entity"] == "project"
+                    else r.keys.soft_id(record["entity"], value) or 0
+                ),
+            ),
+            Field(
+                "claim",
+                checks.integer(null=True),
+                attr="claim_id",
+                dump=lambda entry, d: d.keys.key("claim", entry.claim_id),
+                load=lambda value, record, r: r.keys.soft_id("claim", value) if value else None,
+            ),
+            Field("action", _text_of(HistoryEntry, "action", blank=False)),
+            user_field("user", "user_id", null=True),
+            time_field("at"),
+            _history_values("before"),
+            _history_values("after"),
+        ),
+        lambda d: (
+            select(HistoryEntry)
+            .where(HistoryEntry.project_id == d.project.id)
+            .order_by(HistoryEntry.id)
+        ),
+    ),
+)
+
+BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
+
+# The project record comes first and is restored by restore_project itself (under
+# another name, when asked); its fields are described like the others'.
+PROJECT_FIELDS: tuple[Field, ...] = (
+    Field("name", _text_of(Project, "name", blank=False)),
+    Field("description", checks.text()),
+    Field("guidelines", checks.text()),
+    Field("codebook_version", checks.integer(low=1)),
+    time_field("created_at"),
+)
+PROJECT = Kind(
+    "project",
+    "projects",
+    Project,
+    PROJECT_FIELDS,
+    lambda d: select(Project).where(Project.id == d.project.id),
+    # The project's own history (settings and members) names its targets by id.
+    history_refs={"target_id": "target"},
+)
