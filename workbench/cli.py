@@ -207,6 +207,11 @@ def _run_server(app, host: str, port: int, workers: int, timeout: int) -> None:
             self.cfg.set("timeout", timeout)
             self.cfg.set("accesslog", "-")
             self.cfg.set("post_fork", fresh_pool(app))
+            # gunicorn 25.1+ opens a control socket at one path per user (in
+            # $XDG_RUNTIME_DIR or ~/.gunicorn), which a second instance on the machine
+            # would share; the workbench does not use it.
+            if "control_socket_disable" in self.cfg.settings:
+                self.cfg.set("control_socket_disable", True)
 
         def load(self):
             return app

@@ -59,7 +59,24 @@ LONG_ID_COLUMNS = (
 )
 # Text that csv.writer (excel dialect, QUOTE_MINIMAL) writes unquoted.
 _PLAIN_FIELD = re.compile('[^,"\r\n]+')
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet that opens the file with another separator (LibreOffice asks,
+# and remembers ";" or a tab) starts a cell after any of these, and after a
+# line break inside a quoted cell: the quotes only protect under a comma. Line
+# breaks are all that str.splitlines() breaks at.
+_CELL_BREAKS = ";\t,\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+FORMULA_CHARS = "=+-@\uff1d\uff0b\uff0d\uff20"  # and their full-width forms
+# What may stand unseen between a cell's start and its formula character:
+# spaces, zero-width and other format characters, C0 controls, Hangul fillers,
+# variation selectors, tag characters, and a quote a separator left behind.
+_UNSEEN = (
+    '\x00-\x08\x0e-\x1b\x1f\x7f" \u00a0\u00ad\u034f\u061c\u115f\u1160'
+    "\u1680\u17b4\u17b5\u180b-\u180f\u2000-\u200f\u202a-\u202f\u205f-\u206f"
+    "\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f"
+)
+_FORMULA_AT_A_CELL_START = re.compile(
+    f"(^|[{_CELL_BREAKS}])([{_UNSEEN}]*)(?=[{re.escape(FORMULA_CHARS)}])"
+)
+_FORMULA_CHAR = re.compile(f"[{re.escape(FORMULA_CHARS)}]")  # a cheap first look
 SHAPES = ("wide", "long")
 FORMATS = ("csv", "jsonl")
 
@@ -123,8 +140,16 @@ def cell_text(value: Any) -> str:
 
 
 def neutralize(text: str) -> str:
-    """Return text that a spreadsheet will not run as a formula (a leading apostrophe)."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+    """Return text that a spreadsheet will not run as a formula, whatever its separator.
+
+    An apostrophe goes before every formula character (``= + - @`` or a
+    full-width one) that begins the text or follows a ``;``, tab, comma or line
+    break, with only unseen characters (spaces, zero-width characters, quotes)
+    between; text that begins with a tab or CR gets a leading one too.
+    """
+    if _FORMULA_CHAR.search(text) and _FORMULA_AT_A_CELL_START.search(text):
+        text = _FORMULA_AT_A_CELL_START.sub(r"\1\2'", text)
+    return "'" + text if text.startswith(("\t", "\r")) else text
 
 
 def csv_cell(value: Any, *, raw_formulas: bool = False) -> Any:
@@ -134,6 +159,8 @@ def csv_cell(value: Any, *, raw_formulas: bool = False) -> Any:
     """
     if isinstance(value, int) and not isinstance(value, bool):
         return value
+    if isinstance(value, datetime):
+        return value.isoformat()  # digits first, no separator: never a formula
     text = cell_text(value)
     return text if raw_formulas else neutralize(text)
 
@@ -191,19 +218,25 @@ def csv_stream(
         line([csv_cell(row.get(column), raw_formulas=raw_formulas) for column in columns])
         for row in rows
     )
-    return csv_lines_stream(columns, lines, batch=batch)
+    return csv_lines_stream(columns, lines, batch=batch, raw_formulas=raw_formulas)
 
 
 def csv_lines_stream(
-    columns: Sequence[str], lines: Iterable[str], *, batch: int = 500
+    columns: Sequence[str],
+    lines: Iterable[str],
+    *,
+    batch: int = 500,
+    raw_formulas: bool = False,
 ) -> Iterator[str]:
     """Yield the header and then ``lines`` (rows already rendered) in chunks of ``batch``.
 
-    If the lines raise, a last line says the export is incomplete (after how
-    many rows, and why) and the error is raised again.
+    The header's names (a target's or a metadata key's can be anything) are
+    neutralised as cells are, unless ``raw_formulas``. If the lines raise, a
+    last line says the export is incomplete (after how many rows, and why) and
+    the error is raised again.
     """
     line = _LineWriter().line
-    yield line(columns)
+    yield line(columns if raw_formulas else [neutralize(c) for c in columns])
     chunk: list[str] = []
     count = 0
     try:
@@ -214,7 +247,8 @@ def csv_lines_stream(
                 yield "".join(chunk)
                 chunk = []
     except Exception as exc:
-        chunk.append(line([f"ERROR: the export stopped early after {count} rows: {exc}"]))
+        error = f"ERROR: the export stopped early after {count} rows: {exc}"
+        chunk.append(line([error if raw_formulas else neutralize(error)]))
         yield "".join(chunk)
         raise
     if chunk:

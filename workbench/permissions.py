@@ -21,6 +21,8 @@ PROJECT_ACTIONS: dict[str, frozenset[str]] = {
     "manage-speakers": frozenset({"manager"}),
     "export-project": frozenset({"manager"}),
     "view-history": frozenset({"manager", "annotator"}),
+    # The history of the project's settings and members.
+    "view-project-history": frozenset({"manager"}),
     # Everyone's annotations of a claim (its history page): annotators code blind.
     "view-all-annotations": frozenset({"manager"}),
 }

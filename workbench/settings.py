@@ -109,8 +109,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "EXPORT_RAW_FORMULAS",
         False,
-        "Export cells that start with = + - @ as they are, instead of neutralising them "
-        "with a leading apostrophe (only for tools that never run them as formulas).",
+        "Export cells with = + - @ at their start or after a ; tab comma or line break as "
+        "they are, instead of neutralising them with an apostrophe (only for tools that "
+        "never run them as formulas).",
         _bool,
     ),
     Setting(

@@ -222,8 +222,8 @@ def test_a_dump_cut_by_head_is_refused_and_changes_nothing(cli, database_url, tm
     output = fails(result, "The dump has no closing record: it is cut short or not a whole dump.")
     assert "Restored" not in output and "Traceback" not in output
     # What it lacks, from the counts in the header: 30 annotations (one per claim) and
-    # their history, which comes after them.
-    assert re.search(r" It has \d+ of 30 annotations and 0 of 30 history entries\.$", output)
+    # the history, which comes after them: theirs and the project's creation.
+    assert re.search(r" It has \d+ of 30 annotations and 0 of 31 history entries\.$", output)
     assert ok(cli("projects", "list")) == projects
     # The whole file restores, with no warning.
     result = cli("restore", str(dump), "--name", "P1-whole")

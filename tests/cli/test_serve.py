@@ -31,15 +31,18 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(database_url: str, instance: Path, workers: int):
+def serving(database_url: str, instance: Path, workers: int, env: dict | None = None):
     """Run `workbench serve` until its login page answers; yield the port, the process
-    and the output so far (a list the server keeps appending to); stop it after."""
+    and the output so far (a list the server keeps appending to); stop it after.
+    ``env`` adds to the environment (a value of None removes the variable)."""
     port = _free_port()
     env = {
         **os.environ,
         "WORKBENCH_INSTANCE_PATH": str(instance),
         "WORKBENCH_DATABASE_URL": database_url,
+        **(env or {}),
     }
+    env = {name: value for name, value in env.items() if value is not None}
     env.pop("WORKBENCH_SECRET_KEY", None)
     process = subprocess.Popen(
         [
@@ -149,6 +152,31 @@ def test_the_workers_of_serve_never_share_a_database_connection(database_url, tm
         assert statuses and set(statuses) == {200}, sorted(set(statuses))
     log = "".join(output)
     assert "Traceback" not in log and "SIGSEGV" not in log, log[-3000:]
+
+
+def test_two_instances_of_serve_share_no_control_socket(tmp_path):
+    """gunicorn (25.1 and later) opens a control socket at one path per user,
+    $XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl, which a second
+    instance on the machine would take over: serve turns it off. Two instances run at
+    once, with a home folder of their own: both answer, nothing is made in that home
+    folder, and no Unix socket is open under the test's folders."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home), "XDG_RUNTIME_DIR": None}
+    with (
+        serving(f"sqlite:///{tmp_path / 'a.sqlite3'}", tmp_path / "a", 1, env) as first,
+        serving(f"sqlite:///{tmp_path / 'b.sqlite3'}", tmp_path / "b", 1, env) as second,
+    ):
+        for port, process, _ in (first, second):
+            assert process.poll() is None
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=10) as page:
+                assert page.status == 200
+        assert sorted(p.name for p in home.rglob("*")) == []
+        unix = Path("/proc/net/unix")  # every Unix socket of the machine, with its path
+        if unix.exists():
+            assert not [x for x in unix.read_text().splitlines() if str(tmp_path) in x]
+    log = "".join(first[2] + second[2])
+    assert "control socket" not in log.lower(), log
 
 
 def _database_handles(pid: int, database_url: str) -> list[str]:

@@ -6,6 +6,9 @@ import csv
 import io
 import json
 import os
+import re
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -460,3 +463,131 @@ def test_the_codebook_lists_targets_and_labels_and_neutralises_formulas(session)
     markdown = codebook_markdown(project)
     assert "## Stance targets" in markdown and "- Peace" in markdown
     assert "| `opinion` |" in markdown
+
+
+# Cells a spreadsheet could run once it opens the file with ";", a tab or a
+# comma as separator (each becomes a cell start), behind spaces, zero-width
+# characters, quotes or full-width formula characters.
+HOSTILE = [
+    "a;=6*7;b",
+    "x\t=5*9\ty",
+    "p,=2+2",
+    "q;\u200b=3*3",
+    "r;  =4*4",
+    'quoted;"=7*7"',
+    "v\n=10*10",
+    "cr\r=11*11",
+    "w;\uff1d12*12",
+    "k;@SUM(13)",
+    "m;-1+14",
+    "n;+1+15",
+    "\u200b=16*16",
+    "\ufeff=17*17",
+    " =18*18",
+    "=19*19",
+    "z;\u2060\u200d=20*20",
+]
+
+
+@pytest.fixture
+def hostile_project(session):
+    """A project whose notes, speakers, titles, metadata keys and values, article
+    titles and targets all hide formulas behind separators."""
+    manager = make_user(session, "mona")
+    ann = make_user(session, "ann")
+    project = make_project(
+        session, "Hostile", targets=("T;=21*21", "U\t=22*22"), manager=manager, annotators=[ann]
+    )
+    record = {
+        "title": "Title;=23*23",
+        "outlet": "Outlet,=24*24",
+        "x;=1+1key": "value;=25*25",
+        "tab\t=26*26": "\n=27*27",
+        "text": " ".join(f"Sentence {i} says it." for i in range(len(HOSTILE))),
+    }
+    parsed = parse_file("hostile.jsonl", json.dumps(record).encode("utf-8"))
+    assert import_items(session, project, parsed, user=manager).imported == 1
+    article = session.scalars(select(Article)).one()
+    speaker = create_speaker(session, project, "Hatami;=28*28", type="person", title="T;@A1")
+    via = create_speaker(session, project, "Via;+29*29", type="outlet")
+    for claim, note in zip(active_claims(session, article), HOSTILE, strict=True):
+        save_annotation(
+            session,
+            project,
+            claim,
+            ann,
+            AnnotationInput(speaker_id=speaker.id, via_id=via.id, note=note),
+            base_version=None,
+        )
+    session.flush()
+    return project
+
+
+def libreoffice_formulas(directory: Path, files: dict[str, str]) -> dict[str, dict[str, list]]:
+    """Open each CSV text with LibreOffice Calc under a comma, a semicolon and a tab
+    as separator and return, per separator and file, the formulas of the result.
+
+    One headless soffice run per separator converts all the files to flat ODF
+    (.fods), with a private profile; a cell that became a formula carries a
+    ``table:formula`` attribute there.
+    """
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("no soffice: install LibreOffice Calc (apt-get install libreoffice-calc-nogui)")
+    profile = (directory / "lo-profile").as_uri()
+    found: dict[str, dict[str, list]] = {}
+    for name, code in (("comma", 44), ("semicolon", 59), ("tab", 9)):
+        folder = directory / name
+        folder.mkdir()
+        paths = []
+        for stem, text in files.items():
+            path = folder / f"{stem}.csv"
+            path.write_text(text, encoding="utf-8", newline="")
+            paths.append(str(path))
+        result = subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation={profile}",
+                "--headless",
+                "--norestore",
+                f"--infilter=CSV:{code},34,76",
+                "--convert-to",
+                "fods",
+                "--outdir",
+                str(folder / "out"),
+                *paths,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        found[name] = {}
+        for stem in files:
+            converted = folder / "out" / f"{stem}.fods"
+            assert converted.exists(), f"soffice did not convert {stem}: {result}"
+            found[name][stem] = re.findall(
+                r'table:formula="([^"]*)"', converted.read_text(encoding="utf-8")
+            )
+    return found
+
+
+def test_no_cell_of_the_exports_is_a_formula_in_libreoffice_under_any_separator(
+    session, hostile_project, tmp_path
+):
+    from workbench.ops.exports import codebook_csv
+
+    files = {
+        "wide": export_text(session, hostile_project),
+        "long": export_text(session, hostile_project, shape="long"),
+        "codebook": codebook_csv(hostile_project),
+        # The export written raw is the attack itself: it shows the test can see one.
+        "raw": export_text(session, hostile_project, raw_formulas=True),
+    }
+    assert "a;'=6*7;b" in files["wide"] and "meta:x;'=1+1key" in files["wide"]
+    formulas = libreoffice_formulas(tmp_path, files)
+    assert any("=6*7" in f for f in formulas["semicolon"]["raw"])
+    assert any("=5*9" in f for f in formulas["tab"]["raw"])
+    assert {
+        name: {stem: found[stem] for stem in ("wide", "long", "codebook")}
+        for name, found in formulas.items()
+    } == {name: {"wide": [], "long": [], "codebook": []} for name in ("comma", "semicolon", "tab")}

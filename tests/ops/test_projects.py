@@ -330,6 +330,208 @@ def test_targets_are_matched_ignoring_case(session):
     ]
 
 
+def _project_history(session, project):
+    from workbench.ops.history import project_history
+
+    page, entries = project_history(session, project.id, size=1000)
+    assert page.total == len(entries)
+    return [(e.action, e.user.username if e.user else None, e.before, e.after) for e in entries]
+
+
+def test_settings_changes_are_recorded_with_who_before_and_after(session):
+    mona, ann = make_user(session, "mona"), make_user(session, "ann")
+    project = create_project(
+        session, "Talks", targets=["Peace", "Trade"], description="First.", creator=mona
+    )
+    session.flush()
+    created = _project_history(session, project)
+    assert created == [
+        (
+            "create",
+            "mona",
+            None,
+            {
+                "name": "Talks",
+                "description": "First.",
+                "guidelines": "",
+                "targets": ["Peace", "Trade"],
+                "manager": "mona",
+            },
+        )
+    ]
+    peace, trade = (t.id for t in project.targets)
+    update_project(
+        session,
+        project,
+        name="Talks 2024",
+        description="Second.",
+        guidelines="Code the speaker.",
+        targets=["trade", "Security", "Peace"],
+        labels={"stance": [("favor", "For it."), ("against", "")]},
+        user=mona,
+    )
+    session.flush()
+    security = next(t.id for t in project.targets if t.name == "Security")
+    newest_first = _project_history(session, project)
+    assert newest_first[-1] == created[0]
+    assert sorted(newest_first[:-1], key=lambda e: e[0]) == sorted(
+        [
+            ("rename", "mona", {"name": "Talks"}, {"name": "Talks 2024"}),
+            ("edit-description", "mona", {"description": "First."}, {"description": "Second."}),
+            ("edit-guidelines", "mona", {"guidelines": ""}, {"guidelines": "Code the speaker."}),
+            (
+                "rename-target",
+                "mona",
+                {"target_id": trade, "target": "Trade"},
+                {"target_id": trade, "target": "trade"},
+            ),
+            ("add-target", "mona", None, {"target_id": security, "target": "Security"}),
+            (
+                "reorder-targets",
+                "mona",
+                {"targets": ["Peace", "Trade"]},
+                {"targets": ["trade", "Security", "Peace"]},
+            ),
+            (
+                "edit-labels",
+                "mona",
+                {"field": "stance", "labels": [list(p) for p in DEFAULT_LABELS["stance"]]},
+                {"field": "stance", "labels": [["favor", "For it."], ["against", ""]]},
+            ),
+        ],
+        key=lambda e: e[0],
+    )
+    before = len(newest_first)
+    set_targets(session, project, ["Peace"], user=ann)  # Trade and Security retired
+    set_targets(session, project, ["Peace", "Trade"], user=mona)  # Trade restored
+    rename_target(session, project, peace, "Peace talks", user=mona)
+    set_labels(session, project, "stance", [("favor", "For it."), ("against", "")], user=mona)
+    session.flush()
+    assert _project_history(session, project)[
+        : len(_project_history(session, project)) - before
+    ] == [
+        (
+            "rename-target",
+            "mona",
+            {"target_id": peace, "target": "Peace"},
+            {"target_id": peace, "target": "Peace talks"},
+        ),
+        (
+            "rename-target",
+            "mona",
+            {"target_id": trade, "target": "trade"},
+            {"target_id": trade, "target": "Trade"},
+        ),
+        ("restore-target", "mona", None, {"target_id": trade, "target": "Trade"}),
+        ("retire-target", "ann", {"target_id": security, "target": "Security"}, None),
+        ("retire-target", "ann", {"target_id": trade, "target": "trade"}, None),
+    ]
+
+
+def test_unchanged_settings_record_nothing(session):
+    mona = make_user(session, "mona")
+    project = make_project(session, "Talks", targets=("Peace",), manager=mona)
+    entries = _project_history(session, project)
+    update_project(
+        session,
+        project,
+        name="Talks",
+        description="",
+        guidelines="",
+        targets=["Peace"],
+        labels={f: [tuple(p) for p in DEFAULT_LABELS[f]] for f in LABELLED_FIELDS},
+        user=mona,
+    )
+    assert rename_target(session, project, project.targets[0].id, "Peace", user=mona) is False
+    session.flush()
+    assert _project_history(session, project) == entries
+
+
+def test_membership_changes_are_recorded_inside_set_member_and_remove_member(session):
+    mona, ann = make_user(session, "mona"), make_user(session, "ann")
+    project = create_project(session, "Talks", targets=["Peace"], creator=mona)
+    set_member(session, project, ann, "annotator", by=mona)
+    set_member(session, project, ann, "annotator", by=mona)  # no change: nothing recorded
+    set_member(session, project, ann, "manager", by=mona)
+    remove_member(session, project, ann, by=mona)
+    set_member(session, project, ann, "annotator")  # the command line: nobody logged in
+    with pytest.raises(Conflict):
+        remove_member(session, project, mona, by=mona)
+    session.flush()
+    assert _project_history(session, project)[:4] == [
+        ("add-member", None, None, {"member": "ann", "role": "annotator"}),
+        ("remove-member", "mona", {"member": "ann", "role": "manager"}, None),
+        (
+            "change-role",
+            "mona",
+            {"member": "ann", "role": "annotator"},
+            {"member": "ann", "role": "manager"},
+        ),
+        ("add-member", "mona", None, {"member": "ann", "role": "annotator"}),
+    ]
+
+
+def test_project_history_is_paginated_newest_first(session):
+    from workbench.ops.history import project_history
+
+    mona = make_user(session, "mona")
+    other = make_project(session, "Other", manager=mona)
+    project = make_project(session, "Talks", manager=mona)
+    for i in range(7):
+        update_project(
+            session,
+            project,
+            name="Talks",
+            description=f"Take {i}.",
+            guidelines="",
+            targets=["Target A"],
+            labels={},
+            user=mona,
+        )
+    session.flush()
+    page, first = project_history(session, project.id, page=1, size=3)
+    assert (page.total, page.pages) == (8, 3)  # the creation and 7 edits; not the other's
+    assert [e.after["description"] for e in first] == ["Take 6.", "Take 5.", "Take 4."]
+    _, third = project_history(session, project.id, page=3, size=3)
+    assert [e.action for e in third] == ["edit-description", "create"]
+    with pytest.raises(NotFound, match="no page 4"):
+        project_history(session, project.id, page=4, size=3)
+    assert project_history(session, other.id, size=3)[0].total == 1
+
+
+def test_the_project_history_survives_a_dump_and_restore_in_the_same_database(session):
+    from workbench.ops.backup import dump_lines, read_dump, restore_project
+
+    mona = make_user(session, "mona")
+    project = create_project(session, "Talks", targets=["Peace", "Trade"], creator=mona)
+    set_targets(session, project, ["Peace"], user=mona)
+    session.commit()
+    lines = list(dump_lines(session, project))
+    session.rollback()
+    restored, _, _ = restore_project(session, read_dump(lines), name="Talks again")
+    session.flush()
+    trade = session.scalar(
+        select(Target.id).where(Target.project_id == restored.id, Target.name == "Trade")
+    )
+    assert trade is not None and trade not in set(target_names(session, project.id))
+    assert _project_history(session, restored) == [
+        ("retire-target", "mona", {"target_id": trade, "target": "Trade"}, None),
+        (
+            "create",
+            "mona",
+            None,
+            {
+                "name": "Talks",
+                "description": "",
+                "guidelines": "",
+                "targets": ["Peace", "Trade"],
+                "manager": "mona",
+            },
+        ),
+    ]
+    assert len(_project_history(session, project)) == 2
+
+
 def test_inviting_says_the_same_whether_an_account_has_the_name(session):
     """Issue 9: a manager who adds members must not learn which usernames exist."""
     mona = make_user(session, "mona")

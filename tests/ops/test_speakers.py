@@ -14,6 +14,7 @@ from workbench.ops.articles import import_items
 from workbench.ops.claims import active_claims
 from workbench.ops.speakers import (
     create_speaker,
+    find_or_create_speaker,
     get_speaker,
     merge_speakers,
     registry,
@@ -357,6 +358,42 @@ def test_a_name_that_names_another_speaker_in_any_case_is_refused(session, world
     # its own name in another case is fine
     update_speaker(session, tasnim, name="TASNIM", type="outlet", title="", aliases=[], user=None)
     assert tasnim.name == "TASNIM"
+
+
+# Control characters (C0, DEL, C1), a byte-order mark, CR and decomposed accents:
+# what an import strips or normalises (workbench.importing.normalize_text).
+DIRTY = "Jose\u0301\x01 Mar\x7fi\u0085a\ufeff\r\nBaqe\x1b[31mri\x9b"
+CLEAN = "José Maria Baqe[31mri"
+
+
+def test_names_titles_and_aliases_are_cleaned_as_imports_clean_text(session, world):
+    project, mona = world["project"], world["mona"]
+    speaker = create_speaker(
+        session,
+        project,
+        DIRTY,
+        title="Chief\x07 of\x00 Staff\u200f\x1f",
+        aliases=["Baq\x08eri\x9f", "Gen.\x0b\x0c Baqeri"],
+        user=mona,
+    )
+    assert speaker.name == CLEAN
+    assert speaker.title == "Chief of Staff\u200f"  # format characters are text, as in imports
+    assert sorted(a.alias for a in speaker.aliases) == ["Baqeri", "Gen. Baqeri"]
+    assert _history(session, speaker)[0].after["name"] == CLEAN
+    assert find_or_create_speaker(session, project, DIRTY + "\x02") is speaker
+    update_speaker(
+        session,
+        speaker,
+        name=f"\x1b{CLEAN}\x06 II",
+        type="person",
+        title="\x1eAdviser",
+        aliases=["\x85Baqeri\x85"],
+        user=mona,
+    )
+    assert (speaker.name, speaker.title) == (f"{CLEAN} II", "Adviser")
+    assert [a.alias for a in speaker.aliases] == ["Baqeri"]
+    with pytest.raises(InvalidInput, match="needs a name"):
+        create_speaker(session, project, "\x01\x02\u0085\ufeff", user=mona)
 
 
 def _within(seconds, call):

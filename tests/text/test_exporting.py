@@ -55,9 +55,62 @@ def test_neutralize_prefixes_formula_starts_with_an_apostrophe(start):
     assert neutralize(start + "SUM(A1)") == "'" + start + "SUM(A1)"
 
 
-@pytest.mark.parametrize("text", ["", "a=b", " =SUM(A1)", "'=x", "SUM(A1)", "1+1", "\n=x"])
+@pytest.mark.parametrize(
+    "text", ["", "a=b", "'=x", "SUM(A1)", "1+1", "\nx", "a; b", "2024-05-01", "x;'=1", "a\x1f=1"]
+)
 def test_neutralize_leaves_other_text_alone(text):
     assert neutralize(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "neutral"),
+    [
+        ("a;=6*7;b", "a;'=6*7;b"),
+        ("x\t=5*9\ty", "x\t'=5*9\ty"),
+        ("p,=2+2", "p,'=2+2"),
+        ("v\n=10*10", "v\n'=10*10"),
+        ("cr\r+1", "cr\r'+1"),
+        ("fall; -3%", "fall; '-3%"),
+        (" =SUM(A1)", " '=SUM(A1)"),
+        ("\u200b=1", "\u200b'=1"),
+        ("\ufeff@A1", "\ufeff'@A1"),
+        ("q;\u200b\u200c\u200d\u2060=3", "q;\u200b\u200c\u200d\u2060'=3"),
+        ('s;"=7*7"', 's;"\'=7*7"'),
+        ("\uff1d1+1", "'\uff1d1+1"),
+        ("w;\uff0b1;\uff0d1;\uff201", "w;'\uff0b1;'\uff0d1;'\uff201"),
+        ("\t=1", "'\t'=1"),
+        ("=;=;=", "'=;'=;'="),
+        ("meta:x;=1+1key", "meta:x;'=1+1key"),
+        ("line\u2028=1", "line\u2028'=1"),
+    ],
+)
+def test_neutralize_reaches_formulas_after_separators_and_unseen_characters(text, neutral):
+    assert neutralize(text) == neutral
+    assert neutralize(neutral) == neutral
+
+
+SEPARATORS = ";\t,\r\n"
+FORMULA_CHARS = "=+-@\uff1d\uff0b\uff0d\uff20"
+UNSEEN = ' "\u00a0\u200b\u200c\u200d\u200e\u2060\ufeff\u3000\x0b'
+
+
+@given(st.text(st.sampled_from(SEPARATORS + FORMULA_CHARS + UNSEEN + "a1'"), max_size=30))
+def test_no_cell_under_any_separator_starts_with_a_formula_once_neutralised(text):
+    """Split by any one separator (or at line breaks), every piece of the
+    neutralised text, its unseen characters skipped, starts with no formula."""
+    neutral = neutralize(text)
+    pieces = [p for separator in SEPARATORS for p in neutral.split(separator)]
+    for piece in pieces + neutral.splitlines():
+        assert not piece.lstrip(UNSEEN).startswith(tuple(FORMULA_CHARS)), (text, piece)
+    assert neutral.replace("'", "") == text.replace("'", "")  # only apostrophes added
+
+
+def test_csv_stream_neutralises_the_header_unless_raw():
+    columns = ["n", "meta:x;=1+1key", "stance:T\t@A1"]
+    cooked = read(joined(csv_stream(columns, [])))
+    assert cooked == [["n", "meta:x;'=1+1key", "stance:T\t'@A1"]]
+    assert read(joined(csv_stream(columns, [], raw_formulas=True))) == [columns]
+    assert read(joined(csv_lines_stream(columns, []))) == cooked
 
 
 def test_cell_text():

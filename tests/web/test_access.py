@@ -63,6 +63,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("projects.remove_member_view", "POST"):      (302, 404, 403, 302, 302),
     ("projects.withdraw_invitation_view", "POST"): (302, 404, 403, 302, 302),
     ("projects.rename_target_view", "POST"):      (302, 404, 403, 302, 302),
+    ("projects.project_history_view", "GET"):     (302, 404, 403, 200, 200),
     ("articles.import_form", "GET"):              (302, 404, 403, 200, 200),
     ("articles.import_paste", "POST"):            (302, 404, 403, 400, 400),
     ("articles.import_upload", "POST"):           (302, 404, 403, 400, 400),

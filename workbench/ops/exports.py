@@ -362,7 +362,7 @@ def export_stream(
         lines = wide_csv_lines(
             session, project, all_claims=all_claims, raw_formulas=raw_formulas, keys=keys
         )
-        return exporting.csv_lines_stream(columns, lines, batch=PAGE)
+        return exporting.csv_lines_stream(columns, lines, batch=PAGE, raw_formulas=raw_formulas)
     columns = export_columns(session, project, shape)
     rows: Iterator[dict[str, Any]] = wide_rows(session, project, all_claims=all_claims)
     if shape == "long":
@@ -377,7 +377,7 @@ def codebook_csv(project: Project, *, raw_formulas: bool = False) -> str:
 
     One row per target and per label, then the codebook version (its value) and
     the guidelines (their Markdown as the description). Cells that a spreadsheet
-    would run as formulas are neutralised, as in the data.
+    would run as formulas, under any separator, are neutralised as in the data.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer)

@@ -1,4 +1,4 @@
-"""The append-only history of changes to annotations, claims and speakers."""
+"""The append-only history of changes to annotations, claims, speakers and projects."""
 
 from __future__ import annotations
 
@@ -89,6 +89,40 @@ def claim_history_page(
     return current, list(entries)
 
 
+PROJECT_HISTORY_PAGE_SIZE = 50
+
+
+def project_history(
+    session: Session,
+    project_id: int,
+    *,
+    page: int | None = None,
+    size: int = PROJECT_HISTORY_PAGE_SIZE,
+) -> tuple[Page, list[HistoryEntry]]:
+    """Return page ``page`` (from 1) of the changes to a project's settings and members,
+    newest first, and the page. Raises NotFound for a page after the last.
+
+    Both queries go through the history's (entity, entity_id) index, so they cost
+    the same however much else is recorded.
+    """
+    where = (
+        HistoryEntry.entity == "project",
+        HistoryEntry.entity_id == project_id,
+        HistoryEntry.project_id == project_id,
+    )
+    total = session.scalar(select(func.count()).select_from(HistoryEntry).where(*where))
+    current = page_of(page, size, total or 0)
+    entries = session.scalars(
+        select(HistoryEntry)
+        .where(*where)
+        .options(selectinload(HistoryEntry.user))
+        .order_by(HistoryEntry.id.desc())
+        .offset(current.offset)
+        .limit(current.size)
+    )
+    return current, list(entries)
+
+
 _LABELS = {
     "speaker": "Speaker",
     "via": "Via",
@@ -142,4 +176,43 @@ def describe(
         label = _LABELS.get(key, key.replace("_", " ").capitalize())
         shown = "—" if value is None or value == "" else str(value)
         rows.append((label, shown, None))
+    return rows
+
+
+# What each action of a project's own history did, as the history page says it.
+PROJECT_ACTIONS = {
+    "create": "Project created",
+    "rename": "Project renamed",
+    "edit-description": "Description changed",
+    "edit-guidelines": "Guidelines changed",
+    "add-target": "Target added",
+    "rename-target": "Target renamed",
+    "retire-target": "Target retired",
+    "restore-target": "Target brought back",
+    "reorder-targets": "Targets reordered",
+    "edit-labels": "Labels changed",
+    "add-member": "Member added",
+    "change-role": "Role changed",
+    "remove-member": "Member removed",
+}
+
+
+def describe_project_change(record: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """Return a project history record as (label, value) rows to show: a list of
+    targets as one line, a label set as one ``value: definition`` line per label,
+    the target's id beside its name."""
+    rows: list[tuple[str, str]] = []
+    for key, value in (record or {}).items():
+        if key == "target_id":
+            continue
+        if key == "target" and "target_id" in record:
+            rows.append(("Target", f"{value} (id {record['target_id']})"))
+        elif key == "targets" and isinstance(value, list):
+            rows.append(("Targets", ", ".join(map(str, value))))
+        elif key == "labels" and isinstance(value, list):
+            lines = [": ".join(str(x) for x in pair if x) for pair in value]
+            rows.append(("Labels", "\n".join(lines)))
+        else:
+            shown = "—" if value is None or value == "" else str(value)
+            rows.append((key.replace("_", " ").capitalize(), shown))
     return rows

@@ -53,7 +53,7 @@ def invite_member(
         .where(Membership.project_id == project.id, func.lower(User.username) == username.lower())
     )
     if member is not None:
-        set_member(session, project, member, role)
+        set_member(session, project, member, role, by=by)
         return InviteResult("member", member.username, role)
     invitation = _pending(session, project, username)
     if invitation is not None:
@@ -114,7 +114,7 @@ def answer_invitation(session: Session, invitation_id: int, user: User, *, accep
         raise NotFound("No such invitation (it may have been answered or withdrawn).")
     project = invitation.project
     if accept:
-        set_member(session, project, user, invitation.role)
+        set_member(session, project, user, invitation.role, by=user)  # they accepted
     session.delete(invitation)
     session.flush()
     return project

@@ -22,6 +22,21 @@ from workbench.models import (
     Target,
     User,
 )
+from workbench.ops.history import record
+
+
+def _record(session: Session, project: Project, action: str, user, before, after) -> None:
+    """Append a change of the project's settings or members to the history."""
+    record(
+        session,
+        project_id=project.id,
+        entity="project",
+        entity_id=project.id,
+        action=action,
+        user=user,
+        before=before,
+        after=after,
+    )
 
 
 def create_project(
@@ -35,7 +50,8 @@ def create_project(
 ) -> Project:
     """Create a project with the default label sets; the creator becomes its manager.
 
-    Raises InvalidInput (no name, no target, a repeated target) or Conflict (name taken).
+    The history gets one entry for it. Raises InvalidInput (no name, no target, a
+    repeated target) or Conflict (name taken).
     """
     name = name.strip()
     if not name:
@@ -48,7 +64,7 @@ def create_project(
     with unique_or_conflict(session, f"A project named {name!r} exists already.", field="name"):
         session.add(project)
         session.flush()
-    set_targets(session, project, targets)
+    set_targets(session, project, targets, history=False)
     for field in LABELLED_FIELDS:
         for position, (value, text) in enumerate(DEFAULT_LABELS[field]):
             session.add(
@@ -62,6 +78,15 @@ def create_project(
             )
     if creator is not None:
         session.add(Membership(project_id=project.id, user_id=creator.id, role="manager"))
+    after = {
+        "name": project.name,
+        "description": project.description,
+        "guidelines": project.guidelines,
+        "targets": [t.name for t in project.targets],
+    }
+    if creator is not None:
+        after["manager"] = creator.username
+    _record(session, project, "create", creator, None, after)
     session.flush()
     return project
 
@@ -97,7 +122,13 @@ def lock_codebook(session: Session, project: Project) -> None:
 
 
 def set_targets(
-    session: Session, project: Project, targets: Sequence[str], *, bump: bool = True
+    session: Session,
+    project: Project,
+    targets: Sequence[str],
+    *,
+    bump: bool = True,
+    user: User | None = None,
+    history: bool = True,
 ) -> bool:
     """Make ``targets`` the project's stance targets, in this order.
 
@@ -108,7 +139,9 @@ def set_targets(
     name again brings it back with its id. Returns
     whether anything changed; a change moves the codebook version on unless
     ``bump`` is False (the caller, having locked the codebook, bumps once for
-    several changes).
+    several changes). Each target added, retired, brought back or renamed is
+    recorded in the history as done by ``user``, and so is a new order (not for
+    a new project's first targets: ``history`` False).
     """
     cleaned = _clean_targets(targets)
     if bump:
@@ -122,6 +155,8 @@ def set_targets(
         session.scalars(select(Target).where(Target.project_id == project.id).order_by(Target.id))
     )
     taken = {t.name for t in rows}
+    order_before = [t.name for t in sorted(rows, key=lambda t: t.position) if not t.retired]
+    events: list[tuple[str, Target, str | None]] = []  # action, target, name before
     for t in rows:
         kept = existing.get(t.name.casefold())
         if kept is None or (kept.retired and not t.retired):
@@ -141,24 +176,61 @@ def set_targets(
                 field="targets",
             )
         target.retired = True
+        events.append(("retire-target", target, None))
         changed = True
     session.flush()
     for position, name in enumerate(cleaned):
         target = existing.get(name.casefold())
         if target is None:
-            session.add(Target(project_id=project.id, name=name, position=position))
+            target = Target(project_id=project.id, name=name, position=position)
+            session.add(target)
+            events.append(("add-target", target, None))
             changed = True
         elif target.retired or target.position != position or target.name != name:
+            if target.retired:
+                events.append(("restore-target", target, None))
+            old_name = target.name
             target.retired = False
             target.position = position
             if name not in taken:  # (not when another row has it: an old case twin)
                 target.name = name
+            if target.name != old_name:
+                events.append(("rename-target", target, old_name))
             changed = True
     if changed and bump and existing:
         project.codebook_version += 1
     session.flush()
+    if history and changed:
+        _record_target_events(session, project, events, order_before, user)
     session.expire(project, ["targets"])
     return changed
+
+
+def _record_target_events(session, project, events, order_before, user) -> None:
+    """Record what set_targets did: each target's change, then the new order when
+    the targets that stayed are in another order."""
+    for action, target, old_name in events:
+        now = {"target_id": target.id, "target": target.name}
+        if action == "retire-target":
+            _record(session, project, action, user, now, None)
+        elif action == "rename-target":
+            before = {"target_id": target.id, "target": old_name}
+            _record(session, project, action, user, before, now)
+        else:
+            _record(session, project, action, user, None, now)
+    order_after = list(
+        session.scalars(
+            select(Target.name)
+            .where(Target.project_id == project.id, Target.retired.is_(False))
+            .order_by(Target.position)
+        )
+    )
+    renamed = {old: t.name for action, t, old in events if action == "rename-target"}
+    stayed = [renamed.get(name, name) for name in order_before]
+    stayed = [name for name in stayed if name in order_after]
+    if stayed != [name for name in order_after if name in stayed]:
+        before, after = {"targets": order_before}, {"targets": order_after}
+        _record(session, project, "reorder-targets", user, before, after)
 
 
 def target_names(session: Session, project_id: int) -> dict[int, str]:
@@ -170,14 +242,17 @@ def target_names(session: Session, project_id: int) -> dict[int, str]:
     return {id_: f"{name} (removed)" if retired else name for id_, name, retired in rows}
 
 
-def rename_target(session: Session, project: Project, target_id: int, name: str) -> bool:
+def rename_target(
+    session: Session, project: Project, target_id: int, name: str, *, user: User | None = None
+) -> bool:
     """Rename one of the project's current targets; return whether the name changed.
 
     The target keeps its id, so its stances, the history and exports follow the new
     name (for a fix of spelling or case; a different target is a new one). Raises
     NotFound for a target not in the project (or retired), InvalidInput for a bad
     name, Conflict for a name another target has (a retired one too: list that
-    one again instead). A change moves the codebook version on.
+    one again instead). A change moves the codebook version on and is recorded in
+    the history as done by ``user``.
     """
     lock_codebook(session, project)
     target = session.get(Target, target_id)
@@ -199,10 +274,14 @@ def rename_target(session: Session, project: Project, target_id: int, name: str)
                     field="name",
                 )
             raise Conflict(f"The project has a target named {other.name!r}.", field="name")
+    before = {"target_id": target.id, "target": target.name}
     with unique_or_conflict(session, f"The project has a target named {name!r}.", field="name"):
         target.name = name
         session.flush()
     project.codebook_version += 1
+    _record(
+        session, project, "rename-target", user, before, {"target_id": target.id, "target": name}
+    )
     session.flush()
     session.expire(project, ["targets"])
     return True
@@ -217,8 +296,13 @@ def update_project(
     guidelines: str,
     targets: Sequence[str],
     labels: dict[str, list[tuple[str, str]]],
+    user: User | None = None,
 ) -> None:
-    """Change a project's settings; raises InvalidInput or Conflict and changes nothing then."""
+    """Change a project's settings; raises InvalidInput or Conflict and changes nothing then.
+
+    Each change (name, description, guidelines, each target, each label set) is
+    recorded in the history as done by ``user``.
+    """
     name = name.strip()
     if not name:
         raise InvalidInput("A project needs a name.", field="name")
@@ -228,15 +312,23 @@ def update_project(
         raise Conflict(taken, field="name")
     lock_codebook(session, project)
     guidelines = _lines(guidelines)
+    description = description.strip()
     codebook_changed = project.guidelines != guidelines
+    for action, key, value in (
+        ("rename", "name", name),
+        ("edit-description", "description", description),
+        ("edit-guidelines", "guidelines", guidelines),
+    ):
+        if getattr(project, key) != value:
+            _record(session, project, action, user, {key: getattr(project, key)}, {key: value})
     with unique_or_conflict(session, taken, field="name"):
         project.name = name
         session.flush()
-    project.description = description.strip()
+    project.description = description
     project.guidelines = guidelines
-    codebook_changed |= set_targets(session, project, targets, bump=False)
+    codebook_changed |= set_targets(session, project, targets, bump=False, user=user)
     for field, pairs in labels.items():
-        codebook_changed |= set_labels(session, project, field, pairs, bump=False)
+        codebook_changed |= set_labels(session, project, field, pairs, bump=False, user=user)
     if codebook_changed:
         project.codebook_version += 1
     session.flush()
@@ -249,12 +341,14 @@ def set_labels(
     pairs: list[tuple[str, str]],
     *,
     bump: bool = True,
+    user: User | None = None,
 ) -> bool:
     """Make ``pairs`` (value, description) the labels of ``field``; return whether anything changed.
 
     A label that saved annotations use cannot be removed (raises Conflict). A
     change moves the codebook version on unless ``bump`` is False (the caller,
-    having locked the codebook, bumps once for several changes).
+    having locked the codebook, bumps once for several changes), and is recorded
+    in the history (the field's labels before and after) as done by ``user``.
     """
     if field not in LABELLED_FIELDS:
         raise InvalidInput(f"Unknown labelled field {field!r}.")
@@ -270,6 +364,7 @@ def set_labels(
     }
     wanted = dict(pairs)
     changed = False
+    before = [[lb.value, lb.description] for lb in sorted(current.values(), key=_label_order)]
     for value, label in current.items():
         if value in wanted:
             continue
@@ -301,9 +396,16 @@ def set_labels(
             changed = True
     if changed and bump:
         project.codebook_version += 1
+    if changed:
+        after = {"field": field, "labels": [[value, text] for value, text in pairs]}
+        _record(session, project, "edit-labels", user, {"field": field, "labels": before}, after)
     session.flush()
     session.expire(project, ["labels"])
     return changed
+
+
+def _label_order(label: Label) -> tuple[int, str]:
+    return (label.position, label.value)
 
 
 def label_use_count(session: Session, project: Project, field: str, value: str) -> int:
@@ -395,10 +497,13 @@ def projects_for(session: Session, user: User) -> list[Project]:
     return list(session.scalars(query))
 
 
-def set_member(session: Session, project: Project, user: User, role: str) -> Membership:
+def set_member(
+    session: Session, project: Project, user: User, role: str, *, by: User | None = None
+) -> Membership:
     """Add ``user`` to the project with ``role``, or change their role.
 
-    Raises InvalidInput (unknown role) or Conflict (demoting the last manager).
+    The change is recorded in the history as done by ``by`` (None: the command
+    line). Raises InvalidInput (unknown role) or Conflict (demoting the last manager).
     """
     if role not in ROLES:
         raise InvalidInput(f"Unknown role {role!r} (roles: {', '.join(ROLES)}).", field="role")
@@ -408,6 +513,7 @@ def set_member(session: Session, project: Project, user: User, role: str) -> Mem
     if membership is None:
         membership = Membership(project_id=project.id, user_id=user.id, role=role)
         session.add(membership)
+        _record(session, project, "add-member", by, None, {"member": user.username, "role": role})
     else:
         if (
             membership.role == "manager"
@@ -415,13 +521,20 @@ def set_member(session: Session, project: Project, user: User, role: str) -> Mem
             and _manager_count(session, project) == 1
         ):
             raise Conflict("A project keeps at least one manager.")
+        if membership.role != role:
+            before = {"member": user.username, "role": membership.role}
+            after = {"member": user.username, "role": role}
+            _record(session, project, "change-role", by, before, after)
         membership.role = role
     session.flush()
     return membership
 
 
-def remove_member(session: Session, project: Project, user: User) -> None:
-    """Take ``user`` out of the project; their annotations stay. Raises NotFound."""
+def remove_member(
+    session: Session, project: Project, user: User, *, by: User | None = None
+) -> None:
+    """Take ``user`` out of the project; their annotations stay. Recorded in the
+    history as done by ``by``. Raises NotFound, or Conflict for the last manager."""
     membership = session.scalar(
         select(Membership).where(Membership.project_id == project.id, Membership.user_id == user.id)
     )
@@ -429,7 +542,9 @@ def remove_member(session: Session, project: Project, user: User) -> None:
         raise NotFound(f"{user.username} is not a member of this project.")
     if membership.role == "manager" and _manager_count(session, project) == 1:
         raise Conflict("A project keeps at least one manager.")
+    before = {"member": user.username, "role": membership.role}
     session.delete(membership)
+    _record(session, project, "remove-member", by, before, None)
     session.flush()
 
 

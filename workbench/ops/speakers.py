@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workbench.db import MAX_INT, lock_for_update, unique_or_conflict
 from workbench.errors import Conflict, InvalidInput, NotFound
+from workbench.importing import normalize_text
 from workbench.merges import follow_merges
 from workbench.models import SPEAKER_TYPES, Annotation, Project, Speaker, SpeakerAlias, User
 from workbench.ops.annotations import annotation_record
@@ -30,12 +31,19 @@ def speaker_record(speaker: Speaker) -> dict:
     }
 
 
+def clean_text(text: str) -> str:
+    """Return a speaker's name, title or alias as the registry keeps it, however it was
+    typed: the text as imports store text (``normalize_text``: control characters,
+    byte-order marks and CR removed, NFC), each run of white space one space."""
+    return " ".join(normalize_text(text).split())
+
+
 def clean_aliases(name: str, aliases: Sequence[str]) -> list[str]:
     """Return the aliases as the registry keeps them: white space collapsed, without
     empty ones, repeats or the name itself. Raises InvalidInput for one too long."""
     cleaned: list[str] = []
     for alias in aliases:
-        alias = " ".join(alias.split())
+        alias = clean_text(alias)
         if alias and alias != name and alias not in cleaned:
             if len(alias) > 300:
                 raise InvalidInput("An alias has at most 300 characters.", field="aliases")
@@ -82,9 +90,9 @@ def _check(
 
 
 def clean_name(name: str, type_: str) -> str:
-    """Return a speaker's name as the registry keeps it (white space collapsed).
+    """Return a speaker's name as the registry keeps it (``clean_text``).
     Raises InvalidInput for an empty or too long name, or an unknown type."""
-    name = " ".join(name.split())
+    name = clean_text(name)
     if not name:
         raise InvalidInput("A speaker needs a name.", field="name")
     if len(name) > 300:
@@ -130,7 +138,7 @@ def create_speaker(
     name = _check(session, project, name, type, others)
     cleaned = clean_aliases(name, aliases)
     check_aliases_free(others, cleaned)
-    speaker = Speaker(project_id=project.id, name=name, type=type, title=title.strip()[:300])
+    speaker = Speaker(project_id=project.id, name=name, type=type, title=clean_text(title)[:300])
     speaker.aliases = [SpeakerAlias(alias=a) for a in cleaned]
     with unique_or_conflict(session, _TAKEN.format(name=name), field="name"):
         session.add(speaker)
@@ -157,7 +165,7 @@ def find_or_create_speaker(session: Session, project: Project, name: str, **new)
     """
     # The name or an alias as typed, by index, before the whole registry is read
     # for a match in any case (the same order of preference as lookup).
-    wanted = " ".join(name.split())
+    wanted = clean_text(name)
     current = select(Speaker).where(
         Speaker.project_id == project.id, Speaker.merged_into_id.is_(None)
     )
@@ -177,7 +185,7 @@ def find_or_create_speaker(session: Session, project: Project, name: str, **new)
 
 def lookup(speakers: Sequence[Speaker], name: str) -> Speaker | None:
     """The speaker a typed name means: by name, else by alias; exactly, else in any case."""
-    wanted = " ".join(name.split())
+    wanted = clean_text(name)
     return _named(speakers, wanted, str) or _named(speakers, wanted, str.casefold)
 
 
@@ -228,7 +236,7 @@ def update_speaker(
     check_aliases_free(others, [a for a in wanted if a not in had])
     # Changed inside the savepoint: opening it flushes what is pending.
     with unique_or_conflict(session, _TAKEN.format(name=name), field="name"):
-        speaker.name, speaker.type, speaker.title = name, type, title.strip()[:300]
+        speaker.name, speaker.type, speaker.title = name, type, clean_text(title)[:300]
         speaker.aliases = [a for a in speaker.aliases if a.alias in wanted] + [
             SpeakerAlias(alias=a) for a in wanted if a not in {x.alias for x in speaker.aliases}
         ]

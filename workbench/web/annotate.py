@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from workbench.errors import Conflict, InvalidInput, WorkbenchError
 from workbench.models import SPEAKER_TYPES, Annotation
@@ -22,7 +22,17 @@ from workbench.ops.projects import labels_by_field, target_names
 from workbench.ops.speakers import find_or_create_speaker, lookup, registry, speakers_named
 from workbench.ops.workspace import build_workspace, claims_stretch
 from workbench.permissions import can
-from workbench.web.common import count_arg, db, load_project, options, wants_json
+from workbench.web.common import (
+    count_arg,
+    database_int,
+    db,
+    form_int,
+    load_project,
+    options,
+    query_int,
+    wants_json,
+    whole_number,
+)
 
 bp = Blueprint("annotate", __name__)
 
@@ -67,12 +77,16 @@ def annotation_form_class(project, speakers):
 
 class SplitForm(FlaskForm):
     at_text = StringField("Second part begins with", validators=[Length(max=1000)])
-    at = IntegerField("or at character offset", validators=[Optional(), NumberRange(min=0)])
+    at = IntegerField("or at character offset", validators=[Optional(), database_int()])
 
 
 class TrimForm(FlaskForm):
-    start = IntegerField("Start", validators=[InputRequired(message="a start offset is needed")])
-    end = IntegerField("End", validators=[InputRequired(message="an end offset is needed")])
+    start = IntegerField(
+        "Start", validators=[InputRequired(message="a start offset is needed"), database_int()]
+    )
+    end = IntegerField(
+        "End", validators=[InputRequired(message="an end offset is needed"), database_int()]
+    )
 
 
 class MergeForm(FlaskForm):
@@ -102,7 +116,7 @@ def annotate_article(project_id: int, article_id: int):
         project,
         article_id,
         g.user,
-        claim_id=request.args.get("claim", type=int),
+        claim_id=query_int("claim"),
         position=count_arg("at"),
     )
     if ws.merged_into_id is not None:
@@ -227,12 +241,14 @@ def save_annotation_view(project_id: int, claim_id: int):
         )
     damaged = "The form is damaged (its version or claim span); reload the claim."
     try:
-        base = int(form.base_version.data) if form.base_version.data else None
-        seen = [int(x) for x in form.claim_span.data.split(":")] if form.claim_span.data else None
-    except ValueError as exc:
+        base = whole_number(form.base_version.data, "base_version")
+        span = form.claim_span.data
+        seen = [whole_number(x, "claim_span") for x in span.split(":")] if span else None
+    except WorkbenchError as exc:
         raise InvalidInput(damaged) from exc
-    if seen is not None and len(seen) != 2:
+    if seen is not None and (len(seen) != 2 or None in seen):
         raise InvalidInput(damaged)
+    next_id = form_int("next_claim")  # refused before anything is saved
     values = None  # a Conflict can come from adding a speaker, before the values exist
     try:
         speaker_id = _speaker_choice(
@@ -273,7 +289,6 @@ def save_annotation_view(project_id: int, claim_id: int):
     if wants_json():
         return jsonify({"saved": True, "version": annotation.version, "claim_id": claim.id})
     flash(f"Saved claim {claim.position}.", "info")
-    next_id = request.form.get("next_claim", type=int)
     # No #claim-form fragment here: the saved message and the progress stay in view.
     return redirect(_claim_url(project, article, next_id or claim.id, fragment=False))
 

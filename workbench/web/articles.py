@@ -19,8 +19,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
-from workbench.db import MAX_INT
-from workbench.errors import InvalidInput, NotFound
+from workbench.errors import NotFound
 from workbench.importing import MAX_UPLOAD_FILES, PASTED_SOURCE, parse_pasted
 from workbench.jobs import ImportSource, start_import
 from workbench.ops.articles import get_article
@@ -33,7 +32,7 @@ from workbench.ops.import_jobs import (
     job_status,
     recent_jobs,
 )
-from workbench.web.common import db, form_errors, load_project, start_write
+from workbench.web.common import db, form_errors, load_project, query_int, start_write
 
 bp = Blueprint("articles", __name__)
 
@@ -139,17 +138,15 @@ def _render_job(project, job):
     if status == "running":
         return render_template("articles/import_progress.html", project=project, job=job)
     fate = check_fate(request.args.get("fate") or None)
-    after = request.args.get("after", "0")
-    if not (after.isascii() and after.isdigit()) or int(after) > MAX_INT:
-        raise InvalidInput("after must be a whole number (a position in the report).")
-    rows = job_items(db(), job, fate=fate, after=int(after), limit=REPORT_PAGE_SIZE + 1)
+    after = query_int("after") or 0  # a position in the report
+    rows = job_items(db(), job, fate=fate, after=after, limit=REPORT_PAGE_SIZE + 1)
     return render_template(
         "articles/import_report.html",
         project=project,
         job=job,
         status=status,
         fate=fate,
-        after=int(after),
+        after=after,
         rows=rows[:REPORT_PAGE_SIZE],
         next_after=rows[REPORT_PAGE_SIZE - 1].position if len(rows) > REPORT_PAGE_SIZE else None,
     )

@@ -6,6 +6,7 @@ from flask import current_app, flash, g, redirect, request, session, url_for
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import NumberRange
 
 from workbench.db import MAX_INT, SQLITE_BUSY_TIMEOUT, begin_write
 from workbench.errors import InvalidInput, NotFound, PermissionDenied
@@ -147,19 +148,44 @@ def options(items) -> list[SelectChoice]:
     ]
 
 
+def whole_number(text: str | None, name: str, *, minimum: int = 0) -> int | None:
+    """Return ``text``, an id or a number from a query string or a form, as an int; None
+    when it is absent or empty. The one rule for every such number.
+
+    Raises InvalidInput (400) naming ``name`` for anything but the digits 0-9 (a sign, a
+    fraction, spaces, other digits), and NotFound (404) for a number below ``minimum``
+    or beyond what an Integer column holds (``db.MAX_INT``): nothing has that number
+    (PostgreSQL refuses 2**31 and more as a parameter, SQLite 2**63: a 500 if it got
+    that far).
+    """
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        raise InvalidInput(f"{name} must be a whole number, not {text[:40]!r}.")
+    number = int(text) if len(text) <= 12 else MAX_INT + 1
+    if not minimum <= number <= MAX_INT:
+        raise NotFound(f"Nothing has number {text[:20]} here ({name}).")
+    return number
+
+
 def count_arg(name: str) -> int | None:
     """Return the query-string argument ``name`` as a number from 1 (an id, a page, a
-    claim's number), or None when it is absent or empty.
+    claim's number), or None when it is absent or empty (see ``whole_number``)."""
+    return whole_number(request.args.get(name), f"?{name}=", minimum=1)
 
-    Raises InvalidInput (400) for anything but digits, and NotFound (404) for 0 or a
-    number beyond what an Integer column holds: nothing can have that number.
-    """
-    value = request.args.get(name, "")
-    if not value:
-        return None
-    if not (value.isascii() and value.isdigit()):
-        raise InvalidInput(f"?{name}= must be a whole number.")
-    number = int(value) if len(value) <= 12 else MAX_INT + 1
-    if not 1 <= number <= MAX_INT:
-        raise NotFound(f"Nothing has number {value[:20]} here.")
-    return number
+
+def query_int(name: str) -> int | None:
+    """Return the query-string argument ``name`` as a number from 0 (a position, an
+    id), or None when it is absent or empty (see ``whole_number``)."""
+    return whole_number(request.args.get(name), f"?{name}=")
+
+
+def form_int(name: str) -> int | None:
+    """Return the form field ``name`` (one WTForms does not read) as ``whole_number`` does."""
+    return whole_number(request.form.get(name), name)
+
+
+def database_int(minimum: int = 0) -> NumberRange:
+    """Return the validator of a form's IntegerField: an offset, id or number an Integer
+    column can hold (WTForms reads any size of int, and int() reads " 7 " and "1_0")."""
+    return NumberRange(min=minimum, max=MAX_INT)

@@ -5,13 +5,18 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, Length
 
-from workbench.db import MAX_INT
 from workbench.errors import InvalidInput, NotFound, PermissionDenied, WorkbenchError
 from workbench.labels import LABELLED_FIELDS, format_label_lines, parse_label_lines
 from workbench.models import ROLES, Project
 from workbench.ops.articles import article_progress
+from workbench.ops.history import (
+    PROJECT_ACTIONS,
+    PROJECT_HISTORY_PAGE_SIZE,
+    describe_project_change,
+    project_history,
+)
 from workbench.ops.instance import instance_settings
 from workbench.ops.invitations import (
     answer_invitation,
@@ -33,7 +38,7 @@ from workbench.ops.projects import (
 )
 from workbench.ops.users import get_user_by_name
 from workbench.permissions import can
-from workbench.web.common import count_arg, db, form_errors, load_project, options
+from workbench.web.common import count_arg, database_int, db, form_errors, load_project, options
 from workbench.web.stale import record_digest, stale_record
 
 bp = Blueprint("projects", __name__)
@@ -99,12 +104,12 @@ class RenameTargetForm(FlaskForm):
 
 
 class AnswerInvitationForm(FlaskForm):
-    invitation = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=MAX_INT)])
+    invitation = IntegerField(validators=[DataRequired(), database_int(1)])
     answer = SelectField(choices=options(["accept", "decline"]), validators=[DataRequired()])
 
 
 class WithdrawInvitationForm(FlaskForm):
-    invitation = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=MAX_INT)])
+    invitation = IntegerField(validators=[DataRequired(), database_int(1)])
 
 
 def _may_create_project() -> bool:
@@ -190,6 +195,25 @@ def show_project(project_id: int):
     )
 
 
+@bp.get("/projects/<int:project_id>/history")
+def project_history_view(project_id: int):
+    """The changes to the project's settings and members, newest first, a page at a time."""
+    project, _ = load_project(project_id, "view-project-history", eager=False)
+    page, entries = project_history(
+        db(), project.id, page=count_arg("page"), size=PROJECT_HISTORY_PAGE_SIZE
+    )
+    rows = [
+        (
+            e,
+            PROJECT_ACTIONS.get(e.action, e.action),
+            describe_project_change(e.before),
+            describe_project_change(e.after),
+        )
+        for e in entries
+    ]
+    return render_template("projects/project_history.html", project=project, rows=rows, page=page)
+
+
 @bp.route("/projects/<int:project_id>/settings", methods=["GET", "POST"])
 def edit_project(project_id: int):
     project, role = load_project(project_id, "edit-project")
@@ -255,6 +279,7 @@ def _save_settings(project: Project, form: SettingsForm) -> None:
         guidelines=form.guidelines.data or "",
         targets=_lines(form.targets.data),
         labels=labels,
+        user=g.user,
     )
 
 
@@ -300,7 +325,7 @@ def _add_member(project: Project, form: MemberForm, direct: bool) -> str:
             raise InvalidInput(
                 f"No user named {form.username.data!r}; an admin creates accounts first."
             )
-        set_member(db(), project, user, form.role.data)
+        set_member(db(), project, user, form.role.data, by=g.user)
         return f"{user.username} is now {form.role.data} of this project."
     result = invite_member(db(), project, form.username.data, form.role.data, by=g.user)
     if result.outcome == "member":
@@ -321,7 +346,7 @@ def remove_member_view(project_id: int):
             if user is None:
                 # The same words as for an account that is no member: nothing to learn.
                 raise NotFound(f"{form.username.data.strip()} is not a member of this project.")
-            remove_member(db(), project, user)
+            remove_member(db(), project, user, by=g.user)
         except WorkbenchError as exc:
             db().rollback()
             flash(exc.message, "error")
@@ -364,7 +389,7 @@ def rename_target_view(project_id: int):
     if form.validate_on_submit():
         try:
             before = next((t.name for t in project.targets if t.id == form.target.data), None)
-            changed = rename_target(db(), project, form.target.data, form.name.data)
+            changed = rename_target(db(), project, form.target.data, form.name.data, user=g.user)
         except WorkbenchError as exc:
             db().rollback()
             flash(f"{exc.message} Nothing was changed.", "error")

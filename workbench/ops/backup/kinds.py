@@ -67,7 +67,7 @@ def translate(values: dict | None, entity: str, convert) -> dict | None:
     keys when dumping, keys to ids when restoring)."""
     if values is None:
         return None
-    kind = BY_NAME.get(entity)
+    kind = PROJECT if entity == "project" else BY_NAME.get(entity)
     kinds = kind.history_refs if kind is not None else {}
     out: dict[str, Any] = {}
     for name, value in values.items():
@@ -346,7 +346,12 @@ KINDS: tuple[Kind, ...] = (
                 checks.integer(null=True),
                 attr="entity_id",
                 dump=lambda entry, d: d.keys.key(entry.entity, entry.entity_id),
-                load=lambda value, record, r: r.keys.soft_id(record["entity"], value) or 0,
+                # A project's own entries name the project the dump is restored as.
+                load=lambda value, record, r: (
+                    r.project.id
+                    if record["entity"] == "project"
+                    else r.keys.soft_id(record["entity"], value) or 0
+                ),
             ),
             Field(
                 "claim",
@@ -386,4 +391,6 @@ PROJECT = Kind(
     Project,
     PROJECT_FIELDS,
     lambda d: select(Project).where(Project.id == d.project.id),
+    # The project's own history (settings and members) names its targets by id.
+    history_refs={"target_id": "target"},
 )
