@@ -20,7 +20,7 @@ from workbench.errors import Conflict, InvalidInput, TooManyAttempts
 from workbench.models import LoginAddressFailure, LoginFailure, User
 from workbench.ops.sessions import end_user_sessions
 
-USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,80}$")
+USERNAME_RE = re.compile(r"[A-Za-z0-9_.@-]{1,80}")
 MIN_PASSWORD = 8
 # werkzeug's default is scrypt: a slow, memory-hard hash.
 
@@ -79,8 +79,9 @@ def create_user(session: Session, username: str, password: str, *, is_admin: boo
 
 def check_username(username: str) -> None:
     """Raise InvalidInput unless ``username`` is 1 to 80 letters, digits or . _ @ -
-    (no spaces, markup or formula characters)."""
-    if not USERNAME_RE.match(username):
+    (no spaces, markup or formula characters, nor a line break at the end, which
+    ``$`` would let through)."""
+    if not USERNAME_RE.fullmatch(username):
         raise InvalidInput(
             "A username is 1 to 80 letters, digits or . _ @ - (no spaces).", field="username"
         )
