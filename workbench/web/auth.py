@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from workbench.errors import TooManyAttempts, WorkbenchError
 from workbench.ops.sessions import end_session, start_session
 from workbench.ops.users import MIN_PASSWORD, check_login, record_login, set_password
-from workbench.web.common import db, form_errors, start_write
+from workbench.web.common import db, form_errors, late_write, public, start_write
 
 bp = Blueprint("auth", __name__)
 
@@ -51,6 +51,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
+@late_write
 def login():
     if g.user is not None:
         return redirect(_safe_next(request.args.get("next")))
@@ -114,6 +116,7 @@ class PasswordForm(FlaskForm):
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@late_write
 def change_password():
     """Change one's own password: every other session of the account ends, this one stays.
 
