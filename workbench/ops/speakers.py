@@ -398,11 +398,12 @@ def speaker_page(
 ) -> tuple[Page, list[Speaker]]:
     """Return page ``page`` (from 1) of the project's current speakers by name (then
     id), with aliases loaded; with ``search``, only those whose name or an alias
-    contains it, in any case. Raises NotFound for a page after the last."""
+    contains it (read as the registry keeps names, ``clean_text``), in any case.
+    Raises NotFound for a page after the last."""
     query = select(Speaker).where(
         Speaker.project_id == project.id, Speaker.merged_into_id.is_(None)
     )
-    search = " ".join(search.split())
+    search = clean_text(search)
     if search:
         query = query.where(
             or_(
@@ -451,11 +452,12 @@ def speaker_count(session: Session, project: Project) -> int:
 
 def find_speaker(session: Session, project: Project, given: str) -> Speaker:
     """Return the project's current speaker that ``given`` names: its id, else its
-    exact name, else its exact alias, else its name in any case.
+    exact name, else its exact alias, else its name in any case (``given`` read as
+    the registry keeps names, ``clean_text``).
 
     Raises NotFound when none does, InvalidInput when several do (say the id then).
     """
-    given = " ".join((given or "").split())
+    given = clean_text(given or "")
     if not given:
         raise InvalidInput("Name a speaker, by its id or its name.")
     current = select(Speaker).where(
