@@ -8,7 +8,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from workbench.db import MAX_INT, lock_for_update, unique_or_conflict
+from workbench.db import lock_for_update, stored_int, unique_or_conflict
 from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.importing import normalize_text
 from workbench.merges import follow_merges
@@ -428,8 +428,7 @@ def speaker_page(
 def speakers_named(session: Session, project: Project, given: Sequence[str]) -> list[Speaker]:
     """Return the project's speakers (merged ones too) whose ids are among ``given``
     (form values: anything but an id of the project is left out), by name."""
-    ids = {int(v) for v in given if v and v.isascii() and v.isdigit() and len(v) <= 10}
-    ids = {i for i in ids if i <= MAX_INT}
+    ids = {number for number in map(stored_int, given) if number is not None}
     if not ids:
         return []
     return list(
@@ -464,8 +463,10 @@ def find_speaker(session: Session, project: Project, given: str) -> Speaker:
         Speaker.project_id == project.id, Speaker.merged_into_id.is_(None)
     )
     if given.isascii() and given.isdigit():
-        number = int(given) if len(given) <= 10 else MAX_INT + 1
-        speaker = session.scalar(current.where(Speaker.id == number)) if number <= MAX_INT else None
+        number = stored_int(given)
+        speaker = (
+            session.scalar(current.where(Speaker.id == number)) if number is not None else None
+        )
         if speaker is None:
             raise NotFound(f"No current speaker has the id {given[:20]}.")
         return speaker

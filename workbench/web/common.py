@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange
 
-from workbench.db import MAX_INT, SQLITE_BUSY_TIMEOUT, begin_write
+from workbench.db import MAX_INT, SQLITE_BUSY_TIMEOUT, begin_write, stored_int
 from workbench.errors import InvalidInput, NotFound, PermissionDenied
 from workbench.models import Project
 from workbench.ops.projects import project_with_role
@@ -177,7 +177,7 @@ def options(items) -> list[SelectChoice]:
 
 def whole_number(text: str | None, name: str, *, minimum: int = 0) -> int | None:
     """Return ``text``, an id or a number from a query string or a form, as an int; None
-    when it is absent or empty. The one rule for every such number.
+    when it is absent or empty. The one rule for every such number (``db.stored_int``).
 
     Raises InvalidInput (400) naming ``name`` for anything but the digits 0-9 (a sign, a
     fraction, spaces, other digits), and NotFound (404) for a number below ``minimum``
@@ -189,22 +189,17 @@ def whole_number(text: str | None, name: str, *, minimum: int = 0) -> int | None
         return None
     if not (text.isascii() and text.isdigit()):
         raise InvalidInput(f"{name} must be a whole number, not {text[:40]!r}.")
-    number = int(text) if len(text) <= 12 else MAX_INT + 1
-    if not minimum <= number <= MAX_INT:
+    number = stored_int(text)
+    if number is None or number < minimum:
         raise NotFound(f"Nothing has number {text[:20]} here ({name}).")
     return number
 
 
-def count_arg(name: str) -> int | None:
-    """Return the query-string argument ``name`` as a number from 1 (an id, a page, a
-    claim's number), or None when it is absent or empty (see ``whole_number``)."""
-    return whole_number(request.args.get(name), f"?{name}=", minimum=1)
-
-
-def query_int(name: str) -> int | None:
-    """Return the query-string argument ``name`` as a number from 0 (a position, an
-    id), or None when it is absent or empty (see ``whole_number``)."""
-    return whole_number(request.args.get(name), f"?{name}=")
+def query_int(name: str, *, minimum: int = 0) -> int | None:
+    """Return the query-string argument ``name`` as a number from ``minimum`` (1 for a
+    page or a claim's number, 0 for a position or an id), or None when it is absent or
+    empty (see ``whole_number``)."""
+    return whole_number(request.args.get(name), f"?{name}=", minimum=minimum)
 
 
 def form_int(name: str) -> int | None:
