@@ -50,6 +50,22 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def _check_password(username: str, password: str):
+    """Check a password as the settings throttle it, without writing (see
+    ops.users.check_login); raises TooManyAttempts."""
+    settings = current_app.config["WORKBENCH"]
+    return check_login(
+        db(),
+        username,
+        password,
+        address=request.remote_addr or "unknown",
+        max_failures=settings["LOGIN_MAX_FAILURES"],
+        lockout_seconds=settings["LOGIN_LOCKOUT_SECONDS"],
+        address_max_failures=settings["LOGIN_ADDRESS_MAX_FAILURES"],
+        forget_seconds=settings["LOGIN_FORGET_SECONDS"],
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @late_write
@@ -59,18 +75,8 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        settings = current_app.config["WORKBENCH"]
         try:
-            attempt = check_login(
-                db(),
-                form.username.data,
-                form.password.data,
-                address=request.remote_addr or "unknown",
-                max_failures=settings["LOGIN_MAX_FAILURES"],
-                lockout_seconds=settings["LOGIN_LOCKOUT_SECONDS"],
-                address_max_failures=settings["LOGIN_ADDRESS_MAX_FAILURES"],
-                forget_seconds=settings["LOGIN_FORGET_SECONDS"],
-            )
+            attempt = _check_password(form.username.data, form.password.data)
             # The slow password check is done: only now take the write lock.
             start_write()
             user = record_login(db(), attempt)
@@ -126,18 +132,8 @@ def change_password():
     form = PasswordForm()
     status = 200
     if form.validate_on_submit():
-        settings = current_app.config["WORKBENCH"]
         try:
-            attempt = check_login(
-                db(),
-                g.user.username,
-                form.current.data,
-                address=request.remote_addr or "unknown",
-                max_failures=settings["LOGIN_MAX_FAILURES"],
-                lockout_seconds=settings["LOGIN_LOCKOUT_SECONDS"],
-                address_max_failures=settings["LOGIN_ADDRESS_MAX_FAILURES"],
-                forget_seconds=settings["LOGIN_FORGET_SECONDS"],
-            )
+            attempt = _check_password(g.user.username, form.current.data)
             start_write()
             user = record_login(db(), attempt)
             if user is not None:
