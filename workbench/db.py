@@ -26,6 +26,16 @@ MAX_INT = 2**31 - 1
 SQLITE_BUSY_TIMEOUT = 30.0
 
 
+def stored_int(text: str) -> int | None:
+    """Return ``text``, the digits 0-9 only, as an int an Integer column can hold (0 to
+    ``MAX_INT``); None for anything else (a sign, spaces, other digits, a larger number).
+    The one reading of an id or number typed or sent as text."""
+    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > len(str(MAX_INT)):
+        return None
+    number = int(text)
+    return number if number <= MAX_INT else None
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     """Return an engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
     parsed = make_url(url)

@@ -768,6 +768,10 @@ BROKEN_RULES = {
         set_field("member", "username", "=cmd|' /C calc'!A0"),
         "A username is 1 to 80 letters, digits or . _ @ - (no spaces).",
     ),
+    "username ending in a line break": (
+        set_field("member", "username", "mona\n"),
+        "A username is 1 to 80 letters, digits or . _ @ - (no spaces).",
+    ),
     "username differing only in case from another in the dump": (
         set_record("annotation", 1, annotator="ANN"),
         "The username 'ann' is taken",

@@ -63,7 +63,8 @@ def test_speaker_pages_search_and_find(session):
     assert find_speaker(session, project, str(baqeri.id)) is baqeri
     assert find_speaker(session, project, " Baqeri ") is baqeri
     assert find_speaker(session, project, "mohammad baqeri") is baqeri
-    for given in ("Nobody", "2147483648", "0"):
+    assert find_speaker(session, project, f"0000000000{baqeri.id}") is baqeri
+    for given in ("Nobody", "2147483648", "0", "1" + "0" * 30):
         with pytest.raises(NotFound):
             find_speaker(session, project, given)
     with pytest.raises(InvalidInput):
@@ -127,3 +128,12 @@ def test_a_claim_edit_in_a_long_article_loads_only_its_neighbours(session):
         .order_by(Claim.start)
     ).all()
     assert positions == list(range(1, 3_000 + 1))  # split, then merged back: 3,000 again
+
+
+def test_ids_typed_as_text_are_read_by_one_rule():
+    from workbench.db import MAX_INT, stored_int
+
+    cases = {"0": 0, "7": 7, "00000000000007": 7, str(MAX_INT): MAX_INT, str(MAX_INT + 1): None}
+    cases |= {"": None, "-1": None, "+1": None, " 7": None, "1_0": None, "1.0": None}
+    cases |= {"\u0667": None, "1" + "0" * 40: None}  # ARABIC-INDIC SEVEN is a digit to isdigit
+    assert {text: stored_int(text) for text in cases} == cases

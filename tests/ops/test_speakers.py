@@ -15,9 +15,11 @@ from workbench.ops.claims import active_claims
 from workbench.ops.speakers import (
     create_speaker,
     find_or_create_speaker,
+    find_speaker,
     get_speaker,
     merge_speakers,
     registry,
+    speaker_page,
     update_speaker,
 )
 
@@ -381,6 +383,9 @@ def test_names_titles_and_aliases_are_cleaned_as_imports_clean_text(session, wor
     assert sorted(a.alias for a in speaker.aliases) == ["Baqeri", "Gen. Baqeri"]
     assert _history(session, speaker)[0].after["name"] == CLEAN
     assert find_or_create_speaker(session, project, DIRTY + "\x02") is speaker
+    # The merge form's "id or name" and the registry's search read a name the same way.
+    assert find_speaker(session, project, DIRTY + "\x02") is speaker
+    assert speaker_page(session, project, search="Jose\u0301\x01 Mar")[1] == [speaker]
     update_speaker(
         session,
         speaker,

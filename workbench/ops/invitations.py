@@ -18,7 +18,7 @@ from workbench.db import unique_or_conflict
 from workbench.errors import InvalidInput, NotFound
 from workbench.models import ROLES, Invitation, Membership, Project, User
 from workbench.ops.projects import set_member
-from workbench.ops.users import USERNAME_RE
+from workbench.ops.users import check_username
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +41,7 @@ def invite_member(
     Conflict for demoting the last manager.
     """
     username = username.strip()
-    if not USERNAME_RE.match(username):
-        raise InvalidInput(
-            "A username is 1 to 80 letters, digits or . _ @ - (no spaces).", field="username"
-        )
+    check_username(username)
     if role not in ROLES:
         raise InvalidInput(f"Unknown role {role!r} (roles: {', '.join(ROLES)}).", field="role")
     member = session.scalar(

@@ -8,7 +8,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from workbench.db import MAX_INT, lock_for_update, unique_or_conflict
+from workbench.db import lock_for_update, stored_int, unique_or_conflict
 from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.importing import normalize_text
 from workbench.merges import follow_merges
@@ -398,11 +398,12 @@ def speaker_page(
 ) -> tuple[Page, list[Speaker]]:
     """Return page ``page`` (from 1) of the project's current speakers by name (then
     id), with aliases loaded; with ``search``, only those whose name or an alias
-    contains it, in any case. Raises NotFound for a page after the last."""
+    contains it (read as the registry keeps names, ``clean_text``), in any case.
+    Raises NotFound for a page after the last."""
     query = select(Speaker).where(
         Speaker.project_id == project.id, Speaker.merged_into_id.is_(None)
     )
-    search = " ".join(search.split())
+    search = clean_text(search)
     if search:
         query = query.where(
             or_(
@@ -427,8 +428,7 @@ def speaker_page(
 def speakers_named(session: Session, project: Project, given: Sequence[str]) -> list[Speaker]:
     """Return the project's speakers (merged ones too) whose ids are among ``given``
     (form values: anything but an id of the project is left out), by name."""
-    ids = {int(v) for v in given if v and v.isascii() and v.isdigit() and len(v) <= 10}
-    ids = {i for i in ids if i <= MAX_INT}
+    ids = {number for number in map(stored_int, given) if number is not None}
     if not ids:
         return []
     return list(
@@ -451,19 +451,22 @@ def speaker_count(session: Session, project: Project) -> int:
 
 def find_speaker(session: Session, project: Project, given: str) -> Speaker:
     """Return the project's current speaker that ``given`` names: its id, else its
-    exact name, else its exact alias, else its name in any case.
+    exact name, else its exact alias, else its name in any case (``given`` read as
+    the registry keeps names, ``clean_text``).
 
     Raises NotFound when none does, InvalidInput when several do (say the id then).
     """
-    given = " ".join((given or "").split())
+    given = clean_text(given or "")
     if not given:
         raise InvalidInput("Name a speaker, by its id or its name.")
     current = select(Speaker).where(
         Speaker.project_id == project.id, Speaker.merged_into_id.is_(None)
     )
     if given.isascii() and given.isdigit():
-        number = int(given) if len(given) <= 10 else MAX_INT + 1
-        speaker = session.scalar(current.where(Speaker.id == number)) if number <= MAX_INT else None
+        number = stored_int(given)
+        speaker = (
+            session.scalar(current.where(Speaker.id == number)) if number is not None else None
+        )
         if speaker is None:
             raise NotFound(f"No current speaker has the id {given[:20]}.")
         return speaker

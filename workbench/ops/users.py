@@ -8,11 +8,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from workbench.db import unique_or_conflict
@@ -20,32 +19,9 @@ from workbench.errors import Conflict, InvalidInput, TooManyAttempts
 from workbench.models import LoginAddressFailure, LoginFailure, User
 from workbench.ops.sessions import end_user_sessions
 
-USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,80}$")
+USERNAME_RE = re.compile(r"[A-Za-z0-9_.@-]{1,80}")
 MIN_PASSWORD = 8
 # werkzeug's default is scrypt: a slow, memory-hard hash.
-
-
-_USER_BY_ID = select(User.__table__).where(User.__table__.c.id == bindparam("user_id"))
-
-
-def get_user(session: Session, user_id: int) -> User | None:
-    """Return the user with this id, or None; the cheap way, for every request.
-
-    Reads the row with one Core statement and attaches it to the session as a
-    persistent, unchanged ``User`` (SQLAlchemy's make_transient_to_detached
-    recipe), skipping the ORM's loading machinery, which costs a request that
-    only saves an annotation several times more than its own query.
-    """
-    existing = session.identity_map.get(identity_key(User, user_id))
-    if existing is not None:
-        return existing
-    row = session.connection().execute(_USER_BY_ID, {"user_id": user_id}).first()
-    if row is None:
-        return None
-    user = User(**row._mapping)
-    make_transient_to_detached(user)
-    session.add(user)
-    return user
 
 
 @cache
@@ -79,8 +55,9 @@ def create_user(session: Session, username: str, password: str, *, is_admin: boo
 
 def check_username(username: str) -> None:
     """Raise InvalidInput unless ``username`` is 1 to 80 letters, digits or . _ @ -
-    (no spaces, markup or formula characters)."""
-    if not USERNAME_RE.match(username):
+    (no spaces, markup or formula characters, nor a line break at the end, which
+    ``$`` would let through)."""
+    if not USERNAME_RE.fullmatch(username):
         raise InvalidInput(
             "A username is 1 to 80 letters, digits or . _ @ - (no spaces).", field="username"
         )

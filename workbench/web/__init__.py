@@ -15,7 +15,7 @@ from workbench.db import MAX_INT, is_lock_timeout
 from workbench.errors import WorkbenchError
 from workbench.importing import MAX_UPLOAD_FILES
 from workbench.web import admin, annotate, api, articles, auth, exports, projects, speakers
-from workbench.web.common import close_db, load_user, wants_json
+from workbench.web.common import close_db, load_user, public, wants_json
 from workbench.web.guard import refuse_unstorable_text
 from workbench.web.uploads import UploadRequest
 
@@ -60,6 +60,8 @@ def register(app: Flask) -> None:
         api.bp,
     ):
         app.register_blueprint(blueprint)
+    # Flask's own view of the static files needs no login.
+    public(app.view_functions["static"])
     app.before_request(load_user)
     app.teardown_appcontext(close_db)
     app.after_request(_security_headers)

@@ -23,7 +23,6 @@ from workbench.ops.speakers import find_or_create_speaker, lookup, registry, spe
 from workbench.ops.workspace import build_workspace, claims_stretch
 from workbench.permissions import can
 from workbench.web.common import (
-    count_arg,
     database_int,
     db,
     form_int,
@@ -117,7 +116,7 @@ def annotate_article(project_id: int, article_id: int):
         article_id,
         g.user,
         claim_id=query_int("claim"),
-        position=count_arg("at"),
+        position=query_int("at", minimum=1),
     )
     if ws.merged_into_id is not None:
         flash("That claim was merged into the one shown.", "info")
@@ -459,7 +458,10 @@ def claim_history_view(project_id: int, claim_id: int):
     # Annotators code blind: they see their own annotation's history, not the others'.
     blind = not can(g.user, "view-all-annotations", role)
     page, entries = claim_history_page(
-        db(), claim.id, annotations_of=g.user.id if blind else None, page=count_arg("page")
+        db(),
+        claim.id,
+        annotations_of=g.user.id if blind else None,
+        page=query_int("page", minimum=1),
     )
     names = target_names(db(), project.id)
     return render_template(

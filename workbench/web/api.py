@@ -16,7 +16,7 @@ from workbench.db import MAX_INT
 from workbench.errors import InvalidInput, WorkbenchError
 from workbench.ops.annotations import AnnotationInput, annotation_state, store_annotation
 from workbench.ops.workspace import build_workspace
-from workbench.web.common import count_arg, db, load_project, query_int, start_write
+from workbench.web.common import autocommit, db, load_project, query_int, start_write
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -54,7 +54,7 @@ def show_workspace(project_id: int, article_id: int):
         article_id,
         g.user,
         claim_id=query_int("claim"),
-        position=count_arg("at"),
+        position=query_int("at", minimum=1),
     )
     if ws.merged_into_id is not None:
         ws = build_workspace(db(), project, article_id, g.user, claim_id=ws.merged_into_id)
@@ -106,6 +106,7 @@ def _parse(body: Any) -> tuple[int | None, AnnotationInput, tuple[int, int] | No
 
 
 @bp.post("/projects/<int:project_id>/claims/<int:claim_id>/annotation")
+@autocommit
 def save_annotation_api(project_id: int, claim_id: int):
     # One query checks the user's access and reads the current annotation.
     state = annotation_state(db(), g.user, project_id, claim_id, "annotate-claim")

@@ -32,7 +32,7 @@ from workbench.ops.import_jobs import (
     job_status,
     recent_jobs,
 )
-from workbench.web.common import db, form_errors, load_project, query_int, start_write
+from workbench.web.common import db, form_errors, late_write, load_project, query_int, start_write
 
 bp = Blueprint("articles", __name__)
 
@@ -73,6 +73,7 @@ def import_form(project_id: int):
 
 
 @bp.post("/projects/<int:project_id>/import/paste")
+@late_write
 def import_paste(project_id: int):
     project, _ = load_project(project_id, "import-articles")
     form = PasteForm()
@@ -92,6 +93,7 @@ def import_paste(project_id: int):
 
 
 @bp.post("/projects/<int:project_id>/import/upload")
+@late_write
 def import_upload(project_id: int):
     project, _ = load_project(project_id, "import-articles")
     form = UploadForm()

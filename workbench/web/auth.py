@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from workbench.errors import TooManyAttempts, WorkbenchError
 from workbench.ops.sessions import end_session, start_session
 from workbench.ops.users import MIN_PASSWORD, check_login, record_login, set_password
-from workbench.web.common import db, form_errors, start_write
+from workbench.web.common import db, form_errors, late_write, public, start_write
 
 bp = Blueprint("auth", __name__)
 
@@ -50,25 +50,33 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def _check_password(username: str, password: str):
+    """Check a password as the settings throttle it, without writing (see
+    ops.users.check_login); raises TooManyAttempts."""
+    settings = current_app.config["WORKBENCH"]
+    return check_login(
+        db(),
+        username,
+        password,
+        address=request.remote_addr or "unknown",
+        max_failures=settings["LOGIN_MAX_FAILURES"],
+        lockout_seconds=settings["LOGIN_LOCKOUT_SECONDS"],
+        address_max_failures=settings["LOGIN_ADDRESS_MAX_FAILURES"],
+        forget_seconds=settings["LOGIN_FORGET_SECONDS"],
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@public
+@late_write
 def login():
     if g.user is not None:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        settings = current_app.config["WORKBENCH"]
         try:
-            attempt = check_login(
-                db(),
-                form.username.data,
-                form.password.data,
-                address=request.remote_addr or "unknown",
-                max_failures=settings["LOGIN_MAX_FAILURES"],
-                lockout_seconds=settings["LOGIN_LOCKOUT_SECONDS"],
-                address_max_failures=settings["LOGIN_ADDRESS_MAX_FAILURES"],
-                forget_seconds=settings["LOGIN_FORGET_SECONDS"],
-            )
+            attempt = _check_password(form.username.data, form.password.data)
             # The slow password check is done: only now take the write lock.
             start_write()
             user = record_login(db(), attempt)
@@ -114,6 +122,7 @@ class PasswordForm(FlaskForm):
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@late_write
 def change_password():
     """Change one's own password: every other session of the account ends, this one stays.
 
@@ -123,18 +132,8 @@ def change_password():
     form = PasswordForm()
     status = 200
     if form.validate_on_submit():
-        settings = current_app.config["WORKBENCH"]
         try:
-            attempt = check_login(
-                db(),
-                g.user.username,
-                form.current.data,
-                address=request.remote_addr or "unknown",
-                max_failures=settings["LOGIN_MAX_FAILURES"],
-                lockout_seconds=settings["LOGIN_LOCKOUT_SECONDS"],
-                address_max_failures=settings["LOGIN_ADDRESS_MAX_FAILURES"],
-                forget_seconds=settings["LOGIN_FORGET_SECONDS"],
-            )
+            attempt = _check_password(g.user.username, form.current.data)
             start_write()
             user = record_login(db(), attempt)
             if user is not None:

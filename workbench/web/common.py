@@ -8,26 +8,52 @@ from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange
 
-from workbench.db import MAX_INT, SQLITE_BUSY_TIMEOUT, begin_write
+from workbench.db import MAX_INT, SQLITE_BUSY_TIMEOUT, begin_write, stored_int
 from workbench.errors import InvalidInput, NotFound, PermissionDenied
 from workbench.models import Project
 from workbench.ops.projects import project_with_role
 from workbench.ops.sessions import touch_session, user_for_token
 from workbench.permissions import authorize, can
 
-PUBLIC_ENDPOINTS = {"auth.login", "static"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-# Endpoints that read in a shared transaction and call start_write() just before
-# they write, so that SQLite's write lock is held for the write alone (the hot
-# save, and the login and password change, whose password hash takes a tenth of a second).
-LATE_WRITE_ENDPOINTS = {"api.save_annotation_api", "auth.login", "auth.change_password"}
-# Imports read the upload and the project, then write only the job's row: the job
-# stores the articles in short transactions of its own (workbench/jobs.py).
-LATE_WRITE_ENDPOINTS |= {"articles.import_paste", "articles.import_upload"}
-# Endpoints whose every write is one statement on PostgreSQL (the save, see
-# ops.annotations): there they run without a transaction, which spares the
-# BEGIN and COMMIT round trips of the busiest request.
-AUTOCOMMIT_ENDPOINTS = {"api.save_annotation_api"}
+
+# A view's request policy is declared on the view by the decorators below, so that a
+# view has the safe policy unless it says otherwise: a login is needed, and a request
+# with an unsafe method holds SQLite's write lock from its start.
+_POLICY = "workbench_policy"
+
+
+def _mark(view, *marks: str):
+    setattr(view, _POLICY, view_policy(view) | set(marks))
+    return view
+
+
+def public(view):
+    """Mark ``view`` as open to anyone, logged in or not (the login page)."""
+    return _mark(view, "public")
+
+
+def late_write(view):
+    """Mark ``view`` as one that reads in a shared transaction and calls start_write()
+    just before it writes, so that SQLite's write lock is held for the write alone
+    (the hot save; the login and the password change, whose password hash takes a
+    tenth of a second; imports, which write only the job's row and leave the
+    articles to the job's own short transactions, workbench/jobs.py)."""
+    return _mark(view, "late_write")
+
+
+def autocommit(view):
+    """Mark ``view`` as one whose every write is one statement on PostgreSQL (the
+    save, see ops.annotations): there it runs without a transaction, which spares
+    the BEGIN and COMMIT round trips of the busiest request. On SQLite it writes
+    late (``late_write``)."""
+    return _mark(view, "autocommit", "late_write")
+
+
+def view_policy(view) -> frozenset[str]:
+    """Return the marks of ``view`` ("public", "late_write", "autocommit"); none for
+    an unmarked view, or for None (a URL that no route has)."""
+    return frozenset(getattr(view, _POLICY, ()))
 
 
 def db() -> Session:
@@ -46,10 +72,11 @@ def close_db(_exc=None) -> None:
 def load_user():
     """Load the logged-in user from the session the cookie names (one query: the
     session and its user); send anyone else to the login page."""
-    writing = request.method not in SAFE_METHODS and request.endpoint not in LATE_WRITE_ENDPOINTS
+    policy = view_policy(current_app.view_functions.get(request.endpoint))
+    writing = request.method not in SAFE_METHODS and "late_write" not in policy
     if writing:
         begin_write(db())
-    elif request.endpoint in AUTOCOMMIT_ENDPOINTS and db().get_bind().dialect.name == "postgresql":
+    elif "autocommit" in policy and db().get_bind().dialect.name == "postgresql":
         db().connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     token = session.get("sid")
     found = user_for_token(db(), token) if isinstance(token, str) else None
@@ -60,7 +87,7 @@ def load_user():
         _touch(current.id, writing)
     g.user = user
     g.login_session = current
-    if user is None and request.endpoint not in PUBLIC_ENDPOINTS:
+    if user is None and "public" not in policy:
         if request.path.startswith("/api/"):
             raise PermissionDenied("Log in first.")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
@@ -150,7 +177,7 @@ def options(items) -> list[SelectChoice]:
 
 def whole_number(text: str | None, name: str, *, minimum: int = 0) -> int | None:
     """Return ``text``, an id or a number from a query string or a form, as an int; None
-    when it is absent or empty. The one rule for every such number.
+    when it is absent or empty. The one rule for every such number (``db.stored_int``).
 
     Raises InvalidInput (400) naming ``name`` for anything but the digits 0-9 (a sign, a
     fraction, spaces, other digits), and NotFound (404) for a number below ``minimum``
@@ -162,22 +189,17 @@ def whole_number(text: str | None, name: str, *, minimum: int = 0) -> int | None
         return None
     if not (text.isascii() and text.isdigit()):
         raise InvalidInput(f"{name} must be a whole number, not {text[:40]!r}.")
-    number = int(text) if len(text) <= 12 else MAX_INT + 1
-    if not minimum <= number <= MAX_INT:
+    number = stored_int(text)
+    if number is None or number < minimum:
         raise NotFound(f"Nothing has number {text[:20]} here ({name}).")
     return number
 
 
-def count_arg(name: str) -> int | None:
-    """Return the query-string argument ``name`` as a number from 1 (an id, a page, a
-    claim's number), or None when it is absent or empty (see ``whole_number``)."""
-    return whole_number(request.args.get(name), f"?{name}=", minimum=1)
-
-
-def query_int(name: str) -> int | None:
-    """Return the query-string argument ``name`` as a number from 0 (a position, an
-    id), or None when it is absent or empty (see ``whole_number``)."""
-    return whole_number(request.args.get(name), f"?{name}=")
+def query_int(name: str, *, minimum: int = 0) -> int | None:
+    """Return the query-string argument ``name`` as a number from ``minimum`` (1 for a
+    page or a claim's number, 0 for a position or an id), or None when it is absent or
+    empty (see ``whole_number``)."""
+    return whole_number(request.args.get(name), f"?{name}=", minimum=minimum)
 
 
 def form_int(name: str) -> int | None:

@@ -38,7 +38,7 @@ from workbench.ops.projects import (
 )
 from workbench.ops.users import get_user_by_name
 from workbench.permissions import can
-from workbench.web.common import count_arg, database_int, db, form_errors, load_project, options
+from workbench.web.common import database_int, db, form_errors, load_project, options, query_int
 from workbench.web.stale import record_digest, stale_record
 
 bp = Blueprint("projects", __name__)
@@ -182,7 +182,7 @@ def create_project_view():
 @bp.get("/projects/<int:project_id>")
 def show_project(project_id: int):
     project, role = load_project(project_id)
-    progress = article_progress(db(), project, g.user, page=count_arg("page"))
+    progress = article_progress(db(), project, g.user, page=query_int("page", minimum=1))
     return render_template(
         "projects/project_show.html",
         project=project,
@@ -200,7 +200,7 @@ def project_history_view(project_id: int):
     """The changes to the project's settings and members, newest first, a page at a time."""
     project, _ = load_project(project_id, "view-project-history", eager=False)
     page, entries = project_history(
-        db(), project.id, page=count_arg("page"), size=PROJECT_HISTORY_PAGE_SIZE
+        db(), project.id, page=query_int("page", minimum=1), size=PROJECT_HISTORY_PAGE_SIZE
     )
     rows = [
         (

@@ -22,7 +22,7 @@ from workbench.ops.speakers import (
     update_speaker,
 )
 from workbench.permissions import can
-from workbench.web.common import count_arg, db, form_errors, load_project, options
+from workbench.web.common import db, form_errors, load_project, options, query_int
 from workbench.web.stale import record_digest, stale_record
 
 bp = Blueprint("speakers", __name__)
@@ -92,7 +92,7 @@ def list_speakers(project_id: int):
             status = form_errors(form)
     search = SpeakerSearchForm(request.args)
     query = (search.q.data or "")[:300]
-    page, speakers = speaker_page(db(), project, page=count_arg("page"), search=query)
+    page, speakers = speaker_page(db(), project, page=query_int("page", minimum=1), search=query)
     return render_template(
         "speakers/speaker_list.html",
         project=project,
