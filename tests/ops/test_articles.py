@@ -9,7 +9,7 @@ import workbench.ops.articles as articles_ops
 from tests.conftest import make_project, make_user
 from workbench.errors import NotFound
 from workbench.importing import ArticleDraft, Rejection, content_hash, normalize_text, parse_file
-from workbench.models import Article, Claim, Suggestion
+from workbench.models import Article, Claim, Suggestion, User
 from workbench.ops.annotations import AnnotationInput, save_annotation
 from workbench.ops.articles import article_progress, get_article, import_items
 from workbench.ops.claims import active_claims
@@ -384,3 +384,53 @@ def test_a_job_whose_heartbeat_stopped_is_interrupted(session_factory):
         assert job_status(job) == "running"
         later = utcnow() + timedelta(seconds=HEARTBEAT_STALE_SECONDS + 1)
         assert job_status(job, now=later) == "interrupted"
+
+
+@pytest.mark.parametrize("change", ["deactivated", "demoted", "removed"])
+def test_an_import_job_stops_when_its_user_may_no_longer_import(
+    session_factory, monkeypatch, change
+):
+    """A web import runs on after its request: when the admin deactivates its user,
+    or the user stops being a manager of the project, while it runs, the batches
+    stored so far stay and the job stops at the next one, failed with the reason
+    (it kept storing every article of the upload)."""
+    from workbench.jobs import ImportSource, run_import
+    from workbench.ops.import_jobs import create_import_job, get_import_job
+    from workbench.ops.projects import get_project, remove_member, set_member
+    from workbench.ops.sessions import deactivate_user
+
+    monkeypatch.setattr(articles_ops, "IMPORT_BATCH", 1)
+    with session_factory() as s:
+        manager = make_user(s, "boss")
+        make_user(s, "keeper")
+        project = make_project(s, "Stopped", manager=manager)
+        set_member(s, project, s.scalar(select(User).where(User.username == "keeper")), "manager")
+        job = create_import_job(s, project, manager, description="feed.jsonl", files_total=1)
+        s.commit()
+        project_id, job_id = project.id, job.id
+    real = articles_ops.split_text
+    calls: list[int] = []
+
+    def split_and_change_the_user(text, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # the first batch is stored, the second not yet
+            with session_factory() as other:
+                user = other.scalar(select(User).where(User.username == "boss"))
+                project = get_project(other, project_id)
+                if change == "deactivated":
+                    deactivate_user(other, user)
+                elif change == "demoted":
+                    set_member(other, project, user, "annotator")
+                else:
+                    remove_member(other, project, user)
+                other.commit()
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(articles_ops, "split_text", split_and_change_the_user)
+    source = ImportSource("feed.jsonl", _jsonl("One claim. Two.", "Three claim.", "Five."))
+    assert run_import(session_factory, job_id, [source], max_bytes=10**6) == "failed"
+    with session_factory() as s:
+        job = get_import_job(s, get_project(s, project_id), job_id)
+        assert job.status == "failed"
+        assert "boss" in job.error and "stopped" in job.error
+        assert s.scalar(select(func.count()).select_from(Article)) == job.imported == 1

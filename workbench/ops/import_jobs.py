@@ -14,9 +14,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from workbench.errors import InvalidInput, NotFound
+from workbench.errors import InvalidInput, NotFound, PermissionDenied
 from workbench.models import IMPORT_FATES, ImportJob, ImportJobItem, Project, User, utcnow
 from workbench.ops import articles
+from workbench.ops.projects import project_role
+from workbench.permissions import can
 
 # A running job writes its heartbeat at least every few seconds (each batch, and
 # after each file it reads); one silent for this long lost its worker.
@@ -70,11 +72,14 @@ def store_job_batch(
     session: Session, job_id: int, batch: articles.Batch, progress: Progress
 ) -> ImportJob:
     """Store a batch of a job (its articles, their report rows, the job's counts
-    and heartbeat); return the job as it is now. Raises NotFound for an unknown job."""
+    and heartbeat); return the job as it is now. Raises NotFound for an unknown job,
+    PermissionDenied when the job's user may no longer import into its project
+    (deactivated, or no longer a manager of it since the job began)."""
     job = session.get(ImportJob, job_id, populate_existing=True)
     if job is None:
         raise NotFound("No such import.")
     project = session.get(Project, job.project_id)
+    _check_still_allowed(session, job, project)
     results = articles.store_batch(session, project, batch, user_id=job.user_id)
     rows = [
         {
@@ -108,6 +113,26 @@ def store_job_batch(
     )
     session.refresh(job)
     return job
+
+
+def _check_still_allowed(session: Session, job: ImportJob, project: Project) -> None:
+    """Raise PermissionDenied unless the job's user may still import into the project.
+
+    A web import runs on after its request, batch by batch: deactivating its user or
+    taking away their manager role stops it at the next batch, as it would stop a
+    request. A job of the command line (no user) is not checked."""
+    if job.user_id is None:
+        return
+    user = session.get(User, job.user_id, populate_existing=True)
+    if user is not None and can(user, "import-articles", project_role(session, user, project)):
+        return
+    name = user.username if user is not None else "its user"
+    why = (
+        "was deactivated"
+        if user is not None and not user.is_active
+        else ("is no longer a manager of the project")
+    )
+    raise PermissionDenied(f"{name} {why}, so the import stopped; the articles stored before stay.")
 
 
 def finish_import_job(session: Session, job_id: int, *, error: str = "") -> None:
