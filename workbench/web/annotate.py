@@ -29,6 +29,7 @@ from workbench.web.common import (
     load_project,
     options,
     query_int,
+    requested_workspace,
     wants_json,
     whole_number,
 )
@@ -110,14 +111,7 @@ def _fill(form, project, annotation: Annotation | None):
 @bp.get("/projects/<int:project_id>/articles/<int:article_id>/annotate")
 def annotate_article(project_id: int, article_id: int):
     project, role = load_project(project_id)
-    ws = build_workspace(
-        db(),
-        project,
-        article_id,
-        g.user,
-        claim_id=query_int("claim"),
-        position=query_int("at", minimum=1),
-    )
+    ws = requested_workspace(project, article_id)
     if ws.merged_into_id is not None:
         flash("That claim was merged into the one shown.", "info")
         return redirect(_claim_url(project, ws.article, ws.merged_into_id))

@@ -16,7 +16,13 @@ from workbench.db import MAX_INT
 from workbench.errors import InvalidInput, WorkbenchError
 from workbench.ops.annotations import AnnotationInput, annotation_state, store_annotation
 from workbench.ops.workspace import build_workspace
-from workbench.web.common import autocommit, db, load_project, query_int, start_write
+from workbench.web.common import (
+    autocommit,
+    db,
+    load_project,
+    requested_workspace,
+    start_write,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -48,14 +54,7 @@ def show_annotation(project_id: int, claim_id: int):
 def show_workspace(project_id: int, article_id: int):
     """The annotate page's state as JSON (see docs/api.md)."""
     project, _ = load_project(project_id)
-    ws = build_workspace(
-        db(),
-        project,
-        article_id,
-        g.user,
-        claim_id=query_int("claim"),
-        position=query_int("at", minimum=1),
-    )
+    ws = requested_workspace(project, article_id)
     if ws.merged_into_id is not None:
         ws = build_workspace(db(), project, article_id, g.user, claim_id=ws.merged_into_id)
     return jsonify(ws.as_record())

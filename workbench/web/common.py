@@ -13,6 +13,7 @@ from workbench.errors import InvalidInput, NotFound, PermissionDenied
 from workbench.models import Project
 from workbench.ops.projects import project_with_role
 from workbench.ops.sessions import touch_session, user_for_token
+from workbench.ops.workspace import build_workspace
 from workbench.permissions import authorize, can
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -211,3 +212,17 @@ def database_int(minimum: int = 0) -> NumberRange:
     """Return the validator of a form's IntegerField: an offset, id or number an Integer
     column can hold (WTForms reads any size of int, and int() reads " 7 " and "1_0")."""
     return NumberRange(min=minimum, max=MAX_INT)
+
+
+def requested_workspace(project: Project, article_id: int):
+    """Return the annotate page's state for the claim the query string asks for
+    (``?claim=ID`` or ``?at=N``, read by the bounded number rule), for the form
+    view and the JSON API alike; raises as ``build_workspace`` and ``query_int`` do."""
+    return build_workspace(
+        db(),
+        project,
+        article_id,
+        g.user,
+        claim_id=query_int("claim"),
+        position=query_int("at", minimum=1),
+    )
