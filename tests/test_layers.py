@@ -19,6 +19,7 @@ PURE = {
     "errors",
     "resources",
     "merges",
+    "suggest",
 }
 DATA = {"models", "ops", "db", "schema", "migrations", "jobs"}
 FORBIDDEN = {
