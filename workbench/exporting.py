@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from workbench.fields import FIELDS, STANCES, stance_column
+from workbench.fields import FIELDS, STANCES
 
 # The claim a row is about and who annotated it; the annotation's fields follow.
 ID_COLUMNS = (
