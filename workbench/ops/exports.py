@@ -87,6 +87,11 @@ class _TypedCells:
         return value
 
     @staticmethod
+    def text(value: Any) -> list[Any]:
+        """A free text's run of cells: the text, or None for none."""
+        return [value or None]
+
+    @staticmethod
     def group(cells: list[Any]) -> list[Any]:
         return cells
 
@@ -116,6 +121,8 @@ class _CsvCells:
         self.values = fields
         self.flags = {flag: fields.render(flag) for flag in (True, False, None)}
         self.one = fields.render
+        empty = fields[None]
+        self.text = lambda value: fields.render(value) if value else empty
 
     @staticmethod
     def group(cells: list[str]) -> str:
@@ -262,7 +269,6 @@ def _wide_rows(
     )
     value, one, flag, group = cells.values, cells.one, cells.flags, cells.group
     make_row = cells.row
-    empty = value[None]
     speaker = _Speakers(session, project, value)
 
     def speaker_cells(fields):
@@ -289,19 +295,21 @@ def _wide_rows(
         return make, sum(widths)
 
     # Where each run's values are in the query's rows, and what makes its cells.
-    runs: list[tuple[int, int, Any]] = []
+    # A text field's run is its one value, made into a cell per row (texts rarely repeat).
+    runs: list[tuple[slice | int, Any]] = []
     at = 6
     for kind, fields in _runs(FIELDS):
         if kind == SPEAKER:
-            runs.append((at, at + len(fields), _Groups(speaker_cells(fields), group)))
+            runs.append((slice(at, at + len(fields)), _Groups(speaker_cells(fields), group)))
             at += len(fields)
         elif kind == "labels":
             make, width = label_cells(fields)
-            runs.append((at, at + width, _Groups(make, group)))
+            runs.append((slice(at, at + width), _Groups(make, group)))
             at += width
         else:
-            runs.append((at, at + 1, None))
+            runs.append((at, None))
             at += 1
+    text_cell = cells.text
     state_end = at + 4
     state = _Groups(lambda v: [value[v[0]], flag[v[1]], value[v[2]], value[v[3]]], group)
     project_name = one(project.name)
@@ -333,17 +341,10 @@ def _wide_rows(
                 prefix = group(
                     [*head, *map(one, (claim_id, position, start, end, text[start:end]))]
                 )
-            annotation = []
-            for start_at, end_at, memo in runs:
-                if memo is None:
-                    free = row[start_at]
-                    annotation.append(group([one(free) if free else empty]))
-                else:
-                    annotation.append(memo[row[start_at:end_at]])
             yield make_row(
                 prefix,
                 value[row[5]],
-                annotation,
+                [text_cell(row[i]) if memo is None else memo[row[i]] for i, memo in runs],
                 row[state_end],
                 row[state_end + 1],
                 state[row[at:state_end]],
