@@ -29,6 +29,8 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
+from workbench.text.cues import SPEECH_VERBS as _SPEECH_VERBS
+
 __all__ = ["Span", "Split", "TooManySpans", "split_sentences", "split_text"]
 
 
@@ -167,12 +169,6 @@ _STARTERS = frozenset(
     Millions Thousands Hundreds Last Next Since Still Such Then Thus Today Yesterday
     Tomorrow Both All Each Every No Not Now Despite Although Though During Because Let
     """.split()
-)
-_SPEECH_VERBS = (
-    "said|says|told|added|asked|stated|noted|explained|wrote|continued|replied|insisted|"
-    "stressed|warned|declared|argued|emphasized|emphasised|underlined|maintained|claimed|"
-    "announced|recalled|concluded|tweeted|remarked|observed|pointed|urged|cautioned|"
-    "acknowledged|admitted|affirmed|answered|commented|confirmed|responded|reiterated"
 )
 # After a closing quote: "... power,” Baqeri told his guest." - a name then a verb.
 _ATTRIB_RE = re.compile(
