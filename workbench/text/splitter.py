@@ -514,3 +514,14 @@ def _add_piece(text: str, s: int, e: int, spans: list[Span]) -> None:
 def split_sentences(text: str) -> list[str]:
     """Return the span texts of ``split_text(text)`` (claims and boilerplate) in order."""
     return [text[s.start : s.end] for s in split_text(text).spans]
+
+
+def is_boilerplate(text: str, start: int = 0, end: int | None = None) -> bool:
+    """Return True if ``text[start:end]`` is what split_text labels boilerplate: a
+    sign-off ("SP/PA"), a licence or copyright line, a reporting credit, or a
+    sign-off followed by one of these."""
+    end = len(text) if end is None else end
+    if _BOILER_RE.match(text, start, end):
+        return True
+    m = _SIGNOFF_PREFIX_RE.match(text, start, end)
+    return m is not None and _BOILER_RE.match(text, m.end(), end) is not None
