@@ -52,7 +52,7 @@ _ACCORDING_RE = re.compile(
     r"(?:the\s+)?(?:(?:state|official|semi-official|state-run|news)\s+)*(?:news\s+agency\s+)?"
 )
 _WORDS_RE = re.compile(r"[^\W_]+")
-_FIRST_PERSON_RE = re.compile(r"\b(?:we|our|us|I|my|me)\b")
+_FIRST_PERSON_RE = re.compile(r"\b(?:[Ww]e|[Oo]ur|us|I|[Mm]y|me)\b")
 
 
 @dataclass(slots=True)
@@ -76,6 +76,7 @@ class _Decision:
     verifiability: tuple = ()
     content: list[tuple[int, int]] = field(default_factory=list)
     boilerplate: bool = False
+    cue: Cue | None = None
 
 
 def _ev(text: str, role: str, start: int, end: int) -> Evidence:
@@ -139,20 +140,28 @@ def suggest_article(
     scan_quotes(text, sentences)
 
     decisions: list[_Decision] = []
-    pending: list[_Decision] = []  # quoted sentences waiting for their quote's speaker
+    # Quoted sentences of a running quote that wait for the quote's attribution,
+    # and the claim before the quote began (whose speaker a quote with no
+    # attribution at all carries on).
+    pending: list[_Decision] = []
+    before_run: _Decision | None = None
     previous: _Decision | None = None
     for sentence in sentences:
         d = _decide(text, sentence, resolver, previous, pending, outlet)
         decisions.append(d)
-        if sentence.ends_inside and d.attribution == "direct" and d.entity is None:
+        if d.rule == "quote-pending":
+            if not pending:
+                before_run = previous
             pending.append(d)
-        elif not sentence.ends_inside:
-            if pending:
-                _settle(pending, previous if previous and previous.entity else None)
+        elif pending and d.entity is not None and d.kind != "narration":
+            _settle(pending, d)
+            pending = []
+        if pending and not sentence.ends_inside:
+            _settle(pending, before_run)
             pending = []
         previous = d
     if pending:
-        _settle(pending, None)
+        _settle(pending, before_run)
 
     claims = [None] * len(pairs)
     for sentence, d, i in zip(sentences, decisions, order, strict=True):
@@ -169,15 +178,16 @@ def suggest_article(
 
 
 def _settle(pending: list[_Decision], by: _Decision | None) -> None:
-    """Give quoted sentences whose quote never named its speaker the last speaker."""
+    """Give the quoted sentences of a running quote the quote's speaker."""
+    if by is None or by.entity is None or by.kind == "narration":
+        return
     for d in pending:
-        if d.entity is None and by is not None and by.entity is not None:
-            d.entity = by.entity
-            d.kind = "continuation"
-            d.rule = "running-quote"
-            d.continuation = True
-            d.confidence = 0.6
-            d.reason = f"inside a quote that continues the remarks of {by.entity.name}"
+        d.entity = by.entity
+        d.kind = "continuation"
+        d.rule = "running-quote"
+        d.continuation = True
+        d.confidence = 0.75
+        d.reason = f"inside a quote attributed to {by.entity.name}"
 
 
 def _decide(
@@ -263,8 +273,16 @@ def _decide(
             continue
         found.append((cue, subj, res))
 
+    if not found and not vias:
+        colon = _colon_speaker(text, s, e, starts, frames)
+        if colon is not None:
+            subj, colon_at = colon
+            res = _resolve(resolver, subj, sentence, mentions, entities, text)
+            if res is not None:
+                found.append((Cue(colon_at, colon_at + 1, ":", "colon"), subj, res))
     if found:
         cue, subj, res = found[0]
+        d.cue = cue
         d.entity = res.entity
         d.kind = res.kind
         d.rule = f"cue:{cue.lemma}" + (":inverted" if subj.start > cue.start else "")
@@ -336,14 +354,31 @@ def _decide(
         _unattributed(text, sentence, d, resolver, previous, pending)
     for m in mentions:
         ent = entities.get(id(m))
-        if ent is not None and ent.type == "person" and not sentence.in_quote(m.start):
+        if ent is not None and ent.type != "author" and not sentence.in_quote(m.start):
             resolver.note(ent, sentence.index, m.start)
     if d.entity is not None and d.entity.type == "person" and d.kind != "narration":
         resolver.spoke(d.entity, sentence.index, e)
     if not d.content:
         d.content = [(s, e)]
-    d.verifiability = classify(text, d.content)
+    d.verifiability = classify(
+        text, d.content, cue=(d.cue.lemma, d.cue.start, d.cue.end) if d.cue else None
+    )
     return d
+
+
+def _colon_speaker(text, s, e, starts, frames) -> tuple[Subject, int] | None:
+    """'Hatami: “...”' or an interview's 'Smith: We will ...': the name before a colon."""
+    if not frames or frames[0][0] != s:
+        return None
+    mention = starts.get(s)
+    if mention is None or mention.kind not in ("person", "bare", "organization", "outlet"):
+        return None
+    p = mention.end
+    while p < e and text[p] == " ":
+        p += 1
+    if p < e and text[p] == ":":
+        return Subject("mention", mention.start, mention.end, text[mention.start : mention.end]), p
+    return None
 
 
 def _skip_the(text: str, p: int, e: int) -> int:
@@ -476,17 +511,20 @@ def _unattributed(
         d.attribution = "direct"
         d.attribution_reason = "the content is inside quotation marks"
         d.content = sentence.quotes
-        if sentence.opens_inside and pending and pending[-1].entity is not None:
-            by = pending[-1].entity
-        else:
-            by = prev_speaker if prev_speaker is not None and prev_speaker is not None else None
-        if by is not None and previous is not None and previous.entity is by:
-            d.entity = by
+        in_attributed_run = sentence.opens_inside and prev_speaker is not None and not pending
+        if in_attributed_run or (
+            prev_speaker is not None and not sentence.ends_inside and not pending
+        ):
+            d.entity = prev_speaker
             d.kind = "continuation"
-            d.rule = "quote-continuation"
+            d.rule = "running-quote" if in_attributed_run else "quote-continuation"
             d.continuation = True
-            d.confidence = 0.75
-            d.reason = f"a quoted sentence that carries on the remarks of {by.name}"
+            d.confidence = 0.75 if in_attributed_run else 0.65
+            d.reason = (
+                f"inside a quote attributed to {prev_speaker.name}"
+                if in_attributed_run
+                else f"a quoted sentence that carries on the remarks of {prev_speaker.name}"
+            )
             return
         # wait for the quote's attribution (filled in by the caller, else settled)
         d.rule = "quote-pending"

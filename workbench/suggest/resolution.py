@@ -214,27 +214,34 @@ class Resolver:
         if head in _PLURAL_PEOPLE:
             return None
         wanted = _SYNONYMS.get(head, {head})
-        for s, entity, pos in reversed(self.recent):
-            if s > sentence:
-                continue
-            if head in _ORG_HEADS:
-                if entity.type not in ("organization",):
+        # First someone whose own title or description has the head word ("the
+        # spokesman" for "Peter Hall, the party's spokesman"), then, for a generic
+        # head ("the Iraqi official"), anyone the modifiers fit.
+        for exact in (True, False):
+            for s, entity, pos in reversed(self.recent):
+                if s > sentence:
                     continue
-                ok = head in words_of(entity.name) and mods <= words_of(entity.name)
-            else:
-                if entity.type != "person":
-                    continue
-                known = entity.words
-                ok = mods <= known and (head in GENERIC_HEADS or bool(wanted & known))
-            if ok:
-                return Resolved(
-                    entity,
-                    "description" if mods or head not in entity.words else "title",
-                    _mention_at(entity, pos),
-                    0.7,
-                    f"{subject.text!r} resolved to {entity.name} "
-                    f"({entity.title or 'described earlier'})",
-                )
+                if head in _ORG_HEADS:
+                    if entity.type != "organization":
+                        continue
+                    names = words_of(entity.name)
+                    ok = head in names and mods <= names
+                else:
+                    if entity.type != "person":
+                        continue
+                    known = entity.words
+                    ok = mods <= known and (
+                        bool(wanted & known) if exact else head in GENERIC_HEADS
+                    )
+                if ok:
+                    return Resolved(
+                        entity,
+                        "description" if mods or head not in entity.words else "title",
+                        _mention_at(entity, pos),
+                        0.7,
+                        f"{subject.text!r} resolved to {entity.name} "
+                        f"({entity.title or 'described earlier'})",
+                    )
         return None
 
 
