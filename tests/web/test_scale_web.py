@@ -193,9 +193,7 @@ def test_the_speakers_page_is_paged_searchable_and_merges_by_id_or_name(web, db,
     body = read(web.get(f"{url}?page=3"))
     assert re.findall(SPEAKER_CELL, body)[-1] == "Speaker 000229"
     body = read(web.get(f"{url}?q=speaker+00012"))
-    assert re.findall(SPEAKER_CELL, body) == [
-        f"Speaker {i:06d}" for i in range(120, 130)
-    ]
+    assert re.findall(SPEAKER_CELL, body) == [f"Speaker {i:06d}" for i in range(120, 130)]
     assert "Page 1 of" not in body  # one page
     for query, status in [*BAD_PAGES, ("page=4", 404), ("q=zzz&page=2", 404)]:
         response = web.get(f"{url}?{query}")
