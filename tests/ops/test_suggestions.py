@@ -410,3 +410,36 @@ def test_a_rerun_and_a_split_of_one_article_take_turns(session, database_url, or
     article = session.get(Article, article_id)
     _check_stored_form(session, article)
     assert refresh_article(session, article).written == 0
+
+
+def test_an_import_job_suggests_outside_its_write_transactions(
+    session, session_factory, monkeypatch
+):
+    """The suggester runs as articles are split; a batch's transaction only stores."""
+    from workbench.jobs import ImportSource, run_import
+    from workbench.ops import articles as articles_ops
+    from workbench.ops.import_jobs import create_import_job
+
+    project = make_project(session)
+    job = create_import_job(session, project, None, description="t", files_total=1)
+    session.commit()
+    storing, calls = [], []
+    real_suggest, real_store = suggestions_ops.suggest.suggest_article, articles_ops.store_articles
+
+    def suggest(*args, **kwargs):
+        calls.append(bool(storing))
+        return real_suggest(*args, **kwargs)
+
+    def store(*args, **kwargs):
+        storing.append(1)
+        try:
+            return real_store(*args, **kwargs)
+        finally:
+            storing.pop()
+
+    monkeypatch.setattr(suggestions_ops.suggest, "suggest_article", suggest)
+    monkeypatch.setattr(articles_ops, "store_articles", store)
+    items = parse_pasted(TEXT) + parse_pasted(TEXT.replace("Elbe", "Rhine"))
+    assert run_import(session_factory, job.id, [ImportSource("pasted", items=items)]) == "done"
+    assert calls == [False, False]
+    assert session.scalar(select(func.count(func.distinct(Suggestion.claim_id)))) == 8

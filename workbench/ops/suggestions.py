@@ -65,13 +65,15 @@ HEARTBEAT_STALE_SECONDS = 120
 @dataclass(frozen=True, slots=True)
 class ArticleClaims:
     """An article as the suggester needs it, with its active claims as
-    ``(claim id, start, end)`` in text order."""
+    ``(claim id, start, end)`` in text order; ``suggested`` is the suggester's result
+    for these claims when it was run already (outside the write transaction)."""
 
     article_id: int
     text: str
     outlet: str
     wire_source: str
     claims: tuple[tuple[int, int, int], ...]
+    suggested: ArticleSuggestions | None = None
 
 
 @dataclass(slots=True)
@@ -160,6 +162,13 @@ def article_claims(session: Session, article_ids: Sequence[int]) -> list[Article
             .order_by(Article.id)
         )
     ]
+
+
+def suggest_spans(
+    text: str, spans: Sequence[tuple[int, int]], registry: Registry, outlet: str
+) -> ArticleSuggestions:
+    """Run the suggester (pure; no query) over an article's claim spans."""
+    return suggest.suggest_article(text, list(spans), registry.speakers, outlet=outlet)
 
 
 def _speaker_id(proposal: Proposal, registry: Registry) -> int | None:
@@ -261,11 +270,11 @@ def store_suggestions(
     new: dict[tuple[int, str], dict] = {}
     wire: list[dict] = []
     for article in articles:
-        result = suggest.suggest_article(
+        result = article.suggested or suggest_spans(
             article.text,
             [(start, end) for _, start, end in article.claims],
-            registry.speakers,
-            outlet=article.outlet,
+            registry,
+            article.outlet,
         )
         for row in suggestion_rows(article, result, registry):
             new[row["claim_id"], row["field"]] = row
@@ -533,12 +542,8 @@ def article_roster(session: Session, article: Article) -> list[RosterLine]:
     registry speaker it matched (None when the registry lacks it). Reads only."""
     registry = load_registry(session, article.project_id)
     [claims] = article_claims(session, [article.id])
-    result = suggest.suggest_article(
-        claims.text,
-        [(start, end) for _, start, end in claims.claims],
-        registry.speakers,
-        outlet=claims.outlet,
-    )
+    spans = [(start, end) for _, start, end in claims.claims]
+    result = suggest_spans(claims.text, spans, registry, claims.outlet)
     lines = []
     for entry in result.roster:
         speaker_id = entry.registry_id if entry.registry_id in registry.ids else None
