@@ -443,3 +443,31 @@ def test_an_import_job_suggests_outside_its_write_transactions(
     assert run_import(session_factory, job.id, [ImportSource("pasted", items=items)]) == "done"
     assert calls == [False, False]
     assert session.scalar(select(func.count(func.distinct(Suggestion.claim_id)))) == 8
+
+
+def test_a_rerun_batch_suggested_before_a_split_is_suggested_again(session):
+    project = make_project(session)
+    article = _import(session, project)
+    other = _import(session, project, TEXT.replace("Elbe", "Rhine"), title="Two")
+    run = create_suggestion_run(session, project, None)
+    session.commit()
+    prepared = suggestions_ops.prepare_run_batch(session, run.id)
+    assert prepared.article_ids == (article.id, other.id)
+    claim = active_claims(session, article)[1]
+    split_claim(session, claim, claim.start + 4, user=None)  # after the batch was read
+    session.commit()
+    calls = []
+    real = suggestions_ops.suggest.suggest_article
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(suggestions_ops.suggest, "suggest_article", counted)
+        run = run_suggestion_batch(session, run.id, prepared=prepared)
+    assert len(calls) == 1  # the split article only: the other's result is used
+    assert run.articles_done == 2
+    for each in (article, other):
+        _check_stored_form(session, each)
+        assert refresh_article(session, each).written == 0
