@@ -471,3 +471,54 @@ def test_a_rerun_batch_suggested_before_a_split_is_suggested_again(session):
     for each in (article, other):
         _check_stored_form(session, each)
         assert refresh_article(session, each).written == 0
+
+
+def _saved(session, claim, user, base=None, **values):
+    annotation = save_annotation(
+        session, claim.article.project, claim, user, AnnotationInput(**values), base_version=base
+    )
+    session.refresh(annotation)
+    return annotation
+
+
+def test_a_save_records_which_fields_took_the_suggestion_unchanged(session):
+    mona = make_user(session, "mona")
+    project = make_project(session, manager=mona)
+    doe = create_speaker(session, project, "Jane Doe", aliases=["Doe"])
+    article = _import(session, project)
+    first, _, third, _ = active_claims(session, article)
+    suggested = {
+        s.field: s
+        for s in session.scalars(select(Suggestion).where(Suggestion.claim_id == first.id))
+    }
+    assert (suggested["speaker"].speaker_id, suggested["attribution"].value) == (doe.id, "direct")
+    verifiability = suggested["verifiability"].value
+    other = "opinion" if verifiability != "opinion" else "verifiable"
+    saved = _saved(
+        session, first, mona, speaker_id=doe.id, attribution="direct", verifiability=other
+    )
+    assert saved.from_suggestion == ["speaker", "attribution"]
+    # saved again with the suggested verifiability and another attribution
+    saved = _saved(
+        session,
+        first,
+        mona,
+        base=saved.version,
+        speaker_id=doe.id,
+        attribution="indirect",
+        verifiability=verifiability,
+    )
+    assert saved.from_suggestion == ["speaker", "verifiability"]
+    # a suggested speaker the registry lacked, created when accepted, counts by its name
+    smith = session.scalar(
+        select(Suggestion).where(Suggestion.claim_id == third.id, Suggestion.field == "speaker")
+    )
+    assert (smith.value, smith.speaker_id) == ("John Smith", None)
+    created = create_speaker(session, project, "John Smith")
+    saved = _saved(session, third, mona, speaker_id=created.id)
+    assert saved.from_suggestion == ["speaker"]
+    # nothing set, nothing taken; a re-run later does not change what was recorded
+    assert _saved(session, active_claims(session, article)[3], mona).from_suggestion == []
+    refresh_articles(session, project, [article.id])
+    session.refresh(saved)
+    assert saved.from_suggestion == ["speaker"]
