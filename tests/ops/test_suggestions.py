@@ -12,7 +12,7 @@ from tests.bulk import make_articles, make_long_article
 from tests.conftest import make_project, make_user
 from tests.ops.conftest import while_open
 from workbench.db import begin_write
-from workbench.errors import NotFound, PermissionDenied
+from workbench.errors import InvalidInput, NotFound, PermissionDenied
 from workbench.importing import parse_pasted
 from workbench.jobs import run_suggestions
 from workbench.models import (
@@ -522,3 +522,84 @@ def test_a_save_records_which_fields_took_the_suggestion_unchanged(session):
     refresh_articles(session, project, [article.id])
     session.refresh(saved)
     assert saved.from_suggestion == ["speaker"]
+
+
+def test_the_new_columns_dump_and_restore_and_older_dumps_get_the_defaults(session, tmp_path):
+    import json
+
+    from tests.ops.test_backup import other_database
+    from workbench.ops.backup import dump_lines, read_dump, restore_project
+
+    mona = make_user(session, "mona")
+    project = make_project(session, manager=mona)
+    doe = create_speaker(session, project, "Jane Doe", aliases=["Doe"])
+    _import(session, project, "LONDON (Reuters) - " + TEXT)
+    article = _import(session, project)
+    first = active_claims(session, article)[0]
+    _saved(session, first, mona, speaker_id=doe.id, attribution="direct")
+    session.commit()
+    lines = list(dump_lines(session, project))
+    records = [json.loads(line) for line in lines]
+    assert {r["wire_source"] for r in records if r["type"] == "article"} == {"Reuters", ""}
+    suggested = [r for r in records if r["type"] == "suggestion"]
+    assert all(r["reason"] for r in suggested)
+    assert {r["speaker"] for r in suggested if r["field"] == "speaker"} >= {None, 1}
+    [annotation] = [r for r in records if r["type"] == "annotation"]
+    assert annotation["from_suggestion"] == ["speaker", "attribution"]
+    engine, sessions = other_database(tmp_path)
+    try:
+        with sessions() as other:
+            restored, _, _ = restore_project(other, read_dump(lines), name="Copy")
+            other.commit()
+            # the same lines but the project record (its name) and the closing digest
+            assert list(dump_lines(other, restored))[2:-1] == lines[2:-1]
+            saved = other.scalar(select(Annotation))
+            assert saved.from_suggestion == ["speaker", "attribution"]
+            linked = other.scalar(
+                select(Suggestion).where(
+                    Suggestion.claim_id == saved.claim_id, Suggestion.field == "speaker"
+                )
+            )
+            assert linked.speaker_id == saved.speaker_id
+            # a dump from before (format 2: no closing record) restores with the defaults
+            old = [r for r in records if r["type"] != "end"]
+            old[0]["format_version"] = 2
+            added = {
+                "article": ("wire_source",),
+                "suggestion": ("reason", "speaker"),
+                "annotation": ("from_suggestion",),
+            }
+            for r in old:
+                for name in added.get(r["type"], ()):
+                    del r[name]
+            text = [json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in old]
+            restored, _, warnings = restore_project(other, read_dump(text), name="Old")
+            other.commit()
+            assert warnings
+            project_claims = select(Claim.id).join(Article).where(Article.project_id == restored.id)
+            assert {
+                (s.reason, s.speaker_id)
+                for s in other.scalars(
+                    select(Suggestion).where(Suggestion.claim_id.in_(project_claims))
+                )
+            } == {("", None)}
+            assert {a.wire_source for a in restored.articles} == {""}
+            assert (
+                other.scalar(
+                    select(Annotation.from_suggestion).where(
+                        Annotation.claim_id.in_(project_claims)
+                    )
+                )
+                == []
+            )
+            # what restore refuses
+            for bad, message in ((["nope"], "names 'nope', which is no field"), ("x", "a list")):
+                for r in old:
+                    if r["type"] == "annotation":
+                        r["from_suggestion"] = bad
+                text = [json.dumps(r, sort_keys=True) + "\n" for r in old]
+                with pytest.raises(InvalidInput, match=message):
+                    restore_project(other, read_dump(text), name="Bad")
+                other.rollback()
+    finally:
+        engine.dispose()
