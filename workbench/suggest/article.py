@@ -14,9 +14,6 @@ import re
 from dataclasses import dataclass, field
 
 from workbench.suggest.attribution import (
-    _HEADS as _HEADS,
-)
-from workbench.suggest.attribution import (
     AS_SAYING_RE,
     Cue,
     Sentence,
@@ -40,7 +37,7 @@ from workbench.suggest.model import (
 )
 from workbench.suggest.resolution import Resolved, Resolver, outlet_named
 from workbench.suggest.verifiability import classify
-from workbench.text.cues import DOCUMENTS, WEAK_FORMS
+from workbench.text.cues import DOCUMENTS, GROUP_HEADS, WEAK_FORMS
 from workbench.text.splitter import is_boilerplate
 
 NO_OUTLET = "the article"
@@ -285,10 +282,27 @@ def _decide(
     return d
 
 
+_HEADLINE_CUES = frozenset(("say", "tell", "warn", "claim"))
+
+
+def _is_headline(text: str, sentence: Sentence) -> bool:
+    """True for a first line without final punctuation followed by a line break."""
+    if sentence.index != 0:
+        return False
+    line = text[sentence.start : sentence.end]
+    after = text[sentence.end : sentence.end + 2]
+    return bool(line) and line[-1] not in ".!?:”\"’'" and after[:1] in ("\n", "\r")
+
+
 def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames):
-    """Return (found, vias): each cue with its subject resolved, and the intermediaries."""
+    """Return (found, vias): each cue with its subject resolved, and the intermediaries.
+
+    In a headline only a verb of saying makes reported speech ("Trump says ...");
+    "Spokesman condemns claims" is the outlet's summary.
+    """
     s, e = sentence.start, sentence.end
     narrator = resolver.narrator
+    headline = _is_headline(text, sentence)
 
     def frame_of(pos: int) -> tuple[int, int]:
         for a, b in frames:
@@ -307,11 +321,11 @@ def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames)
                 if res is not None:
                     vias.append((cue, subj, res, "according to"))
             continue
-        subj = None
-        if inverted(text, lo, cue):
+        if headline and cue.lemma not in _HEADLINE_CUES:
+            continue
+        subj = subject_before(text, lo, cue.start, ends)
+        if subj is None and inverted(text, lo, cue):
             subj = subject_after(text, cue.end, hi, starts)
-        if subj is None:
-            subj = subject_before(text, lo, cue.start, ends)
         if subj is None and _passive(text, lo, cue.start):
             subj = agent_after(text, cue.end, hi, starts)
             if (
@@ -324,12 +338,16 @@ def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames)
                 subj = Subject("description", cue.start, cue.end, cue.form)
                 found.append((cue, subj, Resolved(entity, "description", None, 0.5, why)))
                 continue
-        if subj is None or _subordinate(text, s, subj.start):
-            continue
-        if subj.kind == "pronoun" and sentence.in_quote(subj.start):
+        if subj is None or subj.kind == "pronoun" and sentence.in_quote(subj.start):
             continue
         res = _resolve(resolver, subj, sentence, mentions, entities, text, narrator)
         if res is None:
+            continue
+        if _subordinate(text, s, subj.start):
+            # "..., with Zinichev describing ...": the main clause is narration, but
+            # Zinichev is the last person quoted for a "he" that follows
+            if res.entity.type == "person":
+                resolver.spoke(res.entity, sentence.index, subj.start)
             continue
         if cue.lemma in ("quote", "cite"):
             # "KCNA quoted him as saying": the object speaks, the subject is the via
@@ -363,6 +381,14 @@ def _take(text, sentence, d, found, vias, resolver, starts, entities, outlet) ->
     """Fill ``d`` from the first source found (the others are named in the reason)."""
     e = sentence.end
     cue, subj, res = found[0]
+    if len(found) > 1 and (res.kind == "document" or res.entity.type == "outlet"):
+        later = next((f for f in found[1:] if f[1].start > cue.end), None)
+        if later is not None:
+            # "The study notes the NVISS indicates ...": the inner source speaks, the
+            # document or outlet passes it on
+            vias = [(cue, subj, res, "reported by"), *vias]
+            found = [later] + [f for f in found if f is not later and f[0] is not cue]
+            cue, subj, res = later
     d.cue = cue
     d.entity = res.entity
     d.kind = res.kind
@@ -385,7 +411,7 @@ def _take(text, sentence, d, found, vias, resolver, starts, entities, outlet) ->
             d.via_evidence = [_ev(text, "via", vsubj.start, vsubj.end)]
             d.via_reason = f"{vres.entity.name} passes the claim on ({how} {vcue.form!r})"
             break
-    if d.via is None and cue.lemma in ("tell", "colon") or d.via is None and cue.lemma == "say":
+    if d.via is None:
         _spoken_to(text, sentence, d, cue, starts, entities, outlet)
     for _c, _s, r in found:
         if r.entity.type != "author":
@@ -572,6 +598,7 @@ def _resolve(resolver, subj, sentence, mentions, entities, text, narrator) -> Re
                 "outlet",
                 "person",
                 "bare",
+                "other",
             ):
                 owner = entities.get(id(m)) or resolver.roster.body(
                     m.name, "organization", (m.start, m.end)
@@ -580,7 +607,8 @@ def _resolve(resolver, subj, sentence, mentions, entities, text, narrator) -> Re
                     owner, "document", None, 0.7, f"{subj.text!r} of {owner.name} is the source"
                 )
         name = _description_name(subj.text, keep_the=True)
-        entity = resolver.roster.body(name, "organization", (subj.start, subj.end))
+        type_ = "organization" if name.startswith("the ") else "unknown"
+        entity = resolver.roster.body(name, type_, (subj.start, subj.end))
         return Resolved(entity, "document", None, 0.6, f"the document {subj.text!r} is the source")
     found = resolver.resolve(subj, sentence.index, mentions, entities)
     if found is not None:
@@ -594,24 +622,12 @@ def _resolve(resolver, subj, sentence, mentions, entities, text, narrator) -> Re
     if not name:
         return None
     entity = resolver.roster.body(name, type_, (subj.start, subj.end))
+    if head in _GROUP_TYPES:
+        entity.plural = True
     return Resolved(entity, "description", None, 0.55, f"{subj.text!r} is the source")
 
 
-# Groups named by a description, with their speaker type.
-_GROUP_TYPES = {
-    **dict.fromkeys(
-        "officials authorities police government ministry administration military".split(),
-        "organization",
-    ),
-    **dict.fromkeys("media press outlets newspapers".split(), "outlet"),
-    **dict.fromkeys("residents witnesses sources reports observers".split(), "unknown"),
-    **dict.fromkeys(
-        "defendants analysts experts researchers scientists doctors lawyers activists "
-        "protesters critics supporters opponents participants members lawmakers officers "
-        "leaders diplomats people students workers family relatives".split(),
-        "person",
-    ),
-}
+_GROUP_TYPES = GROUP_HEADS
 _HEAD_WORDS = (
     DOCUMENTS
     | set(_GROUP_TYPES)
@@ -661,7 +677,12 @@ def _attribute(text: str, sentence: Sentence, d: _Decision, cue: Cue, clause) ->
     after = 0
     if home is not None:
         tail_start = max([hi for lo, hi in clause if home[0] <= lo < home[1]] or [cue.end])
-        tail = _CIRCUMSTANCE_RE.sub(" ", text[tail_start : home[1]])
+        tail = text[tail_start : home[1]]
+        if cue.lemma == "tell":
+            # the addressee: "told a guard at the door, ...", "told the BBC after ..."
+            m = _UP_TO_BREAK_RE.match(tail)
+            tail = tail[m.end() :] if m else tail
+        tail = _CIRCUMSTANCE_RE.sub(" ", tail)
         after = sum(
             1 for w in _WORDS_RE.findall(tail) if not w[0].isupper() and w.lower() not in _GLUE
         )
@@ -675,11 +696,14 @@ def _attribute(text: str, sentence: Sentence, d: _Decision, cue: Cue, clause) ->
         d.content = rest_ranges + quotes
 
 
+_UP_TO_BREAK_RE = re.compile(r"[^,:;“\"«]*")
 _CIRCUMSTANCE_RE = re.compile(
-    r"\b(?:on|in|at|after|before|during|via|through|to|from|with|over|by)\s+"
+    r"\b(?:on|in|at|after|before|during|via|through|to|from|with|over|by|following)\s+"
     r"(?:the\s+|a\s+|an\s+|his\s+|her\s+|their\s+|its\s+)?(?:[\w’'\-]+\s*){1,3}"
 )
-_GLUE = frozenset("that and but adding saying writing also then later again simply as".split())
+_GLUE = frozenset(
+    "that and but adding saying writing also then later again simply as following".split()
+)
 
 
 def _minus(ranges, holes) -> list[tuple[int, int]]:
@@ -764,7 +788,13 @@ def _unattributed(
             d.attribution_reason = "reported speech carried on from the sentence before"
             d.evidence = [_ev(text, "cue", m.start(), m.end())]
             return
-        if previous.kind == "document" and _carries_on(text, sentence):
+        if (
+            previous.kind == "document"
+            and previous.cue is not None
+            and previous.cue.lemma in _FINDINGS
+            and not sentence.paragraph_start
+            and _carries_on(text, sentence)
+        ):
             _continue(
                 d,
                 prev_speaker,
@@ -784,6 +814,8 @@ def _unattributed(
     d.attribution_reason = "narration"
 
 
+# Verbs of a document's findings: the sentences after them carry the findings on.
+_FINDINGS = frozenset("report find show note say indicate predict estimate suggest".split())
 _NEW_TOPIC_RE = re.compile(
     r"\s*(?:In|On|At|During|After|Before|Since|Last|Earlier|Later|Meanwhile|Also)\b"
 )
@@ -791,10 +823,8 @@ _NEW_TOPIC_RE = re.compile(
 
 def _carries_on(text: str, sentence: Sentence) -> bool:
     """True when a sentence without a cue reads as more of the same findings: it does
-    not open with a time or scene ("In July", "Meanwhile") and holds a number."""
-    if _NEW_TOPIC_RE.match(text, sentence.start, sentence.end):
-        return False
-    return any(ch.isdigit() for ch in text[sentence.start : sentence.end])
+    not open with a time or scene ("In July", "Meanwhile")."""
+    return _NEW_TOPIC_RE.match(text, sentence.start, sentence.end) is None
 
 
 def _continue(d: _Decision, entity: Entity, rule: str, confidence: float, reason: str) -> None:
@@ -969,7 +999,7 @@ def _roster(
         out.append(
             RosterEntry(
                 name=entity.name,
-                type=entity.type,
+                type="author" if entity is narrator else entity.type,
                 title=entity.title,
                 aliases=tuple(entity.aliases),
                 mentions=tuple(_ev(text, "source", a, b) for a, b in entity.mentions if a < b),

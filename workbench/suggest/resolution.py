@@ -134,7 +134,8 @@ class Resolver:
                     )
             if entity is None:
                 if mention.kind in ("bare", "country", "other"):
-                    type_ = "organization" if mention.kind == "country" else "person"
+                    several = mention.kind == "other" and " " in mention.name
+                    type_ = "organization" if mention.kind == "country" or several else "person"
                     entity = self.roster.bare(mention.name, (mention.start, mention.end), type_)
                     entities[id(mention)] = entity
                 else:
@@ -186,7 +187,7 @@ class Resolver:
         low = subject.text.lower()
         if low == "you":
             # in an interview, "you" is the person interviewed
-            entity = self.last_speaker
+            entity = self.interviewee or self.last_speaker
             if entity is None or entity is self.outlet_entity:
                 return None
             return Resolved(
@@ -195,7 +196,9 @@ class Resolver:
         gender, number = PRONOUNS[low]
         if number == "pl":
             for _s, entity, _pos in reversed(self.recent):
-                if entity.type in ("organization", "outlet", "unknown") and _s < sentence:
+                if _s < sentence and (
+                    entity.plural or entity.type in ("organization", "outlet", "unknown")
+                ):
                     return Resolved(
                         entity,
                         "pronoun",
