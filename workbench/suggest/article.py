@@ -175,8 +175,9 @@ def suggest_article(
         _settle(pending, before_run)
 
     claims = [None] * len(pairs)
+    guesses: dict = {}
     for sentence, d, i in zip(sentences, decisions, order, strict=True):
-        claims[i] = _claim(text, sentence, d, narrator, outlet_entity)
+        claims[i] = _claim(text, sentence, d, narrator, outlet_entity, guesses)
     roster_entries = _roster(text, roster, narrator, outlet_entity)
     extra = {"narrator_rule": "wire dateline" if wire else ("outlet" if outlet.strip() else "none")}
     return ArticleSuggestions(
@@ -217,7 +218,9 @@ def _decide(
         d.reason = "boilerplate (sign-off, licence or credit line): the outlet's"
         d.verifiability = classify(text, [(s, e)], boilerplate=True)
         return d
-    mentions = [m for m in find_mentions(text, s, e) if not sentence.in_quote(m.start)]
+    mentions = find_mentions(text, s, e)
+    if sentence.quotes:
+        mentions = [m for m in mentions if not sentence.in_quote(m.start)]
     entities: dict[int, Entity | None] = {}
     for m in mentions:
         entity, _how = resolver.entity_of(m)
@@ -484,7 +487,10 @@ _STATEMENT_FROM_RE = re.compile(r"\b(?:statement|remarks|message|letter)\s+(?:fr
 
 def _colon_entity(text, sentence, d, mentions, entities, frames) -> Entity | None:
     """Who speaks in the quote a sentence ending in a colon introduces."""
-    if not frames or not text[sentence.start : sentence.end].rstrip().endswith(":"):
+    end = sentence.end
+    while end > sentence.start and text[end - 1].isspace():
+        end -= 1
+    if not frames or end == sentence.start or text[end - 1] != ":":
         return None
     if sentence.quotes and sentence.quotes[-1][1] >= sentence.end - 1:
         return None
@@ -858,6 +864,8 @@ def _interview_turn(text: str, sentence: Sentence, resolver: Resolver, narrator:
             resolver.interviewee = who
             return who, m.span()
         return None
+    if _NAMED_ANSWER_RE.match(text, s, e) is None:
+        return None
     mention = next(iter(find_mentions(text, s, min(e, s + 80))), None)
     if mention is None or mention.start != s or mention.kind != "person":
         return None
@@ -872,6 +880,11 @@ def _interview_turn(text: str, sentence: Sentence, resolver: Resolver, narrator:
 
 
 _NEXT_WORD_RE = re.compile(r" +([A-Z][a-z]*)\b")
+# "Michael Siegel I am ...": two or more capitalised words, then an answer's first word
+_NAMED_ANSWER_RE = re.compile(
+    r"(?:[A-Z][\w.’'\-]* ){2,4}(?:I|We|My|Our|The|This|That|It|In|Yes|No|Well|Thank|As|"
+    r"Although)\b"
+)
 _ANSWER_OPENERS = frozenset("I We My Our The This That It In Yes No Well Thank As Although".split())
 
 
@@ -892,7 +905,13 @@ def _turn(text: str, sentence: Sentence, turn) -> _Decision:
     return d
 
 
-def _guess(entity: Entity, type_: str | None = None) -> SpeakerGuess:
+def _guess(entity: Entity, type_: str | None = None, cache: dict | None = None) -> SpeakerGuess:
+    if cache is not None:
+        key = (id(entity), type_)
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = _guess(entity, type_)
+        return found
     return SpeakerGuess(
         name=entity.name,
         type=type_ or entity.type,
@@ -903,7 +922,7 @@ def _guess(entity: Entity, type_: str | None = None) -> SpeakerGuess:
 
 
 def _claim(
-    text, sentence: Sentence, d: _Decision, narrator: Entity, outlet_entity
+    text, sentence: Sentence, d: _Decision, narrator: Entity, outlet_entity, guesses: dict
 ) -> ClaimSuggestions:
     if d.entity is None or d.boilerplate:
         entity, type_ = narrator, "author"
@@ -915,68 +934,76 @@ def _claim(
         type_ = entity.type if entity.type in ("person", "organization", "outlet") else "unknown"
         if entity is narrator and d.kind not in ("outlet",):
             type_ = "author"
-    guess = _guess(entity, type_)
-    ev = tuple(x for x in d.evidence if 0 <= x.start <= x.end <= len(text))
-    speaker = Proposal(
-        field="speaker",
-        value=entity.name,
-        confidence=round(min(max(d.confidence, 0.0), 1.0), 2),
-        reason=d.reason or "narration",
-        evidence=ev,
-        rule=d.rule,
-        continuation=d.continuation,
-        speaker=guess,
-    )
-    speaker_type = Proposal(
-        field="speaker_type",
-        value=type_,
-        confidence=speaker.confidence,
-        reason=f"{entity.name} is {'the article' if type_ == 'author' else 'a ' + type_}"
-        if type_ != "author"
-        else "the article's own voice",
-        evidence=ev,
-        rule=d.rule,
-        continuation=d.continuation,
-    )
+    guess = _guess(entity, type_, guesses)
+    n = len(text)
+    ev = tuple(x for x in d.evidence if 0 <= x.start <= x.end <= n)
+    confidence = round(min(max(d.confidence, 0.0), 1.0), 2)
+    # Frozen proposals without evidence (narration, boilerplate, a continuation) are
+    # the same for many claims of an article: made once and shared.
+    key = None if ev else ("p", id(entity), type_, d.reason, d.rule, confidence, d.continuation)
+    pair = guesses.get(key) if key is not None else None
+    if pair is None:
+        speaker = Proposal(
+            "speaker",
+            entity.name,
+            confidence,
+            d.reason or "narration",
+            ev,
+            d.rule,
+            d.continuation,
+            guess,
+        )
+        type_reason = (
+            "the article's own voice" if type_ == "author" else f"{entity.name} is a {type_}"
+        )
+        speaker_type = Proposal(
+            "speaker_type", type_, confidence, type_reason, ev, d.rule, d.continuation
+        )
+        pair = (speaker, speaker_type)
+        if key is not None:
+            guesses[key] = pair
+    speaker, speaker_type = pair
     via = None
     if d.via is not None:
+        via_type = d.via.type if d.via.type in ("person", "organization", "outlet") else "unknown"
         via = Proposal(
-            field="via",
-            value=d.via.name,
-            confidence=0.8,
-            reason=d.via_reason,
-            evidence=tuple(d.via_evidence),
-            rule="via",
-            speaker=_guess(
-                d.via,
-                d.via.type if d.via.type in ("person", "organization", "outlet") else "unknown",
-            ),
+            "via",
+            d.via.name,
+            0.8,
+            d.via_reason,
+            tuple(d.via_evidence),
+            "via",
+            False,
+            _guess(d.via, via_type, guesses),
         )
-    attribution = Proposal(
-        field="attribution",
-        value="none" if d.boilerplate else d.attribution,
-        confidence=0.9 if d.boilerplate else round(min(d.confidence + 0.1, 0.95), 2),
-        reason=d.attribution_reason or "narration",
-        evidence=tuple(d.attribution_evidence) + tuple(x for x in ev if x.role == "cue"),
-        rule=d.rule,
-    )
+    value = "none" if d.boilerplate else d.attribution
+    a_conf = 0.9 if d.boilerplate else round(min(d.confidence + 0.1, 0.95), 2)
+    a_ev = tuple(d.attribution_evidence) + tuple(x for x in ev if x.role == "cue")
+    a_key = None if a_ev else ("a", value, a_conf, d.attribution_reason, d.rule)
+    attribution = guesses.get(a_key) if a_key is not None else None
+    if attribution is None:
+        attribution = Proposal(
+            "attribution", value, a_conf, d.attribution_reason or "narration", a_ev, d.rule
+        )
+        if a_key is not None:
+            guesses[a_key] = attribution
     label, triggers, why = d.verifiability
-    verifiability = Proposal(
-        field="verifiability",
-        value=label,
-        confidence=0.9 if d.boilerplate else 0.6,
-        reason=why,
-        evidence=tuple(_ev(text, "trigger", a, b) for a, b in triggers),
-        rule="verifiability",
-    )
+    v_conf = 0.9 if d.boilerplate else 0.6
+    v_key = None if triggers else ("v", label, v_conf, why)
+    verifiability = guesses.get(v_key) if v_key is not None else None
+    if verifiability is None:
+        verifiability = Proposal(
+            "verifiability",
+            label,
+            v_conf,
+            why,
+            tuple(_ev(text, "trigger", a, b) for a, b in triggers),
+            "verifiability",
+        )
+        if v_key is not None:
+            guesses[v_key] = verifiability
     return ClaimSuggestions(
-        start=sentence.start,
-        end=sentence.end,
-        speaker=speaker,
-        speaker_type=speaker_type,
-        via=via,
-        attribution=attribution,
-        verifiability=verifiability,
+        sentence.start, sentence.end, speaker, speaker_type, via, attribution, verifiability
     )
 
 

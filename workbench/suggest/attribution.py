@@ -28,8 +28,35 @@ from workbench.text.cues import (
 _OPEN = "“«„"
 _CLOSE = "”»"
 QUOTE_RE = re.compile('[“”"«»„]')
-_forms = sorted(CUE_FORMS, key=len, reverse=True)
-CUE_RE = re.compile(r"\b(?:" + "|".join(re.escape(f) for f in _forms) + r"|[Aa]ccording to)\b")
+
+
+def trie_pattern(words) -> str:
+    """Return a regex alternation of ``words`` as a trie ("sa(?:id|ys)"): Python's re
+    tries the branches of a flat alternation one by one at every position, a trie
+    fails after one character where no word starts."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def walk(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + walk(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            body = "(?:" + body + ")?"
+        return body
+
+    return walk(trie)
+
+
+CUE_RE = re.compile(
+    r"(?<![\w’'])(?:" + trie_pattern([*CUE_FORMS, "according to", "According to"]) + r")(?![\w’'])"
+)
 # "quoted him as saying", "cited Hatami as saying"
 AS_SAYING_RE = re.compile(r"\s+as\s+(?:saying|telling|stating|adding)\b")
 
@@ -108,12 +135,18 @@ class Sentence:
     opens_inside: bool = False  # a quote from an earlier sentence is open at the start
     ends_inside: bool = False  # a quote is still open at the end
     paragraph_start: bool = True
+    _frames: list[tuple[int, int]] | None = None
 
     def in_quote(self, pos: int) -> bool:
         return any(a <= pos < b for a, b in self.quotes)
 
     def frames(self) -> list[tuple[int, int]]:
         """The stretches of the sentence outside quotes and quotation marks."""
+        if self._frames is None:
+            self._frames = self._cut()
+        return self._frames
+
+    def _cut(self) -> list[tuple[int, int]]:
         cut = sorted(self.quotes + self.marks)
         out: list[tuple[int, int]] = []
         pos = self.start
@@ -191,7 +224,11 @@ def find_cues(text: str, sentence: Sentence) -> list[Cue]:
     for a, b in sentence.frames():
         for m in CUE_RE.finditer(text, a, b):
             form = m.group()
-            lemma = "according to" if form.lower() == "according to" else CUE_FORMS[form]
+            lemma = (
+                "according to"
+                if form[0] in "aA" and form.lower() == "according to"
+                else (CUE_FORMS[form])
+            )
             out.append(Cue(m.start(), m.end(), form, lemma))
     return out
 

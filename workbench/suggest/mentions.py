@@ -394,17 +394,17 @@ def find_mentions(text: str, start: int, end: int) -> list[Mention]:
         me = ms + reading.length
         if me + 4 < m.end() and text.startswith(" of ", me):
             pos = me + 4  # the place or body after "of" is read on its own
-        before = text[max(start, ms - 4) : ms]
+        after_the = ms - 4 >= start and text[ms - 4 : ms] in ("the ", "The ")
         out.append(
             Mention(
-                start=ms,
-                end=me,
-                kind=reading.kind,
-                name=reading.name,
-                title=reading.title,
-                name_start=ms + reading.name_offset,
-                gender=reading.gender,
-                after_the=before.lower().endswith("the "),
+                ms,
+                me,
+                reading.kind,
+                reading.name,
+                reading.title,
+                ms + reading.name_offset,
+                reading.gender,
+                after_the,
             )
         )
     return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from functools import lru_cache
 
 from workbench.suggest.attribution import Subject
 from workbench.suggest.mentions import Entity, Mention, Roster, words_of
@@ -43,6 +44,7 @@ class Resolved:
     reason: str
 
 
+@lru_cache(maxsize=16384)
 def outlet_named(word: str, outlet: str) -> bool:
     """True when ``word`` names the article's outlet ("Mehr" for "Mehr News Agency")."""
     if not outlet or not word:
