@@ -463,6 +463,7 @@ _SPOKEN_TO_RE = re.compile(
     r"\s+(?:to\s+)?(?:(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:program|programme|show|interview)"
     r"\s+(?:in|on|of|with)\s+|an?\s+interview\s+with\s+|the\s+|The\s+)?"
 )
+_SPOKE_HINT_RE = re.compile(r"spok|speaking|talk|interview")
 _SPOKE_RE = re.compile(r"\b(?:spoke|speaking|talked|talking)\s+to\b|\bin an interview with\b")
 
 
@@ -470,8 +471,11 @@ def _spoken_to(text, sentence, d, cue, starts, entities, outlet) -> None:
     """ "told The Washington Post", "spoke to a program in Al-Alam TV": an outlet spoken
     to (not the article's own) is the via."""
     points = [cue.end] if cue.lemma == "tell" else []
-    for m in _SPOKE_RE.finditer(text, sentence.start, sentence.end):
-        points.append(m.end())
+    if _SPOKE_HINT_RE.search(text, sentence.start, sentence.end) is not None:
+        for m in _SPOKE_RE.finditer(text, sentence.start, sentence.end):
+            points.append(m.end())
+    if not points:
+        return
     for p in points:
         m = _SPOKEN_TO_RE.match(text, p, sentence.end)
         q = m.end() if m else p
@@ -628,6 +632,8 @@ def _resolve(resolver, subj, sentence, mentions, entities, text, narrator) -> Re
     if subj.kind != "description":
         return resolver.resolve(subj, sentence.index, mentions, entities)
     words = subj.text.split()
+    while len(words) > 1 and words[-1].lower() in ("there", "here"):
+        words.pop()
     head = words[-1].lower().strip("’'")
     if " of " in subj.text:
         # "The head of the police's internal investigators": the head is "head"
@@ -728,7 +734,7 @@ def _attribute(text: str, sentence: Sentence, d: _Decision, cue: Cue, clause) ->
         tail = text[tail_start : home[1]]
         if cue.lemma == "tell":
             # the addressee: "told a guard at the door, ...", "told the BBC after ..."
-            m = _UP_TO_BREAK_RE.match(tail)
+            m = _ADDRESSEE_NP_RE.match(tail)
             tail = tail[m.end() :] if m else tail
         tail = _CIRCUMSTANCE_RE.sub(" ", tail)
         after = sum(
@@ -744,7 +750,10 @@ def _attribute(text: str, sentence: Sentence, d: _Decision, cue: Cue, clause) ->
         d.content = rest_ranges + quotes
 
 
-_UP_TO_BREAK_RE = re.compile(r"[^,:;“\"«]*")
+_ADDRESSEE_NP_RE = re.compile(
+    r"\s*(?:(?:the|a|an|his|her|their|its|our|The)\s+)?"
+    r"(?:(?:[A-Z][\w.’'\-]*\s*)+|[a-z][\w’'\-]*\s*)"
+)
 _CIRCUMSTANCE_RE = re.compile(
     r"\b(?:on|in|at|after|before|during|via|through|to|from|with|over|by|following)\s+"
     r"(?:the\s+|a\s+|an\s+|his\s+|her\s+|their\s+|its\s+)?(?:[\w’'\-]+\s*){1,3}"
@@ -780,8 +789,8 @@ def _unattributed(
 ) -> None:
     """A claim without a cue: part of a quote, a continuation, or narration."""
     frames = sentence.frames()
-    quoted = _words(text, sentence.quotes)
-    rest = _words(text, frames)
+    quoted = _words(text, sentence.quotes) if sentence.quotes else 0
+    rest = _words(text, frames) if quoted else 0
     prev_speaker = (
         previous.entity
         if previous is not None and previous.kind != "narration" and not previous.boilerplate

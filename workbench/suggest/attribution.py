@@ -54,6 +54,8 @@ def trie_pattern(words) -> str:
     return walk(trie)
 
 
+_CUE_WORDS = frozenset(f.split()[0] for f in [*CUE_FORMS, "According to", "according to"])
+_WORD_SET_RE = re.compile(r"[A-Za-z]+")
 CUE_RE = re.compile(
     r"(?<![\w’'])(?:" + trie_pattern([*CUE_FORMS, "according to", "According to"]) + r")(?![\w’'])"
 )
@@ -222,6 +224,8 @@ def find_cues(text: str, sentence: Sentence) -> list[Cue]:
     """Return the speech cues outside the sentence's quotes, in order."""
     out = []
     for a, b in sentence.frames():
+        if _CUE_WORDS.isdisjoint(_WORD_SET_RE.findall(text, a, b)):
+            continue  # no word of a cue here (most narration): skip the scan
         for m in CUE_RE.finditer(text, a, b):
             form = m.group()
             lemma = (
@@ -307,9 +311,11 @@ def subject_before(text: str, lo: int, v: int, mention_ends: dict) -> Subject | 
     if low in RELATIVES:
         return Subject("relative", ws, we, word)
     mention = mention_ends.get(we)
+    if mention is not None and mention.kind == "bare" and is_head(low) and low in GROUP_HEADS:
+        mention = None  # "Residents said": a sentence's first word, not a name
     if mention is not None:
         return _joint(text, lo, mention, mention_ends)
-    if word.islower() and is_head(word):
+    if (word.islower() or low in GROUP_HEADS) and is_head(word.lower()):
         return _description(text, lo, ws, we, mention_ends)
     if word in TITLE_HEADS and text[max(lo, ws - 4) : ws].lower() == "the ":
         return _description(text, lo, ws, we, mention_ends)  # "The President insists"

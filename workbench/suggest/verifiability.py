@@ -183,7 +183,12 @@ def classify(
             return "not_a_claim", [first.span(1)], "a wish ('May ...')"
         if word.lower() in _GREETINGS:
             return "not_a_claim", [first.span(1)], f"a greeting or thanks ({word!r})"
-    if sum(b - a for a, b in ranges) < 80 and not _has_statement(text, ranges):
+    if (
+        cue is None
+        and len(ranges) == 1
+        and ranges[0][1] - ranges[0][0] < 80
+        and not _has_statement(text, ranges)
+    ):
         return "not_a_claim", [], "a title or byline line (no statement)"
     found = None
     for a, b in ranges:
