@@ -8,9 +8,9 @@ import pytest
 
 from tests.suggest.test_patterns import row, speakers, suggest
 from workbench.suggest import RegistrySpeaker
-from workbench.suggest.attribution import trie_pattern
 from workbench.suggest.verifiability import classify
 from workbench.text import cues, splitter
+from workbench.text.cues import trie_pattern
 from workbench.text.names import NameIndex, fold_name, lookup_index, named_index
 from workbench.text.splitter import is_boilerplate
 

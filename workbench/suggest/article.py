@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from workbench.suggest import build
 from workbench.suggest.attribution import (
     AS_SAYING_RE,
     Cue,
@@ -30,7 +31,6 @@ from workbench.suggest.model import (
     ArticleSuggestions,
     ClaimSuggestions,
     Evidence,
-    Proposal,
     RegistrySpeaker,
     RosterEntry,
     SpeakerGuess,
@@ -109,7 +109,7 @@ class _Decision:
 
 
 def _ev(text: str, role: str, start: int, end: int) -> Evidence:
-    return Evidence(role, start, end, text[start:end])
+    return build.evidence(role, start, end, text[start:end])
 
 
 def wire_source(text: str) -> tuple[str, tuple[int, int]] | None:
@@ -703,6 +703,11 @@ def _description_name(text: str) -> str:
     return " ".join(words)
 
 
+def _ends(marks: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The first and the last quotation mark: the quote's evidence."""
+    return marks if len(marks) <= 2 else [marks[0], marks[-1]]
+
+
 def _words(text: str, ranges) -> int:
     return sum(len(_WORDS_RE.findall(text, a, b)) for a, b in ranges)
 
@@ -718,7 +723,7 @@ def _attribute(text: str, sentence: Sentence, d: _Decision, cue: Cue, clause) ->
     quotes = sentence.quotes
     frames = sentence.frames()
     rest_ranges = _minus(frames, clause)
-    for a, b in sentence.marks[:4]:
+    for a, b in _ends(sentence.marks):
         d.attribution_evidence.append(_ev(text, "quote", a, b))
     quoted = _words(text, quotes)
     if not quoted:
@@ -797,7 +802,7 @@ def _unattributed(
         else None
     )
     if quoted and rest <= 2:
-        for a, b in sentence.marks[:4]:
+        for a, b in _ends(sentence.marks):
             d.attribution_evidence.append(_ev(text, "quote", a, b))
         d.attribution = "direct"
         d.attribution_reason = "the content is inside quotation marks"
@@ -992,7 +997,7 @@ def _claim(
     key = None if ev else ("p", id(entity), type_, d.reason, d.rule, confidence, d.continuation)
     pair = guesses.get(key) if key is not None else None
     if pair is None:
-        speaker = Proposal(
+        speaker = build.proposal(
             "speaker",
             entity.name,
             confidence,
@@ -1005,7 +1010,7 @@ def _claim(
         type_reason = (
             "the article's own voice" if type_ == "author" else f"{entity.name} is a {type_}"
         )
-        speaker_type = Proposal(
+        speaker_type = build.proposal(
             "speaker_type", type_, confidence, type_reason, ev, d.rule, d.continuation
         )
         pair = (speaker, speaker_type)
@@ -1015,7 +1020,7 @@ def _claim(
     via = None
     if d.via is not None:
         via_type = d.via.type if d.via.type in ("person", "organization", "outlet") else "unknown"
-        via = Proposal(
+        via = build.proposal(
             "via",
             d.via.name,
             0.8,
@@ -1031,7 +1036,7 @@ def _claim(
     a_key = None if a_ev else ("a", value, a_conf, d.attribution_reason, d.rule)
     attribution = guesses.get(a_key) if a_key is not None else None
     if attribution is None:
-        attribution = Proposal(
+        attribution = build.proposal(
             "attribution", value, a_conf, d.attribution_reason or "narration", a_ev, d.rule
         )
         if a_key is not None:
@@ -1041,7 +1046,7 @@ def _claim(
     v_key = None if triggers else ("v", label, v_conf, why)
     verifiability = guesses.get(v_key) if v_key is not None else None
     if verifiability is None:
-        verifiability = Proposal(
+        verifiability = build.proposal(
             "verifiability",
             label,
             v_conf,
@@ -1051,7 +1056,7 @@ def _claim(
         )
         if v_key is not None:
             guesses[v_key] = verifiability
-    return ClaimSuggestions(
+    return build.claim(
         sentence.start, sentence.end, speaker, speaker_type, via, attribution, verifiability
     )
 

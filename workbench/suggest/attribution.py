@@ -23,35 +23,12 @@ from workbench.text.cues import (
     PRONOUNS,
     RELATIVES,
     TITLE_HEADS,
+    trie_pattern,
 )
 
 _OPEN = "“«„"
 _CLOSE = "”»"
 QUOTE_RE = re.compile('[“”"«»„]')
-
-
-def trie_pattern(words) -> str:
-    """Return a regex alternation of ``words`` as a trie ("sa(?:id|ys)"): Python's re
-    tries the branches of a flat alternation one by one at every position, a trie
-    fails after one character where no word starts."""
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def walk(node: dict) -> str:
-        ends = "" in node
-        branches = [re.escape(ch) + walk(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if ends:
-            body = "(?:" + body + ")?"
-        return body
-
-    return walk(trie)
 
 
 _CUE_WORDS = frozenset(f.split()[0] for f in [*CUE_FORMS, "According to", "according to"])
@@ -195,7 +172,7 @@ def scan_quotes(text: str, sentences: list[Sentence]) -> None:
         if open_ and since < s.end:
             s.quotes.append((since, s.end))
         s.ends_inside = open_
-        if "'" in text[s.start : s.end] or "‘" in text[s.start : s.end]:
+        if text.find("'", s.start, s.end) >= 0 or text.find("‘", s.start, s.end) >= 0:
             for m in _SINGLE_RE.finditer(text, s.start, s.end):
                 if not s.in_quote(m.start()):
                     s.quotes.append((m.start() + 1, m.end() - 1))
