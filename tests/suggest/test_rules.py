@@ -366,3 +366,21 @@ def test_name_index_looks_up_folded_names_then_aliases():
     assert index.get("MOHAMMAD BAQERI") == 1
     assert index.get("baqeri") == 2  # a name beats an alias
     assert index.get("nobody") is None
+
+
+def test_a_with_phrase_holds_a_passive_agent_and_a_later_source_too():
+    text = (
+        "Crew totals are unclear, with twelve reported by industry sources while The "
+        "Jakarta Post reports eleven."
+    )
+    _r, claims = suggest(text, outlet="Wikinews")
+    assert row(claims[0][1]) == ("Wikinews", "author", "", "none")
+
+
+def test_a_later_source_far_from_a_documents_cue_is_not_nested():
+    text = (
+        "Marine Traffic's tracking database shows contact on January 10, described by "
+        "Marine Bulletin as unusual."
+    )
+    _r, claims = suggest(text)
+    assert row(claims[0][1])[0::2] == ("Marine Traffic", "")

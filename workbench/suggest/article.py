@@ -374,7 +374,7 @@ def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames)
         res = _resolve(resolver, subj, sentence, mentions, entities, text, narrator)
         if res is None:
             continue
-        if _subordinate(text, s, subj.start):
+        if _subordinate(text, s, min(subj.start, cue.start)):
             # "..., with Zinichev describing ...": the main clause is narration, but
             # Zinichev is the last person quoted for a "he" that follows
             if res.entity.type == "person":
@@ -413,7 +413,15 @@ def _take(text, sentence, d, found, vias, resolver, starts, entities, outlet) ->
     e = sentence.end
     cue, subj, res = found[0]
     if len(found) > 1 and (res.kind == "document" or res.entity.type == "outlet"):
-        later = next((f for f in found[1:] if f[1].start > cue.end), None)
+        later = next(
+            (
+                f
+                for f in found[1:]
+                if cue.end < f[1].start <= cue.end + 40
+                and not any(c in text[cue.end : f[1].start] for c in ',;:“”"')
+            ),
+            None,
+        )
         if later is not None:
             # "The study notes the NVISS indicates ...": the inner source speaks, the
             # document or outlet passes it on
@@ -508,14 +516,14 @@ def _passive(text: str, lo: int, v: int) -> bool:
     return False
 
 
-_SUBORDINATE_RE = re.compile(r"(?:,\s*|^\s*)[Ww]ith\s+(?:the\s+)?$")
-
-
 def _subordinate(text: str, s: int, p: int) -> bool:
-    """True for a source in a "with ... saying" phrase: the main clause decides."""
-    return _SUBORDINATE_RE.search(text, max(s, p - 12), p) is not None and (
-        _SUBORDINATE_RE.search(text, max(s, p - 12), p).end() == p
-    )
+    """True for a source in a "with ... saying" phrase: the clause that holds ``p``
+    (from the last comma or semicolon, or the sentence start) opens with "with"."""
+    k = max(text.rfind(",", s, p), text.rfind(";", s, p))
+    q = k + 1 if k >= 0 else s
+    while q < p and text[q].isspace():
+        q += 1
+    return text.startswith(("with ", "With "), q)
 
 
 _STATEMENT_FROM_RE = re.compile(r"\b(?:statement|remarks|message|letter)\s+(?:from|by|of)\s+")
