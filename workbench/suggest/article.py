@@ -244,9 +244,11 @@ def _decide(
         d.reason = "boilerplate (sign-off, licence or credit line): the outlet's"
         d.verifiability = classify(text, [(s, e)], boilerplate=True)
         return d
-    mentions = find_mentions(text, s, e)
     if sentence.quotes:
-        mentions = [m for m in mentions if not sentence.in_quote(m.start)]
+        # names inside quotes are never sources nor antecedents: not even read
+        mentions = [m for a, b in sentence.frames() for m in find_mentions(text, a, b, s)]
+    else:
+        mentions = find_mentions(text, s, e)
     entities: dict[int, Entity | None] = {}
     for m in mentions:
         entity, _how = resolver.entity_of(m)
