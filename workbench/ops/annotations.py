@@ -41,6 +41,7 @@ from workbench.models import (
     Project,
     Speaker,
     Stance,
+    Suggestion,
     User,
 )
 from workbench.ops.codebook import Codebook, codebook_at
@@ -93,6 +94,8 @@ class AnnotationState:
     span: tuple[int, int]  # the claim's start and end offsets
     annotation_id: int | None = None
     record: dict[str, Any] | None = None  # the current values, as annotation_record gives
+    # The claim's stored suggestion per suggested field: (value, registry speaker id).
+    suggested: dict[str, tuple[str, int | None]] = field(default_factory=dict)
 
     @property
     def version(self) -> int | None:
@@ -145,6 +148,7 @@ _members = Membership.__table__
 _annotations = Annotation.__table__
 _stances = Stance.__table__
 _speakers = Speaker.__table__
+_suggestions = Suggestion.__table__
 # One alias of the speakers table per speaker field, to read its speaker's name.
 _named = {f.name: _speakers.alias(f.name) for f in _SPEAKER_FIELDS}
 
@@ -154,6 +158,22 @@ def _field_columns():
         yield _annotations.c[f.column]
         if f.kind == SPEAKER:
             yield _named[f.name].c.name.label(f.name)
+
+
+# The fields a suggestion proposes, and the claim's suggestion of each, read with the
+# state (a correlated lookup by the unique claim and field): no extra round trip.
+_SUGGESTED_FIELDS = tuple(f for f in RECORD_ORDER if f.suggested)
+
+
+def _suggestion_columns():
+    for f in _SUGGESTED_FIELDS:
+        for column in ("value", "speaker_id"):
+            yield (
+                select(_suggestions.c[column])
+                .where(_suggestions.c.claim_id == _claims.c.id, _suggestions.c.field == f.name)
+                .scalar_subquery()
+                .label(f"suggested_{f.name}_{column}")
+            )
 
 
 _STATE_COLUMNS = (
@@ -170,6 +190,7 @@ _STATE_COLUMNS = (
     _annotations.c.status,
     _stances.c.target_id,
     _stances.c.value.label("stance"),
+    *_suggestion_columns(),
 )
 
 
@@ -295,12 +316,13 @@ SELECT id FROM saved"""
 _COLUMNS = ", ".join(
     [
         *(f.column for f in _COLUMN_FIELDS),
-        *("status", "span_changed", "codebook_version", "updated_at"),
+        *("status", "span_changed", "codebook_version", "updated_at", "from_suggestion"),
     ]
 )
 _PARAMETERS = ", ".join(f":{c.strip()}" for c in _COLUMNS.split(","))
 _TYPES = (
     bindparam("updated_at", type_=_annotations.c.updated_at.type),
+    bindparam("from_suggestion", type_=_annotations.c.from_suggestion.type),
     bindparam("at", type_=HistoryEntry.__table__.c.at.type),
     bindparam("before", type_=HistoryEntry.__table__.c.before.type),
     bindparam("after", type_=HistoryEntry.__table__.c.after.type),
@@ -355,6 +377,11 @@ def annotation_state(
         role=first.role,
         codebook_key=(first.project_id, first.project_created_at, first.codebook_version),
         span=(first.claim_start, first.claim_end),
+        suggested={
+            f.name: (value, getattr(first, f"suggested_{f.name}_speaker_id"))
+            for f in _SUGGESTED_FIELDS
+            if (value := getattr(first, f"suggested_{f.name}_value")) is not None
+        },
     )
     if first.annotation_id is not None:
         state.annotation_id = first.annotation_id
@@ -495,14 +522,42 @@ def _check_span(span, seen_span, current) -> None:
         raise Conflict(SPAN_CHANGED, current=current)
 
 
-def _values(connection, project_id: int, values: AnnotationInput, codebook_version: int):
+def _taken(f, value, speaker, suggested: dict) -> bool:
+    """Whether the saved value of field ``f`` is the claim's suggestion for it, unchanged:
+    the same label, or the same registry speaker (by id, or by name when the suggestion
+    named one the registry did not have yet: the annotator accepted it and it was made)."""
+    suggestion = suggested.get(f.name) if f.suggested else None
+    if suggestion is None:
+        return False
+    suggested_value, suggested_speaker = suggestion
+    if f.kind == SPEAKER:
+        if speaker is None:
+            return False
+        if suggested_speaker is not None:
+            return suggested_speaker == speaker[0]
+        return suggested_value.casefold() == speaker[1].casefold()
+    return f.kind == LABEL and bool(value) and value == suggested_value
+
+
+def _values(
+    connection,
+    project_id: int,
+    values: AnnotationInput,
+    codebook_version: int,
+    suggested: dict[str, tuple[str, int | None]],
+):
     """Resolve the speakers (following merges); return the annotation's columns,
-    ``updated_at`` now, and its record as the history keeps it (without a version)."""
+    ``updated_at`` now, and its record as the history keeps it (without a version).
+
+    ``from_suggestion`` lists the fields saved with the claim's stored suggestion as
+    it is (``suggested``, read with the state)."""
     now = datetime.now(UTC)
     columns: dict[str, Any] = {}
     record: dict[str, Any] = {}
+    taken: list[str] = []
     for f in RECORD_ORDER:
         value = getattr(values, f.column)
+        speaker = None
         if f.kind == SPEAKER:
             speaker = _resolve_speaker(connection, project_id, value, f.name)
             columns[f.column] = record[f.column] = speaker[0] if speaker else None
@@ -511,8 +566,14 @@ def _values(connection, project_id: int, values: AnnotationInput, codebook_versi
             record[f.name] = {str(tid): v for tid, v in sorted(value.items()) if v}
         else:
             columns[f.column] = record[f.name] = value
+        if _taken(f, value, speaker, suggested):
+            taken.append(f.name)
     columns.update(
-        status=values.status, span_changed=False, codebook_version=codebook_version, updated_at=now
+        status=values.status,
+        span_changed=False,
+        codebook_version=codebook_version,
+        updated_at=now,
+        from_suggestion=taken,
     )
     record["status"] = values.status
     record["version"] = None  # set by the caller
@@ -538,7 +599,7 @@ def _store_in_steps(
     _check_span((guard.start, guard.end), seen_span, state.record)
     codebook_version = guard.codebook_version
     validate(codebook_at(session, project_id, created_at, codebook_version), values)
-    columns, after = _values(connection, project_id, values, codebook_version)
+    columns, after = _values(connection, project_id, values, codebook_version, state.suggested)
     now = columns["updated_at"]
     try:
         if state.record is None:
@@ -608,7 +669,7 @@ def _store_in_one_statement(
         if current != codebook_version:
             return None
         raise
-    columns, after = _values(connection, project_id, values, codebook_version)
+    columns, after = _values(connection, project_id, values, codebook_version, state.suggested)
     now = columns["updated_at"]
     old = state.record["stances"] if state.record is not None else {}
     new = after["stances"]

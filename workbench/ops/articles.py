@@ -18,8 +18,16 @@ from workbench.importing import (
     content_hash,
     normalize_text,
 )
-from workbench.models import Annotation, Article, Claim, Project, Suggestion, User
+from workbench.models import Annotation, Article, Claim, Project, User
+from workbench.ops.suggestions import (
+    ArticleClaims,
+    Registry,
+    load_registry,
+    store_suggestions,
+    suggest_spans,
+)
 from workbench.pagination import Page, page_of
+from workbench.suggest import ArticleSuggestions
 from workbench.text.splitter import Split, TooManySpans, split_text
 
 
@@ -69,11 +77,13 @@ DUPLICATE_REASON = "the project already has an article with the same text"
 
 @dataclass(frozen=True, slots=True)
 class PreparedArticle:
-    """A draft checked and split, ready to be stored: its text is the normalised one."""
+    """A draft checked and split, ready to be stored: its text is the normalised one;
+    ``suggested`` holds the suggester's proposals for its spans, when made already."""
 
     draft: ArticleDraft
     digest: str
     split: Split
+    suggested: ArticleSuggestions | None = None
 
 
 def _too_long_field(draft: ArticleDraft) -> str:
@@ -93,9 +103,15 @@ def too_many_claims_reason(limit: int) -> str:
 
 
 def prepare_item(
-    item: ImportItem, known: set[str], *, max_claims: int = DEFAULT_MAX_CLAIMS
+    item: ImportItem,
+    known: set[str],
+    *,
+    max_claims: int = DEFAULT_MAX_CLAIMS,
+    registry: Registry | None = None,
 ) -> PreparedArticle | ItemResult:
-    """Check and split one item, outside any transaction (it reads nothing).
+    """Check and split one item, outside any transaction (it reads nothing); with the
+    project's ``registry``, run the suggester over its claims too (see ops.suggestions),
+    so that the write transaction only stores.
 
     Returns the PreparedArticle to store, or the item's result when it is rejected
     (a Rejection from the parser, an empty text, a field too long for its column,
@@ -128,7 +144,11 @@ def prepare_item(
             source=item.source, status="rejected", reason=too_many_claims_reason(max_claims)
         )
     known.add(digest)
-    return PreparedArticle(item, digest, split)
+    suggested = None
+    if registry is not None:
+        spans = [(span.start, span.end) for span in split.spans]
+        suggested = suggest_spans(text, spans, registry, item.outlet)
+    return PreparedArticle(item, digest, split, suggested)
 
 
 class Batch:
@@ -175,10 +195,11 @@ def import_items(
     known = set(
         session.scalars(select(Article.content_hash).where(Article.project_id == project.id))
     )
+    registry = load_registry(session, project.id)
     results: dict[int, ItemResult] = {}
     batch = Batch()
     for position, item in enumerate(items):
-        batch.add(position, prepare_item(item, known, max_claims=max_claims))
+        batch.add(position, prepare_item(item, known, max_claims=max_claims, registry=registry))
         if batch.is_full():
             results.update(store_batch(session, project, batch, user_id=user.id if user else None))
             batch = Batch()
@@ -253,10 +274,10 @@ def store_articles(
     user_id: int | None,
 ) -> list[tuple[int, ItemResult]]:
     """Insert prepared articles (with their report position) and their claims, with
-    the splitter's suggestions; return each position with its result.
+    the suggester's suggestions (ops.suggestions); return each position with its result.
 
-    Three bulk statements per batch (articles, claims, suggestions) instead of a
-    flush per article: importing is bound by the database round trips.
+    A few bulk statements per batch (articles, claims, suggestions, the wire sources
+    found) instead of a flush per article: importing is bound by the round trips.
     """
     article_rows = [
         {
@@ -285,33 +306,32 @@ def store_articles(
         for article_id, split in zip(article_ids, splits, strict=True)
         for i, span in enumerate(split.spans, start=1)
     ]
-    if claim_rows:
-        session.execute(insert(Claim), claim_rows)
-    boilerplate = {
-        (article_id, span.start): span
-        for article_id, split in zip(article_ids, splits, strict=True)
-        for span in split.spans
-        if span.kind == "boilerplate"
-    }
-    if boilerplate:
-        claims = session.execute(
-            select(Claim.id, Claim.article_id, Claim.start).where(
-                Claim.article_id.in_({article_id for article_id, _ in boilerplate})
+    claim_ids = (
+        session.scalars(
+            insert(Claim).returning(Claim.id, sort_by_parameter_order=True), claim_rows
+        ).all()
+        if claim_rows
+        else []
+    )
+    # The suggester's proposals for every claim, in the same transaction: an import
+    # that fails leaves neither articles nor suggestions.
+    ids = iter(claim_ids)
+    store_suggestions(
+        session,
+        project.id,
+        [
+            ArticleClaims(
+                article_id=article_id,
+                text=entry.draft.text,
+                outlet=entry.draft.outlet,
+                wire_source="",
+                claims=tuple((next(ids), span.start, span.end) for span in entry.split.spans),
+                suggested=entry.suggested,
             )
-        )
-        suggestions = [
-            {
-                "claim_id": claim_id,
-                "field": "verifiability",
-                "value": "not_a_claim",
-                "confidence": 0.9,
-                "evidence": {"rule": "boilerplate", "start": start, "end": span.end},
-                "source": "splitter",
-            }
-            for claim_id, article_id, start in claims
-            if (span := boilerplate.get((article_id, start))) is not None
-        ]
-        session.execute(insert(Suggestion), suggestions)
+            for article_id, (_, entry) in zip(article_ids, pending, strict=True)
+        ],
+        fresh=True,
+    )
     return [
         (
             position,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -13,10 +13,19 @@ from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.fields import SPEAKER, of_kind
 from workbench.importing import normalize_text
 from workbench.merges import follow_merges
-from workbench.models import SPEAKER_TYPES, Annotation, Project, Speaker, SpeakerAlias, User
+from workbench.models import (
+    SPEAKER_TYPES,
+    Annotation,
+    Project,
+    Speaker,
+    SpeakerAlias,
+    Suggestion,
+    User,
+)
 from workbench.ops.annotations import annotation_record
 from workbench.ops.history import record
 from workbench.pagination import Page, page_of
+from workbench.text.names import lookup_index, named_index
 
 # The annotation fields that name a registry speaker (speaker, via).
 _SPEAKER_FIELDS = of_kind(SPEAKER)
@@ -189,16 +198,19 @@ def find_or_create_speaker(session: Session, project: Project, name: str, **new)
 
 def lookup(speakers: Sequence[Speaker], name: str) -> Speaker | None:
     """The speaker a typed name means: by name, else by alias; exactly, else in any case."""
-    wanted = clean_text(name)
-    return _named(speakers, wanted, str) or _named(speakers, wanted, str.casefold)
+    found = lookup_index(_entries(speakers), clean_text(name))
+    return None if found is None else speakers[found]
+
+
+def _entries(speakers: Sequence[Speaker]) -> list[tuple[str, list[str]]]:
+    """The speakers as (name, aliases) pairs, for ``workbench.text.names``."""
+    return [(s.name, [a.alias for a in s.aliases]) for s in speakers]
 
 
 def _named(speakers: Sequence[Speaker], wanted: str, fold) -> Speaker | None:
     """The speaker whose name, or else one of whose aliases, is ``wanted`` under ``fold``."""
-    key = fold(wanted)
-    return next((s for s in speakers if fold(s.name) == key), None) or next(
-        (s for s in speakers if key in {fold(a.alias) for a in s.aliases}), None
-    )
+    found = named_index(_entries(speakers), wanted, fold)
+    return None if found is None else speakers[found]
 
 
 def check_aliases_free(others: Sequence[Speaker], aliases: Sequence[str]) -> None:
@@ -317,6 +329,14 @@ def merge_speakers(session: Session, source: Speaker, target: Speaker, *, user: 
             "An annotation of this speaker was saved during the merge; nothing was merged. "
             "Try again."
         ) from exc
+    # Suggestions follow too (one statement, however many name the speaker): they
+    # name the speaker the registry keeps, by its name.
+    session.execute(
+        update(Suggestion)
+        .where(Suggestion.speaker_id == source.id)
+        .values(speaker_id=target.id, value=target.name)
+        .execution_options(synchronize_session=False)
+    )
     for annotation, before in zip(affected, annotations_before, strict=True):
         record(
             session,
