@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -19,8 +20,9 @@ from workbench.ops.claims import (
 )
 from workbench.ops.history import claim_history_page, describe
 from workbench.ops.projects import labels_by_field, target_names
-from workbench.ops.speakers import find_or_create_speaker, lookup, registry, speakers_named
-from workbench.ops.workspace import build_workspace, claims_stretch
+from workbench.ops.speaker_choice import choose_speaker
+from workbench.ops.speakers import lookup, registry, speakers_named
+from workbench.ops.workspace import Mark, Workspace, build_workspace, claims_stretch
 from workbench.permissions import can
 from workbench.web.common import (
     database_int,
@@ -142,23 +144,137 @@ def _claims_fragment(project_id: int, article_id: int, **anchor):
         selected=None,
         earlier="before" in anchor,
         later="after" in anchor,
+        marks=[],
     )
     # Which claims are annotated changes with every save: never from a cache.
     return fragment, {"Cache-Control": "no-store"}
 
 
+# What each kind of evidence is, for the marks' titles and the legend.
+EVIDENCE_LABELS = {
+    "cue": "speech cue",
+    "source": "source mention",
+    "antecedent": "earlier mention it refers to",
+    "via": "intermediary source (via)",
+    "quote": "quotation",
+    "trigger": "words behind the verifiability hint",
+    "dateline": "wire dateline",
+    "other": "evidence",
+}
+FIELD_LABELS = {
+    "speaker": "Speaker",
+    "speaker_type": "Speaker type",
+    "via": "Via",
+    "attribution": "Attribution",
+    "verifiability": "Verifiability",
+}
+
+
+@bp.app_template_filter("with_marks")
+def with_marks(piece: str, offset: int, marks: list[Mark] | None) -> Markup:
+    """Return ``piece`` (the article's text from ``offset``) as HTML, the parts that are
+    evidence of the selected claim's suggestions in <mark> elements: a class per role
+    and a title saying what each is (a part that is evidence twice gets both)."""
+    end = offset + len(piece)
+    inside = [m for m in marks or () if m.start < end and m.end > offset]
+    if not inside:
+        return escape(piece)
+    cuts = sorted(
+        {offset, end} | {max(m.start, offset) for m in inside} | {min(m.end, end) for m in inside}
+    )
+    out = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        text = escape(piece[a - offset : b - offset])
+        roles = sorted({m.role for m in inside if m.start <= a and m.end >= b})
+        if not roles:
+            out.append(text)
+            continue
+        title = "; ".join(
+            f"{EVIDENCE_LABELS[m.role]} ({FIELD_LABELS.get(m.field, m.field).lower()})"
+            for m in inside
+            if m.start <= a and m.end >= b
+        )
+        classes = " ".join(f"ev-{role}" for role in roles)
+        out.append(
+            Markup('<mark class="evidence {}" data-roles="{}" title="{}">{}</mark>').format(
+                classes, " ".join(roles), title, text
+            )
+        )
+    return Markup("").join(out)
+
+
+# The form fields a speaker or via suggestion fills: the registry choice, then the
+# new speaker's name, type, title and aliases (the via has no title or aliases).
+_SPEAKER_FIELDS = {
+    "speaker": (
+        "speaker",
+        "new_speaker_name",
+        "new_speaker_type",
+        "new_speaker_title",
+        "new_speaker_aliases",
+    ),
+    "via": ("via", "new_via_name", "new_via_type", None, None),
+}
+
+
+def suggested_form_values(ws: Workspace, form) -> dict[str, str]:
+    """Return the values the selected claim's suggestions put in the form, by form
+    field name: a registry speaker as chosen in the list (or, when the list is not
+    offered, by its name), a speaker new to the registry as a new name with its type,
+    title and aliases, and the labels the form offers."""
+    values: dict[str, str] = {}
+    suggested = ws.suggested
+    for name, (chosen, new_name, new_type, new_title, new_aliases) in _SPEAKER_FIELDS.items():
+        value = suggested.get(name)
+        if value is None:
+            continue
+        known = value.registry_speaker
+        if known is not None:
+            if str(known.id) in {c.value for c in getattr(form, chosen).choices}:
+                values[chosen] = str(known.id)
+            else:
+                values[new_name] = known.name
+            continue
+        values[new_name] = value.value
+        kind = (
+            suggested["speaker_type"].value
+            if name == "speaker" and "speaker_type" in suggested
+            else ""
+        )
+        kind = kind if kind in SPEAKER_TYPES else value.speaker.get("type", "")
+        if kind in SPEAKER_TYPES:
+            values[new_type] = kind
+        if new_title and value.speaker.get("title"):
+            values[new_title] = value.speaker["title"]
+        if new_aliases and value.speaker.get("aliases"):
+            values[new_aliases] = "; ".join(value.speaker["aliases"])
+    for name in ("attribution", "verifiability"):
+        value = suggested.get(name)
+        if value is not None and value.value in {c.value for c in getattr(form, name).choices}:
+            values[name] = value.value
+    return values
+
+
 def _annotate_page(ws, role, form=None):
     """Render the annotate page of the workspace ``ws``, its selected claim open: the
-    form filled from the database, or ``form`` as given (a refused save, shown again
-    as typed)."""
+    form filled from the database (or, for a claim the user has not annotated, from
+    its suggestions), or ``form`` as given (a refused save, shown again as typed).
+    A field whose value is still the suggested one is marked as suggested."""
     project, selected = ws.project, ws.selected
+    prefilled: dict[str, str] = {}
     if selected is not None and form is None:
         form = annotation_form_class(project, ws.speakers)(formdata=None)
         _fill(form, project, ws.annotation)
         form.claim_span.data = f"{selected.start}:{selected.end}"
-        suggestion = ws.suggestions.get(selected.id, {}).get("verifiability")
-        if ws.annotation is None and suggestion is not None:
-            form.verifiability.data = suggestion.value
+        if ws.annotation is None:
+            prefilled = suggested_form_values(ws, form)
+            for name, value in prefilled.items():
+                getattr(form, name).data = value
+    elif selected is not None and ws.annotation is None:
+        prefilled = suggested_form_values(ws, form)
+    suggested_fields = {
+        name for name, value in prefilled.items() if str(getattr(form, name).data or "") == value
+    }
     page = render_template(
         "annotate/article_annotate.html",
         ws=ws,
@@ -179,6 +295,11 @@ def _annotate_page(ws, role, form=None):
         merge_form=MergeForm(formdata=None),
         can_edit_claims=can(g.user, "edit-claims", role),
         speaker_types=SPEAKER_TYPES,
+        suggested_fields=suggested_fields,
+        can_accept=bool(prefilled),
+        marks=ws.marks,
+        evidence_labels=EVIDENCE_LABELS,
+        field_labels=FIELD_LABELS,
     )
     # Never shown from the browser's cache or back-forward cache: Back must fetch the
     # page again, with the current values and version (the form also says
@@ -243,18 +364,33 @@ def save_annotation_view(project_id: int, claim_id: int):
         raise InvalidInput(damaged)
     next_id = form_int("next_claim")  # refused before anything is saved
     values = None  # a Conflict can come from adding a speaker, before the values exist
+    may_add = can(g.user, "add-speaker", role)
     try:
-        speaker_id = _speaker_choice(
+        speaker_id = choose_speaker(
+            db(),
             project,
-            role,
-            form.speaker.data,
-            form.new_speaker_name.data,
-            form.new_speaker_type.data,
-            form.new_speaker_title.data,
-            form.new_speaker_aliases.data,
+            claim,
+            "speaker",
+            chosen=form.speaker.data,
+            new_name=form.new_speaker_name.data,
+            new_type=form.new_speaker_type.data,
+            new_title=form.new_speaker_title.data or "",
+            new_aliases=[a for a in (form.new_speaker_aliases.data or "").split(";")],
+            user=g.user,
+            may_add=may_add,
         )
-        via_id = _speaker_choice(
-            project, role, form.via.data, form.new_via_name.data, form.new_via_type.data, "", ""
+        # The form has no title or aliases for a new via: a suggested one gets the
+        # suggestion's (choose_speaker), one typed by hand none.
+        via_id = choose_speaker(
+            db(),
+            project,
+            claim,
+            "via",
+            chosen=form.via.data,
+            new_name=form.new_via_name.data,
+            new_type=form.new_via_type.data,
+            user=g.user,
+            may_add=may_add,
         )
         values = AnnotationInput(
             speaker_id=speaker_id,
@@ -345,30 +481,6 @@ def _conflict_page(project, claim, speakers, error: Conflict, values: Annotation
         base_version=(error.current or {}).get("version") or "",
         claim_span=f"{claim.start}:{claim.end}",
     )
-
-
-def _speaker_choice(
-    project, role, chosen, new_name, new_type, new_title, new_aliases
-) -> int | None:
-    new_name = (new_name or "").strip()
-    if new_name:
-        if not can(g.user, "add-speaker", role):
-            raise InvalidInput("You may not add speakers to this project.")
-        return find_or_create_speaker(
-            db(),
-            project,
-            new_name,
-            type=new_type,
-            title=new_title or "",
-            aliases=[a.strip() for a in (new_aliases or "").split(";") if a.strip()],
-            user=g.user,
-        ).id
-    if not chosen:
-        return None
-    try:
-        return int(chosen)
-    except ValueError as exc:
-        raise InvalidInput("Unknown speaker.") from exc
 
 
 @bp.post("/projects/<int:project_id>/claims/<int:claim_id>/split")
