@@ -50,9 +50,8 @@ def suggest(db, claim, field, value, *, confidence=0.9, reason="", items=(), **e
         confidence=confidence,
         evidence={"rule": evidence.pop("rule", "test-rule"), "items": list(items), **evidence},
         source="suggester",
+        reason=reason,
     )
-    if hasattr(Suggestion, "reason"):
-        row.reason = reason
     db.add(row)
     db.flush()
     return row
@@ -102,8 +101,7 @@ def baqeri_suggestions(db, talk, *, speaker_id=None):
             items=[item(text, "trigger", "will", claim.start)],
         ),
     ]
-    if speaker_id is not None and hasattr(Suggestion, "speaker_id"):
-        rows[0].speaker_id = speaker_id
+    rows[0].speaker_id = speaker_id
     db.commit()
     return rows
 

@@ -119,7 +119,7 @@ def choose_speaker(
 
 def _suggested(session, project, suggestion, name, new_type, title, aliases, user, may_add):
     """The speaker for a suggested name taken as it is (see choose_speaker)."""
-    linked = registry_speaker_for(session, project, getattr(suggestion, "speaker_id", None), "")
+    linked = registry_speaker_for(session, project, suggestion.speaker_id, "")
     exact = session.scalar(
         select(Speaker).where(
             Speaker.project_id == project.id,

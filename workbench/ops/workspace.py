@@ -439,7 +439,7 @@ def suggested_values(
             field=name,
             value=suggestion.value,
             confidence=float(suggestion.confidence or 0.0),
-            reason=_text(getattr(suggestion, "reason", "") or evidence.get("reason")),
+            reason=suggestion.reason or "",
             rule=_text(evidence.get("rule") or suggestion.source),
             continuation=evidence.get("continuation") is True,
             evidence=_marks(article.text, name, evidence),
@@ -447,7 +447,7 @@ def suggested_values(
         )
         if name in ("speaker", "via"):
             value.registry_speaker = registry_speaker_for(
-                session, project, getattr(suggestion, "speaker_id", None), value.value
+                session, project, suggestion.speaker_id, value.value
             )
         out[name] = value
     return out
