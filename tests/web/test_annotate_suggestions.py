@@ -124,7 +124,9 @@ def badges(body: str) -> set[str]:
 def accept_fields(body: str) -> dict[str, str]:
     """What a click on "Accept suggestions" sends: the form as shown and the button."""
     values = form_values(body, "annotation-form")
-    button = re.search(r'<button type="submit" id="accept-suggestions"[^>]*>', body)
+    button = re.search(
+        r'<button type="submit" form="annotation-form" id="accept-suggestions"[^>]*>', body
+    )
     assert button, "no Accept suggestions button"
     named = re.search(r'name="next_claim" value="(\d+)"', button.group(0))
     if named:
