@@ -530,3 +530,67 @@ def test_a_suggestion_of_another_claim_gives_no_details(web, db, talk):
     assert web.post(save_url(talk, claim), fields).status_code == 302
     speaker = fresh(db).scalar(select(Speaker))
     assert (speaker.title, speaker.aliases) == ("", [])
+
+
+# -- the JSON API -------------------------------------------------------------------------
+
+
+def test_the_api_returns_the_claims_suggestions_with_reason_and_evidence(web, db, talk):
+    baqeri_suggestions(db, talk)
+    claim = talk["claims"][1]
+    web.login("ann")
+    body = web.get(f"/api/projects/{talk['pid']}/claims/{claim.id}/annotation").get_json()
+    assert body["annotation"] is None
+    assert [s["field"] for s in body["suggestions"]] == [
+        "speaker",
+        "speaker_type",
+        "attribution",
+        "verifiability",
+    ]
+    speaker = body["suggestions"][0]
+    assert speaker == {
+        "field": "speaker",
+        "value": "Mohammad Baqeri",
+        "confidence": 0.85,
+        "reason": "pronoun 'he' resolved to Mohammad Baqeri, the last person quoted",
+        "rule": "test-rule",
+        "continuation": False,
+        "evidence": [
+            {"role": "cue", "start": 81, "end": 85, "text": "told"},
+            {"role": "source", "start": 78, "end": 80, "text": "he"},
+            {"role": "antecedent", "start": 0, "end": 6, "text": "Baqeri"},
+        ],
+        "speaker": {
+            "name": "Mohammad Baqeri",
+            "type": "person",
+            "title": "Chief of Staff",
+            "aliases": ["Baqeri"],
+        },
+        "speaker_id": None,
+    }
+    for each in speaker["evidence"]:
+        assert talk["text"][each["start"] : each["end"]] == each["text"]
+    ws = web.get(
+        f"/api/projects/{talk['pid']}/articles/{talk['article'].id}/workspace?claim={claim.id}"
+    ).get_json()
+    assert ws["selected"]["suggestions"] == body["suggestions"]
+    shown = {c["id"]: c["suggestions"] for c in ws["claims"]}
+    assert shown[claim.id]["verifiability"] == "prediction"
+    # Nothing was saved by reading.
+    assert annotation_of(db, claim.id) is None
+
+
+def test_the_api_names_the_registry_speaker_a_suggestion_links(web, new_web, db, talk):
+    baqeri = add_speaker(db, talk["project"], "Mohammad Baqeri")
+    db.commit()
+    baqeri_suggestions(db, talk, speaker_id=baqeri.id)
+    web.login("ann")
+    claim = talk["claims"][1]
+    body = web.get(f"/api/projects/{talk['pid']}/claims/{claim.id}/annotation").get_json()
+    assert body["suggestions"][0]["speaker_id"] == baqeri.id
+    # Not a member: nothing of the project, suggestions included.
+    stranger = new_web()
+    stranger.login("stan")
+    response = stranger.get(f"/api/projects/{talk['pid']}/claims/{claim.id}/annotation")
+    assert response.status_code == 404
+    assert "suggestions" not in response.get_json()

@@ -418,6 +418,15 @@ def _next_unannotated(session: Session, article_id: int, user: User, selected: C
     ) or session.scalar(query.where(Claim.start < selected.start).order_by(Claim.start).limit(1))
 
 
+def claim_suggestions(session: Session, claim: Claim) -> dict[str, SuggestedValue]:
+    """Return the suggestions of ``claim`` (any state) as the page shows them (see
+    ``suggested_values``), for the JSON API."""
+    article = session.get(Article, claim.article_id)
+    project = session.get(Project, article.project_id)
+    rows = session.scalars(select(Suggestion).where(Suggestion.claim_id == claim.id))
+    return suggested_values(session, project, article, {s.field: s for s in rows})
+
+
 # The order suggestions are shown in (workbench.suggest.model.FIELDS), then any other.
 _FIELD_ORDER = ("speaker", "speaker_type", "via", "attribution", "verifiability")
 
