@@ -594,3 +594,19 @@ def test_the_api_names_the_registry_speaker_a_suggestion_links(web, new_web, db,
     response = stranger.get(f"/api/projects/{talk['pid']}/claims/{claim.id}/annotation")
     assert response.status_code == 404
     assert "suggestions" not in response.get_json()
+
+
+def test_a_registry_too_big_to_list_gets_the_suggested_speaker_by_name(web, db, talk, monkeypatch):
+    monkeypatch.setattr("workbench.ops.workspace.SPEAKER_CHOICES", 0)
+    baqeri = add_speaker(db, talk["project"], "Mohammad Baqeri", aliases=["Baqeri"])
+    db.commit()
+    baqeri_suggestions(db, talk, speaker_id=baqeri.id)
+    claim = talk["claims"][1]
+    web.login("ann")
+    body = open_claim(web, talk, claim)
+    shown = form_values(body, "annotation-form")
+    assert (shown["speaker"], shown["new_speaker_name"]) == ("", "Mohammad Baqeri")
+    assert "new_speaker_name" in badges(body) and "new_speaker_title" not in badges(body)
+    assert web.post(save_url(talk, claim), accept_fields(body)).status_code == 302
+    assert annotation_of(db, claim.id).speaker_id == baqeri.id
+    assert count(db, Speaker) == 1
