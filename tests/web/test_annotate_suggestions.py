@@ -610,3 +610,26 @@ def test_a_registry_too_big_to_list_gets_the_suggested_speaker_by_name(web, db, 
     assert web.post(save_url(talk, claim), accept_fields(body)).status_code == 302
     assert annotation_of(db, claim.id).speaker_id == baqeri.id
     assert count(db, Speaker) == 1
+
+
+def test_a_suggested_name_of_a_merged_speaker_means_the_one_it_went_into(web, db, talk):
+    from workbench.ops.speakers import merge_speakers
+
+    project = talk["project"]
+    baqeri = add_speaker(db, project, "Mohammad Baqeri")
+    general = add_speaker(db, project, "General Mohammad Baqeri")
+    db.commit()
+    baqeri_suggestions(db, talk)  # not linked: stored before either was in the registry
+    claim = talk["claims"][1]
+    web.login("ann")
+    fields = accept_fields(open_claim(web, talk, claim))
+    assert fields["speaker"] == str(baqeri.id)
+    # Merged after the page was opened: the form still names the merged speaker.
+    fields.update(speaker="", new_speaker_name="Mohammad Baqeri")
+    merge_speakers(db, fresh(db).get(Speaker, baqeri.id), db.get(Speaker, general.id), user=None)
+    db.commit()
+    assert "General Mohammad Baqeri" in page_text(read(web.get(f"{talk['page']}?claim={claim.id}")))
+    response = web.post(save_url(talk, claim), fields)
+    assert response.status_code == 302, page_text(read(response))
+    assert annotation_of(db, claim.id).speaker_id == general.id
+    assert count(db, Speaker) == 2

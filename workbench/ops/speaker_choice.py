@@ -31,7 +31,8 @@ def registry_speaker_for(
     session: Session, project: Project, speaker_id: int | None, name: str
 ) -> Speaker | None:
     """Return the current registry speaker a suggestion names: its stored link
-    (``speaker_id``, through merges), else the speaker with exactly that name, else
+    (``speaker_id``, through merges), else the speaker with exactly that name (a
+    merged one: the speaker it went into), else
     the only one with exactly that alias; None when there is none (or two share the
     alias: two Hatamis are for the annotator to tell apart). Raises MergeCycle on a
     damaged merge chain."""
@@ -42,12 +43,12 @@ def registry_speaker_for(
     wanted = clean_text(name or "")
     if not wanted:
         return None
+    named = _named_exactly(session, project, wanted)
+    if named is not None:
+        return named
     current = select(Speaker).where(
         Speaker.project_id == project.id, Speaker.merged_into_id.is_(None)
     )
-    named = session.scalar(current.where(Speaker.name == wanted))
-    if named is not None:
-        return named
     aliased = list(
         session.scalars(
             current.where(
@@ -56,6 +57,15 @@ def registry_speaker_for(
         )
     )
     return aliased[0] if len(aliased) == 1 else None
+
+
+def _named_exactly(session: Session, project: Project, name: str) -> Speaker | None:
+    """The current speaker named exactly ``name``, or the one a merged speaker of that
+    name went into (names are unique in a project, merged ones included)."""
+    speaker = session.scalar(
+        select(Speaker).where(Speaker.project_id == project.id, Speaker.name == name)
+    )
+    return speaker_merged_into(session, speaker) if speaker is not None else None
 
 
 def claim_suggestion(session: Session, claim: Claim, field: str) -> Suggestion | None:
@@ -83,13 +93,14 @@ def choose_speaker(
     creating it if it is new; None when none is named.
 
     ``new_name`` (typed or pre-filled) wins over ``chosen`` (the id picked from the
-    list). When ``new_name`` is the claim's suggestion for ``field`` and the registry
-    has no speaker of exactly that name, a speaker is created with ``new_type`` and
-    with ``new_title`` and ``new_aliases``, or where these are None (a form without
-    those fields) with the suggestion's. Raises InvalidInput (a bad id, a user who may
-    not add speakers, a bad name or type) or Conflict (the name or an alias already
-    names a registry speaker, in any case; a name taken meanwhile); nothing is
-    written then.
+    list). When ``new_name`` is the claim's suggestion for ``field``, it means the
+    registry speaker of exactly that name (or the one a merged speaker of that name
+    went into), else the registry speaker the suggestion is linked to; else a speaker
+    is created with ``new_type``, ``new_title`` and ``new_aliases``, or where these
+    are None (a form without those fields) with the suggestion's. Raises InvalidInput
+    (a bad id, a user who may not add speakers, a bad name or type) or Conflict (the
+    name or an alias already names a registry speaker, in any case; a name taken
+    meanwhile); nothing is written then.
     """
     name = clean_text(new_name or "")
     if name:
@@ -120,13 +131,7 @@ def choose_speaker(
 def _suggested(session, project, suggestion, name, new_type, title, aliases, user, may_add):
     """The speaker for a suggested name taken as it is (see choose_speaker)."""
     linked = registry_speaker_for(session, project, suggestion.speaker_id, "")
-    exact = session.scalar(
-        select(Speaker).where(
-            Speaker.project_id == project.id,
-            Speaker.merged_into_id.is_(None),
-            Speaker.name == name,
-        )
-    )
+    exact = _named_exactly(session, project, name)
     if exact is not None:
         return exact.id
     if linked is not None:
