@@ -279,9 +279,7 @@ def test_upgrade_to_0005_keeps_suggestions_and_links_them_to_speakers(empty_url)
             (2, "Jane Doe", "named before 'said'", 1),
         ]
         with pytest.raises(IntegrityError), engine.begin() as conn:
-            conn.execute(
-                suggestions.update().where(suggestions.c.id == 2).values(speaker_id=999)
-            )
+            conn.execute(suggestions.update().where(suggestions.c.id == 2).values(speaker_id=999))
     finally:
         engine.dispose()
 
