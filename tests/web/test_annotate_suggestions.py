@@ -17,8 +17,7 @@ BAQERI = (0, 6)  # "Baqeri" in claim 1
 SAID = (7, 11)  # "said" in claim 1
 
 
-@pytest.fixture
-def talk(db, team):
+def _talk(db, team):
     project = team["project"]
     article, claims = add_article(db, project)
     db.commit()
@@ -31,6 +30,23 @@ def talk(db, team):
         "target_id": project.targets[0].id,
         "page": f"/projects/{project.id}/articles/{article.id}/annotate",
     }
+
+
+@pytest.fixture
+def talk(db, team):
+    """The four-claim article without the suggester's suggestions: each test arranges
+    its own (test_the_suggesters_own_suggestions_* uses the suggester's)."""
+    arranged = _talk(db, team)
+    ids = [c.id for c in arranged["claims"]]
+    db.execute(delete(Suggestion).where(Suggestion.claim_id.in_(ids)))
+    db.commit()
+    return arranged
+
+
+@pytest.fixture
+def suggested_talk(db, team):
+    """The four-claim article with the suggestions its import stored."""
+    return _talk(db, team)
 
 
 def item(text: str, role: str, needle: str, after: int = 0) -> dict:
@@ -633,3 +649,28 @@ def test_a_suggested_name_of_a_merged_speaker_means_the_one_it_went_into(web, db
     assert response.status_code == 302, page_text(read(response))
     assert annotation_of(db, claim.id).speaker_id == general.id
     assert count(db, Speaker) == 2
+
+
+def test_the_suggesters_own_suggestions_prefill_and_accept(web, db, suggested_talk):
+    """From import to a saved annotation: the suggestions the import stored."""
+    talk = suggested_talk
+    first, second = talk["claims"][:2]
+    web.login("ann")
+    body = open_claim(web, talk, second)  # '"We will expand ...," he told reporters ...'
+    shown = form_values(body, "annotation-form")
+    assert (shown["new_speaker_name"], shown["new_speaker_type"]) == ("Baqeri", "person")
+    assert shown["verifiability"] == "prediction"
+    assert {"new_speaker_name", "verifiability"} <= badges(body)
+    assert "pronoun 'he' resolved to Baqeri" in page_text(body)
+    article = re.search(r'<article class="article-text".*?</article>', body, re.S).group(0)
+    claim_one = re.search(rf'<a id="c{first.id}".*?</a>', article, re.S).group(0)
+    assert re.search(r'<mark class="evidence ev-antecedent"[^>]*>Baqeri</mark>', claim_one)
+    response = web.post(save_url(talk, second), accept_fields(body))
+    assert response.status_code == 302
+    baqeri = fresh(db).scalar(select(Speaker).where(Speaker.name == "Baqeri"))
+    assert baqeri.type == "person"
+    saved = annotation_of(db, second.id)
+    assert (saved.speaker_id, saved.verifiability) == (baqeri.id, "prediction")
+    # Now in the registry: claim 1's suggestion of the same name picks it from the list.
+    shown = form_values(open_claim(web, talk, first), "annotation-form")
+    assert (shown["speaker"], shown["new_speaker_name"]) == (str(baqeri.id), "")
