@@ -674,3 +674,23 @@ def test_the_suggesters_own_suggestions_prefill_and_accept(web, db, suggested_ta
     # Now in the registry: claim 1's suggestion of the same name picks it from the list.
     shown = form_values(open_claim(web, talk, first), "annotation-form")
     assert (shown["speaker"], shown["new_speaker_name"]) == (str(baqeri.id), "")
+
+
+def test_a_suggested_name_typed_by_hand_follows_the_typed_name_rule(web, db, talk):
+    """Without the page's mark that it pre-filled the name, a name is as typed: an
+    alias the registry knows picks that speaker, and no suggestion details are added."""
+    claim = talk["claims"][2]
+    suggest(db, claim, "via", "Tasnim", speaker={"name": "Tasnim", "aliases": ["Tasnim Agency"]})
+    suggest(db, claim, "speaker", "Baqeri", speaker={"name": "Baqeri", "title": "General"})
+    db.commit()
+    web.login("ann")
+    fields = accept_fields(open_claim(web, talk, claim))
+    assert (fields["suggested_speaker_name"], fields["suggested_via_name"]) == ("Baqeri", "Tasnim")
+    baqeri = add_speaker(db, talk["project"], "Mohammad Baqeri", aliases=["Baqeri"])
+    db.commit()
+    del fields["suggested_speaker_name"], fields["suggested_via_name"]
+    fields.update(new_speaker_title="")
+    assert web.post(save_url(talk, claim), fields).status_code == 302
+    saved = annotation_of(db, claim.id)
+    tasnim = fresh(db).get(Speaker, saved.via_id)
+    assert (saved.speaker_id, tasnim.name, tasnim.aliases) == (baqeri.id, "Tasnim", [])

@@ -866,9 +866,12 @@ def test_a_form_opened_before_a_speaker_merge_still_saves(new_web, db, talk):
 
 
 def test_every_suggestion_of_a_claim_is_shown_and_verifiability_prefilled(web, db, talk):
+    from sqlalchemy import delete
+
     from workbench.models import Suggestion
 
     claim = talk["claims"][1]
+    db.execute(delete(Suggestion).where(Suggestion.claim_id == claim.id))  # the suggester's
     for field, value in (("speaker", "Mohammad Baqeri"), ("verifiability", "not_a_claim")):
         db.add(Suggestion(claim_id=claim.id, field=field, value=value, evidence={"rule": "test"}))
     db.commit()

@@ -2,12 +2,12 @@
 or the claim's suggestion of a speaker the registry does not have yet.
 
 A name typed by hand means the registry's speaker with that name or alias, or else a
-new speaker (``find_or_create_speaker``). The name the claim's suggestion proposes,
-taken as it is, is stricter: the suggester saw a person the registry did not know, so
-the new speaker is created with what the suggester learnt of it (type, title and
-aliases), and a registry speaker who only shares a surname or an alias with it is not
-taken for it silently: that save is refused, naming the registry speaker, and the
-annotator chooses.
+new speaker (``find_or_create_speaker``). A name the page pre-filled as a new speaker
+from the claim's suggestion, saved as it is, is stricter: the page showed a person the
+registry did not know, so the new speaker is created with what the suggester learnt
+of it (type, title and aliases), and a registry speaker who meanwhile came to share
+that name or an alias with it (in any case) is not taken for it silently: the save is
+refused, naming the registry speaker, and the annotator chooses.
 """
 
 from __future__ import annotations
@@ -86,6 +86,7 @@ def choose_speaker(
     new_type: str,
     new_title: str | None = None,
     new_aliases: Sequence[str] | None = None,
+    prefilled: str = "",
     user: User | None,
     may_add: bool,
 ) -> int | None:
@@ -93,7 +94,9 @@ def choose_speaker(
     creating it if it is new; None when none is named.
 
     ``new_name`` (typed or pre-filled) wins over ``chosen`` (the id picked from the
-    list). When ``new_name`` is the claim's suggestion for ``field``, it means the
+    list). ``prefilled`` is the new name the page pre-filled from the suggestion (a
+    hidden form field). When ``new_name`` is that name and the claim's suggestion for
+    ``field``, it means the
     registry speaker of exactly that name (or the one a merged speaker of that name
     went into), else the registry speaker the suggestion is linked to; else a speaker
     is created with ``new_type``, ``new_title`` and ``new_aliases``, or where these
@@ -104,8 +107,12 @@ def choose_speaker(
     """
     name = clean_text(new_name or "")
     if name:
-        suggestion = claim_suggestion(session, claim, field)
-        if suggestion is not None and clean_text(suggestion.value) == name:
+        suggestion = claim_suggestion(session, claim, field) if prefilled else None
+        if (
+            suggestion is not None
+            and clean_text(prefilled) == name
+            and clean_text(suggestion.value) == name
+        ):
             return _suggested(
                 session, project, suggestion, name, new_type, new_title, new_aliases, user, may_add
             )

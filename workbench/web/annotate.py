@@ -275,6 +275,13 @@ def _annotate_page(ws, role, form=None):
     suggested_fields = {
         name for name, value in prefilled.items() if str(getattr(form, name).data or "") == value
     }
+    # The names pre-filled as new speakers, sent back with the form: saved as they are,
+    # they are created with the suggestion's details (ops.speaker_choice).
+    new_names = {
+        f"suggested_{name}_name": value.value
+        for name, value in ws.suggested.items()
+        if prefilled and name in _SPEAKER_FIELDS and value.registry_speaker is None
+    }
     page = render_template(
         "annotate/article_annotate.html",
         ws=ws,
@@ -296,6 +303,7 @@ def _annotate_page(ws, role, form=None):
         can_edit_claims=can(g.user, "edit-claims", role),
         speaker_types=SPEAKER_TYPES,
         suggested_fields=suggested_fields,
+        suggested_new_names=new_names,
         can_accept=bool(prefilled),
         marks=ws.marks,
         evidence_labels=EVIDENCE_LABELS,
@@ -376,6 +384,7 @@ def save_annotation_view(project_id: int, claim_id: int):
             new_type=form.new_speaker_type.data,
             new_title=form.new_speaker_title.data or "",
             new_aliases=[a for a in (form.new_speaker_aliases.data or "").split(";")],
+            prefilled=request.form.get("suggested_speaker_name", ""),
             user=g.user,
             may_add=may_add,
         )
@@ -389,6 +398,7 @@ def save_annotation_view(project_id: int, claim_id: int):
             chosen=form.via.data,
             new_name=form.new_via_name.data,
             new_type=form.new_via_type.data,
+            prefilled=request.form.get("suggested_via_name", ""),
             user=g.user,
             may_add=may_add,
         )
