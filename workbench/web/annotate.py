@@ -9,6 +9,7 @@ from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringFi
 from wtforms.validators import InputRequired, Length, Optional
 
 from workbench.errors import Conflict, InvalidInput, WorkbenchError
+from workbench.fields import FIELDS, LABEL, RECORD_ORDER, SPEAKER, STANCES, TEXT, of_kind
 from workbench.models import SPEAKER_TYPES, Annotation
 from workbench.ops.annotations import AnnotationInput, save_annotation
 from workbench.ops.claims import (
@@ -39,8 +40,26 @@ from workbench.web.common import (
 bp = Blueprint("annotate", __name__)
 
 
+# Adding a speaker from the form, per speaker field: the prompt, the default type,
+# and whether a title and other names are asked for (the via gets a type only).
+_NEW_SPEAKER = {
+    "speaker": ("or add a speaker", "person", True),
+    "via": ("or add a source", "organization", False),
+}
+
+
+def _new_speaker(f) -> tuple[str, str, bool]:
+    return _NEW_SPEAKER.get(f.name, (f"or add a {f.label.lower()}", "person", False))
+
+
+def _target_field(f, target) -> str:
+    """The form field of a per-target field's value for one target: ``stance_<id>``."""
+    return f"{f.choices}_{target.id}"
+
+
 def annotation_form_class(project, speakers):
-    """Return a form class for this project's targets, labels and speakers."""
+    """Return a form class for this project's targets, labels and speakers: one form
+    field per annotation field of workbench/fields.py (per target for the stances)."""
     grouped = labels_by_field(project)
     speaker_choices = options([("", "(none)")] + [(str(s.id), s.name) for s in speakers])
 
@@ -58,22 +77,30 @@ def annotation_form_class(project, speakers):
         "base_version": HiddenField(),
         # The claim's boundaries as the annotator saw them: "start:end".
         "claim_span": HiddenField(),
-        "speaker": SelectField("Speaker", choices=speaker_choices, default=""),
-        "new_speaker_name": StringField("or add a speaker", validators=[Length(max=300)]),
-        "new_speaker_type": SelectField("type", choices=options(SPEAKER_TYPES), default="person"),
-        "new_speaker_title": StringField("title or role", validators=[Length(max=300)]),
-        "new_speaker_aliases": StringField(
-            "other names (separated by ;)", validators=[Length(max=1000)]
-        ),
-        "via": SelectField("Via", choices=speaker_choices, default=""),
-        "new_via_name": StringField("or add a source", validators=[Length(max=300)]),
-        "new_via_type": SelectField("type", choices=options(SPEAKER_TYPES), default="organization"),
-        "attribution": radio("attribution", "Attribution"),
-        "verifiability": radio("verifiability", "Verifiability"),
-        "note": TextAreaField("Note", validators=[Length(max=10_000)]),
     }
-    for target in project.targets:
-        attrs[f"stance_{target.id}"] = radio("stance", f"Stance: {target.name}")
+    for f in RECORD_ORDER:
+        if f.kind == SPEAKER:
+            prompt, default_type, described = _new_speaker(f)
+            attrs[f.name] = SelectField(f.label, choices=speaker_choices, default="")
+            attrs[f"new_{f.name}_name"] = StringField(prompt, validators=[Length(max=300)])
+            attrs[f"new_{f.name}_type"] = SelectField(
+                "type", choices=options(SPEAKER_TYPES), default=default_type
+            )
+            if described:
+                attrs[f"new_{f.name}_title"] = StringField(
+                    "title or role", validators=[Length(max=300)]
+                )
+                attrs[f"new_{f.name}_aliases"] = StringField(
+                    "other names (separated by ;)", validators=[Length(max=1000)]
+                )
+        elif f.kind == LABEL:
+            attrs[f.name] = radio(f.choices, f.label)
+        elif f.kind == TEXT:
+            limit = [Length(max=f.max_length)] if f.max_length is not None else []
+            attrs[f.name] = TextAreaField(f.label, validators=limit)
+        else:
+            for target in project.targets:
+                attrs[_target_field(f, target)] = radio(f.choices, f"{f.label}: {target.name}")
     return type("AnnotationForm", (FlaskForm,), attrs)
 
 
@@ -100,14 +127,15 @@ def _fill(form, project, annotation: Annotation | None):
         form.base_version.data = ""
         return
     form.base_version.data = str(annotation.version)
-    form.speaker.data = str(annotation.speaker_id or "")
-    form.via.data = str(annotation.via_id or "")
-    form.attribution.data = annotation.attribution
-    form.verifiability.data = annotation.verifiability
-    form.note.data = annotation.note
-    stances = {s.target_id: s.value for s in annotation.stances}
-    for target in project.targets:
-        getattr(form, f"stance_{target.id}").data = stances.get(target.id, "")
+    for f in RECORD_ORDER:
+        if f.kind == SPEAKER:
+            form[f.name].data = str(getattr(annotation, f.column) or "")
+        elif f.kind == STANCES:
+            stances = {s.target_id: s.value for s in annotation.stances}
+            for target in project.targets:
+                form[_target_field(f, target)].data = stances.get(target.id, "")
+        else:
+            form[f.name].data = getattr(annotation, f.column)
 
 
 @bp.get("/projects/<int:project_id>/articles/<int:article_id>/annotate")
@@ -203,55 +231,43 @@ def with_marks(piece: str, offset: int, marks: list[Mark] | None) -> Markup:
     return Markup("").join(out)
 
 
-# The form fields a speaker or via suggestion fills: the registry choice, then the
-# new speaker's name, type, title and aliases (the via has no title or aliases).
-_SPEAKER_FIELDS = {
-    "speaker": (
-        "speaker",
-        "new_speaker_name",
-        "new_speaker_type",
-        "new_speaker_title",
-        "new_speaker_aliases",
-    ),
-    "via": ("via", "new_via_name", "new_via_type", None, None),
-}
+SPEAKER_NAMES = frozenset(f.name for f in of_kind(SPEAKER))
 
 
 def suggested_form_values(ws: Workspace, form) -> dict[str, str]:
     """Return the values the selected claim's suggestions put in the form, by form
-    field name: a registry speaker as chosen in the list (or, when the list is not
-    offered, by its name), a speaker new to the registry as a new name with its type,
-    title and aliases, and the labels the form offers."""
+    field name (the suggester's fields of each field of workbench/fields.py): a
+    registry speaker as chosen in the list (or, when the list is not offered, by its
+    name), a speaker new to the registry as a new name with its type (the speaker's
+    suggested type, else the one the suggester saw), title and aliases, and the labels
+    the form offers."""
     values: dict[str, str] = {}
     suggested = ws.suggested
-    for name, (chosen, new_name, new_type, new_title, new_aliases) in _SPEAKER_FIELDS.items():
-        value = suggested.get(name)
-        if value is None:
+    for f in FIELDS:
+        value = suggested.get(f.name) if f.name in f.suggested else None
+        if value is None or f.kind not in (SPEAKER, LABEL):
+            continue
+        if f.kind == LABEL:
+            if value.value in {c.value for c in form[f.name].choices}:
+                values[f.name] = value.value
             continue
         known = value.registry_speaker
         if known is not None:
-            if str(known.id) in {c.value for c in getattr(form, chosen).choices}:
-                values[chosen] = str(known.id)
+            if str(known.id) in {c.value for c in form[f.name].choices}:
+                values[f.name] = str(known.id)
             else:
-                values[new_name] = known.name
+                values[f"new_{f.name}_name"] = known.name
             continue
-        values[new_name] = value.value
-        kind = (
-            suggested["speaker_type"].value
-            if name == "speaker" and "speaker_type" in suggested
-            else ""
-        )
-        kind = kind if kind in SPEAKER_TYPES else value.speaker.get("type", "")
+        values[f"new_{f.name}_name"] = value.value
+        kinds = [suggested[n].value for n in f.suggested if n.endswith("_type") and n in suggested]
+        kind = next((k for k in kinds if k in SPEAKER_TYPES), value.speaker.get("type", ""))
         if kind in SPEAKER_TYPES:
-            values[new_type] = kind
-        if new_title and value.speaker.get("title"):
-            values[new_title] = value.speaker["title"]
-        if new_aliases and value.speaker.get("aliases"):
-            values[new_aliases] = "; ".join(value.speaker["aliases"])
-    for name in ("attribution", "verifiability"):
-        value = suggested.get(name)
-        if value is not None and value.value in {c.value for c in getattr(form, name).choices}:
-            values[name] = value.value
+            values[f"new_{f.name}_type"] = kind
+        if _new_speaker(f)[2]:  # the form asks for a new speaker's title and other names
+            if value.speaker.get("title"):
+                values[f"new_{f.name}_title"] = value.speaker["title"]
+            if value.speaker.get("aliases"):
+                values[f"new_{f.name}_aliases"] = "; ".join(value.speaker["aliases"])
     return values
 
 
@@ -280,7 +296,7 @@ def _annotate_page(ws, role, form=None):
     new_names = {
         f"suggested_{name}_name": value.value
         for name, value in ws.suggested.items()
-        if prefilled and name in _SPEAKER_FIELDS and value.registry_speaker is None
+        if prefilled and name in SPEAKER_NAMES and value.registry_speaker is None
     }
     page = render_template(
         "annotate/article_annotate.html",
@@ -352,7 +368,7 @@ def save_annotation_view(project_id: int, claim_id: int):
     # The form is checked against the speakers it names, not the whole registry (which
     # can be big); merged ones too: a form opened before a merge names the merged one,
     # which save_annotation resolves to the speaker it was merged into.
-    named = [request.form.get("speaker", ""), request.form.get("via", "")]
+    named = [request.form.get(f.name, "") for f in of_kind(SPEAKER)]
     form = annotation_form_class(project, speakers_named(db(), project, named))()
     if not form.validate_on_submit():
         errors = "; ".join(
@@ -372,44 +388,8 @@ def save_annotation_view(project_id: int, claim_id: int):
         raise InvalidInput(damaged)
     next_id = form_int("next_claim")  # refused before anything is saved
     values = None  # a Conflict can come from adding a speaker, before the values exist
-    may_add = can(g.user, "add-speaker", role)
     try:
-        speaker_id = choose_speaker(
-            db(),
-            project,
-            claim,
-            "speaker",
-            chosen=form.speaker.data,
-            new_name=form.new_speaker_name.data,
-            new_type=form.new_speaker_type.data,
-            new_title=form.new_speaker_title.data or "",
-            new_aliases=[a for a in (form.new_speaker_aliases.data or "").split(";")],
-            prefilled=request.form.get("suggested_speaker_name", ""),
-            user=g.user,
-            may_add=may_add,
-        )
-        # The form has no title or aliases for a new via: a suggested one gets the
-        # suggestion's (choose_speaker), one typed by hand none.
-        via_id = choose_speaker(
-            db(),
-            project,
-            claim,
-            "via",
-            chosen=form.via.data,
-            new_name=form.new_via_name.data,
-            new_type=form.new_via_type.data,
-            prefilled=request.form.get("suggested_via_name", ""),
-            user=g.user,
-            may_add=may_add,
-        )
-        values = AnnotationInput(
-            speaker_id=speaker_id,
-            via_id=via_id,
-            attribution=form.attribution.data or "",
-            verifiability=form.verifiability.data or "",
-            note=(form.note.data or "").strip(),
-            stances={t.id: getattr(form, f"stance_{t.id}").data or "" for t in project.targets},
-        )
+        values = AnnotationInput(**_form_values(project, role, claim, form))
         annotation = save_annotation(
             db(), project, claim, g.user, values, base_version=base, seen_span=seen
         )
@@ -432,20 +412,53 @@ def save_annotation_view(project_id: int, claim_id: int):
     return redirect(_claim_url(project, article, next_id or claim.id, fragment=False))
 
 
+def _form_values(project, role, claim, form) -> dict:
+    """Return the AnnotationInput values of a submitted form, adding the speakers typed
+    in it or pre-filled from the claim's suggestions (raises InvalidInput when the user
+    may not add one, Conflict as adding does; see ops.speaker_choice)."""
+    given: dict = {}
+    may_add = can(g.user, "add-speaker", role)
+    for f in RECORD_ORDER:
+        if f.kind == SPEAKER:
+            _, _, described = _new_speaker(f)
+            aliases = form[f"new_{f.name}_aliases"].data if described else None
+            # A form without a title and other names for a new speaker (the via's):
+            # one pre-filled from a suggestion gets the suggestion's, one typed none.
+            given[f.column] = choose_speaker(
+                db(),
+                project,
+                claim,
+                f.name,
+                chosen=form[f.name].data,
+                new_name=form[f"new_{f.name}_name"].data,
+                new_type=form[f"new_{f.name}_type"].data,
+                new_title=(form[f"new_{f.name}_title"].data or "") if described else None,
+                new_aliases=(aliases or "").split(";") if described else None,
+                prefilled=request.form.get(f"suggested_{f.name}_name", ""),
+                user=g.user,
+                may_add=may_add,
+            )
+        elif f.kind == STANCES:
+            given[f.column] = {t.id: form[_target_field(f, t)].data or "" for t in project.targets}
+        elif f.kind == TEXT:
+            given[f.column] = (form[f.name].data or "").strip()
+        else:
+            given[f.column] = form[f.name].data or ""
+    return given
+
+
 def _readable(project, speakers, values: dict) -> list[tuple[str, str]]:
     """Return (label, value) rows for an annotation's values, with names instead of ids."""
     names = {s.id: s.name for s in speakers}
-    stances = {str(k): v for k, v in (values.get("stances") or {}).items()}
-    rows = [
-        ("Speaker", values.get("speaker") or names.get(values.get("speaker_id"), "")),
-        ("Via", values.get("via") or names.get(values.get("via_id"), "")),
-        ("Attribution", values.get("attribution") or ""),
-    ]
-    rows += [(f"Stance: {t.name}", stances.get(str(t.id), "")) for t in project.targets]
-    rows += [
-        ("Verifiability", values.get("verifiability") or ""),
-        ("Note", values.get("note") or ""),
-    ]
+    rows = []
+    for f in FIELDS:
+        if f.kind == SPEAKER:
+            rows.append((f.label, values.get(f.name) or names.get(values.get(f.column), "")))
+        elif f.kind == STANCES:
+            stances = {str(k): v for k, v in (values.get(f.name) or {}).items()}
+            rows += [(f"{f.label}: {t.name}", stances.get(str(t.id), "")) for t in project.targets]
+        else:
+            rows.append((f.label, values.get(f.name) or ""))
     return rows
 
 
@@ -457,25 +470,15 @@ def _conflict_page(project, claim, speakers, error: Conflict, values: Annotation
     mine = None
     if values is not None:
         mine = _readable(
-            project,
-            speakers,
-            {
-                "speaker_id": values.speaker_id,
-                "via_id": values.via_id,
-                "attribution": values.attribution,
-                "verifiability": values.verifiability,
-                "note": values.note,
-                "stances": values.stances,
-            },
+            project, speakers, {f.column: getattr(values, f.column) for f in RECORD_ORDER}
         )
         # A speaker typed in the form was not created (the save was rolled back).
-        for i, (field, name) in enumerate(
-            (("Speaker", "new_speaker_name"), ("Via", "new_via_name"))
-        ):
-            typed = request.form.get(name, "").strip()
+        typed_in = {f.label: f"new_{f.name}_name" for f in of_kind(SPEAKER)}
+        for i, (label, _) in enumerate(mine):
+            typed = request.form.get(typed_in[label], "").strip() if label in typed_in else ""
             if typed:
                 known = lookup([s for s in speakers if s.merged_into_id is None], typed)
-                mine[i] = (field, known.name if known else f"{typed} (new)")
+                mine[i] = (label, known.name if known else f"{typed} (new)")
     # "Save mine": the same values again, now based on what is saved (a deliberate
     # overwrite, after seeing both), and on the claim's boundaries as shown here.
     resend = [(k, v) for k, v in request.form.items(multi=True) if k not in _BASIS_FIELDS]
