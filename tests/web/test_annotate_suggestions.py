@@ -694,3 +694,20 @@ def test_a_suggested_name_typed_by_hand_follows_the_typed_name_rule(web, db, tal
     saved = annotation_of(db, claim.id)
     tasnim = fresh(db).get(Speaker, saved.via_id)
     assert (saved.speaker_id, tasnim.name, tasnim.aliases) == (baqeri.id, "Tasnim", [])
+
+
+def test_malformed_stored_evidence_is_shown_without_it(web, db, talk):
+    claim = talk["claims"][0]
+    suggest(db, claim, "speaker", "Baqeri", items=[])
+    row = suggest(db, claim, "via", "Tasnim")
+    row.evidence = {"items": "not a list", "speaker": ["not", "a", "dict"], "continuation": "yes"}
+    suggest(db, claim, "attribution", "no-such-label")
+    db.commit()
+    web.login("ann")
+    body = open_claim(web, talk, claim)
+    shown = form_values(body, "annotation-form")
+    assert (shown["new_speaker_name"], shown["new_via_name"]) == ("Baqeri", "Tasnim")
+    assert shown["new_via_type"] == "organization"  # no type known: the form's default
+    assert shown["attribution"] == ""  # a label the codebook lacks is not offered
+    assert "no-such-label" in page_text(body)  # but the suggestion is shown
+    assert "continuation" not in page_text(body.split('id="suggestions"')[1].split("</section>")[0])
