@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -652,28 +653,50 @@ def test_a_suggested_name_of_a_merged_speaker_means_the_one_it_went_into(web, db
 
 
 def test_the_suggesters_own_suggestions_prefill_and_accept(web, db, suggested_talk):
-    """From import to a saved annotation: the suggestions the import stored."""
+    """From import to a saved annotation, with whatever the suggester stored: the
+    form shows the stored values, the page marks every piece of their evidence, and
+    accepting saves them."""
     talk = suggested_talk
-    first, second = talk["claims"][:2]
+    claim = talk["claims"][1]  # '"We will expand ...," he told reporters on Sunday.'
+    stored = {
+        s.field: s
+        for s in fresh(db).scalars(select(Suggestion).where(Suggestion.claim_id == claim.id))
+    }
+    assert {"speaker", "attribution", "verifiability"} <= set(stored)
     web.login("ann")
-    body = open_claim(web, talk, second)  # '"We will expand ...," he told reporters ...'
+    body = open_claim(web, talk, claim)
     shown = form_values(body, "annotation-form")
-    assert (shown["new_speaker_name"], shown["new_speaker_type"]) == ("Baqeri", "person")
-    assert shown["verifiability"] == "prediction"
-    assert {"new_speaker_name", "verifiability"} <= badges(body)
-    assert "pronoun 'he' resolved to Baqeri" in page_text(body)
+    speaker = stored["speaker"].value
+    assert shown["new_speaker_name"] == speaker  # the registry is empty: a new speaker
+    assert (shown["attribution"], shown["verifiability"]) == (
+        stored["attribution"].value,
+        stored["verifiability"].value,
+    )
+    assert {"new_speaker_name", "attribution", "verifiability"} <= badges(body)
+    assert stored["speaker"].reason and stored["speaker"].reason in page_text(body)
     article = re.search(r'<article class="article-text".*?</article>', body, re.S).group(0)
-    claim_one = re.search(rf'<a id="c{first.id}".*?</a>', article, re.S).group(0)
-    assert re.search(r'<mark class="evidence ev-antecedent"[^>]*>Baqeri</mark>', claim_one)
-    response = web.post(save_url(talk, second), accept_fields(body))
+    marked = html.unescape("".join(re.findall(r"<mark[^>]*>([^<]*)</mark>", article)))
+    for row in stored.values():
+        for each in row.evidence.get("items", []):
+            assert each["text"] in marked
+    response = web.post(save_url(talk, claim), accept_fields(body))
     assert response.status_code == 302
-    baqeri = fresh(db).scalar(select(Speaker).where(Speaker.name == "Baqeri"))
-    assert baqeri.type == "person"
-    saved = annotation_of(db, second.id)
-    assert (saved.speaker_id, saved.verifiability) == (baqeri.id, "prediction")
-    # Now in the registry: claim 1's suggestion of the same name picks it from the list.
-    shown = form_values(open_claim(web, talk, first), "annotation-form")
-    assert (shown["speaker"], shown["new_speaker_name"]) == (str(baqeri.id), "")
+    created = fresh(db).scalar(select(Speaker).where(Speaker.name == speaker))
+    assert created.type == stored["speaker_type"].value
+    saved = annotation_of(db, claim.id)
+    assert (saved.speaker_id, saved.attribution, saved.verifiability) == (
+        created.id,
+        stored["attribution"].value,
+        stored["verifiability"].value,
+    )
+    # In the registry now: a claim whose suggestion names it picks it from the list.
+    for other in talk["claims"]:
+        row = fresh(db).scalar(
+            select(Suggestion).where(Suggestion.claim_id == other.id, Suggestion.field == "speaker")
+        )
+        if other.id != claim.id and row is not None and row.value == speaker:
+            shown = form_values(open_claim(web, talk, other), "annotation-form")
+            assert (shown["speaker"], shown["new_speaker_name"]) == (str(created.id), "")
 
 
 def test_a_suggested_name_typed_by_hand_follows_the_typed_name_rule(web, db, talk):
