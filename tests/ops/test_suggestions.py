@@ -10,10 +10,20 @@ from sqlalchemy import func, select, update
 import workbench.ops.suggestions as suggestions_ops
 from tests.bulk import make_articles, make_long_article
 from tests.conftest import make_project, make_user
+from tests.ops.conftest import while_open
+from workbench.db import begin_write
 from workbench.errors import NotFound, PermissionDenied
 from workbench.importing import parse_pasted
 from workbench.jobs import run_suggestions
-from workbench.models import Annotation, Article, Claim, HistoryEntry, Suggestion, SuggestionRun
+from workbench.models import (
+    Annotation,
+    Article,
+    Claim,
+    HistoryEntry,
+    Project,
+    Suggestion,
+    SuggestionRun,
+)
 from workbench.ops.annotations import AnnotationInput, save_annotation
 from workbench.ops.articles import import_items
 from workbench.ops.claims import active_claims, merge_with_next, split_claim, trim_claim
@@ -364,3 +374,29 @@ def test_where_a_speaker_was_found_is_paginated(session):
     with pytest.raises(NotFound):
         speaker_found_in(session, doe, page=3, size=2)
     assert session.scalar(select(func.count()).select_from(SuggestionRun)) == 0
+
+
+@pytest.mark.parametrize("order", ["edit first", "re-run first"])
+def test_a_rerun_and_a_split_of_one_article_take_turns(session, database_url, order):
+    project = make_project(session)
+    article = _import(session, project)
+    project_id, article_id = project.id, article.id
+    claim_id = active_claims(session, article)[1].id
+    session.commit()
+
+    def edit(s):
+        begin_write(s)
+        claim = s.get(Claim, claim_id)
+        split_claim(s, claim, claim.start + 4, user=None)
+
+    def rerun(s):
+        begin_write(s)
+        refresh_articles(s, s.get(Project, project_id), [article_id])
+
+    first, second = (edit, rerun) if order == "edit first" else (rerun, edit)
+    result = while_open(database_url, first, second)
+    assert result is None, result
+    session.expire_all()
+    article = session.get(Article, article_id)
+    _check_stored_form(session, article)
+    assert refresh_article(session, article).written == 0
