@@ -42,10 +42,22 @@ _OPINION_RE = re.compile(
 )
 
 
+_PREDICTING = frozenset("predict forecast vow pledge promise threaten".split())
+_JUDGING = frozenset("praise condemn criticize accuse urge call for demand".split())
+
+
 def classify(
-    text: str, ranges: list[tuple[int, int]], *, boilerplate: bool = False
+    text: str,
+    ranges: list[tuple[int, int]],
+    *,
+    boilerplate: bool = False,
+    cue: tuple[str, int, int] | None = None,
 ) -> tuple[str, list[tuple[int, int]], str]:
-    """Return (label, trigger spans, reason) for the content ``ranges`` of a claim."""
+    """Return (label, trigger spans, reason) for the content ``ranges`` of a claim.
+
+    ``cue`` is the claim's speech cue (lemma, start, end): "predicts" or "vowed"
+    make a prediction, "praised" or "urged" an opinion, whatever the content says.
+    """
     if boilerplate:
         return "not_a_claim", [], "boilerplate (sign-off, licence or credit line)"
     for a, b in ranges:
@@ -57,6 +69,8 @@ def classify(
         m = _GREETING_RE.search(text, a, b)
         if m:
             return "not_a_claim", [m.span()], f"a greeting ({m.group()!r})"
+    if cue is not None and cue[0] in _PREDICTING:
+        return "prediction", [cue[1:]], f"a predicting cue: {text[cue[1] : cue[2]]!r}"
     for regex, label, why in (
         (_PREDICTION_RE, "prediction", "the future, an intention or a promise"),
         (_OPINION_RE, "opinion", "evaluation or judgement"),
@@ -65,4 +79,6 @@ def classify(
         if found:
             words = ", ".join(repr(text[s:e]) for s, e in found[:3])
             return label, found[:3], f"{why}: {words}"
+    if cue is not None and cue[0] in _JUDGING:
+        return "opinion", [cue[1:]], f"a judging cue: {text[cue[1] : cue[2]]!r}"
     return "verifiable", [], "reports an event or fact (no judgement or future words)"
