@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from tests.conftest import make_project, make_user
 from tests.web.web_helpers import (
@@ -866,12 +866,11 @@ def test_a_form_opened_before_a_speaker_merge_still_saves(new_web, db, talk):
 
 
 def test_every_suggestion_of_a_claim_is_shown_and_verifiability_prefilled(web, db, talk):
-    from sqlalchemy import delete
-
     from workbench.models import Suggestion
 
     claim = talk["claims"][1]
-    db.execute(delete(Suggestion).where(Suggestion.claim_id == claim.id))  # the suggester's
+    # in place of what the suggester stored at import
+    db.execute(delete(Suggestion).where(Suggestion.claim_id == claim.id))
     for field, value in (("speaker", "Mohammad Baqeri"), ("verifiability", "not_a_claim")):
         db.add(Suggestion(claim_id=claim.id, field=field, value=value, evidence={"rule": "test"}))
     db.commit()

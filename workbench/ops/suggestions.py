@@ -44,6 +44,7 @@ from workbench.ops.speakers import create_speaker
 from workbench.pagination import Page, page_of
 from workbench.permissions import can
 from workbench.suggest import ArticleSuggestions, Proposal, RegistrySpeaker
+from workbench.suggest.article import NO_OUTLET
 
 SOURCE = "suggester"
 SPEAKER_FIELDS = ("speaker", "via")
@@ -53,6 +54,10 @@ VALUE_LIMIT = 300  # Suggestion.value is a VARCHAR(300)
 # more: up to WORKBENCH_MAX_CLAIMS_PER_ARTICLE), as an import batch does.
 RERUN_BATCH = 200
 RERUN_BATCH_CLAIMS = 5_000
+NO_OUTLET_REASON = (
+    "the article's own voice, named so because the article has no outlet; "
+    "give the article's outlet at import to have it named"
+)
 # A running re-run writes its heartbeat with every batch; one silent this long died.
 HEARTBEAT_STALE_SECONDS = 120
 
@@ -60,13 +65,15 @@ HEARTBEAT_STALE_SECONDS = 120
 @dataclass(frozen=True, slots=True)
 class ArticleClaims:
     """An article as the suggester needs it, with its active claims as
-    ``(claim id, start, end)`` in text order."""
+    ``(claim id, start, end)`` in text order; ``suggested`` is the suggester's result
+    for these claims when it was run already (outside the write transaction)."""
 
     article_id: int
     text: str
     outlet: str
     wire_source: str
     claims: tuple[tuple[int, int, int], ...]
+    suggested: ArticleSuggestions | None = None
 
 
 @dataclass(slots=True)
@@ -155,6 +162,13 @@ def article_claims(session: Session, article_ids: Sequence[int]) -> list[Article
             .order_by(Article.id)
         )
     ]
+
+
+def suggest_spans(
+    text: str, spans: Sequence[tuple[int, int]], registry: Registry, outlet: str
+) -> ArticleSuggestions:
+    """Run the suggester (pure; no query) over an article's claim spans."""
+    return suggest.suggest_article(text, list(spans), registry.speakers, outlet=outlet)
 
 
 def _speaker_id(proposal: Proposal, registry: Registry) -> int | None:
@@ -256,11 +270,11 @@ def store_suggestions(
     new: dict[tuple[int, str], dict] = {}
     wire: list[dict] = []
     for article in articles:
-        result = suggest.suggest_article(
+        result = article.suggested or suggest_spans(
             article.text,
             [(start, end) for _, start, end in article.claims],
-            registry.speakers,
-            outlet=article.outlet,
+            registry,
+            article.outlet,
         )
         for row in suggestion_rows(article, result, registry):
             new[row["claim_id"], row["field"]] = row
@@ -301,7 +315,8 @@ def store_suggestions(
             session.execute(delete(table).where(table.c.id == bindparam("suggestion_id")), stale)
         stored.removed = len(stale)
     if new:
-        session.execute(insert(Suggestion), list(new.values()))
+        # On the table (Core): the ORM's bulk insert costs more per row than the rows.
+        session.execute(insert(Suggestion.__table__), list(new.values()))
     stored.written = len(new)
     if wire:
         table = Article.__table__
@@ -515,18 +530,20 @@ class RosterLine:
     mentions: int
     speaker_id: int | None
 
+    @property
+    def addable(self) -> bool:
+        """Whether add_roster would create it: the registry lacks it, and it is not
+        the placeholder for an article without an outlet."""
+        return self.speaker_id is None and self.name != NO_OUTLET
+
 
 def article_roster(session: Session, article: Article) -> list[RosterLine]:
     """Return the roster the suggester proposes for ``article``, each entry with the
     registry speaker it matched (None when the registry lacks it). Reads only."""
     registry = load_registry(session, article.project_id)
     [claims] = article_claims(session, [article.id])
-    result = suggest.suggest_article(
-        claims.text,
-        [(start, end) for _, start, end in claims.claims],
-        registry.speakers,
-        outlet=claims.outlet,
-    )
+    spans = [(start, end) for _, start, end in claims.claims]
+    result = suggest_spans(claims.text, spans, registry, claims.outlet)
     lines = []
     for entry in result.roster:
         speaker_id = entry.registry_id if entry.registry_id in registry.ids else None
@@ -565,6 +582,9 @@ def add_roster(session: Session, article: Article, *, user: User | None) -> Rost
     for line in article_roster(session, article):
         if line.speaker_id is not None:
             skipped.append((line.name, "the registry has it already"))
+            continue
+        if not line.addable:
+            skipped.append((line.name, NO_OUTLET_REASON))
             continue
         try:
             speaker = create_speaker(
