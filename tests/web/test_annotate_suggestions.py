@@ -734,3 +734,37 @@ def test_malformed_stored_evidence_is_shown_without_it(web, db, talk):
     assert shown["attribution"] == ""  # a label the codebook lacks is not offered
     assert "no-such-label" in page_text(body)  # but the suggestion is shown
     assert "continuation" not in page_text(body.split('id="suggestions"')[1].split("</section>")[0])
+
+
+def test_evidence_far_back_is_marked_in_the_claims_loaded_later(web, db, talk):
+    from tests.bulk import make_long_article
+    from workbench.ops.claims import active_claims
+
+    article = make_long_article(db, talk["project"], 100)
+    claims = active_claims(db, article)
+    first, last = claims[0], claims[-1]
+    far = {"role": "antecedent", "start": first.start, "end": first.start + 8}
+    far["text"] = article.text[far["start"] : far["end"]]
+    suggest(db, last, "speaker", "Someone", items=[far])
+    db.commit()
+    web.login("ann")
+    base = f"/projects/{talk['pid']}/articles/{article.id}"
+    body = read(web.get(f"{base}/annotate?claim={last.id}"))
+    assert "(not in the part of the text shown)" in page_text(body)
+    assert f'id="c{first.id}"' not in body
+    url = re.search(r'class="more-claims more-earlier"[^>]*data-fragment="([^"]+)"', body).group(1)
+    assert url.endswith(f"?marks={last.id}")
+    fragment = read(web.get(html.unescape(url)))
+    claim_one = re.search(rf'<a id="c{first.id}".*?</a>', fragment, re.S).group(0)
+    assert '<mark class="evidence ev-antecedent" data-roles="antecedent"' in claim_one
+    # A fragment's own link further back asks for the marks too.
+    fragment = read(web.get(f"{base}/claims-before/{last.id}?marks={last.id}"))
+    assert f'id="c{first.id}"' not in fragment
+    assert f"claims-before/{claims[39].id}?marks={last.id}" in fragment
+    # Only a claim of this article; a claim id is a whole number.
+    other = talk["claims"][0].id
+    anchor = claims[50].id
+    assert read(web.get(f"{base}/claims-before/{anchor}?marks={last.id}")).count("<mark") == 1
+    assert web.get(f"{base}/claims-before/{anchor}?marks={other}").status_code == 404
+    assert web.get(f"{base}/claims-before/{anchor}?marks=x").status_code == 400
+    assert "<mark" not in read(web.get(f"{base}/claims-before/{anchor}"))

@@ -171,12 +171,8 @@ class Workspace:
 
     @property
     def marks(self) -> list[Mark]:
-        """The evidence of the selected claim's suggestions, each piece once, in text order."""
-        seen: dict[tuple[str, int, int], Mark] = {}
-        for value in self.suggested.values():
-            for mark in value.evidence:
-                seen.setdefault((mark.role, mark.start, mark.end), mark)
-        return sorted(seen.values(), key=lambda m: (m.start, m.end, m.role))
+        """The evidence of the selected claim's suggestions (see ``evidence_marks``)."""
+        return evidence_marks(self.suggested.values())
 
     @property
     def claims(self) -> list[Claim]:
@@ -419,6 +415,25 @@ def _next_unannotated(session: Session, article_id: int, user: User, selected: C
     return session.scalar(
         query.where(Claim.start > selected.start).order_by(Claim.start).limit(1)
     ) or session.scalar(query.where(Claim.start < selected.start).order_by(Claim.start).limit(1))
+
+
+def evidence_marks(values) -> list[Mark]:
+    """Return the evidence of the suggestions ``values``, each piece once, in text order."""
+    seen: dict[tuple[str, int, int], Mark] = {}
+    for value in values:
+        for mark in value.evidence:
+            seen.setdefault((mark.role, mark.start, mark.end), mark)
+    return sorted(seen.values(), key=lambda m: (m.start, m.end, m.role))
+
+
+def claim_marks(session: Session, article: Article, claim_id: int) -> list[Mark]:
+    """Return the evidence of the suggestions of the claim ``claim_id`` of ``article``
+    (for the stretches of text the page loads while the claim is open); raises
+    NotFound for a claim of another article."""
+    claim = session.get(Claim, claim_id)
+    if claim is None or claim.article_id != article.id:
+        raise NotFound("No such claim in this article.")
+    return evidence_marks(claim_suggestions(session, claim).values())
 
 
 def claim_suggestions(session: Session, claim: Claim) -> dict[str, SuggestedValue]:

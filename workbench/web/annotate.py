@@ -23,7 +23,13 @@ from workbench.ops.history import claim_history_page, describe
 from workbench.ops.projects import labels_by_field, target_names
 from workbench.ops.speaker_choice import choose_speaker
 from workbench.ops.speakers import lookup, registry, speakers_named
-from workbench.ops.workspace import Mark, Workspace, build_workspace, claims_stretch
+from workbench.ops.workspace import (
+    Mark,
+    Workspace,
+    build_workspace,
+    claim_marks,
+    claims_stretch,
+)
 from workbench.permissions import can
 from workbench.web.common import (
     database_int,
@@ -162,8 +168,11 @@ def claims_before(project_id: int, article_id: int, claim_id: int):
 
 
 def _claims_fragment(project_id: int, article_id: int, **anchor):
+    """The fragment of claims before or after ``anchor``; ``?marks=<claim id>`` (the
+    claim open on the page) highlights that claim's evidence in it too."""
     project, _ = load_project(project_id)
     article, stretch = claims_stretch(db(), project, article_id, g.user, **anchor)
+    marks_for = query_int("marks")
     fragment = render_template(
         "annotate/_claims.html",
         project=project,
@@ -172,7 +181,8 @@ def _claims_fragment(project_id: int, article_id: int, **anchor):
         selected=None,
         earlier="before" in anchor,
         later="after" in anchor,
-        marks=[],
+        marks=claim_marks(db(), article, marks_for) if marks_for is not None else [],
+        marks_for=marks_for,
     )
     # Which claims are annotated changes with every save: never from a cache.
     return fragment, {"Cache-Control": "no-store"}
@@ -322,6 +332,7 @@ def _annotate_page(ws, role, form=None):
         suggested_new_names=new_names,
         can_accept=bool(prefilled),
         marks=ws.marks,
+        marks_for=selected.id if selected is not None and ws.suggested else None,
         evidence_labels=EVIDENCE_LABELS,
         field_labels=FIELD_LABELS,
     )
