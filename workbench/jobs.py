@@ -179,9 +179,12 @@ def run_suggestions(
     """
     try:
         while True:
+            # The suggester runs in a read transaction; the write transaction stores.
+            with sessions() as session:
+                prepared = suggestions.prepare_run_batch(session, run_id)
             with sessions() as session:
                 begin_write(session)
-                run = suggestions.run_suggestion_batch(session, run_id)
+                run = suggestions.run_suggestion_batch(session, run_id, prepared=prepared)
                 session.commit()
             if on_progress is not None:
                 on_progress(run)

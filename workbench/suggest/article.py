@@ -11,7 +11,6 @@ an article with a wire dateline; "the article" when no outlet is given).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from workbench.suggest.attribution import (
     AS_SAYING_RE,
@@ -21,6 +20,7 @@ from workbench.suggest.attribution import (
     agent_after,
     find_cues,
     inverted,
+    is_head,
     scan_quotes,
     subject_after,
     subject_before,
@@ -57,29 +57,55 @@ _WORDS_RE = re.compile(r"[^\W_]+")
 _FIRST_PERSON_RE = re.compile(r"\b(?:[Ww]e|[Oo]ur|us|I|[Mm]y|me)\b")
 
 
-@dataclass(slots=True)
 class _Decision:
-    """What the pass decided for one claim, before it becomes Proposals."""
+    """What the pass decided for one claim, before it becomes Proposals.
 
-    entity: Entity | None = None  # None: the narrator
-    kind: str = "narration"
-    rule: str = "narration"
-    confidence: float = 0.6
-    reason: str = ""
-    continuation: bool = False
-    evidence: list[Evidence] = field(default_factory=list)
-    via: Entity | None = None
-    via_evidence: list[Evidence] = field(default_factory=list)
-    via_reason: str = ""
-    attribution: str = "none"
-    attribution_reason: str = ""
-    attribution_evidence: list[Evidence] = field(default_factory=list)
-    speaker_type: str = ""
-    verifiability: tuple = ()
-    content: list[tuple[int, int]] = field(default_factory=list)
-    boilerplate: bool = False
-    cue: Cue | None = None
-    colon_entity: Entity | None = None  # who speaks in the quote a colon introduces
+    ``entity`` None means the narrator. A plain class with slots: one is made per
+    claim, so its construction is kept cheap.
+    """
+
+    __slots__ = (
+        "entity",
+        "kind",
+        "rule",
+        "confidence",
+        "reason",
+        "continuation",
+        "evidence",
+        "via",
+        "via_evidence",
+        "via_reason",
+        "attribution",
+        "attribution_reason",
+        "attribution_evidence",
+        "verifiability",
+        "content",
+        "boilerplate",
+        "cue",
+        "colon_entity",
+        "findings",
+    )
+
+    def __init__(self, entity: Entity | None = None, attribution: str = "none") -> None:
+        self.entity = entity
+        self.kind = "narration"
+        self.rule = "narration"
+        self.confidence = 0.6
+        self.reason = ""
+        self.continuation = False
+        self.evidence: list[Evidence] = []
+        self.via: Entity | None = None
+        self.via_evidence: list[Evidence] = []
+        self.via_reason = ""
+        self.attribution = attribution
+        self.attribution_reason = ""
+        self.attribution_evidence: list[Evidence] = []
+        self.verifiability: tuple = ()
+        self.content: list[tuple[int, int]] = []
+        self.boilerplate = False
+        self.cue: Cue | None = None
+        self.colon_entity: Entity | None = None  # who speaks in a quote a colon introduces
+        self.findings: Entity | None = None  # a document whose findings may carry on
 
 
 def _ev(text: str, role: str, start: int, end: int) -> Evidence:
@@ -329,6 +355,8 @@ def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames)
         subj = subject_before(text, lo, cue.start, ends)
         if subj is None and inverted(text, lo, cue):
             subj = subject_after(text, cue.end, hi, starts)
+        if subj is None and cue.form.endswith("ed") and text.startswith(" by ", cue.end):
+            subj = agent_after(text, cue.end, hi, starts)  # "the highest rate noted by the team"
         if subj is None and _passive(text, lo, cue.start):
             subj = agent_after(text, cue.end, hi, starts)
             if (
@@ -391,10 +419,14 @@ def _take(text, sentence, d, found, vias, resolver, starts, entities, outlet) ->
             # document or outlet passes it on
             vias = [(cue, subj, res, "reported by"), *vias]
             found = [later] + [f for f in found if f is not later and f[0] is not cue]
+            if res.kind == "document" and cue.lemma in _FINDINGS:
+                d.findings = res.entity  # "The study notes the NVISS indicates ..."
             cue, subj, res = later
     d.cue = cue
     d.entity = res.entity
     d.kind = res.kind
+    if res.kind == "document" and cue.lemma in _FINDINGS:
+        d.findings = res.entity
     d.rule = f"cue:{cue.lemma}" + (":inverted" if subj.start > cue.start else "")
     d.confidence = res.confidence
     d.reason = f"{res.reason}; cue {cue.form!r}"
@@ -597,7 +629,18 @@ def _resolve(resolver, subj, sentence, mentions, entities, text, narrator) -> Re
         return resolver.resolve(subj, sentence.index, mentions, entities)
     words = subj.text.split()
     head = words[-1].lower().strip("’'")
-    if head in DOCUMENTS:
+    if " of " in subj.text:
+        # "The head of the police's internal investigators": the head is "head"
+        before = subj.text[: subj.text.index(" of ")].split()
+        if before and is_head(before[-1]):
+            head = before[-1].lower()
+    if head in _OUTLET_HEADS:
+        outlet = resolver.last_of_type("outlet", sentence.index)
+        if outlet is not None:
+            return Resolved(
+                outlet, "outlet", None, 0.7, f"{subj.text!r} is {outlet.name}, named earlier"
+            )
+    if head in DOCUMENTS or head in _FINDERS:
         for m in mentions:
             if subj.start <= m.start < subj.end and m.kind in (
                 "organization",
@@ -612,19 +655,15 @@ def _resolve(resolver, subj, sentence, mentions, entities, text, narrator) -> Re
                 return Resolved(
                     owner, "document", None, 0.7, f"{subj.text!r} of {owner.name} is the source"
                 )
-        name = _description_name(subj.text, keep_the=True)
+        name = _description_name(subj.text)
         type_ = "organization" if name.startswith("the ") else "unknown"
         entity = resolver.roster.body(name, type_, (subj.start, subj.end))
         return Resolved(entity, "document", None, 0.6, f"the document {subj.text!r} is the source")
     found = resolver.resolve(subj, sentence.index, mentions, entities)
     if found is not None:
         return found
-    if head in _GROUP_TYPES or head.rstrip("s") in _GROUP_TYPES:
-        type_ = _GROUP_TYPES.get(head) or _GROUP_TYPES[head.rstrip("s")]
-        name = _description_name(subj.text, keep_the=True)
-    else:
-        type_ = "person"
-        name = _description_name(subj.text, keep_the=False)
+    type_ = _GROUP_TYPES.get(head) or _GROUP_TYPES.get(head.rstrip("s")) or "person"
+    name = _description_name(subj.text)
     if not name:
         return None
     entity = resolver.roster.body(name, type_, (subj.start, subj.end))
@@ -633,6 +672,10 @@ def _resolve(resolver, subj, sentence, mentions, entities, text, narrator) -> Re
     return Resolved(entity, "description", None, 0.55, f"{subj.text!r} is the source")
 
 
+# "The website further reported": the outlet named last.
+_OUTLET_HEADS = frozenset("website site newspaper paper broadcaster channel outlet".split())
+# The authors of a study speak as the study does ("noted by the team").
+_FINDERS = frozenset("team researchers authors".split())
 _GROUP_TYPES = GROUP_HEADS
 _HEAD_WORDS = (
     DOCUMENTS
@@ -642,16 +685,15 @@ _HEAD_WORDS = (
 _LEAD_DETERMINERS = frozenset("a an some several many other his her its their this that".split())
 
 
-def _description_name(text: str, *, keep_the: bool) -> str:
-    """The name a description gives its speaker: "the defendants", "German officials",
-    "head of the police's internal investigators" (a role drops its article)."""
+def _description_name(text: str) -> str:
+    """The name of a source the article describes but does not name: the description
+    as written ("the defendants", "German officials", "a German government source",
+    "its source"), a leading determiner in lower case, a trailing "there" dropped."""
     words = text.split()
-    while words and words[0].lower() in _LEAD_DETERMINERS:
-        words = words[1:]
-    if words and words[0].lower() == "the":
-        words = ["the", *words[1:]] if keep_the else words[1:]
-    while words and words[-1].lower() in ("there", "here"):
+    while len(words) > 1 and words[-1].lower() in ("there", "here"):
         words.pop()
+    if words and words[0].lower() in _LEAD_DETERMINERS | {"the", "both"}:
+        words[0] = words[0].lower()
     return " ".join(words)
 
 
@@ -794,21 +836,19 @@ def _unattributed(
             d.attribution_reason = "reported speech carried on from the sentence before"
             d.evidence = [_ev(text, "cue", m.start(), m.end())]
             return
-        if (
-            previous.kind == "document"
-            and previous.cue is not None
-            and previous.cue.lemma in _FINDINGS
-            and not sentence.paragraph_start
-            and _carries_on(text, sentence)
+    findings = previous.findings if previous is not None else None
+    if findings is not None and _carries_on(text, sentence):
+        if not sentence.paragraph_start or any(
+            c.isdigit() for c in text[sentence.start : sentence.end]
         ):
             _continue(
                 d,
-                prev_speaker,
+                findings,
                 "document-continuation",
                 0.5,
-                f"carries on the findings of {prev_speaker.name} (no new cue)",
+                f"carries on the findings of {findings.name} (no new cue)",
             )
-            d.kind = "document"
+            d.findings = findings
             d.attribution = "indirect" if not quoted else "mixed"
             d.attribution_reason = "a document's findings carried on from the sentence before"
             return

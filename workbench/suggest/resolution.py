@@ -85,6 +85,13 @@ class Resolver:
             self.speakers.pop()
         self.speakers.append((sentence, entity, pos))
 
+    def last_of_type(self, type_: str, sentence: int) -> Entity | None:
+        """Return the entity of this type mentioned last before ``sentence``."""
+        for s, entity, _pos in reversed(self.recent):
+            if s <= sentence and entity.type == type_:
+                return entity
+        return None
+
     def entity_of(self, mention: Mention) -> tuple[Entity | None, str]:
         """Return the entity a mention names (None for a place or an unknown word)."""
         span = (mention.start, mention.end)

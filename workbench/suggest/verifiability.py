@@ -171,9 +171,10 @@ def classify(
     if not ranges:
         return "verifiable", [], _NO_TRIGGER
     for a, b in ranges:
-        chunk = text[a:b].rstrip(" ”\"’'»)")
-        if chunk.endswith("?"):
-            q = a + len(chunk) - 1
+        q = b - 1
+        while q > a and text[q] in _CLOSERS:
+            q -= 1
+        if text[q] == "?":
             return "not_a_claim", [(q, q + 1)], "a question"
     first = _FIRST_WORD_RE.match(text, ranges[0][0], ranges[0][1])
     if first is not None:
@@ -184,7 +185,7 @@ def classify(
             return "not_a_claim", [first.span(1)], f"a greeting or thanks ({word!r})"
     if sum(b - a for a, b in ranges) < 80 and not _has_statement(text, ranges):
         return "not_a_claim", [], "a title or byline line (no statement)"
-    found: dict[str, list[tuple[int, int]]] = {"not_a_claim": [], "prediction": [], "opinion": []}
+    found = None
     for a, b in ranges:
         chunk = text[a:b]
         low = chunk.lower()
@@ -194,6 +195,8 @@ def classify(
             matches = _TRIGGER_RE.finditer(low)
         else:
             matches = _TRIGGER_ANY_CASE_RE.finditer(chunk)
+        if found is None:
+            found = {"not_a_claim": [], "prediction": [], "opinion": []}
         for m in matches:
             w = m.group("w")
             if w is not None:
@@ -206,6 +209,12 @@ def classify(
             if label == "opinion" and ms > a and text[ms].isupper():
                 continue  # "Great Orchestra": a name, not a judgement
             found[label].append((ms, me))
+    if found is None:
+        if cue is not None and cue[0] in _PREDICTING:
+            return "prediction", [cue[1:]], f"a predicting cue: {text[cue[1] : cue[2]]!r}"
+        if cue is not None and cue[0] in _JUDGING:
+            return "opinion", [cue[1:]], f"a judging cue: {text[cue[1] : cue[2]]!r}"
+        return "verifiable", [], _NO_TRIGGER
     if found["not_a_claim"]:
         s0, e0 = found["not_a_claim"][0]
         return "not_a_claim", [(s0, e0)], f"a greeting or sympathy ({text[s0:e0]!r})"
@@ -224,4 +233,5 @@ def classify(
     return "verifiable", [], _NO_TRIGGER
 
 
+_CLOSERS = frozenset(" ”\"’'»)")
 _NO_TRIGGER = "reports an event or fact (no judgement or future words)"

@@ -53,7 +53,6 @@ _LEMMAS = {
     "conclude": "conclude concludes concluded concluding",
     "continue": "continued",
     "reply": "reply replies replied replying",
-    "respond": "responds responded",
     "answer": "answered",
     "comment": "comment comments commented commenting",
     "remark": "remark remarks remarked remarking",
@@ -123,7 +122,7 @@ WEAK_FORMS = frozenset(
     "believe believed indicate indicates indicated describe describes described "
     "recall express call_for called calls hopes hoped thinks "
     "rejected rejects dismissed dismisses advise advises advised recommend recommends "
-    "recommended testify find show suggest responds responded questioned questions "
+    "recommended testify find show suggest questioned questions "
     "propose proposes proposed proposing".replace("_", " ").split()
 )
 # Participles that carry on the subject of the main clause ("..., saying ...").
