@@ -7,6 +7,8 @@ titles, pronouns and the words that mark organisations and outlets.
 
 from __future__ import annotations
 
+import re
+
 SPEECH_VERBS = (
     "said|says|told|added|asked|stated|noted|explained|wrote|continued|replied|insisted|"
     "stressed|warned|declared|argued|emphasized|emphasised|underlined|maintained|claimed|"
@@ -236,3 +238,27 @@ NARRATION_VERBS = frozenset(
     "gave gives won wins lost loses died dies killed kills launched launches opened "
     "opens inaugurated".split()
 )
+
+
+def trie_pattern(words) -> str:
+    """Return a regex alternation of ``words`` as a trie ("sa(?:id|ys)"): Python's re
+    tries the branches of a flat alternation one by one at every position, a trie
+    fails after one character where no word starts."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def walk(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + walk(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            body = "(?:" + body + ")?"
+        return body
+
+    return walk(trie)
