@@ -376,6 +376,8 @@ def test_accept_saves_the_suggestions_creates_the_speaker_and_moves_on(web, db, 
         "direct",
         "prediction",
     )
+    # Recorded as taken from the suggestions unchanged (the export says so).
+    assert sorted(saved.from_suggestion) == ["attribution", "speaker", "verifiability"]
     # A normal annotation: the speaker's creation and the save are in the history.
     actions = fresh(db).execute(select(HistoryEntry.entity, HistoryEntry.action)).all()
     assert ("speaker", "create") in actions and ("annotation", "create") in actions
