@@ -27,7 +27,6 @@ from workbench.text.cues import (
 )
 
 _OPEN = "“«„"
-_CLOSE = "”»"
 QUOTE_RE = re.compile('[“”"«»„]')
 
 

@@ -3,6 +3,7 @@
 ``SPEECH_VERBS`` is the alternation the splitter uses after a closing quote
 ("... power,” Baqeri told his guest"); the other sets describe reported speech,
 titles, pronouns and the words that mark organisations and outlets.
+``trie_pattern`` turns a word list into a regex that scans in C.
 """
 
 from __future__ import annotations
@@ -127,11 +128,6 @@ WEAK_FORMS = frozenset(
     "recommended testify find show suggest questioned questions "
     "propose proposes proposed proposing".replace("_", " ").split()
 )
-# Participles that carry on the subject of the main clause ("..., saying ...").
-PARTICIPLES = frozenset(f for f in CUE_FORMS if f.split()[0].endswith("ing"))
-# The medium, not a source ("tweeted"): never a via.
-MEDIUM_FORMS = frozenset("tweet tweets tweeted tweeting write writes wrote writing".split())
-
 # Personal pronouns as subjects: gender ("m", "f", "" unknown) and number.
 PRONOUNS = {
     "he": ("m", "sg"),
@@ -229,14 +225,6 @@ DOCUMENTS = frozenset(
     "memo communique communiqué declaration resolution ruling verdict analysis paper "
     "assessment review findings filing complaint indictment lawsuit release announcement "
     "agreement treaty deal bill law order decree plan proposal text poll data".split()
-)
-# Verbs of narration: a person doing something, not saying it.
-NARRATION_VERBS = frozenset(
-    "met meets meet visited visits traveled travelled travels arrived arrives attended "
-    "attends held holds sat signed signs led leads headed heads received receives "
-    "welcomed hosted hosts joined joins left leaves went goes came comes took takes "
-    "gave gives won wins lost loses died dies killed kills launched launches opened "
-    "opens inaugurated".split()
 )
 
 
