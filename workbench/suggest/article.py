@@ -60,52 +60,36 @@ _FIRST_PERSON_RE = re.compile(r"\b(?:[Ww]e|[Oo]ur|us|I|[Mm]y|me)\b")
 class _Decision:
     """What the pass decided for one claim, before it becomes Proposals.
 
-    ``entity`` None means the narrator. A plain class with slots: one is made per
-    claim, so its construction is kept cheap.
+    ``entity`` None means the narrator. One is made per claim, so the defaults are
+    class attributes (an instance only stores what differs) and the evidence lists
+    are tuples until a rule sets them.
     """
 
-    __slots__ = (
-        "entity",
-        "kind",
-        "rule",
-        "confidence",
-        "reason",
-        "continuation",
-        "evidence",
-        "via",
-        "via_evidence",
-        "via_reason",
-        "attribution",
-        "attribution_reason",
-        "attribution_evidence",
-        "verifiability",
-        "content",
-        "boilerplate",
-        "cue",
-        "colon_entity",
-        "findings",
-    )
+    entity: Entity | None = None
+    kind = "narration"
+    rule = "narration"
+    confidence = 0.6
+    reason = ""
+    continuation = False
+    evidence: list[Evidence] | tuple = ()
+    via: Entity | None = None
+    via_evidence: list[Evidence] | tuple = ()
+    via_reason = ""
+    attribution = "none"
+    attribution_reason = ""
+    attribution_evidence: list[Evidence] | tuple = ()
+    verifiability: tuple = ()
+    content: list[tuple[int, int]] | tuple = ()
+    boilerplate = False
+    cue: Cue | None = None
+    colon_entity: Entity | None = None  # who speaks in a quote a colon introduces
+    findings: Entity | None = None  # a document whose findings may carry on
 
     def __init__(self, entity: Entity | None = None, attribution: str = "none") -> None:
-        self.entity = entity
-        self.kind = "narration"
-        self.rule = "narration"
-        self.confidence = 0.6
-        self.reason = ""
-        self.continuation = False
-        self.evidence: list[Evidence] = []
-        self.via: Entity | None = None
-        self.via_evidence: list[Evidence] = []
-        self.via_reason = ""
-        self.attribution = attribution
-        self.attribution_reason = ""
-        self.attribution_evidence: list[Evidence] = []
-        self.verifiability: tuple = ()
-        self.content: list[tuple[int, int]] = []
-        self.boilerplate = False
-        self.cue: Cue | None = None
-        self.colon_entity: Entity | None = None  # who speaks in a quote a colon introduces
-        self.findings: Entity | None = None  # a document whose findings may carry on
+        if entity is not None:
+            self.entity = entity
+        if attribution != "none":
+            self.attribution = attribution
 
 
 def _ev(text: str, role: str, start: int, end: int) -> Evidence:
@@ -733,8 +717,7 @@ def _attribute(text: str, sentence: Sentence, d: _Decision, cue: Cue, clause) ->
     quotes = sentence.quotes
     frames = sentence.frames()
     rest_ranges = _minus(frames, clause)
-    for a, b in _ends(sentence.marks):
-        d.attribution_evidence.append(_ev(text, "quote", a, b))
+    d.attribution_evidence = [_ev(text, "quote", a, b) for a, b in _ends(sentence.marks)]
     quoted = _words(text, quotes)
     if not quoted:
         d.attribution = "indirect"
@@ -812,8 +795,7 @@ def _unattributed(
         else None
     )
     if quoted and rest <= 2:
-        for a, b in _ends(sentence.marks):
-            d.attribution_evidence.append(_ev(text, "quote", a, b))
+        d.attribution_evidence = [_ev(text, "quote", a, b) for a, b in _ends(sentence.marks)]
         d.attribution = "direct"
         d.attribution_reason = "the content is inside quotation marks"
         d.content = sentence.quotes
