@@ -1058,6 +1058,7 @@ def _roster(
 ) -> tuple[RosterEntry, ...]:
     out = []
     seen = set()
+    make = build.evidence
     extra = [narrator] + (
         [outlet_entity] if outlet_entity is not None and outlet_entity is not narrator else []
     )
@@ -1075,7 +1076,9 @@ def _roster(
                 type="author" if entity is narrator else entity.type,
                 title=entity.title,
                 aliases=tuple(entity.aliases),
-                mentions=tuple(_ev(text, "source", a, b) for a, b in entity.mentions if a < b),
+                mentions=tuple(
+                    make("source", a, b, text[a:b]) for a, b in entity.mentions if a < b
+                ),
                 registry_id=entity.registry_id,
             )
         )
