@@ -981,8 +981,7 @@ def _claim(
         if entity is narrator and d.kind not in ("outlet",):
             type_ = "author"
     guess = _guess(entity, type_, guesses)
-    n = len(text)
-    ev = tuple(x for x in d.evidence if 0 <= x.start <= x.end <= n)
+    ev = tuple(d.evidence) if d.evidence else ()
     confidence = round(min(max(d.confidence, 0.0), 1.0), 2)
     # Frozen proposals without evidence (narration, boilerplate, a continuation) are
     # the same for many claims of an article: made once and shared.
@@ -1024,7 +1023,9 @@ def _claim(
         )
     value = "none" if d.boilerplate else d.attribution
     a_conf = 0.9 if d.boilerplate else round(min(d.confidence + 0.1, 0.95), 2)
-    a_ev = tuple(d.attribution_evidence) + tuple(x for x in ev if x.role == "cue")
+    a_ev = tuple(d.attribution_evidence)
+    if ev:
+        a_ev += tuple(x for x in ev if x.role == "cue")
     a_key = None if a_ev else ("a", value, a_conf, d.attribution_reason, d.rule)
     attribution = guesses.get(a_key) if a_key is not None else None
     if attribution is None:
