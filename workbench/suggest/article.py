@@ -241,11 +241,17 @@ def _decide(
             tail = _APPOSITIVE_RE.match(text, m.end, e)
             if tail is not None:
                 entity.learn(description=tail.group(1))
-    ends = {m.end: m for m in mentions}
-    starts = {m.start: m for m in mentions}
     frames = sentence.frames()
-    found, vias = _sources(text, sentence, resolver, mentions, entities, starts, ends, frames)
-    if not found and not vias:
+    cues = find_cues(text, sentence)
+    starts = {m.start: m for m in mentions} if mentions else {}
+    if cues:
+        ends = {m.end: m for m in mentions}
+        found, vias = _sources(
+            text, sentence, resolver, mentions, entities, starts, ends, frames, cues
+        )
+    else:
+        found, vias = [], []
+    if not found and not vias and mentions and text.find(":", s, e) >= 0:
         colon = _colon_speaker(text, s, e, starts, frames)
         if colon is not None:
             subj, colon_at = colon
@@ -309,7 +315,7 @@ def _is_headline(text: str, sentence: Sentence) -> bool:
     return bool(line) and line[-1] not in ".!?:”\"’'" and after[:1] in ("\n", "\r")
 
 
-def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames):
+def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames, cues):
     """Return (found, vias): each cue with its subject resolved, and the intermediaries.
 
     In a headline only a verb of saying makes reported speech ("Trump says ...");
@@ -327,7 +333,7 @@ def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames)
 
     found: list[tuple[Cue, Subject, Resolved]] = []
     vias: list[tuple[Cue, Subject, Resolved, str]] = []
-    for cue in find_cues(text, sentence):
+    for cue in cues:
         lo, hi = frame_of(cue.start)
         if cue.lemma == "according to":
             subj = _after_according(text, cue.end, hi, starts)
