@@ -207,8 +207,8 @@ def main(argv=None) -> int:
         )
     o = r["overall"]
     print(
-        f"| **overall** | {o['speaker'].total} | **{o['speaker'].pct()}** | {o['type'].pct()} | "
-        f"**{o['attribution'].pct()}** | {o['verifiability'].pct()} |\n"
+        f"| **overall** | {o['speaker'].total} | **{o['speaker'].pct().strip()}** | "
+        f"{o['type'].pct()} | **{o['attribution'].pct().strip()}** | {o['verifiability'].pct()} |\n"
     )
     print("Speaker accuracy by gold attribution and by gold source kind:\n")
     print("| sentences | speaker accuracy |")
@@ -249,15 +249,15 @@ def main(argv=None) -> int:
     if not args.no_speed:
         s = speed(articles, args.mb)
         print(
-            f"Speed on {s['mb']:.1f} MB ({s['articles']} articles, {s['claims']} claims), "
+            f"Speed on {s['mb']:.2f} MB ({s['articles']} articles, {s['claims']} claims), "
             f"one core (CPU time), best of 3, {cpu_name()}, Python {sys.version.split()[0]}:\n"
         )
         print("| step | seconds | MB/s |")
         print("| --- | ---: | ---: |")
-        print(f"| split_text | {s['split_s']:.2f} | {s['mb'] / s['split_s']:.1f} |")
+        print(f"| split_text | {s['split_s']:.2f} | {s['mb'] / s['split_s']:.2f} |")
         sug = s["both_s"] - s["split_s"]
-        print(f"| suggest_article | {sug:.2f} | {s['mb'] / sug:.1f} |")
-        print(f"| **split + suggest** | {s['both_s']:.2f} | **{s['mb'] / s['both_s']:.1f}** |\n")
+        print(f"| suggest_article | {sug:.2f} | {s['mb'] / sug:.2f} |")
+        print(f"| **split + suggest** | {s['both_s']:.2f} | **{s['mb'] / s['both_s']:.2f}** |\n")
         per = 1e6 * s["long_s"] / s["long_claims"]
         short = 1e6 * sug / s["claims"]
         print(

@@ -11,9 +11,16 @@
 //                another group (Attribution, a Stance); the help line under the
 //                form (#shortcut-help, hidden without JavaScript) names it
 //   Ctrl+Enter   save and go to the next unannotated claim (also from the note)
+//   a            accept the suggestions: the "Accept suggestions" button (the form
+//                as shown, pre-filled from the suggestions, saved the normal way,
+//                then the next unannotated claim); only where the button is shown
 //
 // Keys other than Ctrl+Enter are ignored while typing in a text field, text area
 // or select; a save is sent once, however often the keys or buttons are pressed.
+//
+// A field pre-filled from a suggestion carries a "suggested" badge; once the
+// annotator changes that field, the badge goes (the server shows it again only while
+// the value is the suggested one).
 
 const selected = document.querySelector("a.claim.selected");
 const form = document.getElementById("annotation-form");
@@ -56,8 +63,26 @@ function markCurrent(group) {
   if (name && legend) name.textContent = legend.textContent;
 }
 
+// The field changed is no longer the suggestion: take its "suggested" mark away.
+function unmark(event) {
+  const holder = event.target instanceof Element && event.target.closest("[data-suggested]");
+  if (!holder) return;
+  holder.classList.remove("is-suggested");
+  delete holder.dataset.suggested;
+  const badge = holder.querySelector(".suggested-badge");
+  if (badge) {
+    for (const each of holder.querySelectorAll("[aria-describedby]")) {
+      if (each.getAttribute("aria-describedby") === badge.id) each.removeAttribute("aria-describedby");
+    }
+    if (holder.getAttribute("aria-describedby") === badge.id) holder.removeAttribute("aria-describedby");
+    badge.remove();
+  }
+}
+
 if (form) {
   markCurrent(currentGroup);
+  form.addEventListener("input", unmark);
+  form.addEventListener("change", unmark);
   form.addEventListener("focusin", (event) => {
     const group = event.target.closest("fieldset.radios");
     if (group) markCurrent(group);
@@ -138,6 +163,12 @@ document.addEventListener("keydown", (event) => {
   else if (event.key === "n") {
     const link = document.getElementById("next-open");
     if (link) window.location.href = link.href;
+  } else if (event.key === "a" && !event.shiftKey) {
+    const accept = document.getElementById("accept-suggestions");
+    if (form && accept) {
+      event.preventDefault();
+      form.requestSubmit(accept);
+    }
   } else if (/^[0-9]$/.test(event.key) && form) {
     event.preventDefault();
     pick(Number(event.key));

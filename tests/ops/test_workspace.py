@@ -67,9 +67,11 @@ def test_scrolling_both_ways_shows_the_whole_text_once(session, long):
         )
         parts.append(stretch)
     pieces = [piece for part in parts for piece in part.pieces(article.text)]
-    assert "".join(text for text, _ in pieces) == article.text
-    assert [c.id for _, c in pieces if c is not None] == [c.id for c in claims]
-    assert all(text == article.text[c.start : c.end] for text, c in pieces if c is not None)
+    assert "".join(text for text, _, _ in pieces) == article.text
+    assert [c.id for _, c, _ in pieces if c is not None] == [c.id for c in claims]
+    assert all(text == article.text[c.start : c.end] for text, c, _ in pieces if c is not None)
+    # Each piece says where it begins in the article (evidence marks are placed by it).
+    assert all(article.text[at : at + len(text)] == text for text, _, at in pieces)
 
 
 def test_progress_and_next_unannotated_come_from_the_database(session, long):
@@ -143,5 +145,5 @@ def test_an_article_without_claims_shows_its_text(session):
     session.flush()
     ws = build_workspace(session, project, article.id, user)
     assert (ws.selected, ws.next_open, ws.total, ws.done) == (None, None, 0, 0)
-    assert ws.window.pieces(article.text) == [("Only a heading", None)]
+    assert ws.window.pieces(article.text) == [("Only a heading", None, 0)]
     assert ws.as_record()["claims"] == []

@@ -877,8 +877,8 @@ def test_every_suggestion_of_a_claim_is_shown_and_verifiability_prefilled(web, d
     web.login("ann")
     body = read(web.get(f"{talk['page']}?claim={claim.id}"))
     text = page_text(body)
-    assert "Suggested: speaker = Mohammad Baqeri" in text
-    assert "Suggested: verifiability = not_a_claim" in text
+    assert "Speaker Mohammad Baqeri (new to the registry; added when you save)" in text
+    assert "Verifiability not_a_claim confidence 100%" in text
     assert "suggested-not_a_claim" in body
     assert re.search(r'value="not_a_claim"[^>]*checked|checked[^>]*value="not_a_claim"', body)
 

@@ -10,6 +10,12 @@ query's parameters are bounded (a claim id, an offset, or the ids of one window)
 
 The form view, the refused-save view, the claims fragment and the JSON API all
 build the page from these functions; none of them reads claims or annotations itself.
+
+The selected claim's suggestions come with what the page needs to show them
+(``SuggestedValue``): the registry speaker a suggested speaker or via names, and the
+evidence checked against the article's text (``Mark``: an offset that lies outside
+the text, or whose text is not the article's there, is left out rather than shown
+in the wrong place).
 """
 
 from __future__ import annotations
@@ -22,9 +28,19 @@ from sqlalchemy.orm import Session
 
 from workbench.errors import NotFound
 from workbench.fields import SPEAKER, of_kind
-from workbench.models import Annotation, Article, Claim, Project, Speaker, Suggestion, User
+from workbench.models import (
+    SPEAKER_TYPES,
+    Annotation,
+    Article,
+    Claim,
+    Project,
+    Speaker,
+    Suggestion,
+    User,
+)
 from workbench.ops.annotations import annotation_record, get_annotation
 from workbench.ops.claims import claim_merged_into
+from workbench.ops.speaker_choice import registry_speaker_for
 from workbench.ops.speakers import registry, speaker_count
 
 WINDOW = 40  # claims shown in full before and after the selected one
@@ -33,6 +49,60 @@ STRETCH = 60  # claims a scroll loads at once
 # one only with the speakers of the open annotation, and the annotator types a name
 # or an alias instead (the save finds the registry's speaker it names).
 SPEAKER_CHOICES = 300
+
+
+# Evidence roles the page knows how to mark (workbench.suggest.model.EVIDENCE_ROLES);
+# any other role is shown as "other".
+EVIDENCE_ROLES = ("cue", "source", "antecedent", "via", "quote", "trigger", "dateline")
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A piece of a suggestion's evidence: ``article.text[start:end] == text``."""
+
+    role: str
+    start: int
+    end: int
+    text: str
+    field: str
+
+
+@dataclass(slots=True)
+class SuggestedValue:
+    """One field's suggestion for the selected claim, as the page shows it.
+
+    ``speaker`` is what the suggester knows of a suggested speaker or via (name,
+    type, title, aliases); ``registry_speaker`` the registry's current speaker it
+    names (by the stored link, followed through merges, else by its exact name or
+    alias), None for a speaker the registry does not have yet.
+    """
+
+    field: str
+    value: str
+    confidence: float
+    reason: str = ""
+    rule: str = ""
+    continuation: bool = False
+    evidence: list[Mark] = field(default_factory=list)
+    speaker: dict[str, Any] = field(default_factory=dict)
+    registry_speaker: Speaker | None = None
+
+    def as_record(self) -> dict[str, Any]:
+        """Return the suggestion as plain JSON-ready values (for the API)."""
+        return {
+            "field": self.field,
+            "value": self.value,
+            "confidence": self.confidence,
+            "reason": self.reason,
+            "rule": self.rule,
+            "continuation": self.continuation,
+            "evidence": [
+                {"role": m.role, "start": m.start, "end": m.end, "text": m.text}
+                for m in self.evidence
+            ],
+            "speaker": self.speaker or None,
+            "speaker_id": self.registry_speaker.id if self.registry_speaker else None,
+        }
 
 
 @dataclass(slots=True)
@@ -62,17 +132,18 @@ class Stretch:
     def more_after(self) -> bool:
         return self.following is not None
 
-    def pieces(self, text: str) -> list[tuple[str, Claim | None]]:
-        """Return the text shown as (text, claim) pieces: the text before each claim
-        (claim None), each claim's own text, and the text after the last claim."""
-        out: list[tuple[str, Claim | None]] = []
+    def pieces(self, text: str) -> list[tuple[str, Claim | None, int]]:
+        """Return the text shown as (text, claim, offset) pieces: the text before each
+        claim (claim None), each claim's own text, and the text after the last claim;
+        ``offset`` is where the piece begins in the article's text."""
+        out: list[tuple[str, Claim | None, int]] = []
         pos = self.text_start
         for claim in self.claims:
-            out.append((text[pos : claim.start], None))
-            out.append((text[claim.start : claim.end], claim))
+            out.append((text[pos : claim.start], None, pos))
+            out.append((text[claim.start : claim.end], claim, claim.start))
             pos = claim.end
-        out.append((text[pos : self.text_end], None))
-        return [(piece, claim) for piece, claim in out if piece or claim is not None]
+        out.append((text[pos : self.text_end], None, pos))
+        return [piece for piece in out if piece[0] or piece[1] is not None]
 
 
 @dataclass(slots=True)
@@ -81,6 +152,7 @@ class Workspace:
 
     ``merged_into_id`` is set (and nothing else read) when the claim asked for was
     merged into another one of the article: the caller sends the user there.
+    ``suggested`` holds the selected claim's suggestions as the page shows them.
     """
 
     project: Project
@@ -94,6 +166,13 @@ class Workspace:
     total: int = 0
     done: int = 0
     merged_into_id: int | None = None
+    # The selected claim's suggestions by field (FIELDS order), and their evidence.
+    suggested: dict[str, SuggestedValue] = field(default_factory=dict)
+
+    @property
+    def marks(self) -> list[Mark]:
+        """The evidence of the selected claim's suggestions (see ``evidence_marks``)."""
+        return evidence_marks(self.suggested.values())
 
     @property
     def claims(self) -> list[Claim]:
@@ -139,6 +218,7 @@ class Workspace:
                 "end": selected.end,
                 "text": selected.text,
                 "annotation": annotation_record(self.annotation) if self.annotation else None,
+                "suggestions": [value.as_record() for value in self.suggested.values()],
             },
             "speakers": [{"id": s.id, "name": s.name, "type": s.type} for s in self.speakers],
         }
@@ -210,6 +290,9 @@ def build_workspace(
         ws.window = _stretch(session, user, article, before, [selected], after, window)
         ws.annotation = get_annotation(session, selected, user)
         ws.next_open = _next_unannotated(session, article.id, user, selected)
+        ws.suggested = suggested_values(
+            session, project, article, ws.window.suggestions.get(selected.id, {})
+        )
     else:  # an article without claims
         ws.window = Stretch(text_end=len(article.text))
     if ws.registry_size <= SPEAKER_CHOICES:
@@ -332,3 +415,105 @@ def _next_unannotated(session: Session, article_id: int, user: User, selected: C
     return session.scalar(
         query.where(Claim.start > selected.start).order_by(Claim.start).limit(1)
     ) or session.scalar(query.where(Claim.start < selected.start).order_by(Claim.start).limit(1))
+
+
+def evidence_marks(values) -> list[Mark]:
+    """Return the evidence of the suggestions ``values``, each piece once, in text order."""
+    seen: dict[tuple[str, int, int], Mark] = {}
+    for value in values:
+        for mark in value.evidence:
+            seen.setdefault((mark.role, mark.start, mark.end), mark)
+    return sorted(seen.values(), key=lambda m: (m.start, m.end, m.role))
+
+
+def claim_marks(session: Session, article: Article, claim_id: int) -> list[Mark]:
+    """Return the evidence of the suggestions of the claim ``claim_id`` of ``article``
+    (for the stretches of text the page loads while the claim is open); raises
+    NotFound for a claim of another article."""
+    claim = session.get(Claim, claim_id)
+    if claim is None or claim.article_id != article.id:
+        raise NotFound("No such claim in this article.")
+    return evidence_marks(claim_suggestions(session, claim).values())
+
+
+def claim_suggestions(session: Session, claim: Claim) -> dict[str, SuggestedValue]:
+    """Return the suggestions of ``claim`` (any state) as the page shows them (see
+    ``suggested_values``), for the JSON API."""
+    article = session.get(Article, claim.article_id)
+    project = session.get(Project, article.project_id)
+    rows = session.scalars(select(Suggestion).where(Suggestion.claim_id == claim.id))
+    return suggested_values(session, project, article, {s.field: s for s in rows})
+
+
+# The order suggestions are shown in (workbench.suggest.model.FIELDS), then any other.
+_FIELD_ORDER = ("speaker", "speaker_type", "via", "attribution", "verifiability")
+
+
+def suggested_values(
+    session: Session, project: Project, article: Article, suggestions: dict[str, Suggestion]
+) -> dict[str, SuggestedValue]:
+    """Return a claim's suggestions (``{field: Suggestion}``) as the page shows them:
+    evidence checked against the article's text, suggested speakers looked up in the
+    registry. A suggestion with an empty value is left out."""
+    order = {name: i for i, name in enumerate(_FIELD_ORDER)}
+    out: dict[str, SuggestedValue] = {}
+    for name in sorted(suggestions, key=lambda n: (order.get(n, len(order)), n)):
+        suggestion = suggestions[name]
+        if not suggestion.value:
+            continue
+        evidence = suggestion.evidence if isinstance(suggestion.evidence, dict) else {}
+        value = SuggestedValue(
+            field=name,
+            value=suggestion.value,
+            confidence=float(suggestion.confidence or 0.0),
+            reason=suggestion.reason or "",
+            rule=_text(evidence.get("rule") or suggestion.source),
+            continuation=evidence.get("continuation") is True,
+            evidence=_marks(article.text, name, evidence),
+            speaker=_speaker_guess(evidence.get("speaker")),
+        )
+        if name in ("speaker", "via"):
+            value.registry_speaker = registry_speaker_for(
+                session, project, suggestion.speaker_id, value.value
+            )
+        out[name] = value
+    return out
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _marks(text: str, field_name: str, evidence: dict[str, Any]) -> list[Mark]:
+    """The evidence items that still point at their text in the article."""
+    items = evidence.get("items")
+    marks: list[Mark] = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        start, end = item.get("start"), item.get("end")
+        if type(start) is not int or type(end) is not int or not 0 <= start < end <= len(text):
+            continue
+        shown = item.get("text")
+        if isinstance(shown, str) and shown != text[start:end]:
+            continue  # evidence of an older text or boundaries: not shown misplaced
+        role = item.get("role")
+        role = role if role in EVIDENCE_ROLES else "other"
+        marks.append(Mark(role, start, end, text[start:end], field_name))
+    return marks
+
+
+def _speaker_guess(guess: Any) -> dict[str, Any]:
+    """What the suggester knows of a speaker, cleaned: name, type, title, aliases."""
+    if not isinstance(guess, dict):
+        return {}
+    aliases = guess.get("aliases")
+    kind = guess.get("type")
+    return {
+        "name": _text(guess.get("name")),
+        "type": kind if kind in SPEAKER_TYPES else "",
+        "title": _text(guess.get("title")),
+        "aliases": [a for a in aliases if isinstance(a, str) and a.strip()]
+        if isinstance(aliases, list)
+        else [],
+    }

@@ -60,52 +60,36 @@ _FIRST_PERSON_RE = re.compile(r"\b(?:[Ww]e|[Oo]ur|us|I|[Mm]y|me)\b")
 class _Decision:
     """What the pass decided for one claim, before it becomes Proposals.
 
-    ``entity`` None means the narrator. A plain class with slots: one is made per
-    claim, so its construction is kept cheap.
+    ``entity`` None means the narrator. One is made per claim, so the defaults are
+    class attributes (an instance only stores what differs) and the evidence lists
+    are tuples until a rule sets them.
     """
 
-    __slots__ = (
-        "entity",
-        "kind",
-        "rule",
-        "confidence",
-        "reason",
-        "continuation",
-        "evidence",
-        "via",
-        "via_evidence",
-        "via_reason",
-        "attribution",
-        "attribution_reason",
-        "attribution_evidence",
-        "verifiability",
-        "content",
-        "boilerplate",
-        "cue",
-        "colon_entity",
-        "findings",
-    )
+    entity: Entity | None = None
+    kind = "narration"
+    rule = "narration"
+    confidence = 0.6
+    reason = ""
+    continuation = False
+    evidence: list[Evidence] | tuple = ()
+    via: Entity | None = None
+    via_evidence: list[Evidence] | tuple = ()
+    via_reason = ""
+    attribution = "none"
+    attribution_reason = ""
+    attribution_evidence: list[Evidence] | tuple = ()
+    verifiability: tuple = ()
+    content: list[tuple[int, int]] | tuple = ()
+    boilerplate = False
+    cue: Cue | None = None
+    colon_entity: Entity | None = None  # who speaks in a quote a colon introduces
+    findings: Entity | None = None  # a document whose findings may carry on
 
     def __init__(self, entity: Entity | None = None, attribution: str = "none") -> None:
-        self.entity = entity
-        self.kind = "narration"
-        self.rule = "narration"
-        self.confidence = 0.6
-        self.reason = ""
-        self.continuation = False
-        self.evidence: list[Evidence] = []
-        self.via: Entity | None = None
-        self.via_evidence: list[Evidence] = []
-        self.via_reason = ""
-        self.attribution = attribution
-        self.attribution_reason = ""
-        self.attribution_evidence: list[Evidence] = []
-        self.verifiability: tuple = ()
-        self.content: list[tuple[int, int]] = []
-        self.boilerplate = False
-        self.cue: Cue | None = None
-        self.colon_entity: Entity | None = None  # who speaks in a quote a colon introduces
-        self.findings: Entity | None = None  # a document whose findings may carry on
+        if entity is not None:
+            self.entity = entity
+        if attribution != "none":
+            self.attribution = attribution
 
 
 def _ev(text: str, role: str, start: int, end: int) -> Evidence:
@@ -257,11 +241,17 @@ def _decide(
             tail = _APPOSITIVE_RE.match(text, m.end, e)
             if tail is not None:
                 entity.learn(description=tail.group(1))
-    ends = {m.end: m for m in mentions}
-    starts = {m.start: m for m in mentions}
     frames = sentence.frames()
-    found, vias = _sources(text, sentence, resolver, mentions, entities, starts, ends, frames)
-    if not found and not vias:
+    cues = find_cues(text, sentence)
+    starts = {m.start: m for m in mentions} if mentions else {}
+    if cues:
+        ends = {m.end: m for m in mentions}
+        found, vias = _sources(
+            text, sentence, resolver, mentions, entities, starts, ends, frames, cues
+        )
+    else:
+        found, vias = [], []
+    if not found and not vias and mentions and text.find(":", s, e) >= 0:
         colon = _colon_speaker(text, s, e, starts, frames)
         if colon is not None:
             subj, colon_at = colon
@@ -325,7 +315,7 @@ def _is_headline(text: str, sentence: Sentence) -> bool:
     return bool(line) and line[-1] not in ".!?:”\"’'" and after[:1] in ("\n", "\r")
 
 
-def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames):
+def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames, cues):
     """Return (found, vias): each cue with its subject resolved, and the intermediaries.
 
     In a headline only a verb of saying makes reported speech ("Trump says ...");
@@ -343,7 +333,7 @@ def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames)
 
     found: list[tuple[Cue, Subject, Resolved]] = []
     vias: list[tuple[Cue, Subject, Resolved, str]] = []
-    for cue in find_cues(text, sentence):
+    for cue in cues:
         lo, hi = frame_of(cue.start)
         if cue.lemma == "according to":
             subj = _after_according(text, cue.end, hi, starts)
@@ -733,8 +723,7 @@ def _attribute(text: str, sentence: Sentence, d: _Decision, cue: Cue, clause) ->
     quotes = sentence.quotes
     frames = sentence.frames()
     rest_ranges = _minus(frames, clause)
-    for a, b in _ends(sentence.marks):
-        d.attribution_evidence.append(_ev(text, "quote", a, b))
+    d.attribution_evidence = [_ev(text, "quote", a, b) for a, b in _ends(sentence.marks)]
     quoted = _words(text, quotes)
     if not quoted:
         d.attribution = "indirect"
@@ -812,8 +801,7 @@ def _unattributed(
         else None
     )
     if quoted and rest <= 2:
-        for a, b in _ends(sentence.marks):
-            d.attribution_evidence.append(_ev(text, "quote", a, b))
+        d.attribution_evidence = [_ev(text, "quote", a, b) for a, b in _ends(sentence.marks)]
         d.attribution = "direct"
         d.attribution_reason = "the content is inside quotation marks"
         d.content = sentence.quotes
@@ -999,8 +987,7 @@ def _claim(
         if entity is narrator and d.kind not in ("outlet",):
             type_ = "author"
     guess = _guess(entity, type_, guesses)
-    n = len(text)
-    ev = tuple(x for x in d.evidence if 0 <= x.start <= x.end <= n)
+    ev = tuple(d.evidence) if d.evidence else ()
     confidence = round(min(max(d.confidence, 0.0), 1.0), 2)
     # Frozen proposals without evidence (narration, boilerplate, a continuation) are
     # the same for many claims of an article: made once and shared.
@@ -1042,7 +1029,9 @@ def _claim(
         )
     value = "none" if d.boilerplate else d.attribution
     a_conf = 0.9 if d.boilerplate else round(min(d.confidence + 0.1, 0.95), 2)
-    a_ev = tuple(d.attribution_evidence) + tuple(x for x in ev if x.role == "cue")
+    a_ev = tuple(d.attribution_evidence)
+    if ev:
+        a_ev += tuple(x for x in ev if x.role == "cue")
     a_key = None if a_ev else ("a", value, a_conf, d.attribution_reason, d.rule)
     attribution = guesses.get(a_key) if a_key is not None else None
     if attribution is None:
@@ -1076,6 +1065,7 @@ def _roster(
 ) -> tuple[RosterEntry, ...]:
     out = []
     seen = set()
+    make = build.evidence
     extra = [narrator] + (
         [outlet_entity] if outlet_entity is not None and outlet_entity is not narrator else []
     )
@@ -1093,7 +1083,9 @@ def _roster(
                 type="author" if entity is narrator else entity.type,
                 title=entity.title,
                 aliases=tuple(entity.aliases),
-                mentions=tuple(_ev(text, "source", a, b) for a, b in entity.mentions if a < b),
+                mentions=tuple(
+                    make("source", a, b, text[a:b]) for a, b in entity.mentions if a < b
+                ),
                 registry_id=entity.registry_id,
             )
         )

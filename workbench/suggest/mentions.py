@@ -439,15 +439,18 @@ class Entity:
     words: set[str] = field(default_factory=set)
     first: tuple[int, int] | None = None  # the mention that introduced it
     plural: bool = False  # a group ("officials", "the defendants"): "they"
+    titles: set[str] = field(default_factory=set)  # every title learnt
 
     def add_alias(self, alias: str) -> None:
         if alias and alias != self.name and alias not in self.aliases:
             self.aliases.append(alias)
 
     def learn(self, title: str = "", description: str = "") -> None:
+        """Learn a title or a description: its words describe the entity from now on."""
         if title and not self.title:
             self.title = title
-        if title:
+        if title and title not in self.titles:
+            self.titles.add(title)
             self.words |= words_of(title)
         if description and description not in self.descriptions:
             self.descriptions.append(description)

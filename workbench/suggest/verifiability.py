@@ -162,7 +162,8 @@ def classify(
     """
     if boilerplate:
         return "not_a_claim", [], "boilerplate (sign-off, licence or credit line)"
-    ranges = [(a, b) for a, b in ranges if b > a]
+    if len(ranges) != 1 or ranges[0][1] <= ranges[0][0]:
+        ranges = [(a, b) for a, b in ranges if b > a]
     if not ranges:
         return "verifiable", [], _NO_TRIGGER
     for a, b in ranges:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -20,8 +21,15 @@ from workbench.ops.claims import (
 )
 from workbench.ops.history import claim_history_page, describe
 from workbench.ops.projects import labels_by_field, target_names
-from workbench.ops.speakers import find_or_create_speaker, lookup, registry, speakers_named
-from workbench.ops.workspace import build_workspace, claims_stretch
+from workbench.ops.speaker_choice import choose_speaker
+from workbench.ops.speakers import lookup, registry, speakers_named
+from workbench.ops.workspace import (
+    Mark,
+    Workspace,
+    build_workspace,
+    claim_marks,
+    claims_stretch,
+)
 from workbench.permissions import can
 from workbench.web.common import (
     database_int,
@@ -160,8 +168,11 @@ def claims_before(project_id: int, article_id: int, claim_id: int):
 
 
 def _claims_fragment(project_id: int, article_id: int, **anchor):
+    """The fragment of claims before or after ``anchor``; ``?marks=<claim id>`` (the
+    claim open on the page) highlights that claim's evidence in it too."""
     project, _ = load_project(project_id)
     article, stretch = claims_stretch(db(), project, article_id, g.user, **anchor)
+    marks_for = query_int("marks")
     fragment = render_template(
         "annotate/_claims.html",
         project=project,
@@ -170,23 +181,133 @@ def _claims_fragment(project_id: int, article_id: int, **anchor):
         selected=None,
         earlier="before" in anchor,
         later="after" in anchor,
+        marks=claim_marks(db(), article, marks_for) if marks_for is not None else [],
+        marks_for=marks_for,
     )
     # Which claims are annotated changes with every save: never from a cache.
     return fragment, {"Cache-Control": "no-store"}
 
 
+# What each kind of evidence is, for the marks' titles and the legend.
+EVIDENCE_LABELS = {
+    "cue": "speech cue",
+    "source": "source mention",
+    "antecedent": "earlier mention it refers to",
+    "via": "intermediary source (via)",
+    "quote": "quotation",
+    "trigger": "words behind the verifiability hint",
+    "dateline": "wire dateline",
+    "other": "evidence",
+}
+FIELD_LABELS = {
+    "speaker": "Speaker",
+    "speaker_type": "Speaker type",
+    "via": "Via",
+    "attribution": "Attribution",
+    "verifiability": "Verifiability",
+}
+
+
+@bp.app_template_filter("with_marks")
+def with_marks(piece: str, offset: int, marks: list[Mark] | None) -> Markup:
+    """Return ``piece`` (the article's text from ``offset``) as HTML, the parts that are
+    evidence of the selected claim's suggestions in <mark> elements: a class per role
+    and a title saying what each is (a part that is evidence twice gets both)."""
+    end = offset + len(piece)
+    inside = [m for m in marks or () if m.start < end and m.end > offset]
+    if not inside:
+        return escape(piece)
+    cuts = sorted(
+        {offset, end} | {max(m.start, offset) for m in inside} | {min(m.end, end) for m in inside}
+    )
+    out = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        text = escape(piece[a - offset : b - offset])
+        roles = sorted({m.role for m in inside if m.start <= a and m.end >= b})
+        if not roles:
+            out.append(text)
+            continue
+        title = "; ".join(
+            f"{EVIDENCE_LABELS[m.role]} ({FIELD_LABELS.get(m.field, m.field).lower()})"
+            for m in inside
+            if m.start <= a and m.end >= b
+        )
+        classes = " ".join(f"ev-{role}" for role in roles)
+        out.append(
+            Markup('<mark class="evidence {}" data-roles="{}" title="{}">{}</mark>').format(
+                classes, " ".join(roles), title, text
+            )
+        )
+    return Markup("").join(out)
+
+
+SPEAKER_NAMES = frozenset(f.name for f in of_kind(SPEAKER))
+
+
+def suggested_form_values(ws: Workspace, form) -> dict[str, str]:
+    """Return the values the selected claim's suggestions put in the form, by form
+    field name (the suggester's fields of each field of workbench/fields.py): a
+    registry speaker as chosen in the list (or, when the list is not offered, by its
+    name), a speaker new to the registry as a new name with its type (the speaker's
+    suggested type, else the one the suggester saw), title and aliases, and the labels
+    the form offers."""
+    values: dict[str, str] = {}
+    suggested = ws.suggested
+    for f in FIELDS:
+        value = suggested.get(f.name) if f.name in f.suggested else None
+        if value is None or f.kind not in (SPEAKER, LABEL):
+            continue
+        if f.kind == LABEL:
+            if value.value in {c.value for c in form[f.name].choices}:
+                values[f.name] = value.value
+            continue
+        known = value.registry_speaker
+        if known is not None:
+            if str(known.id) in {c.value for c in form[f.name].choices}:
+                values[f.name] = str(known.id)
+            else:
+                values[f"new_{f.name}_name"] = known.name
+            continue
+        values[f"new_{f.name}_name"] = value.value
+        kinds = [suggested[n].value for n in f.suggested if n.endswith("_type") and n in suggested]
+        kind = next((k for k in kinds if k in SPEAKER_TYPES), value.speaker.get("type", ""))
+        if kind in SPEAKER_TYPES:
+            values[f"new_{f.name}_type"] = kind
+        if _new_speaker(f)[2]:  # the form asks for a new speaker's title and other names
+            if value.speaker.get("title"):
+                values[f"new_{f.name}_title"] = value.speaker["title"]
+            if value.speaker.get("aliases"):
+                values[f"new_{f.name}_aliases"] = "; ".join(value.speaker["aliases"])
+    return values
+
+
 def _annotate_page(ws, role, form=None):
     """Render the annotate page of the workspace ``ws``, its selected claim open: the
-    form filled from the database, or ``form`` as given (a refused save, shown again
-    as typed)."""
+    form filled from the database (or, for a claim the user has not annotated, from
+    its suggestions), or ``form`` as given (a refused save, shown again as typed).
+    A field whose value is still the suggested one is marked as suggested."""
     project, selected = ws.project, ws.selected
+    prefilled: dict[str, str] = {}
     if selected is not None and form is None:
         form = annotation_form_class(project, ws.speakers)(formdata=None)
         _fill(form, project, ws.annotation)
         form.claim_span.data = f"{selected.start}:{selected.end}"
-        suggestion = ws.suggestions.get(selected.id, {}).get("verifiability")
-        if ws.annotation is None and suggestion is not None:
-            form.verifiability.data = suggestion.value
+        if ws.annotation is None:
+            prefilled = suggested_form_values(ws, form)
+            for name, value in prefilled.items():
+                getattr(form, name).data = value
+    elif selected is not None and ws.annotation is None:
+        prefilled = suggested_form_values(ws, form)
+    suggested_fields = {
+        name for name, value in prefilled.items() if str(getattr(form, name).data or "") == value
+    }
+    # The names pre-filled as new speakers, sent back with the form: saved as they are,
+    # they are created with the suggestion's details (ops.speaker_choice).
+    new_names = {
+        f"suggested_{name}_name": value.value
+        for name, value in ws.suggested.items()
+        if prefilled and name in SPEAKER_NAMES and value.registry_speaker is None
+    }
     page = render_template(
         "annotate/article_annotate.html",
         ws=ws,
@@ -207,6 +328,13 @@ def _annotate_page(ws, role, form=None):
         merge_form=MergeForm(formdata=None),
         can_edit_claims=can(g.user, "edit-claims", role),
         speaker_types=SPEAKER_TYPES,
+        suggested_fields=suggested_fields,
+        suggested_new_names=new_names,
+        can_accept=bool(prefilled),
+        marks=ws.marks,
+        marks_for=selected.id if selected is not None and ws.suggested else None,
+        evidence_labels=EVIDENCE_LABELS,
+        field_labels=FIELD_LABELS,
     )
     # Never shown from the browser's cache or back-forward cache: Back must fetch the
     # page again, with the current values and version (the form also says
@@ -272,7 +400,7 @@ def save_annotation_view(project_id: int, claim_id: int):
     next_id = form_int("next_claim")  # refused before anything is saved
     values = None  # a Conflict can come from adding a speaker, before the values exist
     try:
-        values = AnnotationInput(**_form_values(project, role, form))
+        values = AnnotationInput(**_form_values(project, role, claim, form))
         annotation = save_annotation(
             db(), project, claim, g.user, values, base_version=base, seen_span=seen
         )
@@ -295,26 +423,34 @@ def save_annotation_view(project_id: int, claim_id: int):
     return redirect(_claim_url(project, article, next_id or claim.id, fragment=False))
 
 
-def _form_values(project, role, form) -> dict:
+def _form_values(project, role, claim, form) -> dict:
     """Return the AnnotationInput values of a submitted form, adding the speakers typed
-    in it (raises InvalidInput when the user may not add one, Conflict as adding does)."""
+    in it or pre-filled from the claim's suggestions (raises InvalidInput when the user
+    may not add one, Conflict as adding does; see ops.speaker_choice)."""
     given: dict = {}
+    may_add = can(g.user, "add-speaker", role)
     for f in RECORD_ORDER:
         if f.kind == SPEAKER:
             _, _, described = _new_speaker(f)
-            given[f.column] = _speaker_choice(
+            aliases = form[f"new_{f.name}_aliases"].data if described else None
+            # A form without a title and other names for a new speaker (the via's):
+            # one pre-filled from a suggestion gets the suggestion's, one typed none.
+            given[f.column] = choose_speaker(
+                db(),
                 project,
-                role,
-                form[f.name].data,
-                form[f"new_{f.name}_name"].data,
-                form[f"new_{f.name}_type"].data,
-                form[f"new_{f.name}_title"].data if described else "",
-                form[f"new_{f.name}_aliases"].data if described else "",
+                claim,
+                f.name,
+                chosen=form[f.name].data,
+                new_name=form[f"new_{f.name}_name"].data,
+                new_type=form[f"new_{f.name}_type"].data,
+                new_title=(form[f"new_{f.name}_title"].data or "") if described else None,
+                new_aliases=(aliases or "").split(";") if described else None,
+                prefilled=request.form.get(f"suggested_{f.name}_name", ""),
+                user=g.user,
+                may_add=may_add,
             )
         elif f.kind == STANCES:
-            given[f.column] = {
-                t.id: form[_target_field(f, t)].data or "" for t in project.targets
-            }
+            given[f.column] = {t.id: form[_target_field(f, t)].data or "" for t in project.targets}
         elif f.kind == TEXT:
             given[f.column] = (form[f.name].data or "").strip()
         else:
@@ -369,30 +505,6 @@ def _conflict_page(project, claim, speakers, error: Conflict, values: Annotation
         base_version=(error.current or {}).get("version") or "",
         claim_span=f"{claim.start}:{claim.end}",
     )
-
-
-def _speaker_choice(
-    project, role, chosen, new_name, new_type, new_title, new_aliases
-) -> int | None:
-    new_name = (new_name or "").strip()
-    if new_name:
-        if not can(g.user, "add-speaker", role):
-            raise InvalidInput("You may not add speakers to this project.")
-        return find_or_create_speaker(
-            db(),
-            project,
-            new_name,
-            type=new_type,
-            title=new_title or "",
-            aliases=[a.strip() for a in (new_aliases or "").split(";") if a.strip()],
-            user=g.user,
-        ).id
-    if not chosen:
-        return None
-    try:
-        return int(chosen)
-    except ValueError as exc:
-        raise InvalidInput("Unknown speaker.") from exc
 
 
 @bp.post("/projects/<int:project_id>/claims/<int:claim_id>/split")

@@ -15,8 +15,9 @@ from flask_wtf.csrf import generate_csrf
 from workbench.db import MAX_INT
 from workbench.errors import InvalidInput, WorkbenchError
 from workbench.fields import LABEL, RECORD_ORDER, SPEAKER, STANCES, TEXT, of_kind
+from workbench.models import Claim
 from workbench.ops.annotations import AnnotationInput, annotation_state, store_annotation
-from workbench.ops.workspace import build_workspace
+from workbench.ops.workspace import build_workspace, claim_suggestions
 from workbench.web.common import (
     autocommit,
     db,
@@ -51,7 +52,14 @@ def show_session():
 @bp.get("/projects/<int:project_id>/claims/<int:claim_id>/annotation")
 def show_annotation(project_id: int, claim_id: int):
     state = annotation_state(db(), g.user, project_id, claim_id, "view-project")
-    return jsonify({"claim_id": claim_id, "annotation": state.record})
+    suggested = claim_suggestions(db(), db().get(Claim, state.claim_id))
+    return jsonify(
+        {
+            "claim_id": claim_id,
+            "annotation": state.record,
+            "suggestions": [value.as_record() for value in suggested.values()],
+        }
+    )
 
 
 @bp.get("/projects/<int:project_id>/articles/<int:article_id>/workspace")
