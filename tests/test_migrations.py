@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import TEST_URL, is_postgres
 from workbench.db import make_engine
@@ -235,6 +236,50 @@ def test_upgrade_from_the_oldest_migration_keeps_data(empty_url):
             assert kept == rows, name
         # what the newer migrations added has its defaults
         assert [r["retired"] for r in after["targets"]] == [False, False]
+        assert [(r["reason"], r["speaker_id"]) for r in after["suggestions"]] == [("", None)]
+        assert [r["wire_source"] for r in after["articles"]] == [""]
+        assert [r["from_suggestion"] for r in after["annotations"]] == [[]]
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_to_0005_keeps_suggestions_and_links_them_to_speakers(empty_url):
+    """0005 adds columns to tables with rows; the new speaker link is a foreign key."""
+    engine = make_engine(empty_url)
+    try:
+        upgrade(engine, "0004")
+        old = MetaData()
+        old.reflect(engine)
+        with engine.begin() as conn:
+            for table in old.sorted_tables:
+                if table.name in OLD_ROWS:
+                    conn.execute(table.insert(), OLD_ROWS[table.name])
+        upgrade(engine, "0005")
+        new = MetaData()
+        new.reflect(engine)
+        suggestions = new.tables["suggestions"]
+        with engine.begin() as conn:
+            conn.execute(
+                suggestions.insert(),
+                {
+                    "id": 2,
+                    "claim_id": 1,
+                    "field": "speaker",
+                    "value": "Jane Doe",
+                    "confidence": 0.9,
+                    "evidence": {"rule": "said"},
+                    "source": "suggester",
+                    "reason": "named before 'said'",
+                    "speaker_id": 1,
+                },
+            )
+            rows = _rows(conn, suggestions)
+        assert [(r["id"], r["value"], r["reason"], r["speaker_id"]) for r in rows] == [
+            (1, "not_a_claim", "", None),
+            (2, "Jane Doe", "named before 'said'", 1),
+        ]
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(suggestions.update().where(suggestions.c.id == 2).values(speaker_id=999))
     finally:
         engine.dispose()
 

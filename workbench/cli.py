@@ -18,7 +18,7 @@ from workbench.db import (
 )
 from workbench.errors import WorkbenchError
 from workbench.exporting import FORMATS, SHAPES, with_bom
-from workbench.jobs import ImportSource, run_import
+from workbench.jobs import ImportSource, run_import, run_suggestions
 from workbench.models import Project, User
 from workbench.ops.backup import dump_lines, read_dump, restore_project
 from workbench.ops.demo import seed_demo
@@ -26,6 +26,11 @@ from workbench.ops.exports import codebook_csv, codebook_markdown, export_stream
 from workbench.ops.import_jobs import create_import_job, get_import_job, job_items
 from workbench.ops.projects import create_project, get_project_by_name, set_member
 from workbench.ops.sessions import activate_user, deactivate_user, end_user_sessions
+from workbench.ops.suggestions import (
+    create_suggestion_run,
+    get_suggestion_run,
+    refresh_articles,
+)
 from workbench.ops.users import create_user, generate_password, get_user_by_name, set_password
 from workbench.schema import schema_state, upgrade
 from workbench.settings import load_settings
@@ -425,6 +430,60 @@ def _print_progress(job) -> None:
         f"{job.duplicates:,} duplicates, {job.rejected:,} rejected",
         err=True,
     )
+
+
+@main.command("suggest")
+@click.option("--project", "project_name", required=True, help="The project's name.")
+@click.option("--article", "article_id", type=click.IntRange(min=1), help="One article's id.")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show progress on standard error (default: when it is a terminal).",
+)
+@pass_context
+def suggest_command(
+    ctx: Context, project_name: str, article_id: int | None, progress: bool | None
+) -> None:
+    """Run the suggester again over a project's articles (or one article).
+
+    The older suggestions are replaced; saved annotations are never touched. A
+    whole project is done in short transactions, batch by batch: if the command
+    is stopped midway, the articles done keep their new suggestions and the rest
+    their older ones; run it again to redo them all.
+    """
+    if article_id is not None:
+        with ctx.session() as session:
+            project = get_project_by_name(session, project_name)
+            stored = refresh_articles(session, project, [article_id])
+        click.echo(
+            f"Article {article_id}: {stored.suggestions:,} suggestions for "
+            f"{stored.claims:,} claims ({stored.written:,} rows written, "
+            f"{stored.removed:,} removed)."
+        )
+        return
+    with ctx.session() as session:
+        project = get_project_by_name(session, project_name)
+        run = create_suggestion_run(session, project, None)
+    if progress is None:
+        progress = sys.stderr.isatty()
+    status = run_suggestions(
+        ctx.sessions, run.id, on_progress=_print_run_progress if progress else None
+    )
+    with ctx.session(write=False) as session:
+        run = get_suggestion_run(session, project, run.id)
+    click.echo(
+        f"{run.articles_done:,} of {run.articles_total:,} articles done: "
+        f"{run.suggestions:,} suggestions for {run.claims:,} claims."
+    )
+    if status != "done":
+        raise click.ClickException(
+            f"The re-run stopped: {run.error}. The articles done keep their new "
+            "suggestions, the others their older ones; run the command again."
+        )
+
+
+def _print_run_progress(run) -> None:
+    click.echo(f"{run.articles_done:,} of {run.articles_total:,} articles done", err=True)
 
 
 @main.command("export")

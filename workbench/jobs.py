@@ -1,5 +1,5 @@
-"""Running an import as a job: parse and split outside any transaction, store in
-short ones.
+"""Running an import, or a re-run of the suggester, as a job: work outside any
+transaction, store in short ones.
 
 Web uploads, pastes and ``workbench import`` all come here. Files are parsed and
 articles split with no transaction open; each batch (bounded by articles, claims
@@ -7,6 +7,11 @@ and report rows, see ops.articles) is then stored in a transaction of its own,
 with its report rows and the job's counts. So an import never holds SQLite's
 write lock for longer than one batch takes to insert, others' saves get in
 between, and a job killed midway leaves whole articles and a report of them.
+
+A re-run of the suggester over a project (``run_suggestions``) goes the same way:
+one batch of articles (ops.suggestions.next_batch) per transaction, each with the
+run's progress, so a run killed midway leaves every article with a whole set of
+suggestions, new or old, and running it again redoes the lot.
 
 This module commits: it owns the job's transactions, as the CLI commands and the
 views own theirs. It never imports Flask; the web app runs it in a thread.
@@ -27,7 +32,7 @@ from workbench.db import begin_write, is_lock_timeout
 from workbench.errors import WorkbenchError
 from workbench.importing import ImportItem, parse_file
 from workbench.models import Article, ImportJob
-from workbench.ops import articles
+from workbench.ops import articles, suggestions
 from workbench.ops.import_jobs import Progress, finish_import_job, store_job_batch
 
 logger = logging.getLogger(__name__)
@@ -146,6 +151,56 @@ def start_import(
         args=(sessions, job_id, sources),
         kwargs=options,
         name=f"import-job-{job_id}",
+        daemon=True,
+    )
+    thread.start()
+    return thread
+
+
+def run_suggestions(
+    sessions: sessionmaker[Session],
+    run_id: int,
+    *,
+    on_progress: Callable[[object], None] | None = None,
+) -> str:
+    """Run the re-run ``run_id`` batch by batch until no article is left; return its
+    final status, "done" or "failed".
+
+    ``on_progress`` is called with the run after every batch. An error stops the
+    run: its batch is rolled back, the batches stored before stay, and the run is
+    marked failed with the reason (and the error logged). Never raises, except for
+    BaseExceptions (KeyboardInterrupt: the run then shows as interrupted).
+    """
+    try:
+        while True:
+            with sessions() as session:
+                begin_write(session)
+                run = suggestions.run_suggestion_batch(session, run_id)
+                session.commit()
+            if on_progress is not None:
+                on_progress(run)
+            if run.status != "running":
+                return run.status
+    except Exception as exc:
+        logger.exception("suggestion run %s stopped", run_id)
+        reason = _reason(exc).replace("the import", "the re-run")
+        try:
+            with sessions() as session:
+                begin_write(session)
+                suggestions.finish_suggestion_run(session, run_id, error=reason)
+                session.commit()
+        except Exception:
+            logger.exception("suggestion run %s: could not record that it stopped", run_id)
+        return "failed"
+
+
+def start_suggestions(sessions: sessionmaker[Session], run_id: int) -> threading.Thread:
+    """Run the re-run in a daemon thread of this process; return the thread (see
+    start_import for what happens when the process exits)."""
+    thread = threading.Thread(
+        target=run_suggestions,
+        args=(sessions, run_id),
+        name=f"suggestion-run-{run_id}",
         daemon=True,
     )
     thread.start()

@@ -250,6 +250,8 @@ class Article(Base):
     published: Mapped[str] = mapped_column(String(100), default="")
     language: Mapped[str] = mapped_column(String(20), default="")
     dateline: Mapped[str] = mapped_column(String(200), default="")
+    # The wire service a dateline names ("LONDON (Reuters) -"), set by the suggester.
+    wire_source: Mapped[str] = mapped_column(String(200), default="", server_default="")
     text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -290,7 +292,13 @@ class Claim(Base):
 
 
 class Suggestion(Base):
-    """What the workbench proposes for a claim before a person decides."""
+    """What the workbench proposes for a claim before a person decides: one row per
+    claim and field, written by ops.suggestions (see docs/suggestions-storage.md).
+
+    ``speaker_id`` is the registry speaker a speaker or via suggestion names, when
+    the registry has it; ``evidence`` holds the rule, the evidence spans and, for
+    speaker and via, what is needed to create the speaker when it is accepted.
+    """
 
     __tablename__ = "suggestions"
     __table_args__ = (UniqueConstraint("claim_id", "field"),)
@@ -302,8 +310,11 @@ class Suggestion(Base):
     confidence: Mapped[float] = mapped_column(Float, default=1.0)
     evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
     source: Mapped[str] = mapped_column(String(40), default="splitter")
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    speaker_id: Mapped[int | None] = mapped_column(ForeignKey("speakers.id"), index=True)
 
     claim: Mapped[Claim] = relationship(back_populates="suggestions")
+    speaker: Mapped[Speaker | None] = relationship()
 
 
 class Speaker(Base):
@@ -358,6 +369,8 @@ class Annotation(Base):
     span_changed: Mapped[bool] = mapped_column(Boolean, default=False)
     codebook_version: Mapped[int] = mapped_column(Integer, default=1)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The saved fields whose value was the claim's suggestion, unchanged, at save time.
+    from_suggestion: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -456,3 +469,27 @@ class ImportJobItem(Base):
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
     title: Mapped[str] = mapped_column(Text, default="")
     claims: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SuggestionRun(Base):
+    """A re-run of the suggester over a project's articles, stored batch by batch.
+
+    ``after_article_id`` is the last article done (articles go by id); a run whose
+    heartbeat stopped while ``running`` was interrupted (see ops.suggestions).
+    """
+
+    __tablename__ = "suggestion_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(20), default="running")  # or "done", "failed"
+    error: Mapped[str] = mapped_column(Text, default="")
+    articles_total: Mapped[int] = mapped_column(Integer, default=0)
+    articles_done: Mapped[int] = mapped_column(Integer, default=0)
+    claims: Mapped[int] = mapped_column(Integer, default=0)
+    suggestions: Mapped[int] = mapped_column(Integer, default=0)
+    after_article_id: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()

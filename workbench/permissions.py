@@ -16,6 +16,8 @@ PROJECT_ACTIONS: dict[str, frozenset[str]] = {
     "annotate-claim": frozenset({"manager", "annotator"}),
     "add-speaker": frozenset({"manager", "annotator"}),
     "import-articles": frozenset({"manager"}),
+    # Re-run the suggester over a project's articles.
+    "suggest-articles": frozenset({"manager"}),
     "edit-claims": frozenset({"manager"}),
     "edit-project": frozenset({"manager"}),
     "manage-speakers": frozenset({"manager"}),

@@ -211,12 +211,14 @@ def annotated_demo_dump(cli, database_url, tmp_path):
 
 
 def test_a_dump_cut_by_head_is_refused_and_changes_nothing(cli, database_url, tmp_path):
-    """The issue's reproduction: dump; head -n 60 p1.jsonl > t.jsonl; restore t.jsonl."""
+    """The issue's reproduction: dump; head -n N p1.jsonl > t.jsonl; restore t.jsonl
+    (N falls among the annotations; every claim has suggestions before them)."""
     dump = annotated_demo_dump(cli, database_url, tmp_path)
     lines = dump.read_text(encoding="utf-8").splitlines(keepends=True)
     assert len(lines) > 100
+    first = next(i for i, line in enumerate(lines) if '"type": "annotation"' in line)
     cut = tmp_path / "t.jsonl"
-    cut.write_text("".join(lines[:60]), encoding="utf-8")  # what `head -n 60` writes
+    cut.write_text("".join(lines[: first + 10]), encoding="utf-8")  # what `head` writes
     projects = ok(cli("projects", "list"))
     result = cli("restore", str(cut), "--name", "P1-cut")
     output = fails(result, "The dump has no closing record: it is cut short or not a whole dump.")

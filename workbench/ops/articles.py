@@ -18,7 +18,8 @@ from workbench.importing import (
     content_hash,
     normalize_text,
 )
-from workbench.models import Annotation, Article, Claim, Project, Suggestion, User
+from workbench.models import Annotation, Article, Claim, Project, User
+from workbench.ops.suggestions import ArticleClaims, store_suggestions
 from workbench.pagination import Page, page_of
 from workbench.text.splitter import Split, TooManySpans, split_text
 
@@ -253,10 +254,10 @@ def store_articles(
     user_id: int | None,
 ) -> list[tuple[int, ItemResult]]:
     """Insert prepared articles (with their report position) and their claims, with
-    the splitter's suggestions; return each position with its result.
+    the suggester's suggestions (ops.suggestions); return each position with its result.
 
-    Three bulk statements per batch (articles, claims, suggestions) instead of a
-    flush per article: importing is bound by the database round trips.
+    A few bulk statements per batch (articles, claims, suggestions, the wire sources
+    found) instead of a flush per article: importing is bound by the round trips.
     """
     article_rows = [
         {
@@ -285,33 +286,31 @@ def store_articles(
         for article_id, split in zip(article_ids, splits, strict=True)
         for i, span in enumerate(split.spans, start=1)
     ]
-    if claim_rows:
-        session.execute(insert(Claim), claim_rows)
-    boilerplate = {
-        (article_id, span.start): span
-        for article_id, split in zip(article_ids, splits, strict=True)
-        for span in split.spans
-        if span.kind == "boilerplate"
-    }
-    if boilerplate:
-        claims = session.execute(
-            select(Claim.id, Claim.article_id, Claim.start).where(
-                Claim.article_id.in_({article_id for article_id, _ in boilerplate})
+    claim_ids = (
+        session.scalars(
+            insert(Claim).returning(Claim.id, sort_by_parameter_order=True), claim_rows
+        ).all()
+        if claim_rows
+        else []
+    )
+    # The suggester's proposals for every claim, in the same transaction: an import
+    # that fails leaves neither articles nor suggestions.
+    ids = iter(claim_ids)
+    store_suggestions(
+        session,
+        project.id,
+        [
+            ArticleClaims(
+                article_id=article_id,
+                text=entry.draft.text,
+                outlet=entry.draft.outlet,
+                wire_source="",
+                claims=tuple((next(ids), span.start, span.end) for span in entry.split.spans),
             )
-        )
-        suggestions = [
-            {
-                "claim_id": claim_id,
-                "field": "verifiability",
-                "value": "not_a_claim",
-                "confidence": 0.9,
-                "evidence": {"rule": "boilerplate", "start": start, "end": span.end},
-                "source": "splitter",
-            }
-            for claim_id, article_id, start in claims
-            if (span := boilerplate.get((article_id, start))) is not None
-        ]
-        session.execute(insert(Suggestion), suggestions)
+            for article_id, (_, entry) in zip(article_ids, pending, strict=True)
+        ],
+        fresh=True,
+    )
     return [
         (
             position,

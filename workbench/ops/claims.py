@@ -3,7 +3,8 @@
 Every change is recorded in the history. Annotations stay attached; those on a
 claim whose span changed are flagged ``span_changed`` for a second look, and
 their version moves on so that a form opened before the change cannot save
-over it unseen.
+over it unseen. The article's suggestions are stored again (ops.suggestions),
+so that none is left from the old boundaries.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from workbench.errors import InvalidInput, NotFound
 from workbench.merges import follow_merges
 from workbench.models import Annotation, Article, Claim, User
 from workbench.ops.history import record
+from workbench.ops.suggestions import refresh_article
 
 
 def get_claim(session: Session, claim_id: int) -> Claim:
@@ -240,6 +242,7 @@ def split_claim(session: Session, claim: Claim, at: int, *, user: User | None) -
     _flag_annotations(session, claim, user)
     _renumber(session, claim.article)
     session.flush()
+    refresh_article(session, claim.article)
     return second
 
 
@@ -305,6 +308,7 @@ def merge_with_next(session: Session, claim: Claim, *, user: User | None) -> Cla
     _flag_annotations(session, claim, user)
     _renumber(session, claim.article)
     session.flush()
+    refresh_article(session, claim.article)
     return claim
 
 
@@ -362,4 +366,5 @@ def trim_claim(session: Session, claim: Claim, start: int, end: int, *, user: Us
     _flag_annotations(session, claim, user)
     _renumber(session, claim.article)
     session.flush()
+    refresh_article(session, claim.article)
     return claim

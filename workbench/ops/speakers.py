@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -12,7 +12,15 @@ from workbench.db import lock_for_update, stored_int, unique_or_conflict
 from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.importing import normalize_text
 from workbench.merges import follow_merges
-from workbench.models import SPEAKER_TYPES, Annotation, Project, Speaker, SpeakerAlias, User
+from workbench.models import (
+    SPEAKER_TYPES,
+    Annotation,
+    Project,
+    Speaker,
+    SpeakerAlias,
+    Suggestion,
+    User,
+)
 from workbench.ops.annotations import annotation_record
 from workbench.ops.history import record
 from workbench.pagination import Page, page_of
@@ -315,6 +323,14 @@ def merge_speakers(session: Session, source: Speaker, target: Speaker, *, user: 
             "An annotation of this speaker was saved during the merge; nothing was merged. "
             "Try again."
         ) from exc
+    # Suggestions follow too (one statement, however many name the speaker): they
+    # name the speaker the registry keeps, by its name.
+    session.execute(
+        update(Suggestion)
+        .where(Suggestion.speaker_id == source.id)
+        .values(speaker_id=target.id, value=target.name)
+        .execution_options(synchronize_session=False)
+    )
     for annotation, before in zip(affected, annotations_before, strict=True):
         record(
             session,

@@ -16,8 +16,8 @@ from flask import (
 )
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import StringField, TextAreaField
-from wtforms.validators import URL, DataRequired, Length, Optional
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import URL, AnyOf, DataRequired, Length, Optional
 
 from workbench.errors import NotFound
 from workbench.importing import MAX_UPLOAD_FILES, PASTED_SOURCE, parse_pasted
@@ -32,6 +32,7 @@ from workbench.ops.import_jobs import (
     job_status,
     recent_jobs,
 )
+from workbench.ops.suggestions import add_roster, article_roster
 from workbench.web.common import db, form_errors, late_write, load_project, query_int, start_write
 
 bp = Blueprint("articles", __name__)
@@ -48,6 +49,11 @@ class PasteForm(FlaskForm):
 
 class UploadForm(FlaskForm):
     files = MultipleFileField("Files")
+
+
+class AddRosterForm(FlaskForm):
+    # Said by the button: an empty form (a stray POST) adds nothing.
+    add = HiddenField(validators=[DataRequired(), AnyOf(["roster"])])
 
 
 def _render(project, paste_form, upload_form, status=200):
@@ -191,3 +197,43 @@ def show_article(project_id: int, article_id: int):
     return redirect(
         url_for("annotate.annotate_article", project_id=project_id, article_id=article_id)
     )
+
+
+def _project_article(project_id: int, article_id: int, action: str):
+    project, _ = load_project(project_id, action, eager=False)
+    article = get_article(db(), article_id)
+    if article.project_id != project.id:
+        raise NotFound("No such article in this project.")
+    return project, article
+
+
+@bp.get("/projects/<int:project_id>/articles/<int:article_id>/roster")
+def show_roster(project_id: int, article_id: int):
+    """Every person and body the suggester finds in the article, and whether the
+    registry has it; a manager adds those it lacks in one action."""
+    project, article = _project_article(project_id, article_id, "manage-speakers")
+    return render_template(
+        "articles/article_roster.html",
+        project=project,
+        article=article,
+        roster=article_roster(db(), article),
+        form=AddRosterForm(formdata=None, add="roster"),
+    )
+
+
+@bp.post("/projects/<int:project_id>/articles/<int:article_id>/roster")
+def add_roster_view(project_id: int, article_id: int):
+    project, article = _project_article(project_id, article_id, "manage-speakers")
+    form = AddRosterForm()
+    url = url_for("articles.show_roster", project_id=project.id, article_id=article.id)
+    if not form.validate_on_submit():
+        form_errors(form)
+        flash("Nothing was added: use the button on the roster page.", "error")
+        return redirect(url)
+    report = add_roster(db(), article, user=g.user)
+    db().commit()
+    names = ", ".join(s.name for s in report.created) or "none"
+    flash(f"Added {len(report.created)} speaker(s) to the registry: {names}.", "info")
+    for name, why in report.skipped:
+        flash(f"Skipped {name}: {why}", "info")
+    return redirect(url)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length
 
 from workbench.errors import InvalidInput, NotFound, PermissionDenied, WorkbenchError
+from workbench.jobs import start_suggestions
 from workbench.labels import LABELLED_FIELDS, format_label_lines, parse_label_lines
 from workbench.models import ROLES, Project
 from workbench.ops.articles import article_progress
@@ -35,6 +36,12 @@ from workbench.ops.projects import (
     rename_target,
     set_member,
     update_project,
+)
+from workbench.ops.suggestions import (
+    create_suggestion_run,
+    get_suggestion_run,
+    recent_suggestion_runs,
+    run_status,
 )
 from workbench.ops.users import get_user_by_name
 from workbench.permissions import can
@@ -106,6 +113,11 @@ class RenameTargetForm(FlaskForm):
 class AnswerInvitationForm(FlaskForm):
     invitation = IntegerField(validators=[DataRequired(), database_int(1)])
     answer = SelectField(choices=options(["accept", "decline"]), validators=[DataRequired()])
+
+
+class RerunSuggestionsForm(FlaskForm):
+    # Said by the button: an empty form (a stray POST) re-runs nothing.
+    scope = HiddenField(validators=[DataRequired(), AnyOf(["project"])])
 
 
 class WithdrawInvitationForm(FlaskForm):
@@ -192,6 +204,41 @@ def show_project(project_id: int):
         claims_total=progress.claims_total,
         mine_total=progress.mine_total,
         can=lambda action: can(g.user, action, role),
+        rerun_form=RerunSuggestionsForm(formdata=None, scope="project"),
+        runs=recent_suggestion_runs(db(), project, limit=1)
+        if can(g.user, "suggest-articles", role)
+        else [],
+        run_status=run_status,
+    )
+
+
+@bp.post("/projects/<int:project_id>/suggestions/rerun")
+def rerun_suggestions(project_id: int):
+    """Re-run the suggester over every article of the project, as a job in a thread
+    of this worker (batch by batch, see workbench/jobs.py); show the run when it ends
+    within WORKBENCH_IMPORT_WAIT_SECONDS, else its progress."""
+    project, _ = load_project(project_id, "suggest-articles", eager=False)
+    form = RerunSuggestionsForm()
+    if not form.validate_on_submit():
+        form_errors(form)
+        flash("Nothing was re-run: use the button on the project page.", "error")
+        return redirect(url_for("projects.show_project", project_id=project.id))
+    run = create_suggestion_run(db(), project, g.user)
+    db().commit()  # the run's row, before its thread writes the batches
+    thread = start_suggestions(current_app.extensions["workbench.sessions"], run.id)
+    thread.join(current_app.config["WORKBENCH"]["IMPORT_WAIT_SECONDS"])
+    return redirect(
+        url_for("projects.show_suggestion_run", project_id=project.id, job_id=run.id), 303
+    )
+
+
+@bp.get("/projects/<int:project_id>/suggestions/runs/<int:job_id>")
+def show_suggestion_run(project_id: int, job_id: int):
+    """A re-run's progress (the page reloads itself while it runs) or its result."""
+    project, _ = load_project(project_id, "suggest-articles", eager=False)
+    run = get_suggestion_run(db(), project, job_id)
+    return render_template(
+        "projects/suggestion_run.html", project=project, run=run, status=run_status(run)
     )
 
 

@@ -21,6 +21,7 @@ from workbench.ops.speakers import (
     speaker_record,
     update_speaker,
 )
+from workbench.ops.suggestions import speaker_found_in
 from workbench.permissions import can
 from workbench.web.common import db, form_errors, load_project, options, query_int
 from workbench.web.stale import record_digest, stale_record
@@ -106,6 +107,22 @@ def list_speakers(project_id: int):
         can_add=can(g.user, "add-speaker", role),
         can_manage=can(g.user, "manage-speakers", role),
     ), status
+
+
+@bp.get("/projects/<int:project_id>/speakers/<int:speaker_id>")
+def show_speaker(project_id: int, speaker_id: int):
+    """A speaker and where it was found: the articles whose suggestions name it."""
+    project, role = load_project(project_id)
+    speaker = get_speaker(db(), project, speaker_id)
+    page, found = speaker_found_in(db(), speaker, page=query_int("page", minimum=1))
+    return render_template(
+        "speakers/speaker_show.html",
+        project=project,
+        speaker=speaker,
+        page=page,
+        found=found,
+        can_manage=can(g.user, "manage-speakers", role),
+    )
 
 
 @bp.route("/projects/<int:project_id>/speakers/<int:speaker_id>/edit", methods=["GET", "POST"])

@@ -1,0 +1,402 @@
+"""Storing suggestions (ops.suggestions): import, boundary edits, re-runs, the roster."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import func, select, update
+
+import workbench.ops.suggestions as suggestions_ops
+from tests.bulk import make_articles, make_long_article
+from tests.conftest import make_project, make_user
+from tests.ops.conftest import while_open
+from workbench.db import begin_write
+from workbench.errors import NotFound, PermissionDenied
+from workbench.importing import parse_pasted
+from workbench.jobs import run_suggestions
+from workbench.models import (
+    Annotation,
+    Article,
+    Claim,
+    HistoryEntry,
+    Project,
+    Suggestion,
+    SuggestionRun,
+)
+from workbench.ops.annotations import AnnotationInput, save_annotation
+from workbench.ops.articles import import_items
+from workbench.ops.claims import active_claims, merge_with_next, split_claim, trim_claim
+from workbench.ops.projects import set_member
+from workbench.ops.speakers import create_speaker, merge_speakers
+from workbench.ops.suggestions import (
+    add_roster,
+    article_roster,
+    create_suggestion_run,
+    get_suggestion_run,
+    refresh_article,
+    refresh_articles,
+    run_status,
+    run_suggestion_batch,
+    speaker_found_in,
+)
+from workbench.suggest import FIELDS as SUGGESTED_FIELDS
+
+pytestmark = pytest.mark.usefixtures("fast_passwords")
+
+TEXT = (
+    '"We will open the bridge in May," Transport Minister Jane Doe said on Monday. '
+    "Doe added that the work had cost 40 million euros. "
+    "Opposition leader John Smith said the plan would fail. "
+    "The bridge crosses the river Elbe near the old town."
+)
+
+
+def _import(session, project, text=TEXT, title="Bridge", outlet="Daily News"):
+    report = import_items(
+        session, project, parse_pasted(text, title=title, outlet=outlet), user=None
+    )
+    assert report.imported == 1, report
+    return session.get(Article, report.results[0].article_id)
+
+
+def _rows(session, article_id=None):
+    """Every suggestion (of one article), as comparable tuples, by claim and field."""
+    query = select(
+        Suggestion.claim_id,
+        Suggestion.field,
+        Suggestion.value,
+        Suggestion.confidence,
+        Suggestion.reason,
+        Suggestion.speaker_id,
+        Suggestion.source,
+        Suggestion.evidence,
+    ).join(Claim, Claim.id == Suggestion.claim_id)
+    if article_id is not None:
+        query = query.where(Claim.article_id == article_id)
+    return [
+        tuple(r) for r in session.execute(query.order_by(Suggestion.claim_id, Suggestion.field))
+    ]
+
+
+def _check_stored_form(session, article):
+    """Every active claim has its rows; each row has the documented form."""
+    claims = {c.id: c for c in active_claims(session, article)}
+    rows = session.scalars(
+        select(Suggestion).join(Claim).where(Claim.article_id == article.id)
+    ).all()
+    assert {s.claim_id for s in rows} == set(claims)
+    for s in rows:
+        assert s.field in SUGGESTED_FIELDS and s.source == "suggester"
+        assert 0.0 <= s.confidence <= 1.0
+        assert set(s.evidence) >= {"rule", "continuation", "items"}
+        for item in s.evidence["items"]:
+            assert set(item) == {"role", "start", "end", "text"}
+            assert 0 <= item["start"] <= item["end"] <= len(article.text)
+            assert article.text[item["start"] : item["end"]] == item["text"]
+        if s.field in ("speaker", "via") and "speaker" in s.evidence:
+            assert set(s.evidence["speaker"]) == {"name", "type", "title", "aliases"}
+    return rows
+
+
+def test_import_stores_every_claims_suggestions_linked_to_the_registry(session):
+    project = make_project(session)
+    doe = create_speaker(session, project, "Jane Doe", title="Transport Minister", aliases=["Doe"])
+    article = _import(session, project)
+    rows = _check_stored_form(session, article)
+    speakers = {s.claim_id: s for s in rows if s.field == "speaker"}
+    first = active_claims(session, article)[0]
+    assert speakers[first.id].value == "Jane Doe"
+    assert speakers[first.id].speaker_id == doe.id
+    assert speakers[first.id].reason
+    # a name the registry lacks is stored with what creating it needs, and no link
+    smith = [s for s in speakers.values() if "Smith" in s.value]
+    assert smith and all(s.speaker_id is None for s in smith)
+    assert smith[0].evidence["speaker"]["type"] == "person"
+
+
+def test_a_wire_dateline_is_the_articles_wire_source(session):
+    project = make_project(session)
+    article = _import(
+        session,
+        project,
+        "LONDON (Reuters) - The central bank raised its main rate to 5 percent on Thursday.",
+        outlet="The Paper",
+    )
+    assert article.wire_source == "Reuters"
+
+
+def test_a_failing_suggester_fails_the_whole_import(session, monkeypatch):
+    project = make_project(session)
+    session.commit()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("suggester broke")
+
+    monkeypatch.setattr(suggestions_ops.suggest, "suggest_article", broken)
+    with pytest.raises(RuntimeError, match="suggester broke"):
+        _import(session, project)
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Article)) == 0
+    assert session.scalar(select(func.count()).select_from(Suggestion)) == 0
+
+
+@pytest.mark.parametrize("edit", ["split", "merge", "trim"])
+def test_boundary_edits_leave_no_stale_suggestion(session, edit):
+    project = make_project(session)
+    article = _import(session, project)
+    claims = active_claims(session, article)
+    if edit == "split":
+        split_claim(session, claims[1], claims[1].start + 4, user=None)
+    elif edit == "merge":
+        merge_with_next(session, claims[1], user=None)
+    else:
+        trim_claim(session, claims[1], claims[1].start, claims[1].end - 10, user=None)
+    _check_stored_form(session, article)
+    # what is stored is what a fresh run gives: running again writes nothing
+    before = _rows(session, article.id)
+    stored = refresh_article(session, article)
+    assert (stored.written, stored.removed) == (0, 0)
+    assert _rows(session, article.id) == before
+    merged = session.scalars(select(Claim.id).where(Claim.state == "merged")).all()
+    assert not session.scalars(select(Suggestion).where(Suggestion.claim_id.in_(merged))).all()
+
+
+def _annotations(session):
+    return [
+        tuple(r)
+        for r in session.execute(
+            select(
+                Annotation.id,
+                Annotation.claim_id,
+                Annotation.speaker_id,
+                Annotation.attribution,
+                Annotation.verifiability,
+                Annotation.version,
+                Annotation.updated_at,
+            ).order_by(Annotation.id)
+        )
+    ]
+
+
+def test_a_rerun_replaces_suggestions_and_never_touches_annotations(session, session_factory):
+    mona = make_user(session, "mona")
+    project = make_project(session, manager=mona)
+    article = _import(session, project)
+    claim = active_claims(session, article)[0]
+    save_annotation(
+        session,
+        project,
+        claim,
+        mona,
+        AnnotationInput(attribution="indirect", verifiability="opinion"),
+        base_version=None,
+    )
+    fresh = _rows(session)
+    # stale rows: a changed value, and one for a field the suggester does not propose now
+    session.execute(update(Suggestion).values(value="stale", reason="old"))
+    session.commit()
+    annotations = _annotations(session)
+    run = create_suggestion_run(session, project, mona)
+    session.commit()
+    assert run_suggestions(session_factory, run.id) == "done"
+    session.expire_all()
+    assert _rows(session) == fresh
+    assert _annotations(session) == annotations
+    run = get_suggestion_run(session, project, run.id)
+    assert (run_status(run), run.articles_done, run.articles_total) == ("done", 1, 1)
+    assert run.claims == len(active_claims(session, article))
+    entry = session.scalar(select(HistoryEntry).where(HistoryEntry.action == "rerun-suggestions"))
+    assert entry.entity == "project" and entry.user_id == mona.id
+    assert entry.after["articles"] == 1
+    # idempotent: again, nothing to write
+    assert refresh_articles(session, project, [article.id]).written == 0
+
+
+def test_refresh_refuses_another_projects_article(session):
+    project = make_project(session)
+    other = make_project(session, "Other")
+    article = _import(session, other)
+    with pytest.raises(NotFound, match="No article"):
+        refresh_articles(session, project, [article.id])
+
+
+def test_only_managers_rerun(session):
+    mona, ann, max_ = (make_user(session, name) for name in ("mona", "ann", "max"))
+    project = make_project(session, manager=mona)
+    set_member(session, project, ann, "annotator")
+    set_member(session, project, max_, "manager")
+    with pytest.raises(PermissionDenied):
+        create_suggestion_run(session, project, ann)
+    run = create_suggestion_run(session, project, mona)
+    set_member(session, project, mona, "annotator")  # demoted while it runs
+    with pytest.raises(PermissionDenied, match="may no longer"):
+        run_suggestion_batch(session, run.id)
+
+
+def test_a_rerun_goes_by_bounded_batches(session, session_factory, monkeypatch):
+    project = make_project(session)
+    make_articles(session, project, 7)
+    session.commit()
+    monkeypatch.setattr(suggestions_ops, "RERUN_BATCH", 3)
+    run = create_suggestion_run(session, project, None)
+    session.commit()
+    seen = []
+    assert run_suggestions(session_factory, run.id, on_progress=seen.append) == "done"
+    assert [r.articles_done for r in seen] == [3, 6, 7, 7]
+    assert session.scalar(select(func.count(func.distinct(Suggestion.claim_id)))) == 7
+
+
+def test_a_killed_rerun_leaves_whole_articles_and_running_again_finishes(
+    session, session_factory, monkeypatch
+):
+    project = make_project(session)
+    first = _import(session, project)
+    second = _import(session, project, TEXT.replace("Elbe", "Rhine"), title="Two")
+    fresh = _rows(session)
+    session.execute(update(Suggestion).values(value="stale"))
+    session.commit()
+    monkeypatch.setattr(suggestions_ops, "RERUN_BATCH", 1)
+    real = suggestions_ops.refresh_articles
+    calls = []
+
+    def dies_on_the_second_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the process is killed: nothing records it
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(suggestions_ops, "refresh_articles", dies_on_the_second_batch)
+    run = create_suggestion_run(session, project, None)
+    session.commit()
+    with pytest.raises(KeyboardInterrupt):
+        run_suggestions(session_factory, run.id)
+    session.expire_all()
+    # the first article has its new suggestions, the second its old ones, each whole
+    assert {r[2] for r in _rows(session, second.id)} == {"stale"}
+    assert "stale" not in {r[2] for r in _rows(session, first.id)}
+    _check_stored_form(session, first)
+    _check_stored_form(session, second)
+    run = get_suggestion_run(session, project, run.id)
+    assert (run.status, run.articles_done) == ("running", 1)
+    later = run.heartbeat_at + suggestions_ops.timedelta(hours=1)
+    assert run_status(run, now=later) == "interrupted"
+    # a failure (not a kill) is recorded
+    monkeypatch.setattr(
+        suggestions_ops, "refresh_articles", lambda *a, **k: (_ for _ in ()).throw(OSError("disk"))
+    )
+    failed = create_suggestion_run(session, project, None)
+    session.commit()
+    assert run_suggestions(session_factory, failed.id) == "failed"
+    failed = get_suggestion_run(session, project, failed.id)
+    assert failed.status == "failed" and "disk" in failed.error
+    # running again redoes everything
+    monkeypatch.setattr(suggestions_ops, "refresh_articles", real)
+    again = create_suggestion_run(session, project, None)
+    session.commit()
+    assert run_suggestions(session_factory, again.id) == "done"
+    session.expire_all()
+    assert _rows(session) == fresh
+
+
+def test_a_20000_claim_article_reruns_in_a_few_statements(session):
+    project = make_project(session)
+    article = make_long_article(session, project, 20_000)
+    session.commit()
+    started = time.monotonic()
+    stored = refresh_articles(session, project, [article.id])
+    session.commit()
+    assert stored.claims == 20_000
+    assert session.scalar(select(func.count(func.distinct(Suggestion.claim_id)))) == 20_000
+    again = refresh_articles(session, project, [article.id])
+    assert again.written == 0
+    assert time.monotonic() - started < 120
+
+
+def test_speaker_merges_take_the_suggestions_along(session):
+    project = make_project(session)
+    doe = create_speaker(session, project, "Jane Doe", aliases=["Doe"])
+    article = _import(session, project)
+    named = session.scalar(
+        select(func.count()).select_from(Suggestion).where(Suggestion.speaker_id == doe.id)
+    )
+    assert named
+    into = create_speaker(session, project, "Jane A. Doe")
+    merge_speakers(session, doe, into, user=None)
+    rows = session.scalars(select(Suggestion).where(Suggestion.speaker_id == into.id)).all()
+    assert len(rows) == named and {s.value for s in rows} == {"Jane A. Doe"}
+    assert not session.scalars(select(Suggestion).where(Suggestion.speaker_id == doe.id)).all()
+    page, found = speaker_found_in(session, into)
+    assert (page.total, [f.article_id for f in found]) == (1, [article.id])
+
+
+def test_the_roster_goes_into_the_registry_in_one_action(session):
+    mona = make_user(session, "mona")
+    project = make_project(session, manager=mona)
+    article = _import(session, project)
+    roster = article_roster(session, article)
+    names = {line.name for line in roster}
+    assert {"Jane Doe", "John Smith"} <= names
+    # one the registry knows by another spelling of its name clashes and is skipped
+    create_speaker(session, project, "J. Smith", aliases=["John Smith"])
+    report = add_roster(session, article, user=mona)
+    created = {s.name for s in report.created}
+    assert "Jane Doe" in created and "John Smith" not in created
+    skipped = dict(report.skipped)
+    assert "John Smith" in skipped
+    jane = next(s for s in report.created if s.name == "Jane Doe")
+    assert jane.type == "person"
+    # the article's suggestions now name the new speakers
+    linked = session.scalars(select(Suggestion.speaker_id).where(Suggestion.field == "speaker"))
+    assert jane.id in set(linked)
+    page, found = speaker_found_in(session, jane)
+    assert [f.article_id for f in found] == [article.id] and found[0].claims >= 2
+    # again: nothing left to add, every one is reported
+    again = add_roster(session, article, user=mona)
+    assert again.created == () and {n for n, _ in again.skipped} == names
+    assert (
+        session.scalar(
+            select(func.count())
+            .select_from(HistoryEntry)
+            .where(HistoryEntry.entity == "speaker", HistoryEntry.action == "create")
+        )
+        == len(report.created) + 1
+    )
+
+
+def test_where_a_speaker_was_found_is_paginated(session):
+    project = make_project(session)
+    doe = create_speaker(session, project, "Jane Doe", aliases=["Doe"])
+    for i in range(3):
+        _import(session, project, TEXT + f" Story {i}.", title=f"Story {i}")
+    page, found = speaker_found_in(session, doe, page=2, size=2)
+    assert (page.total, page.pages, len(found)) == (3, 2, 1)
+    with pytest.raises(NotFound):
+        speaker_found_in(session, doe, page=3, size=2)
+    assert session.scalar(select(func.count()).select_from(SuggestionRun)) == 0
+
+
+@pytest.mark.parametrize("order", ["edit first", "re-run first"])
+def test_a_rerun_and_a_split_of_one_article_take_turns(session, database_url, order):
+    project = make_project(session)
+    article = _import(session, project)
+    project_id, article_id = project.id, article.id
+    claim_id = active_claims(session, article)[1].id
+    session.commit()
+
+    def edit(s):
+        begin_write(s)
+        claim = s.get(Claim, claim_id)
+        split_claim(s, claim, claim.start + 4, user=None)
+
+    def rerun(s):
+        begin_write(s)
+        refresh_articles(s, s.get(Project, project_id), [article_id])
+
+    first, second = (edit, rerun) if order == "edit first" else (rerun, edit)
+    result = while_open(database_url, first, second)
+    assert result is None, result
+    session.expire_all()
+    article = session.get(Article, article_id)
+    _check_stored_form(session, article)
+    assert refresh_article(session, article).written == 0

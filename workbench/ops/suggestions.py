@@ -1,0 +1,627 @@
+"""Storing the suggester's proposals: one row per claim and field, never stale.
+
+``store_suggestions`` is the one operation that writes suggestions. It runs the
+pure suggester (workbench.suggest) over articles' active claims with the
+project's registry and each article's outlet, and replaces the older rows of
+those articles' claims with the new ones; a row names the registry speaker it
+means (``speaker_id``) where the registry has one. Import (ops.articles), the
+boundary edits (ops.claims), the roster (``add_roster``) and a re-run
+(``refresh_articles``, ``run_suggestion_batch``) all call it. Annotations are
+never read or written here: a suggestion is only a proposal.
+
+Everything works by bounded batches: the articles of one call are at most an
+import batch or a re-run batch (see ops.articles), and the rows go in as
+executemany statements, so a 20,000-claim article costs a few statements.
+The stored form is described in docs/suggestions-storage.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from workbench import suggest
+from workbench.errors import InvalidInput, NotFound, PermissionDenied, WorkbenchError
+from workbench.models import (
+    Article,
+    Claim,
+    Project,
+    Speaker,
+    SpeakerAlias,
+    Suggestion,
+    SuggestionRun,
+    User,
+    utcnow,
+)
+from workbench.ops.history import record
+from workbench.ops.projects import project_role
+from workbench.ops.speakers import create_speaker
+from workbench.pagination import Page, page_of
+from workbench.permissions import can
+from workbench.suggest import ArticleSuggestions, Proposal, RegistrySpeaker
+
+SOURCE = "suggester"
+SPEAKER_FIELDS = ("speaker", "via")
+VALUE_LIMIT = 300  # Suggestion.value is a VARCHAR(300)
+# A re-run stores this many articles a transaction at most, and stops adding
+# articles to a batch once it has this many claims (one article alone may have
+# more: up to WORKBENCH_MAX_CLAIMS_PER_ARTICLE), as an import batch does.
+RERUN_BATCH = 200
+RERUN_BATCH_CLAIMS = 5_000
+# A running re-run writes its heartbeat with every batch; one silent this long died.
+HEARTBEAT_STALE_SECONDS = 120
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleClaims:
+    """An article as the suggester needs it, with its active claims as
+    ``(claim id, start, end)`` in text order."""
+
+    article_id: int
+    text: str
+    outlet: str
+    wire_source: str
+    claims: tuple[tuple[int, int, int], ...]
+
+
+@dataclass(slots=True)
+class Stored:
+    """What a call stored: articles, claims suggested for, rows written and kept."""
+
+    articles: int = 0
+    claims: int = 0
+    suggestions: int = 0
+    written: int = 0
+    removed: int = 0
+
+    def add(self, other: Stored) -> None:
+        self.articles += other.articles
+        self.claims += other.claims
+        self.suggestions += other.suggestions
+        self.written += other.written
+        self.removed += other.removed
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """The project's current speakers, as the suggester sees them, and by name."""
+
+    speakers: tuple[RegistrySpeaker, ...]
+    ids: frozenset[int] = frozenset()
+    by_name: dict[str, int] = field(default_factory=dict)
+
+
+def load_registry(session: Session, project_id: int) -> Registry:
+    """Return the project's current (not merged) speakers with their aliases: two
+    queries, whatever the registry's size."""
+    current = (Speaker.project_id == project_id, Speaker.merged_into_id.is_(None))
+    aliases: dict[int, list[str]] = {}
+    for speaker_id, alias in session.execute(
+        select(SpeakerAlias.speaker_id, SpeakerAlias.alias)
+        .join(Speaker, Speaker.id == SpeakerAlias.speaker_id)
+        .where(*current)
+        .order_by(SpeakerAlias.speaker_id, SpeakerAlias.alias)
+    ):
+        aliases.setdefault(speaker_id, []).append(alias)
+    speakers = tuple(
+        RegistrySpeaker(
+            name=name,
+            type=type_,
+            title=title,
+            aliases=tuple(aliases.get(speaker_id, ())),
+            id=speaker_id,
+        )
+        for speaker_id, name, type_, title in session.execute(
+            select(Speaker.id, Speaker.name, Speaker.type, Speaker.title)
+            .where(*current)
+            .order_by(Speaker.name, Speaker.id)
+        )
+    )
+    return Registry(
+        speakers=speakers,
+        ids=frozenset(s.id for s in speakers),
+        by_name={s.name.casefold(): s.id for s in speakers},
+    )
+
+
+def article_claims(session: Session, article_ids: Sequence[int]) -> list[ArticleClaims]:
+    """Return the articles (a bounded batch of ids) with their active claims, by id."""
+    if not article_ids:
+        return []
+    ids = sorted(set(article_ids))
+    claims: dict[int, list[tuple[int, int, int]]] = {i: [] for i in ids}
+    for claim_id, article_id, start, end in session.execute(
+        select(Claim.id, Claim.article_id, Claim.start, Claim.end)
+        .where(Claim.article_id.in_(ids), Claim.state == "active")
+        .order_by(Claim.article_id, Claim.start)
+    ):
+        claims[article_id].append((claim_id, start, end))
+    return [
+        ArticleClaims(
+            article_id=article_id,
+            text=text,
+            outlet=outlet,
+            wire_source=wire_source,
+            claims=tuple(claims[article_id]),
+        )
+        for article_id, text, outlet, wire_source in session.execute(
+            select(Article.id, Article.text, Article.outlet, Article.wire_source)
+            .where(Article.id.in_(ids))
+            .order_by(Article.id)
+        )
+    ]
+
+
+def _speaker_id(proposal: Proposal, registry: Registry) -> int | None:
+    """The registry speaker a speaker or via proposal names, if the registry has it."""
+    guess = proposal.speaker
+    if proposal.field not in SPEAKER_FIELDS:
+        return None
+    if guess is not None and guess.registry_id in registry.ids:
+        return guess.registry_id
+    return registry.by_name.get(proposal.value.casefold())
+
+
+def _confidence(value: float) -> float:
+    value = float(value)
+    if not math.isfinite(value):
+        return 0.0
+    return round(min(1.0, max(0.0, value)), 4)
+
+
+def _row(claim_id: int, proposal: Proposal, registry: Registry) -> dict:
+    evidence: dict = {
+        "rule": proposal.rule,
+        "continuation": bool(proposal.continuation),
+        "items": [
+            {"role": e.role, "start": e.start, "end": e.end, "text": e.text}
+            for e in proposal.evidence
+        ],
+    }
+    if proposal.field in SPEAKER_FIELDS and proposal.speaker is not None:
+        guess = proposal.speaker
+        evidence["speaker"] = {
+            "name": guess.name,
+            "type": guess.type,
+            "title": guess.title,
+            "aliases": list(guess.aliases),
+        }
+    return {
+        "claim_id": claim_id,
+        "field": proposal.field,
+        "value": proposal.value[:VALUE_LIMIT],
+        "confidence": _confidence(proposal.confidence),
+        "reason": proposal.reason,
+        "speaker_id": _speaker_id(proposal, registry),
+        "source": SOURCE,
+        "evidence": evidence,
+    }
+
+
+def suggestion_rows(
+    article: ArticleClaims, result: ArticleSuggestions, registry: Registry
+) -> list[dict]:
+    """Return the rows to store for ``article`` from the suggester's ``result``: one
+    per claim and field that has a proposal. Raises ValueError when the result does
+    not answer the claims it was asked about (a suggester bug, not bad input)."""
+    if len(result.claims) != len(article.claims):
+        raise ValueError(
+            f"the suggester answered {len(result.claims)} claims of article "
+            f"{article.article_id}, asked about {len(article.claims)}"
+        )
+    rows = []
+    for (claim_id, start, end), suggested in zip(article.claims, result.claims, strict=True):
+        if (suggested.start, suggested.end) != (start, end):
+            raise ValueError(f"the suggester answered another span than claim {claim_id}'s")
+        rows.extend(_row(claim_id, p, registry) for p in suggested.proposals())
+    return rows
+
+
+def _signature(row: dict) -> tuple:
+    return (
+        row["value"],
+        round(float(row["confidence"]), 4),
+        row["reason"],
+        row["speaker_id"],
+        row["source"],
+        row["evidence"],
+    )
+
+
+def store_suggestions(
+    session: Session,
+    project_id: int,
+    articles: Sequence[ArticleClaims],
+    *,
+    registry: Registry | None = None,
+    fresh: bool = False,
+) -> Stored:
+    """Suggest for ``articles`` (a bounded batch, of one project) and store the
+    result in place of their claims' older suggestions; set each article's wire
+    source. Return the counts.
+
+    Only the rows that change are written: a row that is the same as before stays,
+    one that differs or is no longer proposed is deleted, a new one is inserted
+    (executemany statements, no lists of ids). ``fresh`` says the claims have no
+    suggestions yet (an import), so nothing is read or deleted. Annotations are
+    not touched. Claims that are no longer active lose their suggestions.
+    """
+    registry = registry if registry is not None else load_registry(session, project_id)
+    stored = Stored()
+    new: dict[tuple[int, str], dict] = {}
+    wire: list[dict] = []
+    for article in articles:
+        result = suggest.suggest_article(
+            article.text,
+            [(start, end) for _, start, end in article.claims],
+            registry.speakers,
+            outlet=article.outlet,
+        )
+        for row in suggestion_rows(article, result, registry):
+            new[row["claim_id"], row["field"]] = row
+        wire_source = (result.wire_source or "")[:200]
+        if wire_source != article.wire_source:
+            wire.append({"article_id": article.article_id, "wire_source": wire_source})
+        stored.articles += 1
+        stored.claims += len(article.claims)
+    stored.suggestions = len(new)
+    if not fresh and articles:
+        ids = sorted({a.article_id for a in articles})
+        old = session.execute(
+            select(
+                Suggestion.id,
+                Suggestion.claim_id,
+                Suggestion.field,
+                Suggestion.value,
+                Suggestion.confidence,
+                Suggestion.reason,
+                Suggestion.speaker_id,
+                Suggestion.source,
+                Suggestion.evidence,
+            )
+            .join(Claim, Claim.id == Suggestion.claim_id)
+            .where(Claim.article_id.in_(ids))
+        ).all()
+        stale = []
+        for row in old:
+            key = (row.claim_id, row.field)
+            wanted = new.get(key)
+            if wanted is not None and _signature(wanted) == _signature(row._mapping):
+                del new[key]  # stored already, as it is
+            else:
+                stale.append({"suggestion_id": row.id})
+        if stale:
+            # On the table (Core): an executemany DELETE, one row per parameter set.
+            table = Suggestion.__table__
+            session.execute(delete(table).where(table.c.id == bindparam("suggestion_id")), stale)
+        stored.removed = len(stale)
+    if new:
+        session.execute(insert(Suggestion), list(new.values()))
+    stored.written = len(new)
+    if wire:
+        table = Article.__table__
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("article_id"))
+            .values(wire_source=bindparam("wire_source")),
+            wire,
+        )
+        for loaded in list(session.identity_map.values()):
+            if isinstance(loaded, Article):
+                session.expire(loaded, ["wire_source"])
+    return stored
+
+
+def _lock_claims(session: Session, article_ids: Sequence[int]) -> None:
+    """Lock the articles' claims, by id, as a boundary edit does (ops.claims): a
+    refresh and an edit of one article take turns on PostgreSQL, and every locker
+    takes the rows in the same order."""
+    session.execute(
+        select(Claim.id)
+        .where(Claim.article_id.in_(sorted(set(article_ids))))
+        .order_by(Claim.id)
+        .with_for_update()
+    )
+
+
+def refresh_articles(
+    session: Session,
+    project: Project,
+    article_ids: Sequence[int],
+    *,
+    registry: Registry | None = None,
+) -> Stored:
+    """Store fresh suggestions for the project's articles ``article_ids`` (a bounded
+    batch); return the counts. Raises NotFound for an id that is not an article of
+    the project."""
+    ids = sorted(set(article_ids))
+    if not ids:
+        return Stored()
+    found = set(
+        session.scalars(
+            select(Article.id).where(Article.id.in_(ids), Article.project_id == project.id)
+        )
+    )
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFound(f"No article {missing[0]} in the project {project.name!r}.")
+    _lock_claims(session, ids)
+    return store_suggestions(session, project.id, article_claims(session, ids), registry=registry)
+
+
+def refresh_article(session: Session, article: Article) -> Stored:
+    """Store fresh suggestions for one article (after a change of its claims); return
+    the counts. The caller holds the article's claims locked or locks them here."""
+    _lock_claims(session, [article.id])
+    return store_suggestions(session, article.project_id, article_claims(session, [article.id]))
+
+
+# Re-running the suggester over a whole project, batch by batch.
+
+
+def count_project_articles(session: Session, project: Project) -> int:
+    return session.scalar(
+        select(func.count()).select_from(Article).where(Article.project_id == project.id)
+    )
+
+
+def create_suggestion_run(session: Session, project: Project, user: User | None) -> SuggestionRun:
+    """Add a running re-run over every article of ``project`` (``user`` None for the
+    command line); return it. Raises PermissionDenied when ``user`` may not."""
+    if user is not None and not can(user, "suggest-articles", project_role(session, user, project)):
+        raise PermissionDenied("You do not have permission to do that.")
+    run = SuggestionRun(
+        project_id=project.id,
+        user_id=user.id if user else None,
+        status="running",
+        articles_total=count_project_articles(session, project),
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def get_suggestion_run(session: Session, project: Project, run_id: int) -> SuggestionRun:
+    """Return the project's re-run; raises NotFound (also for another project's)."""
+    run = session.get(SuggestionRun, run_id, populate_existing=True)
+    if run is None or run.project_id != project.id:
+        raise NotFound("No such re-run of the suggestions in this project.")
+    return run
+
+
+def run_status(run: SuggestionRun, now: datetime | None = None) -> str:
+    """Return "running", "done", "failed", or "interrupted" (running, heartbeat stale)."""
+    if run.status != "running":
+        return run.status
+    if (now or utcnow()) - run.heartbeat_at > timedelta(seconds=HEARTBEAT_STALE_SECONDS):
+        return "interrupted"
+    return "running"
+
+
+def recent_suggestion_runs(session: Session, project: Project, limit: int = 5) -> list:
+    """Return the project's newest re-runs, newest first."""
+    return list(
+        session.scalars(
+            select(SuggestionRun)
+            .where(SuggestionRun.project_id == project.id)
+            .order_by(SuggestionRun.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def next_batch(session: Session, project_id: int, after: int) -> list[int]:
+    """Return the ids of the project's next articles after id ``after``: at most
+    RERUN_BATCH, and no more claims than RERUN_BATCH_CLAIMS unless the first alone
+    has more."""
+    counted = session.execute(
+        select(Article.id, func.count(Claim.id))
+        .outerjoin(Claim, (Claim.article_id == Article.id) & (Claim.state == "active"))
+        .where(Article.project_id == project_id, Article.id > after)
+        .group_by(Article.id)
+        .order_by(Article.id)
+        .limit(RERUN_BATCH)
+    ).all()
+    ids: list[int] = []
+    claims = 0
+    for article_id, count in counted:
+        if ids and claims + count > RERUN_BATCH_CLAIMS:
+            break
+        ids.append(article_id)
+        claims += count
+    return ids
+
+
+def run_suggestion_batch(session: Session, run_id: int) -> SuggestionRun:
+    """Store the next batch of a running re-run (its articles' suggestions, the
+    run's counts, cursor and heartbeat); mark it done, with a project history
+    entry, when no article is left. Return the run as it is now.
+
+    Raises NotFound for an unknown run, InvalidInput for one that is not running,
+    PermissionDenied when its user may no longer re-run (deactivated, or no longer
+    a manager of the project).
+    """
+    run = session.get(SuggestionRun, run_id, populate_existing=True)
+    if run is None:
+        raise NotFound("No such re-run of the suggestions.")
+    if run.status != "running":
+        raise InvalidInput(f"This re-run is {run.status} already.")
+    project = session.get(Project, run.project_id)
+    if run.user_id is not None:
+        user = session.get(User, run.user_id, populate_existing=True)
+        if user is None or not can(user, "suggest-articles", project_role(session, user, project)):
+            raise PermissionDenied(
+                "The user who started the re-run may no longer re-run suggestions in this "
+                "project, so it stopped; the articles done before keep their new suggestions."
+            )
+    ids = next_batch(session, project.id, run.after_article_id)
+    now = utcnow()
+    if not ids:
+        run.status, run.finished_at, run.heartbeat_at = "done", now, now
+        record(
+            session,
+            project_id=project.id,
+            entity="project",
+            entity_id=project.id,
+            action="rerun-suggestions",
+            user=session.get(User, run.user_id) if run.user_id else None,
+            before=None,
+            after={
+                "run_id": run.id,
+                "articles": run.articles_done,
+                "claims": run.claims,
+                "suggestions": run.suggestions,
+            },
+        )
+        session.flush()
+        return run
+    stored = refresh_articles(session, project, ids)
+    run.after_article_id = ids[-1]
+    run.articles_done += stored.articles
+    run.claims += stored.claims
+    run.suggestions += stored.suggestions
+    run.articles_total = max(run.articles_total, run.articles_done)
+    run.heartbeat_at = now
+    session.flush()
+    return run
+
+
+def finish_suggestion_run(session: Session, run_id: int, *, error: str) -> None:
+    """Mark the run failed with ``error`` (a sentence for the user)."""
+    now = utcnow()
+    session.execute(
+        update(SuggestionRun)
+        .where(SuggestionRun.id == run_id)
+        .values(status="failed", error=error[:2000], finished_at=now, heartbeat_at=now)
+    )
+
+
+# The roster: every person and body the suggester found in an article.
+
+
+@dataclass(frozen=True, slots=True)
+class RosterLine:
+    """One roster entry as the roster page shows it."""
+
+    name: str
+    type: str
+    title: str
+    aliases: tuple[str, ...]
+    mentions: int
+    speaker_id: int | None
+
+
+def article_roster(session: Session, article: Article) -> list[RosterLine]:
+    """Return the roster the suggester proposes for ``article``, each entry with the
+    registry speaker it matched (None when the registry lacks it). Reads only."""
+    registry = load_registry(session, article.project_id)
+    [claims] = article_claims(session, [article.id])
+    result = suggest.suggest_article(
+        claims.text,
+        [(start, end) for _, start, end in claims.claims],
+        registry.speakers,
+        outlet=claims.outlet,
+    )
+    lines = []
+    for entry in result.roster:
+        speaker_id = entry.registry_id if entry.registry_id in registry.ids else None
+        if speaker_id is None:
+            speaker_id = registry.by_name.get(entry.name.casefold())
+        lines.append(
+            RosterLine(
+                name=entry.name,
+                type=entry.type,
+                title=entry.title,
+                aliases=tuple(entry.aliases),
+                mentions=len(entry.mentions),
+                speaker_id=speaker_id,
+            )
+        )
+    return lines
+
+
+@dataclass(frozen=True, slots=True)
+class RosterReport:
+    """What ``add_roster`` did: the speakers it created, and each one it skipped with why."""
+
+    created: tuple[Speaker, ...]
+    skipped: tuple[tuple[str, str], ...]
+    stored: Stored
+
+
+def add_roster(session: Session, article: Article, *, user: User | None) -> RosterReport:
+    """Add every person and body of the article's roster that the registry lacks
+    (name, type, title, aliases, by create_speaker's rules), skipping, with the
+    reason, those it has and those whose name or aliases clash; then store the
+    article's suggestions again so that they name the new speakers."""
+    project = session.get(Project, article.project_id)
+    created: list[Speaker] = []
+    skipped: list[tuple[str, str]] = []
+    for line in article_roster(session, article):
+        if line.speaker_id is not None:
+            skipped.append((line.name, "the registry has it already"))
+            continue
+        try:
+            speaker = create_speaker(
+                session,
+                project,
+                line.name,
+                type=line.type,
+                title=line.title,
+                aliases=line.aliases,
+                user=user,
+            )
+        except WorkbenchError as exc:
+            skipped.append((line.name, exc.message))
+            continue
+        created.append(speaker)
+    stored = refresh_article(session, article)
+    return RosterReport(created=tuple(created), skipped=tuple(skipped), stored=stored)
+
+
+# Where a speaker was found.
+
+
+@dataclass(frozen=True, slots=True)
+class FoundIn:
+    article_id: int
+    title: str
+    claims: int
+
+
+FOUND_PAGE = 100
+
+
+def speaker_found_in(
+    session: Session,
+    speaker: Speaker,
+    *,
+    page: int | None = None,
+    size: int = FOUND_PAGE,
+) -> tuple[Page, list[FoundIn]]:
+    """Return page ``page`` (from 1) of the articles whose suggestions name
+    ``speaker`` (as speaker or via), by id, each with how many of its active claims
+    do. Raises NotFound for a page after the last."""
+    naming = (
+        select(Claim.article_id.label("article_id"), Suggestion.claim_id.label("claim_id"))
+        .join(Claim, Claim.id == Suggestion.claim_id)
+        .where(Suggestion.speaker_id == speaker.id, Claim.state == "active")
+        .distinct()
+        .subquery()
+    )
+    total = session.scalar(select(func.count(func.distinct(naming.c.article_id))))
+    current = page_of(page, size, total or 0)
+    rows = session.execute(
+        select(naming.c.article_id, Article.title, func.count(naming.c.claim_id))
+        .join(Article, Article.id == naming.c.article_id)
+        .group_by(naming.c.article_id, Article.title)
+        .order_by(naming.c.article_id)
+        .offset(current.offset)
+        .limit(current.size)
+    ).all()
+    return current, [FoundIn(article_id=a, title=t, claims=n) for a, t, n in rows]
