@@ -24,6 +24,7 @@ from workbench.models import (
 from workbench.ops.annotations import annotation_record
 from workbench.ops.history import record
 from workbench.pagination import Page, page_of
+from workbench.text.names import lookup_index, named_index
 
 _TAKEN = "The registry has a speaker named {name!r} already."
 
@@ -193,16 +194,19 @@ def find_or_create_speaker(session: Session, project: Project, name: str, **new)
 
 def lookup(speakers: Sequence[Speaker], name: str) -> Speaker | None:
     """The speaker a typed name means: by name, else by alias; exactly, else in any case."""
-    wanted = clean_text(name)
-    return _named(speakers, wanted, str) or _named(speakers, wanted, str.casefold)
+    found = lookup_index(_entries(speakers), clean_text(name))
+    return None if found is None else speakers[found]
+
+
+def _entries(speakers: Sequence[Speaker]) -> list[tuple[str, list[str]]]:
+    """The speakers as (name, aliases) pairs, for ``workbench.text.names``."""
+    return [(s.name, [a.alias for a in s.aliases]) for s in speakers]
 
 
 def _named(speakers: Sequence[Speaker], wanted: str, fold) -> Speaker | None:
     """The speaker whose name, or else one of whose aliases, is ``wanted`` under ``fold``."""
-    key = fold(wanted)
-    return next((s for s in speakers if fold(s.name) == key), None) or next(
-        (s for s in speakers if key in {fold(a.alias) for a in s.aliases}), None
-    )
+    found = named_index(_entries(speakers), wanted, fold)
+    return None if found is None else speakers[found]
 
 
 def check_aliases_free(others: Sequence[Speaker], aliases: Sequence[str]) -> None:

@@ -9,6 +9,7 @@ likes; the result follows it); ``registry`` the project's speakers; ``outlet`` t
 article's outlet, who narrates it unless a wire dateline names another.
 """
 
+from workbench.suggest.article import suggest_article
 from workbench.suggest.model import (
     ATTRIBUTIONS,
     FIELDS,
@@ -35,4 +36,5 @@ __all__ = [
     "RegistrySpeaker",
     "RosterEntry",
     "SpeakerGuess",
+    "suggest_article",
 ]

@@ -29,6 +29,8 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
+from workbench.text.cues import SPEECH_VERBS as _SPEECH_VERBS
+
 __all__ = ["Span", "Split", "TooManySpans", "split_sentences", "split_text"]
 
 
@@ -167,12 +169,6 @@ _STARTERS = frozenset(
     Millions Thousands Hundreds Last Next Since Still Such Then Thus Today Yesterday
     Tomorrow Both All Each Every No Not Now Despite Although Though During Because Let
     """.split()
-)
-_SPEECH_VERBS = (
-    "said|says|told|added|asked|stated|noted|explained|wrote|continued|replied|insisted|"
-    "stressed|warned|declared|argued|emphasized|emphasised|underlined|maintained|claimed|"
-    "announced|recalled|concluded|tweeted|remarked|observed|pointed|urged|cautioned|"
-    "acknowledged|admitted|affirmed|answered|commented|confirmed|responded|reiterated"
 )
 # After a closing quote: "... power,” Baqeri told his guest." - a name then a verb.
 _ATTRIB_RE = re.compile(
@@ -518,3 +514,14 @@ def _add_piece(text: str, s: int, e: int, spans: list[Span]) -> None:
 def split_sentences(text: str) -> list[str]:
     """Return the span texts of ``split_text(text)`` (claims and boilerplate) in order."""
     return [text[s.start : s.end] for s in split_text(text).spans]
+
+
+def is_boilerplate(text: str, start: int = 0, end: int | None = None) -> bool:
+    """Return True if ``text[start:end]`` is what split_text labels boilerplate: a
+    sign-off ("SP/PA"), a licence or copyright line, a reporting credit, or a
+    sign-off followed by one of these."""
+    end = len(text) if end is None else end
+    if _BOILER_RE.match(text, start, end):
+        return True
+    m = _SIGNOFF_PREFIX_RE.match(text, start, end)
+    return m is not None and _BOILER_RE.match(text, m.end(), end) is not None

@@ -1,0 +1,252 @@
+"""Who a subject is: names, surnames, titles, descriptions, pronouns, relatives.
+
+``Resolver`` walks the article in order.  It keeps the roster and the recent people
+and speakers (a bounded window, so an article of 20,000 claims costs the same per
+claim as one of 20), and answers for a cue's subject the entity it names, how
+(source kind), the earlier mention it resolved to, a confidence and a reason.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from workbench.suggest.attribution import Subject
+from workbench.suggest.mentions import Entity, Mention, Roster, words_of
+from workbench.text.cues import DOCUMENTS, GENERIC_HEADS, ORG_WORDS, PRONOUNS
+from workbench.text.names import fold_name
+
+_WINDOW = 40  # recent events kept for pronouns and descriptions
+_ORG_HEADS = {w.lower() for w in ORG_WORDS} | {"government", "ministry", "military", "regime"}
+_SYNONYMS = {
+    "chief": {"commander", "head", "director", "chief", "leader"},
+    "commander": {"commander", "chief", "general", "admiral", "head"},
+    "minister": {"minister", "secretary"},
+    "official": set(),
+}
+_PLURAL_PEOPLE = frozenset(
+    """officials officers leaders ministers commanders generals spokesmen sources analysts
+    experts residents witnesses observers diplomats authorities police researchers
+    scientists doctors lawyers activists protesters organizers organisers critics
+    supporters opponents participants members lawmakers legislators parliamentarians
+    voters citizens people students teachers workers""".split()
+)
+_STOP = frozenset("the a an his her its their this that these those of and for in".split())
+
+
+@dataclass(slots=True)
+class Resolved:
+    entity: Entity
+    kind: str  # gold source_kind: name, surname, title, description, pronoun, relative
+    antecedent: tuple[int, int] | None
+    confidence: float
+    reason: str
+
+
+def outlet_named(word: str, outlet: str) -> bool:
+    """True when ``word`` names the article's outlet ("Mehr" for "Mehr News Agency")."""
+    if not outlet or not word:
+        return False
+    w, o = fold_name(word), fold_name(outlet)
+    if w == o or o.startswith(w + " "):
+        return True
+    initials = "".join(p[0] for p in o.split() if p)
+    return len(w) >= 2 and w == initials
+
+
+class Resolver:
+    """The article's people and the recent ones, in reading order."""
+
+    def __init__(self, roster: Roster, outlet: str, outlet_entity: Entity | None) -> None:
+        self.roster = roster
+        self.outlet = outlet
+        self.outlet_entity = outlet_entity
+        self.recent: deque[tuple[int, Entity, int]] = deque(maxlen=_WINDOW)
+        self.last_speaker: Entity | None = None
+        self.last_speaker_sentence = -10
+
+    def note(self, entity: Entity, sentence: int, pos: int) -> None:
+        """Record that ``entity`` was mentioned (or spoke) at ``pos``."""
+        if self.recent and self.recent[-1][1] is entity:
+            self.recent.pop()
+        self.recent.append((sentence, entity, pos))
+
+    def spoke(self, entity: Entity, sentence: int, pos: int) -> None:
+        self.last_speaker = entity
+        self.last_speaker_sentence = sentence
+        self.note(entity, sentence, pos)
+
+    def entity_of(self, mention: Mention) -> tuple[Entity | None, str]:
+        """Return the entity a mention names (None for a place or an unknown word)."""
+        span = (mention.start, mention.end)
+        kind = mention.kind
+        if kind == "person" and not mention.after_the:
+            entity = self.roster.person(mention)
+            return entity, "name" if " " in mention.name else "surname"
+        if kind in ("outlet", "organization", "bare") and outlet_named(mention.name, self.outlet):
+            entity = self.outlet_entity
+            if entity is not None:
+                entity.mentions.append(span)
+                if mention.name != entity.name:
+                    entity.add_alias(mention.name)
+                return entity, "outlet"
+        if kind == "outlet":
+            return self.roster.body(mention.name, "outlet", span), "outlet"
+        if kind == "organization":
+            return self.roster.body(mention.name, "organization", span), "name"
+        if kind == "bare":
+            entity = self.roster.surname(mention.name)
+            if entity is not None:
+                entity.mentions.append(span)
+                if mention.name != entity.name:
+                    entity.add_alias(mention.name)
+                return entity, "surname"
+        return None, ""
+
+    def resolve(
+        self, subject: Subject, sentence: int, mentions: list[Mention], entities: dict
+    ) -> Resolved | None:
+        """Return who ``subject`` names, or None when it names no one we can tell."""
+        if subject.kind == "mention":
+            mention = next((m for m in mentions if m.start == subject.start), None)
+            if mention is None:
+                return None
+            entity = entities.get(id(mention))
+            if entity is None:
+                if mention.kind in ("bare", "country", "other"):
+                    type_ = "organization" if mention.kind == "country" else "person"
+                    entity = self.roster.bare(mention.name, (mention.start, mention.end), type_)
+                    entities[id(mention)] = entity
+                else:
+                    return None
+                return Resolved(entity, "name", None, 0.75, f"{subject.text!r} named as the source")
+            how = (
+                "surname"
+                if entity.first and entity.first != (mention.start, mention.end)
+                else "name"
+            )
+            if entity.type == "outlet" or entity is self.outlet_entity:
+                how = "outlet"
+            if how == "surname":
+                return Resolved(
+                    entity,
+                    "surname",
+                    entity.first,
+                    0.88,
+                    f"{subject.text!r} is {entity.name}, named earlier",
+                )
+            return Resolved(entity, how, None, 0.92, f"{subject.text!r} named as the source")
+        if subject.kind == "pronoun":
+            return self._pronoun(subject, sentence)
+        if subject.kind == "relative":
+            before = [m for m in mentions if m.end <= subject.start and id(m) in entities]
+            for m in reversed(before):
+                entity = entities[id(m)]
+                if entity is not None and entity.type == "person":
+                    return Resolved(
+                        entity,
+                        "relative",
+                        (m.start, m.end),
+                        0.85,
+                        f"relative {subject.text!r} refers to {entity.name}, named just before",
+                    )
+            if self.last_speaker is not None:
+                return Resolved(
+                    self.last_speaker,
+                    "relative",
+                    None,
+                    0.5,
+                    f"relative {subject.text!r} taken as {self.last_speaker.name}, "
+                    "the last speaker",
+                )
+            return None
+        return self._description(subject, sentence)
+
+    def _pronoun(self, subject: Subject, sentence: int) -> Resolved | None:
+        gender, number = PRONOUNS[subject.text.lower()]
+        if number == "pl":
+            for _s, entity, _pos in reversed(self.recent):
+                if entity.type in ("organization", "outlet", "unknown") and _s < sentence:
+                    return Resolved(
+                        entity,
+                        "pronoun",
+                        entity.mentions[-1] if entity.mentions else None,
+                        0.55,
+                        f"pronoun {subject.text!r} resolved to {entity.name}, the last body named",
+                    )
+            return None
+        found: list[tuple[Entity, int]] = []
+        for s, entity, pos in reversed(self.recent):
+            if s >= sentence or entity.type != "person" or any(e is entity for e, _ in found):
+                continue
+            if entity.gender and gender and entity.gender != gender:
+                continue
+            found.append((entity, pos))
+            if len(found) == 3:
+                break
+        if not found:
+            return None
+        choice, pos = found[0]
+        for entity, p in found:
+            if gender and entity.gender == gender:
+                choice, pos = entity, p
+                break
+        last = "the last person quoted" if choice is self.last_speaker else "the last person named"
+        ante = _mention_at(choice, pos)
+        confidence = 0.8 if len(found) == 1 or choice is self.last_speaker else 0.65
+        return Resolved(
+            choice,
+            "pronoun",
+            ante,
+            confidence,
+            f"pronoun {subject.text!r} resolved to {choice.name}, {last}",
+        )
+
+    def _description(self, subject: Subject, sentence: int) -> Resolved | None:
+        words = [w for w in words_of(subject.text) if w not in _STOP]
+        if not words:
+            return None
+        raw = subject.text.split()
+        head = raw[-1].lower().strip("’'")
+        mods = {w for w in words if w != head}
+        if head in DOCUMENTS:
+            return None  # documents are handled by the caller
+        if head in _PLURAL_PEOPLE:
+            return None
+        wanted = _SYNONYMS.get(head, {head})
+        # First someone whose own title or description has the head word ("the
+        # spokesman" for "Peter Hall, the party's spokesman"), then, for a generic
+        # head ("the Iraqi official"), anyone the modifiers fit.
+        for exact in (True, False):
+            for s, entity, pos in reversed(self.recent):
+                if s > sentence:
+                    continue
+                if head in _ORG_HEADS:
+                    if entity.type != "organization":
+                        continue
+                    names = words_of(entity.name)
+                    ok = head in names and mods <= names
+                else:
+                    if entity.type != "person":
+                        continue
+                    known = entity.words
+                    ok = mods <= known and (
+                        bool(wanted & known) if exact else head in GENERIC_HEADS
+                    )
+                if ok:
+                    return Resolved(
+                        entity,
+                        "description" if mods or head not in entity.words else "title",
+                        _mention_at(entity, pos),
+                        0.7,
+                        f"{subject.text!r} resolved to {entity.name} "
+                        f"({entity.title or 'described earlier'})",
+                    )
+        return None
+
+
+def _mention_at(entity: Entity, pos: int) -> tuple[int, int] | None:
+    for span in reversed(entity.mentions):
+        if span[0] <= pos:
+            return span
+    return entity.mentions[-1] if entity.mentions else None
