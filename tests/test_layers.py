@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,8 @@ PURE = {
     "resources",
     "merges",
     "suggest",
+    "fields",
+    "pagination",
 }
 DATA = {"models", "ops", "db", "schema", "migrations", "jobs"}
 FORBIDDEN = {
@@ -79,3 +83,51 @@ def test_lower_layers_do_not_import_higher_ones(path):
 def test_the_check_sees_the_modules_it_guards():
     names = {str(p.relative_to(PACKAGE)) for p in MODULES}
     assert {"text/splitter.py", "importing.py", "exporting.py", "ops/annotations.py"} <= names
+
+
+# What a pure module may not load, directly or through anything it imports.
+HEAVY = ("flask", "werkzeug", "jinja2", "wtforms", "flask_wtf", "sqlalchemy", "alembic")
+PURE_IMPORTS = (
+    "workbench",
+    "workbench.text",
+    "workbench.text.splitter",
+    "workbench.text.storable",
+    "workbench.suggest",
+    "workbench.suggest.model",
+    "workbench.importing",
+    "workbench.exporting",
+    "workbench.labels",
+    "workbench.fields",
+    "workbench.permissions",
+    "workbench.settings",
+    "workbench.errors",
+    "workbench.resources",
+    "workbench.merges",
+    "workbench.pagination",
+)
+_LOADED = """
+import importlib, sys
+importlib.import_module(sys.argv[1])
+heavy = sys.argv[2].split(",")
+print(",".join(sorted({n.split(".")[0] for n in sys.modules} & set(heavy))))
+"""
+
+
+@pytest.mark.parametrize("module", PURE_IMPORTS)
+def test_pure_modules_load_no_web_framework_or_database(module):
+    """What importing a pure module really loads, in a fresh interpreter: not only
+    its own imports, but everything they import in turn (the package root too)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADED, module, ",".join(HEAVY)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PACKAGE.parent,
+    )
+    loaded = done.stdout.strip()
+    assert not loaded, f"import {module} loads {loaded}"
+
+
+def test_every_pure_package_is_checked_for_what_it_loads():
+    top = {name.split(".")[1] for name in PURE_IMPORTS if "." in name}
+    assert PURE <= top, f"not checked for what they load: {sorted(PURE - top)}"

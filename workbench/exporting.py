@@ -16,7 +16,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-BASE_COLUMNS = (
+from workbench.fields import FIELDS, STANCES
+
+# The claim a row is about and who annotated it; the annotation's fields follow.
+ID_COLUMNS = (
     "project",
     "article_id",
     "article_title",
@@ -29,13 +32,14 @@ BASE_COLUMNS = (
     "char_end",
     "claim_text",
     "annotator",
-    "speaker",
-    "speaker_type",
-    "speaker_title",
-    "via",
-    "attribution",
 )
-AFTER_STANCE_COLUMNS = ("verifiability", "note", "created_at", "updated_at")
+_STANCES_AT = next(i for i, f in enumerate(FIELDS) if f.kind == STANCES)
+# The annotation's own fields before and after the stances (see workbench/fields.py),
+# in the order both shapes list them.
+LONG_FIELDS_BEFORE_STANCE = tuple(c for f in FIELDS[:_STANCES_AT] for c in f.export_columns())
+LONG_FIELDS_AFTER_STANCE = tuple(c for f in FIELDS[_STANCES_AT + 1 :] for c in f.export_columns())
+BASE_COLUMNS = (*ID_COLUMNS, *LONG_FIELDS_BEFORE_STANCE)
+AFTER_STANCE_COLUMNS = (*LONG_FIELDS_AFTER_STANCE, "created_at", "updated_at")
 EXTRA_COLUMNS = (
     "status",
     "span_changed",
@@ -45,9 +49,6 @@ EXTRA_COLUMNS = (
     "language",
     "dateline",
 )
-# The annotation's own fields, in the order the long shape lists them.
-LONG_FIELDS_BEFORE_STANCE = ("speaker", "speaker_type", "speaker_title", "via", "attribution")
-LONG_FIELDS_AFTER_STANCE = ("verifiability", "note")
 LONG_ID_COLUMNS = (
     "project",
     "article_id",
@@ -81,20 +82,18 @@ SHAPES = ("wide", "long")
 FORMATS = ("csv", "jsonl")
 
 
-def stance_column(target: str) -> str:
-    return f"stance:{target}"
-
-
 def meta_column(key: str) -> str:
     return f"meta:{key}"
 
 
 def wide_columns(targets: Sequence[str], meta_keys: Sequence[str] = ()) -> list[str]:
-    """Return the wide export's header: fixed columns, one per target, then extras."""
+    """Return the wide export's header: the claim, the annotation's fields (one
+    stance column per target), the times, the extras, the article's metadata."""
     return [
-        *BASE_COLUMNS,
-        *(stance_column(t) for t in targets),
-        *AFTER_STANCE_COLUMNS,
+        *ID_COLUMNS,
+        *long_fields(targets),
+        "created_at",
+        "updated_at",
         *EXTRA_COLUMNS,
         *(meta_column(k) for k in meta_keys),
     ]
@@ -105,11 +104,8 @@ def long_columns() -> list[str]:
 
 
 def long_fields(targets: Sequence[str]) -> list[str]:
-    return [
-        *LONG_FIELDS_BEFORE_STANCE,
-        *(stance_column(t) for t in targets),
-        *LONG_FIELDS_AFTER_STANCE,
-    ]
+    """Return the long shape's field names: each annotation field's export columns."""
+    return [column for f in FIELDS for column in f.export_columns(list(targets))]
 
 
 def to_long(rows: Iterable[dict[str, Any]], targets: Sequence[str]) -> Iterator[dict[str, Any]]:

@@ -19,7 +19,7 @@ annotation form, the CLI, the tests) and returns the ORM annotation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from workbench.db import is_unique_violation
 from workbench.errors import Conflict, InvalidInput, NotFound
+from workbench.fields import LABEL, RECORD_ORDER, SPEAKER, STANCES, TEXT, of_kind
 from workbench.merges import follow_merges
 from workbench.models import (
     ANNOTATION_STATUSES,
@@ -47,20 +48,36 @@ from workbench.permissions import authorize
 
 # SQLITE_BUSY and SQLITE_BUSY_SNAPSHOT
 SQLITE_BUSY_CODES = (5, 517)
-MAX_NOTE = 10_000
+_SPEAKER_FIELDS = of_kind(SPEAKER)
+_LABEL_FIELDS = of_kind(LABEL)
+_TEXT_FIELDS = of_kind(TEXT)
+# The fields an annotation keeps in its own columns (the stances have a table).
+_COLUMN_FIELDS = tuple(f for f in RECORD_ORDER if f.kind != STANCES)
+_INPUT_TYPES = {
+    SPEAKER: (int | None, None),
+    LABEL: (str, ""),
+    TEXT: (str, ""),
+}
 
 
-@dataclass(slots=True)
-class AnnotationInput:
-    """What an annotator submits for one claim; empty strings mean "not set"."""
+def _input_attribute(f):
+    if f.kind == STANCES:
+        return (f.column, dict[int, str], field(default_factory=dict))
+    kind, default = _INPUT_TYPES[f.kind]
+    return (f.column, kind, field(default=default))
 
-    speaker_id: int | None = None
-    via_id: int | None = None
-    attribution: str = ""
-    verifiability: str = ""
-    note: str = ""
-    stances: dict[int, str] = field(default_factory=dict)
-    status: str = "submitted"
+
+# What an annotator submits for one claim: one attribute per field of
+# workbench/fields.py (``speaker_id``, ``via_id``, ``attribution``, ``verifiability``,
+# ``note``, ``stances`` {target id: label}), then ``status``; empty strings and
+# None mean "not set".
+AnnotationInput = make_dataclass(
+    "AnnotationInput",
+    [*map(_input_attribute, RECORD_ORDER), ("status", str, field(default="submitted"))],
+    slots=True,
+)
+AnnotationInput.__module__ = __name__
+AnnotationInput.__doc__ = 'What an annotator submits for one claim; empty strings mean "not set".'
 
 
 @dataclass(slots=True)
@@ -83,19 +100,21 @@ class AnnotationState:
 
 
 def annotation_record(annotation: Annotation) -> dict:
-    """Return the annotation's values as a plain dict (for the history and conflicts)."""
-    return {
-        "speaker_id": annotation.speaker_id,
-        "speaker": annotation.speaker.name if annotation.speaker else None,
-        "via_id": annotation.via_id,
-        "via": annotation.via.name if annotation.via else None,
-        "attribution": annotation.attribution,
-        "verifiability": annotation.verifiability,
-        "note": annotation.note,
-        "stances": {str(s.target_id): s.value for s in annotation.stances},
-        "status": annotation.status,
-        "version": annotation.version,
-    }
+    """Return the annotation's values as a plain dict (for the history and conflicts):
+    each field's record keys (workbench/fields.py), then status and version."""
+    record: dict[str, Any] = {}
+    for f in RECORD_ORDER:
+        if f.kind == SPEAKER:
+            speaker = getattr(annotation, f.name)
+            record[f.column] = getattr(annotation, f.column)
+            record[f.name] = speaker.name if speaker else None
+        elif f.kind == STANCES:
+            record[f.name] = {str(s.target_id): s.value for s in annotation.stances}
+        else:
+            record[f.name] = getattr(annotation, f.column)
+    record["status"] = annotation.status
+    record["version"] = annotation.version
+    return record
 
 
 def get_annotation(session: Session, claim: Claim, user: User) -> Annotation | None:
@@ -108,8 +127,7 @@ def get_annotation(session: Session, claim: Claim, user: User) -> Annotation | N
             .where(Annotation.claim_id == claim.id, Annotation.user_id == user.id)
             .options(
                 joinedload(Annotation.stances),
-                joinedload(Annotation.speaker),
-                joinedload(Annotation.via),
+                *(joinedload(getattr(Annotation, f.name)) for f in _SPEAKER_FIELDS),
             )
             .execution_options(populate_existing=True)
         )
@@ -127,8 +145,17 @@ _members = Membership.__table__
 _annotations = Annotation.__table__
 _stances = Stance.__table__
 _speakers = Speaker.__table__
-_speaker = _speakers.alias("speaker")
-_via = _speakers.alias("via")
+# One alias of the speakers table per speaker field, to read its speaker's name.
+_named = {f.name: _speakers.alias(f.name) for f in _SPEAKER_FIELDS}
+
+
+def _field_columns():
+    for f in _COLUMN_FIELDS:
+        yield _annotations.c[f.column]
+        if f.kind == SPEAKER:
+            yield _named[f.name].c.name.label(f.name)
+
+
 _STATE_COLUMNS = (
     _claims.c.state.label("claim_state"),
     _claims.c.start.label("claim_start"),
@@ -139,41 +166,44 @@ _STATE_COLUMNS = (
     _members.c.role,
     _annotations.c.id.label("annotation_id"),
     _annotations.c.version,
-    _annotations.c.speaker_id,
-    _speaker.c.name.label("speaker"),
-    _annotations.c.via_id,
-    _via.c.name.label("via"),
-    _annotations.c.attribution,
-    _annotations.c.verifiability,
-    _annotations.c.note,
+    *_field_columns(),
     _annotations.c.status,
     _stances.c.target_id,
     _stances.c.value.label("stance"),
 )
 
 
+def _state_query():
+    query = (
+        select(*_STATE_COLUMNS)
+        .select_from(_claims)
+        .join(_articles, _articles.c.id == _claims.c.article_id)
+        .join(_projects, _projects.c.id == _articles.c.project_id)
+        .outerjoin(
+            _members,
+            and_(
+                _members.c.project_id == _projects.c.id,
+                _members.c.user_id == bindparam("user_id"),
+            ),
+        )
+        .outerjoin(
+            _annotations,
+            and_(
+                _annotations.c.claim_id == _claims.c.id,
+                _annotations.c.user_id == bindparam("user_id"),
+            ),
+        )
+    )
+    for f in _SPEAKER_FIELDS:
+        named = _named[f.name]
+        query = query.outerjoin(named, named.c.id == _annotations.c[f.column])
+    return query.outerjoin(_stances, _stances.c.annotation_id == _annotations.c.id).where(
+        _claims.c.id == bindparam("claim_id"), _projects.c.id == bindparam("project_id")
+    )
+
+
 # Built once: executing the same statement object skips rebuilding it and its cache key.
-_STATE = (
-    select(*_STATE_COLUMNS)
-    .select_from(_claims)
-    .join(_articles, _articles.c.id == _claims.c.article_id)
-    .join(_projects, _projects.c.id == _articles.c.project_id)
-    .outerjoin(
-        _members,
-        and_(_members.c.project_id == _projects.c.id, _members.c.user_id == bindparam("user_id")),
-    )
-    .outerjoin(
-        _annotations,
-        and_(
-            _annotations.c.claim_id == _claims.c.id,
-            _annotations.c.user_id == bindparam("user_id"),
-        ),
-    )
-    .outerjoin(_speaker, _speaker.c.id == _annotations.c.speaker_id)
-    .outerjoin(_via, _via.c.id == _annotations.c.via_id)
-    .outerjoin(_stances, _stances.c.annotation_id == _annotations.c.id)
-    .where(_claims.c.id == bindparam("claim_id"), _projects.c.id == bindparam("project_id"))
-)
+_STATE = _state_query()
 _UPDATE = update(_annotations).where(
     _annotations.c.id == bindparam("_id"), _annotations.c.version == bindparam("_base")
 )
@@ -262,9 +292,11 @@ gone AS (
     FROM saved
 )
 SELECT id FROM saved"""
-_COLUMNS = (
-    "speaker_id, via_id, attribution, verifiability, note, status, span_changed, "
-    "codebook_version, updated_at"
+_COLUMNS = ", ".join(
+    [
+        *(f.column for f in _COLUMN_FIELDS),
+        *("status", "span_changed", "codebook_version", "updated_at"),
+    ]
 )
 _PARAMETERS = ", ".join(f":{c.strip()}" for c in _COLUMNS.split(","))
 _TYPES = (
@@ -326,22 +358,19 @@ def annotation_state(
     )
     if first.annotation_id is not None:
         state.annotation_id = first.annotation_id
-        state.record = {
-            "speaker_id": first.speaker_id,
-            "speaker": first.speaker,
-            "via_id": first.via_id,
-            "via": first.via,
-            "attribution": first.attribution,
-            "verifiability": first.verifiability,
-            "note": first.note,
-            "stances": {
-                str(target): value
-                for target, value in sorted((r.target_id, r.stance) for r in rows)
-                if target is not None
-            },
-            "status": first.status,
-            "version": first.version,
-        }
+        record: dict[str, Any] = {}
+        for f in RECORD_ORDER:
+            if f.kind == STANCES:
+                record[f.name] = {
+                    str(target): value
+                    for target, value in sorted((r.target_id, r.stance) for r in rows)
+                    if target is not None
+                }
+            else:
+                record.update((key, getattr(first, key)) for key in f.record_keys)
+        record["status"] = first.status
+        record["version"] = first.version
+        state.record = record
     return state
 
 
@@ -374,22 +403,27 @@ def _unknown(name: str, value: str, allowed: dict[str, frozenset[str]]) -> str:
 def validate(codebook: Codebook, values: AnnotationInput) -> None:
     """Raise InvalidInput unless every label, target and status is in the codebook."""
     allowed = codebook.labels
-    for name in ("attribution", "verifiability"):
-        value = getattr(values, name)
-        if value and value not in allowed.get(name, set()):
-            raise InvalidInput(_unknown(name, value, allowed), field=name)
+    for f in _LABEL_FIELDS:
+        value = getattr(values, f.column)
+        if value and value not in allowed.get(f.choices, set()):
+            raise InvalidInput(_unknown(f.choices, value, allowed), field=f.name)
     targets = set(codebook.target_ids)
-    for target_id, value in values.stances.items():
-        if target_id not in targets:
-            raise InvalidInput(
-                "A stance names a target that is not in this project.", field="stances"
-            )
-        if value and value not in allowed.get("stance", set()):
-            raise InvalidInput(_unknown("stance", value, allowed), field="stances")
+    for f in of_kind(STANCES):
+        for target_id, value in getattr(values, f.column).items():
+            if target_id not in targets:
+                raise InvalidInput(
+                    f"A {f.label.lower()} names a target that is not in this project.",
+                    field=f.name,
+                )
+            if value and value not in allowed.get(f.choices, set()):
+                raise InvalidInput(_unknown(f.choices, value, allowed), field=f.name)
     if values.status not in ANNOTATION_STATUSES:
         raise InvalidInput(f"Unknown status {values.status!r}.", field="status")
-    if len(values.note) > MAX_NOTE:
-        raise InvalidInput("A note has at most 10,000 characters.", field="note")
+    for f in _TEXT_FIELDS:
+        if f.max_length is not None and len(getattr(values, f.column)) > f.max_length:
+            raise InvalidInput(
+                f"A {f.label.lower()} has at most {f.max_length:,} characters.", field=f.name
+            )
 
 
 def _stale(session: Session, state: AnnotationState, user: User, message: str) -> Conflict:
@@ -464,32 +498,24 @@ def _check_span(span, seen_span, current) -> None:
 def _values(connection, project_id: int, values: AnnotationInput, codebook_version: int):
     """Resolve the speakers (following merges); return the annotation's columns,
     ``updated_at`` now, and its record as the history keeps it (without a version)."""
-    speaker = _resolve_speaker(connection, project_id, values.speaker_id, "speaker")
-    via = _resolve_speaker(connection, project_id, values.via_id, "via")
     now = datetime.now(UTC)
-    columns = {
-        "speaker_id": speaker[0] if speaker else None,
-        "via_id": via[0] if via else None,
-        "attribution": values.attribution,
-        "verifiability": values.verifiability,
-        "note": values.note,
-        "status": values.status,
-        "span_changed": False,
-        "codebook_version": codebook_version,
-        "updated_at": now,
-    }
-    record = {
-        "speaker_id": columns["speaker_id"],
-        "speaker": speaker[1] if speaker else None,
-        "via_id": columns["via_id"],
-        "via": via[1] if via else None,
-        "attribution": values.attribution,
-        "verifiability": values.verifiability,
-        "note": values.note,
-        "stances": {str(tid): v for tid, v in sorted(values.stances.items()) if v},
-        "status": values.status,
-        "version": None,  # set by the caller
-    }
+    columns: dict[str, Any] = {}
+    record: dict[str, Any] = {}
+    for f in RECORD_ORDER:
+        value = getattr(values, f.column)
+        if f.kind == SPEAKER:
+            speaker = _resolve_speaker(connection, project_id, value, f.name)
+            columns[f.column] = record[f.column] = speaker[0] if speaker else None
+            record[f.name] = speaker[1] if speaker else None
+        elif f.kind == STANCES:
+            record[f.name] = {str(tid): v for tid, v in sorted(value.items()) if v}
+        else:
+            columns[f.column] = record[f.name] = value
+    columns.update(
+        status=values.status, span_changed=False, codebook_version=codebook_version, updated_at=now
+    )
+    record["status"] = values.status
+    record["version"] = None  # set by the caller
     return columns, record
 
 
@@ -593,7 +619,7 @@ def _store_in_one_statement(
     else:
         statement, version, action = _ONE_UPDATE, base_version + 1, "update"
     after["version"] = version
-    names = {after["speaker_id"]: after["speaker"], after["via_id"]: after["via"]}
+    names = {after[f.column]: after[f.name] for f in _SPEAKER_FIELDS}
     named = sorted(set(names) - {None})
     row = connection.execute(
         statement,

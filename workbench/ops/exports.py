@@ -13,10 +13,14 @@ from sqlalchemy import DateTime, String, and_, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from workbench import exporting
+from workbench.fields import FIELDS, LABEL, SPEAKER, STANCES, TEXT
+from workbench.fields import Field as AnnotationField
 from workbench.models import Annotation, Article, Claim, Project, Speaker, Stance, User
 from workbench.ops.projects import labels_by_field
 
 PAGE = 2000
+# The speaker attributes a speaker field may export (fields.Field.speaker_columns).
+SPEAKER_ATTRIBUTES = ("name", "type", "title")
 
 
 def meta_keys(session: Session, project: Project) -> list[str]:
@@ -83,17 +87,20 @@ class _TypedCells:
         return value
 
     @staticmethod
+    def text(value: Any) -> list[Any]:
+        """A free text's run of cells: the text, or None for none."""
+        return [value or None]
+
+    @staticmethod
     def group(cells: list[Any]) -> list[Any]:
         return cells
 
     @staticmethod
-    def row(prefix, annotator, speakers, labels, note, created, updated, state, suffix):
+    def row(prefix, annotator, runs, created, updated, state, suffix):
         return [
             *prefix,
             annotator,
-            *speakers,
-            *labels,
-            note,
+            *chain.from_iterable(runs),
             _utc(created),
             _utc(updated),
             *state,
@@ -114,17 +121,19 @@ class _CsvCells:
         self.values = fields
         self.flags = {flag: fields.render(flag) for flag in (True, False, None)}
         self.one = fields.render
+        empty = fields[None]
+        self.text = lambda value: fields.render(value) if value else empty
 
     @staticmethod
     def group(cells: list[str]) -> str:
         return ",".join(cells)
 
     @staticmethod
-    def row(prefix, annotator, speakers, labels, note, created, updated, state, suffix):
+    def row(prefix, annotator, runs, created, updated, state, suffix):
         # As exporting.csv_line, spelled out: this runs once per row of the export.
         # The ISO text of a UTC time never needs quoting or neutralising.
         return (
-            f"{prefix},{annotator},{speakers},{labels},{note},"
+            f"{prefix},{annotator},{','.join(runs)},"
             f"{_utc_text(created)},{_utc_text(updated)},{state},{suffix}\r\n"
         )
 
@@ -189,6 +198,19 @@ class _Groups(dict):
         return cells
 
 
+def _runs(fields: tuple[AnnotationField, ...]) -> list[tuple[str, list[AnnotationField]]]:
+    """Split the fields into runs whose cells are made together: consecutive speaker
+    fields, consecutive label and stance fields, and each text field on its own."""
+    runs: list[tuple[str, list[AnnotationField]]] = []
+    for f in fields:
+        kind = "labels" if f.kind in (LABEL, STANCES) else f.kind
+        if runs and runs[-1][0] == kind and kind != TEXT:
+            runs[-1][1].append(f)
+        else:
+            runs.append((kind, [f]))
+    return runs
+
+
 def _wide_rows(
     session: Session,
     project: Project,
@@ -198,9 +220,10 @@ def _wide_rows(
 ) -> Iterator[Any]:
     """Yield ``cells.row(...)`` for each wide row, in ``export_columns`` order.
 
-    An article's cells are made once per article, a claim's once per claim,
-    and runs of annotation cells that repeat (speaker and via; attribution,
-    stances and verifiability; status to version) once per combination.
+    The annotation's columns are those of workbench/fields.py, in its order. An
+    article's cells are made once per article, a claim's once per claim, and runs
+    of annotation cells that repeat (speaker and via; attribution, stances and
+    verifiability; status to version) once per combination.
     ``cells.values`` maps a repeated value to its cell, ``cells.one`` makes any
     other value's cell, ``cells.flags`` a boolean's, ``cells.group`` a run's.
     """
@@ -208,6 +231,12 @@ def _wide_rows(
     stance_tables = [aliased(Stance) for _ in targets]
     connection = session.connection()
     dialect = connection.dialect.name
+    field_columns: list[Any] = []
+    for f in FIELDS:
+        if f.kind == STANCES:
+            field_columns += [s.value for s in stance_tables]
+        else:
+            field_columns.append(getattr(Annotation, f.column))
     query = (
         select(
             Claim.article_id,
@@ -216,16 +245,11 @@ def _wide_rows(
             Claim.start,
             Claim.end,
             User.username,
-            Annotation.speaker_id,
-            Annotation.via_id,
-            Annotation.attribution,
-            Annotation.verifiability,
-            *(s.value for s in stance_tables),
+            *field_columns,
             Annotation.status,
             Annotation.span_changed,
             Annotation.codebook_version,
             Annotation.version,
-            Annotation.note,
             _utc_wall_time(Annotation.created_at, dialect),
             _utc_wall_time(Annotation.updated_at, dialect),
         )
@@ -243,17 +267,50 @@ def _wide_rows(
     query = query.where(Article.project_id == project.id, Claim.state == "active").order_by(
         Article.id, Claim.start, User.username
     )
-    # Where the runs of cells start and end in the query's rows.
-    labels_end = 10 + len(targets)
-    state_end = labels_end + 4
     value, one, flag, group = cells.values, cells.one, cells.flags, cells.group
     make_row = cells.row
-    empty = value[None]
     speaker = _Speakers(session, project, value)
-    speakers = _Groups(lambda ids: [*speaker[ids[0]], speaker[ids[1]][0]], group)
-    labels = _Groups(
-        lambda v: [value[v[0] or None], *(value[s] for s in v[2:]), value[v[1] or None]], group
-    )
+
+    def speaker_cells(fields):
+        attributes = [f.speaker_columns for f in fields]
+        return lambda ids: [
+            speaker[i][a] for i, names in zip(ids, attributes, strict=True) for a in names
+        ]
+
+    def label_cells(fields):
+        # A label not set is None (empty string in the table); a stance not set has no row.
+        stance = [f.kind == STANCES for f in fields]
+        widths = [len(targets) if is_stance else 1 for is_stance in stance]
+
+        def make(values):
+            out, at = [], 0
+            for is_stance, width in zip(stance, widths, strict=True):
+                if is_stance:
+                    out += [value[v] for v in values[at : at + width]]
+                else:
+                    out.append(value[values[at] or None])
+                at += width
+            return out
+
+        return make, sum(widths)
+
+    # Where each run's values are in the query's rows, and what makes its cells.
+    # A text field's run is its one value, made into a cell per row (texts rarely repeat).
+    runs: list[tuple[slice | int, Any]] = []
+    at = 6
+    for kind, fields in _runs(FIELDS):
+        if kind == SPEAKER:
+            runs.append((slice(at, at + len(fields)), _Groups(speaker_cells(fields), group)))
+            at += len(fields)
+        elif kind == "labels":
+            make, width = label_cells(fields)
+            runs.append((slice(at, at + width), _Groups(make, group)))
+            at += width
+        else:
+            runs.append((at, None))
+            at += 1
+    text_cell = cells.text
+    state_end = at + 4
     state = _Groups(lambda v: [value[v[0]], flag[v[1]], value[v[2]], value[v[3]]], group)
     project_name = one(project.name)
     article_id = claim_id = None
@@ -284,16 +341,13 @@ def _wide_rows(
                 prefix = group(
                     [*head, *map(one, (claim_id, position, start, end, text[start:end]))]
                 )
-            note = row[state_end]
             yield make_row(
                 prefix,
                 value[row[5]],
-                speakers[row[6:8]],
-                labels[row[8:labels_end]],
-                one(note) if note else empty,
+                [text_cell(row[i]) if memo is None else memo[row[i]] for i, memo in runs],
+                row[state_end],
                 row[state_end + 1],
-                row[state_end + 2],
-                state[row[labels_end:state_end]],
+                state[row[at:state_end]],
                 suffix,
             )
 
@@ -315,23 +369,24 @@ def _article(session: Session, article_id: int):
 
 
 class _Speakers(dict):
-    """speaker id -> [name, type, title] cells, the project's speakers loaded at once."""
+    """speaker id -> {attribute: cell} (name, type, title), the project's speakers
+    loaded at once."""
 
     def __init__(self, session: Session, project: Project, value: dict[Any, Any]) -> None:
         super().__init__()
         self.session = session
         self.value = value
-        self[None] = [value[None]] * 3
+        self[None] = dict.fromkeys(SPEAKER_ATTRIBUTES, value[None])
         query = select(Speaker.id, Speaker.name, Speaker.type, Speaker.title).where(
             Speaker.project_id == project.id
         )
         for speaker in session.execute(query):
-            self[speaker.id] = [value[speaker.name], value[speaker.type], value[speaker.title]]
+            self[speaker.id] = {a: value[getattr(speaker, a)] for a in SPEAKER_ATTRIBUTES}
 
     def __missing__(self, speaker_id: int) -> list[Any]:
         speaker = self.session.get(Speaker, speaker_id)  # another project's: never, but safe
         value = self.value
-        cells = [value[speaker.name], value[speaker.type], value[speaker.title]]
+        cells = {a: value[getattr(speaker, a)] for a in SPEAKER_ATTRIBUTES}
         self[speaker_id] = cells
         return cells
 

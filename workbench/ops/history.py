@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from workbench.fields import FIELDS, SPEAKER, STANCES, of_kind
 from workbench.models import Annotation, HistoryEntry, User
 from workbench.pagination import Page, page_of
 
@@ -123,12 +124,9 @@ def project_history(
     return current, list(entries)
 
 
+# An annotation's fields by the label of workbench/fields.py, then other records' keys.
 _LABELS = {
-    "speaker": "Speaker",
-    "via": "Via",
-    "attribution": "Attribution",
-    "verifiability": "Verifiability",
-    "note": "Note",
+    **{f.name: f.label for f in FIELDS if f.kind != STANCES},
     "status": "Status",
     "version": "Version",
     "span_changed": "Span changed",
@@ -144,6 +142,10 @@ _CLAIM_KEYS = {
     "merged_claim_id": "Merged claim",
     "merged_into_id": "Merged into claim",
 }
+# A speaker field's id, left out where its name is recorded beside it.
+_SPEAKER_IDS = {f.column: f.name for f in of_kind(SPEAKER)}
+# Per-target fields: {target id: value}, each shown as "<label>: <target>".
+_PER_TARGET = {f.name: f.label for f in of_kind(STANCES)}
 # Keys that list other annotations: left out of an annotator's blind view.
 _ANNOTATION_LISTS = {"moved_annotations", "annotations"}
 
@@ -161,14 +163,15 @@ def describe(
     """
     rows: list[tuple[str, str, int | None]] = []
     for key, value in (record or {}).items():
-        if key in ("speaker_id", "via_id") and key[:-3] in record:
+        if key in _SPEAKER_IDS and _SPEAKER_IDS[key] in record:
             continue
         if blind and key in _ANNOTATION_LISTS:
             continue
-        if key == "stances" and isinstance(value, dict):
+        if key in _PER_TARGET and isinstance(value, dict):
             for target_id, stance in value.items():
                 name = targets.get(int(target_id)) if str(target_id).isdigit() else None
-                rows.append((f"Stance: {name or 'target ' + str(target_id)}", str(stance), None))
+                shown = name or "target " + str(target_id)
+                rows.append((f"{_PER_TARGET[key]}: {shown}", str(stance), None))
             continue
         if key in _CLAIM_KEYS and isinstance(value, int):
             rows.append((_CLAIM_KEYS[key], f"id {value}", value))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from workbench.db import lock_for_update, unique_or_conflict
 from workbench.errors import Conflict, InvalidInput, NotFound
+from workbench.fields import BY_LABEL_SET, STANCES
 from workbench.labels import DEFAULT_LABELS, LABELLED_FIELDS
 from workbench.models import (
     ROLES,
@@ -417,17 +418,16 @@ def label_use_count(session: Session, project: Project, field: str, value: str) 
         .join(Article, Article.id == Claim.article_id)
         .where(Article.project_id == project.id)
     )
-    if field == "stance":
+    # The annotation field that uses the label set (workbench/fields.py).
+    if BY_LABEL_SET[field].kind == STANCES:
         query = (
             select(func.count())
             .select_from(Stance)
             .join(Target, Target.id == Stance.target_id)
             .where(Target.project_id == project.id, Stance.value == value)
         )
-    elif field == "verifiability":
-        query = base.where(Annotation.verifiability == value)
     else:
-        query = base.where(Annotation.attribution == value)
+        query = base.where(getattr(Annotation, BY_LABEL_SET[field].column) == value)
     return session.scalar(query) or 0
 
 

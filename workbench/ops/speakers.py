@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workbench.db import lock_for_update, stored_int, unique_or_conflict
 from workbench.errors import Conflict, InvalidInput, NotFound
+from workbench.fields import SPEAKER, of_kind
 from workbench.importing import normalize_text
 from workbench.merges import follow_merges
 from workbench.models import (
@@ -25,6 +26,9 @@ from workbench.ops.annotations import annotation_record
 from workbench.ops.history import record
 from workbench.pagination import Page, page_of
 from workbench.text.names import lookup_index, named_index
+
+# The annotation fields that name a registry speaker (speaker, via).
+_SPEAKER_FIELDS = of_kind(SPEAKER)
 
 _TAKEN = "The registry has a speaker named {name!r} already."
 
@@ -295,11 +299,10 @@ def merge_speakers(session: Session, source: Speaker, target: Speaker, *, user: 
     affected = list(
         session.scalars(
             select(Annotation)
-            .where(or_(Annotation.speaker_id == source.id, Annotation.via_id == source.id))
+            .where(or_(*(getattr(Annotation, f.column) == source.id for f in _SPEAKER_FIELDS)))
             .options(
                 selectinload(Annotation.stances),
-                selectinload(Annotation.speaker),
-                selectinload(Annotation.via),
+                *(selectinload(getattr(Annotation, f.name)) for f in _SPEAKER_FIELDS),
             )
             .order_by(Annotation.id)
         )
@@ -309,10 +312,9 @@ def merge_speakers(session: Session, source: Speaker, target: Speaker, *, user: 
     # Through the ORM, so that each version moves on once and a form opened
     # before the merge cannot save over it unseen.
     for annotation in affected:
-        if annotation.speaker_id == source.id:
-            annotation.speaker = target
-        if annotation.via_id == source.id:
-            annotation.via = target
+        for f in _SPEAKER_FIELDS:
+            if getattr(annotation, f.column) == source.id:
+                setattr(annotation, f.name, target)
     names = [source.name, *(a.alias for a in source.aliases)]
     existing = {a.alias for a in target.aliases}
     for alias in names:

@@ -21,6 +21,7 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from workbench.errors import NotFound
+from workbench.fields import SPEAKER, of_kind
 from workbench.models import Annotation, Article, Claim, Project, Speaker, Suggestion, User
 from workbench.ops.annotations import annotation_record, get_annotation
 from workbench.ops.claims import claim_merged_into
@@ -214,7 +215,9 @@ def build_workspace(
     if ws.registry_size <= SPEAKER_CHOICES:
         ws.speakers = registry(session, project)
     else:
-        named = [ws.annotation.speaker_id, ws.annotation.via_id] if ws.annotation else []
+        named = (
+            [getattr(ws.annotation, f.column) for f in of_kind(SPEAKER)] if ws.annotation else []
+        )
         ws.speakers = list(
             session.scalars(
                 select(Speaker)

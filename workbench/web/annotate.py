@@ -8,6 +8,7 @@ from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringFi
 from wtforms.validators import InputRequired, Length, Optional
 
 from workbench.errors import Conflict, InvalidInput, WorkbenchError
+from workbench.fields import FIELDS, LABEL, RECORD_ORDER, SPEAKER, STANCES, TEXT, of_kind
 from workbench.models import SPEAKER_TYPES, Annotation
 from workbench.ops.annotations import AnnotationInput, save_annotation
 from workbench.ops.claims import (
@@ -37,8 +38,26 @@ from workbench.web.common import (
 bp = Blueprint("annotate", __name__)
 
 
+# Adding a speaker from the form, per speaker field: the prompt, the default type,
+# and whether a title and other names are asked for (the via gets a type only).
+_NEW_SPEAKER = {
+    "speaker": ("or add a speaker", "person", True),
+    "via": ("or add a source", "organization", False),
+}
+
+
+def _new_speaker(f) -> tuple[str, str, bool]:
+    return _NEW_SPEAKER.get(f.name, (f"or add a {f.label.lower()}", "person", False))
+
+
+def _target_field(f, target) -> str:
+    """The form field of a per-target field's value for one target: ``stance_<id>``."""
+    return f"{f.choices}_{target.id}"
+
+
 def annotation_form_class(project, speakers):
-    """Return a form class for this project's targets, labels and speakers."""
+    """Return a form class for this project's targets, labels and speakers: one form
+    field per annotation field of workbench/fields.py (per target for the stances)."""
     grouped = labels_by_field(project)
     speaker_choices = options([("", "(none)")] + [(str(s.id), s.name) for s in speakers])
 
@@ -56,22 +75,30 @@ def annotation_form_class(project, speakers):
         "base_version": HiddenField(),
         # The claim's boundaries as the annotator saw them: "start:end".
         "claim_span": HiddenField(),
-        "speaker": SelectField("Speaker", choices=speaker_choices, default=""),
-        "new_speaker_name": StringField("or add a speaker", validators=[Length(max=300)]),
-        "new_speaker_type": SelectField("type", choices=options(SPEAKER_TYPES), default="person"),
-        "new_speaker_title": StringField("title or role", validators=[Length(max=300)]),
-        "new_speaker_aliases": StringField(
-            "other names (separated by ;)", validators=[Length(max=1000)]
-        ),
-        "via": SelectField("Via", choices=speaker_choices, default=""),
-        "new_via_name": StringField("or add a source", validators=[Length(max=300)]),
-        "new_via_type": SelectField("type", choices=options(SPEAKER_TYPES), default="organization"),
-        "attribution": radio("attribution", "Attribution"),
-        "verifiability": radio("verifiability", "Verifiability"),
-        "note": TextAreaField("Note", validators=[Length(max=10_000)]),
     }
-    for target in project.targets:
-        attrs[f"stance_{target.id}"] = radio("stance", f"Stance: {target.name}")
+    for f in RECORD_ORDER:
+        if f.kind == SPEAKER:
+            prompt, default_type, described = _new_speaker(f)
+            attrs[f.name] = SelectField(f.label, choices=speaker_choices, default="")
+            attrs[f"new_{f.name}_name"] = StringField(prompt, validators=[Length(max=300)])
+            attrs[f"new_{f.name}_type"] = SelectField(
+                "type", choices=options(SPEAKER_TYPES), default=default_type
+            )
+            if described:
+                attrs[f"new_{f.name}_title"] = StringField(
+                    "title or role", validators=[Length(max=300)]
+                )
+                attrs[f"new_{f.name}_aliases"] = StringField(
+                    "other names (separated by ;)", validators=[Length(max=1000)]
+                )
+        elif f.kind == LABEL:
+            attrs[f.name] = radio(f.choices, f.label)
+        elif f.kind == TEXT:
+            limit = [Length(max=f.max_length)] if f.max_length is not None else []
+            attrs[f.name] = TextAreaField(f.label, validators=limit)
+        else:
+            for target in project.targets:
+                attrs[_target_field(f, target)] = radio(f.choices, f"{f.label}: {target.name}")
     return type("AnnotationForm", (FlaskForm,), attrs)
 
 
@@ -98,14 +125,15 @@ def _fill(form, project, annotation: Annotation | None):
         form.base_version.data = ""
         return
     form.base_version.data = str(annotation.version)
-    form.speaker.data = str(annotation.speaker_id or "")
-    form.via.data = str(annotation.via_id or "")
-    form.attribution.data = annotation.attribution
-    form.verifiability.data = annotation.verifiability
-    form.note.data = annotation.note
-    stances = {s.target_id: s.value for s in annotation.stances}
-    for target in project.targets:
-        getattr(form, f"stance_{target.id}").data = stances.get(target.id, "")
+    for f in RECORD_ORDER:
+        if f.kind == SPEAKER:
+            form[f.name].data = str(getattr(annotation, f.column) or "")
+        elif f.kind == STANCES:
+            stances = {s.target_id: s.value for s in annotation.stances}
+            for target in project.targets:
+                form[_target_field(f, target)].data = stances.get(target.id, "")
+        else:
+            form[f.name].data = getattr(annotation, f.column)
 
 
 @bp.get("/projects/<int:project_id>/articles/<int:article_id>/annotate")
@@ -223,7 +251,7 @@ def save_annotation_view(project_id: int, claim_id: int):
     # The form is checked against the speakers it names, not the whole registry (which
     # can be big); merged ones too: a form opened before a merge names the merged one,
     # which save_annotation resolves to the speaker it was merged into.
-    named = [request.form.get("speaker", ""), request.form.get("via", "")]
+    named = [request.form.get(f.name, "") for f in of_kind(SPEAKER)]
     form = annotation_form_class(project, speakers_named(db(), project, named))()
     if not form.validate_on_submit():
         errors = "; ".join(
@@ -244,26 +272,7 @@ def save_annotation_view(project_id: int, claim_id: int):
     next_id = form_int("next_claim")  # refused before anything is saved
     values = None  # a Conflict can come from adding a speaker, before the values exist
     try:
-        speaker_id = _speaker_choice(
-            project,
-            role,
-            form.speaker.data,
-            form.new_speaker_name.data,
-            form.new_speaker_type.data,
-            form.new_speaker_title.data,
-            form.new_speaker_aliases.data,
-        )
-        via_id = _speaker_choice(
-            project, role, form.via.data, form.new_via_name.data, form.new_via_type.data, "", ""
-        )
-        values = AnnotationInput(
-            speaker_id=speaker_id,
-            via_id=via_id,
-            attribution=form.attribution.data or "",
-            verifiability=form.verifiability.data or "",
-            note=(form.note.data or "").strip(),
-            stances={t.id: getattr(form, f"stance_{t.id}").data or "" for t in project.targets},
-        )
+        values = AnnotationInput(**_form_values(project, role, form))
         annotation = save_annotation(
             db(), project, claim, g.user, values, base_version=base, seen_span=seen
         )
@@ -286,20 +295,45 @@ def save_annotation_view(project_id: int, claim_id: int):
     return redirect(_claim_url(project, article, next_id or claim.id, fragment=False))
 
 
+def _form_values(project, role, form) -> dict:
+    """Return the AnnotationInput values of a submitted form, adding the speakers typed
+    in it (raises InvalidInput when the user may not add one, Conflict as adding does)."""
+    given: dict = {}
+    for f in RECORD_ORDER:
+        if f.kind == SPEAKER:
+            _, _, described = _new_speaker(f)
+            given[f.column] = _speaker_choice(
+                project,
+                role,
+                form[f.name].data,
+                form[f"new_{f.name}_name"].data,
+                form[f"new_{f.name}_type"].data,
+                form[f"new_{f.name}_title"].data if described else "",
+                form[f"new_{f.name}_aliases"].data if described else "",
+            )
+        elif f.kind == STANCES:
+            given[f.column] = {
+                t.id: form[_target_field(f, t)].data or "" for t in project.targets
+            }
+        elif f.kind == TEXT:
+            given[f.column] = (form[f.name].data or "").strip()
+        else:
+            given[f.column] = form[f.name].data or ""
+    return given
+
+
 def _readable(project, speakers, values: dict) -> list[tuple[str, str]]:
     """Return (label, value) rows for an annotation's values, with names instead of ids."""
     names = {s.id: s.name for s in speakers}
-    stances = {str(k): v for k, v in (values.get("stances") or {}).items()}
-    rows = [
-        ("Speaker", values.get("speaker") or names.get(values.get("speaker_id"), "")),
-        ("Via", values.get("via") or names.get(values.get("via_id"), "")),
-        ("Attribution", values.get("attribution") or ""),
-    ]
-    rows += [(f"Stance: {t.name}", stances.get(str(t.id), "")) for t in project.targets]
-    rows += [
-        ("Verifiability", values.get("verifiability") or ""),
-        ("Note", values.get("note") or ""),
-    ]
+    rows = []
+    for f in FIELDS:
+        if f.kind == SPEAKER:
+            rows.append((f.label, values.get(f.name) or names.get(values.get(f.column), "")))
+        elif f.kind == STANCES:
+            stances = {str(k): v for k, v in (values.get(f.name) or {}).items()}
+            rows += [(f"{f.label}: {t.name}", stances.get(str(t.id), "")) for t in project.targets]
+        else:
+            rows.append((f.label, values.get(f.name) or ""))
     return rows
 
 
@@ -311,25 +345,15 @@ def _conflict_page(project, claim, speakers, error: Conflict, values: Annotation
     mine = None
     if values is not None:
         mine = _readable(
-            project,
-            speakers,
-            {
-                "speaker_id": values.speaker_id,
-                "via_id": values.via_id,
-                "attribution": values.attribution,
-                "verifiability": values.verifiability,
-                "note": values.note,
-                "stances": values.stances,
-            },
+            project, speakers, {f.column: getattr(values, f.column) for f in RECORD_ORDER}
         )
         # A speaker typed in the form was not created (the save was rolled back).
-        for i, (field, name) in enumerate(
-            (("Speaker", "new_speaker_name"), ("Via", "new_via_name"))
-        ):
-            typed = request.form.get(name, "").strip()
+        typed_in = {f.label: f"new_{f.name}_name" for f in of_kind(SPEAKER)}
+        for i, (label, _) in enumerate(mine):
+            typed = request.form.get(typed_in[label], "").strip() if label in typed_in else ""
             if typed:
                 known = lookup([s for s in speakers if s.merged_into_id is None], typed)
-                mine[i] = (field, known.name if known else f"{typed} (new)")
+                mine[i] = (label, known.name if known else f"{typed} (new)")
     # "Save mine": the same values again, now based on what is saved (a deliberate
     # overwrite, after seeing both), and on the claim's boundaries as shown here.
     resend = [(k, v) for k, v in request.form.items(multi=True) if k not in _BASIS_FIELDS]

@@ -14,6 +14,7 @@ from flask_wtf.csrf import generate_csrf
 
 from workbench.db import MAX_INT
 from workbench.errors import InvalidInput, WorkbenchError
+from workbench.fields import LABEL, RECORD_ORDER, SPEAKER, STANCES, TEXT, of_kind
 from workbench.ops.annotations import AnnotationInput, annotation_state, store_annotation
 from workbench.ops.workspace import build_workspace
 from workbench.web.common import (
@@ -26,17 +27,20 @@ from workbench.web.common import (
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
+# What a body's values may be, per kind of annotation field (workbench/fields.py).
+_TYPES = {
+    SPEAKER: (int, type(None)),
+    LABEL: (str,),
+    TEXT: (str,),
+    STANCES: (dict,),
+}
 _FIELDS = {
     "base_version": (int, type(None)),
-    "speaker_id": (int, type(None)),
-    "via_id": (int, type(None)),
-    "attribution": (str,),
-    "verifiability": (str,),
-    "note": (str,),
-    "stances": (dict,),
+    **{f.column: _TYPES[f.kind] for f in RECORD_ORDER},
     "status": (str,),
     "claim_span": (list, type(None)),
 }
+_IDS = ("base_version", *(f.column for f in of_kind(SPEAKER)))
 
 
 @bp.get("/session")
@@ -70,7 +74,7 @@ def _parse(body: Any) -> tuple[int | None, AnnotationInput, tuple[int, int] | No
         if name in body and (not isinstance(body[name], types) or isinstance(body[name], bool)):
             wanted = " or ".join("null" if t is type(None) else t.__name__ for t in types)
             raise InvalidInput(f"{name} must be {wanted}.", field=name)
-    for name in ("base_version", "speaker_id", "via_id"):
+    for name in _IDS:
         if isinstance(body.get(name), int) and not 0 <= body[name] <= MAX_INT:
             raise InvalidInput(f"{name} is out of range.", field=name)
     span = body.get("claim_span")
@@ -84,24 +88,31 @@ def _parse(body: Any) -> tuple[int | None, AnnotationInput, tuple[int, int] | No
         )
     if "base_version" not in body:
         raise InvalidInput("base_version is required (null for a new annotation).")
-    stances: dict[int, str] = {}
-    for key, value in body.get("stances", {}).items():
-        if not isinstance(value, str):
-            raise InvalidInput("Each stance value must be a string.", field="stances")
-        try:
-            stances[int(key)] = value
-        except ValueError as exc:
-            raise InvalidInput("Stances are keyed by target id.", field="stances") from exc
-    values = AnnotationInput(
-        speaker_id=body.get("speaker_id"),
-        via_id=body.get("via_id"),
-        attribution=body.get("attribution", ""),
-        verifiability=body.get("verifiability", ""),
-        note=body.get("note", "").strip(),
-        stances=stances,
-        status=body.get("status", "submitted"),
-    )
+    given: dict[str, Any] = {}
+    for f in RECORD_ORDER:
+        if f.kind == SPEAKER:
+            given[f.column] = body.get(f.column)
+        elif f.kind == STANCES:
+            given[f.column] = _per_target(f, body.get(f.column, {}))
+        elif f.kind == TEXT:
+            given[f.column] = body.get(f.column, "").strip()
+        else:
+            given[f.column] = body.get(f.column, "")
+    values = AnnotationInput(**given, status=body.get("status", "submitted"))
     return body["base_version"], values, tuple(span) if span is not None else None
+
+
+def _per_target(f, given: dict) -> dict[int, str]:
+    """Return a per-target field's values keyed by target id; raise InvalidInput."""
+    values: dict[int, str] = {}
+    for key, value in given.items():
+        if not isinstance(value, str):
+            raise InvalidInput(f"Each {f.label.lower()} value must be a string.", field=f.name)
+        try:
+            values[int(key)] = value
+        except ValueError as exc:
+            raise InvalidInput(f"{f.label}s are keyed by target id.", field=f.name) from exc
+    return values
 
 
 @bp.post("/projects/<int:project_id>/claims/<int:claim_id>/annotation")

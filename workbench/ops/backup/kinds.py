@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from workbench.fields import LABEL, RECORD_ORDER, SPEAKER, STANCES, TEXT, of_kind
 from workbench.labels import LABELLED_FIELDS
 from workbench.models import (
     ANNOTATION_STATUSES,
@@ -76,11 +77,15 @@ def translate(values: dict | None, entity: str, convert) -> dict | None:
             out[name] = [convert(kind_of, v) for v in value]
         elif kind_of and isinstance(value, int):
             out[name] = convert(kind_of, value)
-        elif name == "stances" and isinstance(value, dict):
+        elif name in _PER_TARGET and isinstance(value, dict):
             out[name] = {_target_key(convert, k): v for k, v in value.items()}
         else:
             out[name] = value
     return out
+
+
+# An annotation's per-target fields, keyed by target in dumps and history.
+_PER_TARGET = {f.name for f in of_kind(STANCES)}
 
 
 def _target_key(convert, key: str) -> str:
@@ -137,6 +142,18 @@ def _history_values(name: str) -> Field:
 
 def _text_of(model, column: str, **options) -> Check:
     return checks.text(model.__table__.c[column], **options)
+
+
+def _annotation_field(f) -> Field:
+    """The dump field of an annotation field (workbench/fields.py): a speaker by its
+    key, a label checked against the column, free text, the stances by target key."""
+    if f.kind == SPEAKER:
+        return Field(f.name, REF, attr=f.column, ref="speaker")
+    if f.kind == LABEL:
+        return Field(f.name, _text_of(Annotation, f.column))
+    if f.kind == TEXT:
+        return Field(f.name, checks.text())
+    return Field(f.name, checks.stances, dump=_dump_stances, load=_load_stances)
 
 
 KINDS: tuple[Kind, ...] = (
@@ -309,12 +326,7 @@ KINDS: tuple[Kind, ...] = (
         (
             Field("claim", KEY, attr="claim_id", ref="claim"),
             user_field("annotator", "user_id"),
-            Field("speaker", REF, attr="speaker_id", ref="speaker"),
-            Field("via", REF, attr="via_id", ref="speaker"),
-            Field("attribution", _text_of(Annotation, "attribution")),
-            Field("verifiability", _text_of(Annotation, "verifiability")),
-            Field("note", checks.text()),
-            Field("stances", checks.stances, dump=_dump_stances, load=_load_stances),
+            *map(_annotation_field, RECORD_ORDER),
             Field("status", checks.choice(ANNOTATION_STATUSES)),
             Field("span_changed", checks.boolean),
             Field("codebook_version", checks.integer(low=1)),
@@ -333,7 +345,10 @@ KINDS: tuple[Kind, ...] = (
         unique=(("key",), ("claim", "annotator")),
         checks=(rules.annotation_labels,),
         after=(_keep_version,),
-        history_refs={"speaker_id": "speaker", "via_id": "speaker", "claim_id": "claim"},
+        history_refs={
+            **{f.column: "speaker" for f in of_kind(SPEAKER)},
+            "claim_id": "claim",
+        },
     ),
     Kind(
         "history",

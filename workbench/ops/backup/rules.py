@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 
 from workbench.errors import WorkbenchError
+from workbench.fields import LABEL, STANCES, TEXT, of_kind
 from workbench.importing import content_hash, normalize_text
 from workbench.models import Annotation, Article, Claim, Label, Speaker, Target
 from workbench.ops.annotations import AnnotationInput, validate
@@ -110,10 +111,11 @@ def annotation_labels(annotation: Annotation, record: dict, restoring: Restoring
         labels={name: frozenset(values) for name, values in restoring.labels.items()},
     )
     values = AnnotationInput(
-        attribution=annotation.attribution,
-        verifiability=annotation.verifiability,
-        note=annotation.note,
-        stances={stance.target_id: stance.value for stance in annotation.stances},
+        **{f.column: getattr(annotation, f.column) for f in of_kind(LABEL, TEXT)},
+        **{
+            f.column: {stance.target_id: stance.value for stance in getattr(annotation, f.name)}
+            for f in of_kind(STANCES)
+        },
         status=annotation.status,
     )
     try:
