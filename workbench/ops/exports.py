@@ -109,7 +109,7 @@ class _TypedCells:
     meta = group
 
     @staticmethod
-    def row(prefix, annotator, runs, created, updated, state, suffix, suggested, taken, meta):
+    def row(prefix, annotator, runs, created, updated, state, tail, taken, meta):
         return [
             *prefix,
             annotator,
@@ -117,8 +117,7 @@ class _TypedCells:
             _utc(created),
             _utc(updated),
             *state,
-            *suffix,
-            *suggested,
+            *tail,
             *taken,
             *meta,
         ]
@@ -150,13 +149,12 @@ class _CsvCells:
         return "".join("," + cell for cell in cells)
 
     @staticmethod
-    def row(prefix, annotator, runs, created, updated, state, suffix, suggested, taken, meta):
+    def row(prefix, annotator, runs, created, updated, state, tail, taken, meta):
         # As exporting.csv_line, spelled out: this runs once per row of the export.
         # The ISO text of a UTC time never needs quoting or neutralising.
         return (
             f"{prefix},{annotator},{','.join(runs)},"
-            f"{_utc_text(created)},{_utc_text(updated)},{state},{suffix},"
-            f"{suggested},{taken}{meta}\r\n"
+            f"{_utc_text(created)},{_utc_text(updated)},{state},{tail},{taken}{meta}\r\n"
         )
 
 
@@ -338,12 +336,12 @@ def _wide_rows(
     state = _Groups(lambda v: [value[v[0]], flag[v[1]], value[v[2]], value[v[3]]], group)
     taken_at = state_end + 2
     suggestions = _Suggestions(session, speaker, cells)
-    taken = _Groups(suggestions.taken_cells, group)
     project_name = one(project.name)
     article_id = claim_id = None
-    prefix = suffix = suggested = meta = group([])
-    presence: frozenset[str] = frozenset()
+    prefix = tail = meta = group([])
+    taken = suggestions.taken(frozenset())
     head: list[Any] = []
+    suffix: list[Any] = []
     text = ""
     # Closed however the loop ends: an error, or a consumer that stops reading.
     with connection.execute(query.execution_options(yield_per=PAGE)) as result:
@@ -362,15 +360,18 @@ def _wide_rows(
                         head += map(
                             one, (article.title, article.outlet, article.url, article.published)
                         )
-                        suffix = group(
-                            list(map(one, (article.author, article.language, article.dateline)))
+                        suffix = list(
+                            map(one, (article.author, article.language, article.dateline))
                         )
                         meta = cells.meta([one(extra.get(key)) for key in keys])
                     claim_id, position, start, end = row[1:5]
                     prefix = group(
                         [*head, *map(one, (claim_id, position, start, end, text[start:end]))]
                     )
+                    # The article's last cells and the claim's suggestions, then who took them.
                     presence, suggested = by_claim[claim_id]
+                    tail = group([*suffix, *suggested])
+                    taken = suggestions.taken(presence)
                 yield make_row(
                     prefix,
                     value[row[5]],
@@ -378,9 +379,8 @@ def _wide_rows(
                     row[state_end],
                     row[state_end + 1],
                     state[row[at:state_end]],
-                    suffix,
-                    suggested,
-                    taken[presence, row[taken_at], row[5] is not None],
+                    tail,
+                    taken[row[taken_at]],
                     meta,
                 )
 
@@ -421,9 +421,10 @@ class _Suggestions:
             cells.flags,
             cells.group,
         )
-        self.by_claim: dict[int, tuple[frozenset[str], Any]] = {}
+        self.by_claim: dict[int, tuple[frozenset[str], list[Any]]] = {}
+        self.by_presence: dict[frozenset[str], _Groups] = {}
 
-    def load(self, claim_ids: set[int]) -> dict[int, tuple[frozenset[str], Any]]:
+    def load(self, claim_ids: set[int]) -> dict[int, tuple[frozenset[str], list[Any]]]:
         """Return claim id -> (the annotation fields it has a suggestion for, its
         suggested_* and confidence cells) for these claims (at most a page's). A
         claim of the page before (one may run over two pages) is not read again."""
@@ -445,7 +446,7 @@ class _Suggestions:
         self.by_claim = loaded
         return loaded
 
-    def _cells(self, proposals: dict[str, tuple]) -> tuple[frozenset[str], Any]:
+    def _cells(self, proposals: dict[str, tuple]) -> tuple[frozenset[str], list[Any]]:
         value, empty = self.value, self.value[None]
         cells = []
         for name, names_a_speaker in _SUGGESTED_VALUES:
@@ -461,21 +462,33 @@ class _Suggestions:
         # Not memoised: in a memo the float 1.0 would be the integer 1.
         cells.append(self.one(confidence[1]) if confidence is not None else empty)
         presence = frozenset(f.name for f in SUGGESTED if f.suggested[0] in proposals)
-        return presence, self.group(cells)
+        return presence, cells
 
-    def taken_cells(self, key: tuple[frozenset[str], str | None, bool]) -> list[Any]:
-        """The <field>_from_suggestion cells of an annotation: true for a field it
-        saved as suggested, false for one it did not where there is a suggestion,
-        empty where there is none or no annotation (an unannotated claim)."""
-        presence, taken_text, annotated = key
-        flag = self.flags
-        if not annotated:
-            return [flag[None]] * len(SUGGESTED)
-        taken = _field_names(taken_text)
-        return [
-            flag[True] if f.name in taken else flag[False] if f.name in presence else flag[None]
-            for f in SUGGESTED
-        ]
+    def taken(self, presence: frozenset[str]) -> _Groups:
+        """Return, for a claim with suggestions for the fields ``presence``, the memo
+        from_suggestion text -> the <field>_from_suggestion cells of an annotation:
+        true for a field it saved as suggested, false for one it did not where there
+        is a suggestion, empty where there is none. The text is None only on a row
+        without an annotation (an unannotated claim), whose cells are all empty."""
+        memo = self.by_presence.get(presence)
+        if memo is None:
+            flag = self.flags
+
+            def make(text: str | None) -> list[Any]:
+                if text is None:
+                    return [flag[None]] * len(SUGGESTED)
+                taken = _field_names(text)
+                return [
+                    flag[True]
+                    if f.name in taken
+                    else flag[False]
+                    if f.name in presence
+                    else flag[None]
+                    for f in SUGGESTED
+                ]
+
+            memo = self.by_presence[presence] = _Groups(make, self.group)
+        return memo
 
 
 def _field_names(text: str | list | None) -> frozenset[str]:
