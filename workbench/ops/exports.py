@@ -243,7 +243,9 @@ def _wide_rows(
     The annotation's columns are those of workbench/fields.py, in its order. An
     article's cells are made once per article, a claim's once per claim, and runs
     of annotation cells that repeat (speaker and via; attribution, stances and
-    verifiability; status to version) once per combination.
+    verifiability; status to version; the from_suggestion flags) once per
+    combination. A claim's suggestions are read with the other claims of its page
+    of rows, in one query (see _Suggestions).
     ``cells.values`` maps a repeated value to its cell, ``cells.one`` makes any
     other value's cell, ``cells.flags`` a boolean's, ``cells.group`` a run's.
     """
