@@ -23,6 +23,7 @@ KNOWN_GOLDEN_FAILURES: frozenset[int] = frozenset()
 def check_invariants(text: str, split: Split) -> None:
     """Assert the offset guarantees of split_text for ``text``."""
     prev_end = 0
+    dateline_seen = False
     for i, span in enumerate(split.spans):
         assert isinstance(span, Span)
         assert span.kind in ("claim", "boilerplate")
@@ -31,19 +32,31 @@ def check_invariants(text: str, split: Split) -> None:
         piece = text[span.start : span.end]
         assert piece == piece.strip()
         gap = text[prev_end : span.start]
-        if i == 0 and split.dateline is not None:
+        if split.dateline is not None and prev_end <= split.dateline_span[0] < span.start:
+            # The dateline prefix: before the first span, or after a leading headline.
+            assert i in (0, 1)
+            dateline_seen = True
             a, b = split.dateline_span
             assert text[a:b] == split.dateline
-            assert not text[:a].strip()
+            assert not text[prev_end:a].strip()
             assert b <= span.start
             rest = text[b : span.start]
             assert any(dash in rest for dash in "-–—")
         else:
             assert not gap.strip(), (gap, text)
         prev_end = span.end
+    if split.spans and split.dateline is not None:
+        assert dateline_seen
     assert not text[prev_end:].strip() or (not split.spans and split.dateline is not None)
     if split.dateline is None:
         assert split.dateline_span is None
+        assert split.wire_source is None
+    elif split.wire_source is not None:
+        # The agency is named in brackets between the place and the first span.
+        after = [s.start for s in split.spans if s.start >= split.dateline_span[1]]
+        prefix = text[split.dateline_span[1] : after[0] if after else len(text)]
+        assert split.wire_source == split.wire_source.strip() != ""
+        assert split.wire_source in prefix[prefix.index("(") :]
     assert split_sentences(text) == [text[s.start : s.end] for s in split.spans]
 
 
@@ -357,6 +370,230 @@ def test_not_a_dateline(text: str) -> None:
     assert split.spans[0].start == len(text) - len(text.lstrip())
 
 
+@pytest.mark.parametrize(
+    ("text", "place", "agency", "first"),
+    [
+        ("TEHRAN - General Khwain arrived.", "TEHRAN", None, "General"),
+        ("TEHRAN — Iran said.", "TEHRAN", None, "Iran"),
+        ("BAGHDAD (Reuters) - Iraqi forces moved.", "BAGHDAD", "Reuters", "Iraqi"),
+        ("CAIRO (AFP) — Prices rose.", "CAIRO", "AFP", "Prices"),
+        ("TEHRAN, Feb. 14 (MNA) - Iran said.", "TEHRAN", "MNA", "Iran"),
+        ("NEW YORK, Jan. 5 (Reuters) - Stocks fell.", "NEW YORK", "Reuters", "Stocks"),
+        ("WASHINGTON (AP) — The president spoke.", "WASHINGTON", "AP", "The"),
+        ("LONDON, March 3 (AFP) – Oil prices fell.", "LONDON", "AFP", "Oil"),
+        ("UNITED NATIONS (AP) — The council met.", "UNITED NATIONS", "AP", "The"),
+        ("ST. LOUIS (AP) — A storm hit.", "ST. LOUIS", "AP", "A"),
+        ('GENEVA (Reuters) - "We are ready," he said.', "GENEVA", "Reuters", '"We'),
+        ("BEIJING, Jan 5 (Xinhua) -- China said.", "BEIJING", "Xinhua", "China"),
+        (
+            "DUBAI, Jan 5 (Reuters Breakingviews) - Oil fell.",
+            "DUBAI",
+            "Reuters Breakingviews",
+            "Oil",
+        ),
+        ("KYIV, Ukraine, Jan. 5 ( Reuters ) - Fighting went on.", "KYIV", "Reuters", "Fighting"),
+    ],
+)
+def test_wire_dateline_and_source(text: str, place: str, agency: str | None, first: str) -> None:
+    split = split_text(text)
+    check_invariants(text, split)
+    assert split.dateline == place
+    assert split.wire_source == agency
+    assert text[split.spans[0].start :].startswith(first)
+
+
+def test_no_wire_source_without_a_dateline() -> None:
+    for text in ["Iran (Reuters) said so.", "He met (AP) reporters.", "The (AP) - story."]:
+        split = split_text(text)
+        assert split.dateline is None
+        assert split.wire_source is None
+
+
+# -------------------------------------------------------------------------- ellipses
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("He paused... Then he left.", ["He paused...", "Then he left."]),
+        ("He paused… Then he left.", ["He paused…", "Then he left."]),
+        ("He paused … The talks ended.", ["He paused …", "The talks ended."]),
+        ("He paused . . . Baqeri left.", ["He paused . . .", "Baqeri left."]),
+        ('"We will see..." Then he left.', ['"We will see..."', "Then he left."]),
+        ("“We will see…” Khwain left the room.", ["“We will see…”", "Khwain left the room."]),
+        (
+            '"We will see..." Baqeri said. Talks ended.',
+            ['"We will see..." Baqeri said.', "Talks ended."],
+        ),
+        ("Wait... what did he say?", ["Wait... what did he say?"]),
+        ("It was … well, a surprise. It ended.", ["It was … well, a surprise.", "It ended."]),
+        ("the thing is . . . I didn’t mean it.", ["the thing is . . . I didn’t mean it."]),
+        (
+            '"Bohr [...] used stairways [...]" (Smith 55).',
+            ['"Bohr [...] used stairways [...]" (Smith 55).'],
+        ),
+        ("Prices rose by ... 5 percent.", ["Prices rose by ... 5 percent."]),
+    ],
+)
+def test_ellipsis_ends_a_sentence_before_a_capital(text: str, expected: list[str]) -> None:
+    assert texts(text) == expected
+    check_invariants(text, split_text(text))
+
+
+# -------------------------------------------------------------------------- headlines
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Iran Vows Support for Iraq\nGeneral Khwain arrived in Tehran on Monday.",
+            ["Iran Vows Support for Iraq", "General Khwain arrived in Tehran on Monday."],
+        ),
+        (
+            "Iraqi Army Chief Meets Iranian Counterpart in Tehran\n"
+            "Iraq's army chief met Iran's top general on Sunday, TEHRAN - the capital -\n"
+            "hosting the talks.",
+            [
+                "Iraqi Army Chief Meets Iranian Counterpart in Tehran",
+                "Iraq's army chief met Iran's top general on Sunday, TEHRAN - the capital -\n"
+                "hosting the talks.",
+            ],
+        ),
+        (
+            "Iran and Iraq discuss military cooperation in Tehran talks\n"
+            "The Iraqi army chief met his Iranian counterpart on Sunday in Tehran.",
+            [
+                "Iran and Iraq discuss military cooperation in Tehran talks",
+                "The Iraqi army chief met his Iranian counterpart on Sunday in Tehran.",
+            ],
+        ),
+        (
+            "Iran and Iraq Agree to Expand Military Cooperation\n"
+            "Iraq's army chief arrived in Tehran on Sunday for talks with\n"
+            "Iranian commanders on border security and military training.",
+            [
+                "Iran and Iraq Agree to Expand Military Cooperation",
+                "Iraq's army chief arrived in Tehran on Sunday for talks with\n"
+                "Iranian commanders on border security and military training.",
+            ],
+        ),
+        (
+            "Headline words here\nThe minister said the talks went well.",
+            ["Headline words here", "The minister said the talks went well."],
+        ),
+        (
+            "Tehran hosts the first round of regional security talks\n"
+            "A senior Iranian commander said the talks had gone well.",
+            [
+                "Tehran hosts the first round of regional security talks",
+                "A senior Iranian commander said the talks had gone well.",
+            ],
+        ),
+        (
+            "“We Will Stand by Iraq,” Iranian Army Chief Says\n"
+            "Iran's army chief pledged support for Iraq on Sunday in Tehran.",
+            [
+                "“We Will Stand by Iraq,” Iranian Army Chief Says",
+                "Iran's army chief pledged support for Iraq on Sunday in Tehran.",
+            ],
+        ),
+        (
+            "Iran, Iraq discuss ties\nThe two sides met.\nBorder Security Talks\n"
+            "Iraq's army chief said the two sides had agreed on joint border patrols.",
+            [
+                "Iran, Iraq discuss ties",
+                "The two sides met.",
+                "Border Security Talks",
+                "Iraq's army chief said the two sides had agreed on joint border patrols.",
+            ],
+        ),
+    ],
+)
+def test_headline_is_its_own_span(text: str, expected: list[str]) -> None:
+    assert texts(text) == expected
+    check_invariants(text, split_text(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "agency", "body"),
+    [
+        (
+            "Iran Vows Support for Iraq\nTEHRAN - General Khwain arrived on Monday.",
+            "TEHRAN",
+            None,
+            "General Khwain arrived on Monday.",
+        ),
+        (
+            "Iraqi Army Chief Meets Iranian Counterpart in Tehran\n"
+            "TEHRAN (Reuters) - Iraq's army chief met Iran's top general on Sunday.",
+            "TEHRAN",
+            "Reuters",
+            "Iraq's army chief met Iran's top general on Sunday.",
+        ),
+        (
+            "“We Will Stand by Iraq,” Iranian Army Chief Says\n\n"
+            "WASHINGTON (AP) — Iran's army chief pledged support for Iraq.",
+            "WASHINGTON",
+            "AP",
+            "Iran's army chief pledged support for Iraq.",
+        ),
+        (
+            "  Stocks fall on rate fears\r\nNEW YORK, Jan. 5 (Reuters) - Stocks fell.",
+            "NEW YORK",
+            "Reuters",
+            "Stocks fell.",
+        ),
+    ],
+)
+def test_dateline_after_a_headline(text: str, place: str, agency: str | None, body: str) -> None:
+    split = split_text(text)
+    check_invariants(text, split)
+    assert (split.dateline, split.wire_source) == (place, agency)
+    assert texts(text) == [text.strip().splitlines()[0], body]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Iran said so.\nTEHRAN - General Khwain arrived.",  # the first line is a sentence
+        "The minister met with\nTEHRAN - BAGHDAD officials on Monday.",
+        "Iran and Iraq met\nLater TEHRAN - General Khwain arrived.",
+    ],
+)
+def test_no_dateline_after_a_sentence_line(text: str) -> None:
+    split = split_text(text)
+    check_invariants(text, split)
+    assert split.dateline is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The minister met with\nGeneral Baqeri on Monday.",
+        "Talks went on,\nofficials said.",
+        "The Iraqi army chief met Iranian Defence Minister Amir\n"
+        "Hatami in Tehran on Sunday and discussed border security.",
+        "Brigadier General Kiomars Heidari and Lieutenant General Othman\n"
+        "Al-Ghanmi met in Tehran on Sunday to discuss border security.",
+        "Iran will stand by Iraq, said the chief of staff of the armed forces\n"
+        "Mohammad Baqeri on Sunday after meeting his Iraqi guest in Tehran.",
+        "The delegation included Iranian Defence Minister Amir Hatami,\n"
+        "IRGC Aerospace Force Commander Amir Ali Hajizadeh and Army\n"
+        "Ground Forces Commander Kiomars Heidari, officials said.",
+        "The talks ended on Monday. Iraq's army chief then met Defence\n"
+        "Minister Amir Hatami and the Army Ground Forces Commander.",
+        "The two sides discussed the end of the Iran-Iraq war and World War\n"
+        "I in a long session that went on until late in the evening.",
+    ],
+)
+def test_soft_wrapped_lines_stay_joined(text: str) -> None:
+    split = split_text(text)
+    check_invariants(text, split)
+    breaks = [i for i, ch in enumerate(text) if ch == "\n"]
+    assert all(any(s.start < i < s.end for s in split.spans) for i in breaks), texts(text)
+
+
 # ---------------------------------------------------------------------- golden rules
 
 
@@ -508,3 +745,83 @@ def test_max_spans_never_refuses_a_text_within_the_limit(text, limit):
         with pytest.raises(TooManySpans) as caught:
             split_text(text, max_spans=limit)
         assert limit < caught.value.at_least <= len(whole.spans)
+
+
+# ------------------------------------------------ properties of the issue 10 rules
+
+CAP_WORDS = st.sampled_from(
+    ["Iran", "Iraq", "Vows", "Support", "Army", "Chief", "Meets", "Border", "Security", "Talks"]
+)
+SMALL_WORDS = st.sampled_from(["for", "and", "in", "of", "to"])
+LOWER_WORDS = st.sampled_from(["army", "chief", "met", "his", "counterpart", "talks", "border"])
+CONTINUATION = st.sampled_from(["with", "the", "of", "and", "said", "told", "between", "a"])
+OPENERS = st.sampled_from(["The", "He", "She", "A", "In", "But", "According", "Meanwhile"])
+ELLIPSES = st.sampled_from(["...", "…", " . . .", " …", "..", "...”", '..."'])
+
+
+@st.composite
+def headlines(draw) -> str:
+    """A title-case headline without final punctuation ("Iran Vows Support for Iraq")."""
+    words = draw(st.lists(st.one_of(CAP_WORDS, SMALL_WORDS), min_size=1, max_size=7))
+    return " ".join([draw(CAP_WORDS), *words, draw(CAP_WORDS)])
+
+
+def sentence(words: list[str]) -> str:
+    return " ".join(words)
+
+
+@settings(deadline=None)
+@given(headlines(), OPENERS, NEWSY)
+def test_property_headline_before_a_sentence_is_its_own_span(head, opener, rest) -> None:
+    text = f"{head}\n{opener} minister said {rest}"
+    split = split_text(text)
+    check_invariants(text, split)
+    assert text[split.spans[0].start : split.spans[0].end] == head
+
+
+@settings(deadline=None)
+@given(
+    st.lists(LOWER_WORDS, min_size=1, max_size=12),
+    CONTINUATION,
+    CAP_WORDS,
+    st.lists(LOWER_WORDS, max_size=12),
+)
+def test_property_line_ending_in_a_function_word_stays_joined(a, word, cap, b) -> None:
+    text = f"The {sentence(a)} {word}\n{cap} {sentence(b)}".rstrip() + "."
+    assert texts(text) == [text]
+
+
+@settings(deadline=None)
+@given(st.lists(LOWER_WORDS, min_size=1, max_size=8), ELLIPSES, OPENERS, LOWER_WORDS)
+def test_property_ellipsis_before_a_capital_ends_the_sentence(a, ellipsis, opener, b) -> None:
+    first = f"The {sentence(a)}{ellipsis}"
+    second = f"{opener} {b} left."
+    assert texts(f"{first} {second}") == [first, second]
+    # The same ellipsis before lower case goes on.
+    one = f"{first} {b} left."
+    assert texts(one) == [one]
+
+
+@settings(deadline=None)
+@given(
+    st.sampled_from(["TEHRAN", "NEW YORK", "WASHINGTON", "GAZA CITY", "ST. LOUIS"]),
+    st.sampled_from(["", ", Jan. 5", ", March 3", ", Iraq", ", Iraq, Feb. 14"]),
+    st.one_of(st.none(), st.sampled_from(["Reuters", "AP", "AFP", "MNA", "Thomson Reuters"])),
+    st.sampled_from([" - ", " -- ", " – ", " — ", "—", "– "]),
+    st.one_of(st.none(), headlines()),
+    st.sampled_from(["\n", "\n\n", "\r\n", "\n \n"]),
+    NEWSY,
+)
+def test_property_wire_dateline(place, date, agency, dash, head, lb, rest) -> None:
+    bracket = f" ({agency})" if agency else ""
+    body = f"The minister said {rest}"
+    text = f"{place}{date}{bracket}{dash}{body}"
+    if head is not None:
+        text = head + lb + text
+    split = split_text(text)
+    check_invariants(text, split)
+    assert (split.dateline, split.wire_source) == (place, agency)
+    first = split.spans[0 if head is None else 1]
+    assert first.start == len(text) - len(body)
+    if head is not None:
+        assert text[split.spans[0].start : split.spans[0].end] == head

@@ -1,7 +1,8 @@
 """Split news prose into claims with exact character offsets.
 
 ``split_text(text)`` returns a :class:`Split`: an optional dateline ("TEHRAN" for
-"TEHRAN - ...") and a tuple of :class:`Span` objects.  ``text[span.start:span.end]``
+"TEHRAN - ...") with the wire agency it names ("Reuters" for "LONDON (Reuters) -")
+and a tuple of :class:`Span` objects.  ``text[span.start:span.end]``
 is exactly the claim text; spans are ordered, non-overlapping, non-empty and start
 and end on non-whitespace.  Everything outside the spans is whitespace or the
 dateline prefix, so the splitter never drops or alters a character.
@@ -9,7 +10,8 @@ dateline prefix, so the splitter never drops or alters a character.
 How it works (one pass per paragraph, regexes compiled once at import):
 
 1. A dateline prefix ("TEHRAN - ", "WASHINGTON, March 3 (AP) — ") is recognised
-   only at the very beginning of the text.
+   only at the very beginning of the text, or on the line after a headline that
+   opens the text (the headline is then the first span).
 2. The text is cut into paragraphs at blank lines and hard separators (form feed,
    U+2029).  Claims never cross a paragraph.
 3. Inside a paragraph, forced cuts are placed before bullets, numbered/lettered
@@ -18,6 +20,8 @@ How it works (one pass per paragraph, regexes compiled once at import):
 4. Every run of terminators (``. ! ? …``) followed by whitespace is a candidate;
    ``_term_cut`` decides from the word before it and the character after it
    (abbreviations, initials, numbers, ellipses, quote + attribution).
+   A line without final punctuation that opens a sentence and is followed by a
+   new sentence is a headline and ends at its line break (``_is_headline``).
 5. The pieces between cuts are stripped of whitespace and labelled "claim" or
    "boilerplate" (sign-off initials such as "SP/PA", licence and copyright lines,
    reporting credits).
@@ -62,6 +66,8 @@ class Split:
     dateline: str | None
     dateline_span: tuple[int, int] | None
     spans: tuple[Span, ...]
+    # The news agency a wire dateline names ("Reuters" for "LONDON (Reuters) -").
+    wire_source: str | None = None
 
 
 # --------------------------------------------------------------------------- patterns
@@ -106,7 +112,7 @@ _DATELINE_RE = re.compile(
     (?P<place>[A-Z][A-Z'’.\-]*(?:[ \u00a0]+[A-Z][A-Z'’.\-]*){0,3})
     (?:,[ \u00a0]*[A-Z][A-Za-z.'’\-]*(?:[ \u00a0]+[A-Za-z0-9.'’\-]+){0,3}){0,2}
     (?P<pre>[ \u00a0]*)
-    (?:\([^()\n]{1,60}\)(?P<pre2>[ \u00a0]*))?
+    (?:\((?P<agency>[^()\n]{1,60})\)(?P<pre2>[ \u00a0]*))?
     (?P<dash>--?|[–—])
     (?P<post>[ \u00a0\t]*)
     (?=\S)
@@ -235,7 +241,17 @@ def _term_cut(text: str, bs: int, be: int, ts: int, te: int, forced: list[int], 
             return ts + 1
         return te
     if dots >= 2:
-        return -1  # a plain ellipsis marks an omission, not an end
+        # A plain ellipsis ends a sentence before a capital ("He paused... Then"),
+        # not before "I" ("the thing is . . . I didn't", pySBD rule 47), not as a
+        # bracketed omission ("[...]") and not before an attribution.
+        if not c.isupper() or (ts > bs and text[ts - 1] in "[("):
+            return -1
+        nw = _WORD_RE.match(text, p, be)
+        if nw is not None and nw.group() == "I":
+            return -1
+        if closed and _is_attribution(text, p, be):
+            return -1
+        return te
     if c.isdigit():
         return -1  # "No. 5", "p. 55", "N°. 1026" (list items get forced cuts)
     before = text[max(bs, ts - 48) : ts]
@@ -283,6 +299,37 @@ def _term_cut(text: str, bs: int, be: int, ts: int, te: int, forced: list[int], 
     return te
 
 
+def _is_headline(text: str, lines: list[str], i: int, longest: int, q: int, be: int) -> bool:
+    """Return True if lines[i], a line without final punctuation, is a headline.
+
+    The line must start a sentence (first line of the block, or the line before
+    ends one), and the next line, at q, must start with a capital and look like a
+    new sentence: a dateline ("TEHRAN - "), a common opener ("The", "A", "He"),
+    or the line is in title case and shorter than the wrapped lines around it.
+    A line that ends in a name before a capitalised line ("met Defence Minister
+    Amir\nHatami") matches none of these and stays joined.
+    """
+    line = lines[i]
+    if i and lines[i - 1] and lines[i - 1][-1] not in _TERM_OR_CLOSE:
+        return False  # the line goes on a sentence from the line before
+    head = line.lstrip(_OPENERS)
+    if not head or head[0].islower():
+        return False
+    p = _NEXT_RE.match(text, q, be).end()
+    if p >= be or not text[p].isupper():
+        return False
+    nw = _WORD_RE.match(text, p, be)
+    if nw is not None and nw.group() in _STARTERS and nw.group() != "I":
+        return True  # "... Tehran talks\nThe Iraqi army chief met ..." ("World War\nI")
+    if _find_dateline(text, q, be) is not None:
+        return True
+    if len(line) >= 0.9 * longest:
+        return False
+    words = [w.lstrip(_OPENERS) for w in line.split()]
+    long_words = [w for w in words if len(w) >= 4 and w[0].isalpha()]
+    return len(long_words) >= 2 and all(w[0].isupper() for w in long_words)
+
+
 def _line_cuts(text: str, bs: int, be: int, out: list[int]) -> None:
     """Append cuts for soft line breaks inside block [bs, be).
 
@@ -291,6 +338,7 @@ def _line_cuts(text: str, bs: int, be: int, out: list[int]) -> None:
     list item or after a short line that does not end a sentence (a heading).
     Elsewhere (e.g. one paragraph per line) a line break ends the claim unless
     the next line starts lowercase or the line ends in , ; : ( & / or a dash.
+    In both, a headline (see ``_is_headline``) ends at its line break.
     """
     breaks = [(m.start(), m.end()) for m in _SOFT_LB_RE.finditer(text, bs, be)]
     if not breaks:
@@ -318,7 +366,10 @@ def _line_cuts(text: str, bs: int, be: int, out: list[int]) -> None:
             continue
         elif pc.isalpha() and prev.rsplit(None, 1)[-1] in _CONTINUATION_WORDS:
             continue
-        elif not wrapped or (lens[i] < 0.5 * longest and pc not in _TERM_OR_CLOSE):
+        elif not wrapped or (
+            pc not in _TERM_OR_CLOSE
+            and (lens[i] < 0.5 * longest or _is_headline(text, lines, i, longest, q, be))
+        ):
             out.append(ls)
 
 
@@ -429,9 +480,15 @@ def _is_paragraph_break(breaks: str) -> bool:
     return len(_LB_CHAR_RE.findall(breaks.replace("\r\n", "\n"))) >= 2
 
 
-def _find_dateline(text: str) -> tuple[str, tuple[int, int], int] | None:
-    """Return (place, (start, end), body_start) for a leading dateline, else None."""
-    m = _DATELINE_RE.match(text)
+def _find_dateline(
+    text: str, pos: int = 0, endpos: int | None = None
+) -> tuple[str, tuple[int, int], int, str | None] | None:
+    """Return (place, (start, end), body_start, agency) for a dateline at pos, else None.
+
+    ``agency`` is the bracketed name after the place ("Reuters", "AP"), stripped,
+    or None when the dateline has no brackets.
+    """
+    m = _DATELINE_RE.match(text, pos, len(text) if endpos is None else endpos)
     if m is None:
         return None
     place = m.group("place")
@@ -443,7 +500,33 @@ def _find_dateline(text: str) -> tuple[str, tuple[int, int], int] | None:
             return None  # "US-Iran talks" is not a dateline
     if text[m.end()].islower():
         return None
-    return place, (m.start("place"), m.end("place")), m.end()
+    agency = (m.group("agency") or "").strip() or None
+    return place, (m.start("place"), m.end("place")), m.end(), agency
+
+
+def _headline_dateline(
+    text: str,
+) -> tuple[tuple[int, int], tuple[str, tuple[int, int], int, str | None]] | None:
+    """Return ((start, end) of the headline, dateline) when the text opens with a
+    headline line (no final punctuation, at most 300 characters) and the next
+    line starts with a dateline ("Iran Vows Support\nTEHRAN (AP) - ..."), else None.
+    """
+    m = _NONSPACE_RE.search(text, 0, 300)
+    if m is None:
+        return None
+    hs = m.start()
+    lb = _LB_CHAR_RE.search(text, hs, hs + 300)
+    if lb is None:
+        return None
+    line = text[hs : lb.start()].rstrip()
+    if not line or line[-1] in _TERM_OR_CLOSE or line[-1] in _CONTINUATION:
+        return None
+    if line.rsplit(None, 1)[-1] in _CONTINUATION_WORDS or line.lstrip(_OPENERS)[:1].islower():
+        return None
+    found = _find_dateline(text, lb.start())
+    if found is None:
+        return None
+    return (hs, hs + len(line)), found
 
 
 # --------------------------------------------------------------------------- API
@@ -462,10 +545,16 @@ def split_text(text: str, *, max_spans: int | None = None) -> Split:
     n = len(text)
     dateline = None
     dateline_span = None
+    wire_source = None
     body = 0
     found = _find_dateline(text) if text[:1].isspace() or text[:1].isupper() else None
+    headline = None
+    if found is None:
+        after_headline = _headline_dateline(text)
+        if after_headline is not None:
+            headline, found = after_headline
     if found is not None:
-        dateline, dateline_span, body = found
+        dateline, dateline_span, body, wire_source = found
     credits = [(m.start(), m.end()) for m in _CREDIT_RE.finditer(text, body)]
     limit = _Limit(text, max_spans) if max_spans is not None else None
     cuts = [body]
@@ -484,6 +573,8 @@ def split_text(text: str, *, max_spans: int | None = None) -> Split:
     cuts = sorted(set(cuts))
 
     spans: list[Span] = []
+    if headline is not None:
+        _add_piece(text, headline[0], headline[1], spans)
     for a, b in zip(cuts, cuts[1:], strict=False):
         piece = text[a:b]
         stripped = piece.lstrip()
@@ -494,7 +585,7 @@ def split_text(text: str, *, max_spans: int | None = None) -> Split:
         _add_piece(text, s, e, spans)
     if max_spans is not None and len(spans) > max_spans:
         raise TooManySpans(len(spans), max_spans)
-    return Split(dateline, dateline_span, tuple(spans))
+    return Split(dateline, dateline_span, tuple(spans), wire_source)
 
 
 def _add_piece(text: str, s: int, e: int, spans: list[Span]) -> None:
