@@ -146,7 +146,11 @@ def test_an_import_job_failing_in_batch_2_keeps_batch_1_whole(session_factory, m
         claims = s.scalars(select(Claim).order_by(Claim.start)).all()
         spans = split_text(first).spans
         assert [(c.start, c.end) for c in claims] == [(x.start, x.end) for x in spans]
-        assert len(s.scalars(select(Suggestion)).all()) == 1  # the sign-off "SP/PA"
+        # every claim of the article stored has its suggestions, the sign-off its not_a_claim
+        suggested = s.scalars(select(Suggestion)).all()
+        assert {x.claim_id for x in suggested} == {c.id for c in claims}
+        sign_off = {x.field: x.value for x in suggested if x.claim_id == claims[-1].id}
+        assert sign_off["verifiability"] == "not_a_claim"
         job = get_import_job(s, get_project(s, project_id), job_id)
         assert (job.status, job.items_total, job.items_done, job.imported) == ("failed", 2, 1, 1)
         assert "injected failure in store_articles" in job.error

@@ -335,33 +335,43 @@ def test_the_roster_goes_into_the_registry_in_one_action(session):
     project = make_project(session, manager=mona)
     article = _import(session, project)
     roster = article_roster(session, article)
-    names = {line.name for line in roster}
-    assert {"Jane Doe", "John Smith"} <= names
-    # one the registry knows by another spelling of its name clashes and is skipped
-    create_speaker(session, project, "J. Smith", aliases=["John Smith"])
+    assert {line.name for line in roster} == {"Daily News", "Jane Doe", "John Smith"}
+    assert all(line.speaker_id is None for line in roster)
     report = add_roster(session, article, user=mona)
-    created = {s.name for s in report.created}
-    assert "Jane Doe" in created and "John Smith" not in created
-    skipped = dict(report.skipped)
-    assert "John Smith" in skipped
+    assert {s.name for s in report.created} == {"Daily News", "Jane Doe", "John Smith"}
+    assert report.skipped == ()
     jane = next(s for s in report.created if s.name == "Jane Doe")
-    assert jane.type == "person"
+    assert (jane.type, jane.title) == ("person", "Transport Minister")
+    assert "Doe" in {a.alias for a in jane.aliases}
     # the article's suggestions now name the new speakers
     linked = session.scalars(select(Suggestion.speaker_id).where(Suggestion.field == "speaker"))
     assert jane.id in set(linked)
     page, found = speaker_found_in(session, jane)
-    assert [f.article_id for f in found] == [article.id] and found[0].claims >= 2
+    assert [f.article_id for f in found] == [article.id] and found[0].claims == 2
     # again: nothing left to add, every one is reported
     again = add_roster(session, article, user=mona)
-    assert again.created == () and {n for n, _ in again.skipped} == names
-    assert (
-        session.scalar(
-            select(func.count())
-            .select_from(HistoryEntry)
-            .where(HistoryEntry.entity == "speaker", HistoryEntry.action == "create")
-        )
-        == len(report.created) + 1
+    assert again.created == ()
+    assert dict(again.skipped) == dict.fromkeys(
+        ("Daily News", "Jane Doe", "John Smith"), "the registry has it already"
     )
+    created = (
+        select(func.count())
+        .select_from(HistoryEntry)
+        .where(HistoryEntry.entity == "speaker", HistoryEntry.action == "create")
+    )
+    assert session.scalar(created) == 3
+
+
+def test_the_roster_skips_names_the_registry_has_or_that_clash(session):
+    project = make_project(session)
+    create_speaker(session, project, "J. Smith", aliases=["John Smith"])
+    create_speaker(session, project, "Richard Doe", aliases=["Doe"])
+    article = _import(session, project)
+    report = add_roster(session, article, user=None)
+    assert [s.name for s in report.created] == ["Daily News"]
+    skipped = dict(report.skipped)
+    assert skipped["J. Smith"] == "the registry has it already"
+    assert "'Doe' already names the speaker 'Richard Doe'" in skipped["Jane Doe"]
 
 
 def test_where_a_speaker_was_found_is_paginated(session):

@@ -57,12 +57,14 @@ def test_a_manager_adds_an_articles_roster_and_sees_where_a_speaker_was_found(we
     web.login("mona")
     url = f"/projects/{project.id}/articles/{article.id}/roster"
     text = page_text(read(web.get(url)))
-    assert "Jane Doe" in text and "John Smith" in text
+    assert "Jane Doe" in text and "J. Smith" in text and "Add the 1 missing" in text
     response = web.post(url, {"add": "roster"})
     assert response.status_code == 302
     text = page_text(read(web.get(response.location)))
     assert "Added 1 speaker(s) to the registry: Jane Doe." in text
-    assert "Skipped John Smith:" in text
+    assert "Skipped J. Smith: the registry has it already" in text
+    assert "Skipped the article: the article's own voice" in text
+    assert "The registry has every one it can." in text
     jane = db.scalar(select(Speaker).where(Speaker.name == "Jane Doe"))
     assert jane is not None
     text = page_text(read(web.get(f"/projects/{project.id}/speakers/{jane.id}")))

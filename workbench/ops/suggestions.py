@@ -44,6 +44,7 @@ from workbench.ops.speakers import create_speaker
 from workbench.pagination import Page, page_of
 from workbench.permissions import can
 from workbench.suggest import ArticleSuggestions, Proposal, RegistrySpeaker
+from workbench.suggest.article import NO_OUTLET
 
 SOURCE = "suggester"
 SPEAKER_FIELDS = ("speaker", "via")
@@ -53,6 +54,10 @@ VALUE_LIMIT = 300  # Suggestion.value is a VARCHAR(300)
 # more: up to WORKBENCH_MAX_CLAIMS_PER_ARTICLE), as an import batch does.
 RERUN_BATCH = 200
 RERUN_BATCH_CLAIMS = 5_000
+NO_OUTLET_REASON = (
+    "the article's own voice, named so because the article has no outlet; "
+    "give the article's outlet at import to have it named"
+)
 # A running re-run writes its heartbeat with every batch; one silent this long died.
 HEARTBEAT_STALE_SECONDS = 120
 
@@ -515,6 +520,12 @@ class RosterLine:
     mentions: int
     speaker_id: int | None
 
+    @property
+    def addable(self) -> bool:
+        """Whether add_roster would create it: the registry lacks it, and it is not
+        the placeholder for an article without an outlet."""
+        return self.speaker_id is None and self.name != NO_OUTLET
+
 
 def article_roster(session: Session, article: Article) -> list[RosterLine]:
     """Return the roster the suggester proposes for ``article``, each entry with the
@@ -565,6 +576,9 @@ def add_roster(session: Session, article: Article, *, user: User | None) -> Rost
     for line in article_roster(session, article):
         if line.speaker_id is not None:
             skipped.append((line.name, "the registry has it already"))
+            continue
+        if not line.addable:
+            skipped.append((line.name, NO_OUTLET_REASON))
             continue
         try:
             speaker = create_speaker(

@@ -14,10 +14,14 @@ import re
 from dataclasses import dataclass, field
 
 from workbench.suggest.attribution import (
+    _HEADS as _HEADS,
+)
+from workbench.suggest.attribution import (
     AS_SAYING_RE,
     Cue,
     Sentence,
     Subject,
+    agent_after,
     find_cues,
     inverted,
     scan_quotes,
@@ -40,6 +44,7 @@ from workbench.text.cues import DOCUMENTS, WEAK_FORMS
 from workbench.text.splitter import is_boilerplate
 
 NO_OUTLET = "the article"
+UNNAMED_REPORTS = "unnamed reports"
 
 _WIRE_RE = re.compile(
     r"\s*[A-Z][A-Za-z.'’\- ]{1,40}(?:,[ ]*[A-Za-z0-9.'’\- ]{1,30}){0,2}[ ]*"
@@ -77,6 +82,7 @@ class _Decision:
     content: list[tuple[int, int]] = field(default_factory=list)
     boilerplate: bool = False
     cue: Cue | None = None
+    colon_entity: Entity | None = None  # who speaks in the quote a colon introduces
 
 
 def _ev(text: str, role: str, start: int, end: int) -> Evidence:
@@ -129,6 +135,7 @@ def suggest_article(
     if known is not None:
         narrator.name, narrator.registry_id = known.name, known.id
     resolver = Resolver(roster, outlet, outlet_entity)
+    resolver.narrator = narrator
 
     sentences: list[Sentence] = []
     prev_end = 0
@@ -146,8 +153,15 @@ def suggest_article(
     pending: list[_Decision] = []
     before_run: _Decision | None = None
     previous: _Decision | None = None
+    turn: tuple[Entity, tuple[int, int] | None] | None = None
     for sentence in sentences:
-        d = _decide(text, sentence, resolver, previous, pending, outlet)
+        if sentence.paragraph_start:
+            turn = _interview_turn(text, sentence, resolver, narrator)
+        if turn is not None and turn[0] is not narrator:
+            d = _turn(text, sentence, turn)
+            turn = (turn[0], None)  # the paragraph's next sentences carry it on
+        else:
+            d = _decide(text, sentence, resolver, previous, pending, outlet, narrator)
         decisions.append(d)
         if d.rule == "quote-pending":
             if not pending:
@@ -179,15 +193,13 @@ def suggest_article(
 
 def _settle(pending: list[_Decision], by: _Decision | None) -> None:
     """Give the quoted sentences of a running quote the quote's speaker."""
-    if by is None or by.entity is None or by.kind == "narration":
+    if by is None:
+        return
+    entity = by.colon_entity or (by.entity if by.kind != "narration" else None)
+    if entity is None:
         return
     for d in pending:
-        d.entity = by.entity
-        d.kind = "continuation"
-        d.rule = "running-quote"
-        d.continuation = True
-        d.confidence = 0.75
-        d.reason = f"inside a quote attributed to {by.entity.name}"
+        _continue(d, entity, "running-quote", 0.75, f"inside a quote attributed to {entity.name}")
 
 
 def _decide(
@@ -197,6 +209,7 @@ def _decide(
     previous: _Decision | None,
     pending: list[_Decision],
     outlet: str,
+    narrator: Entity,
 ) -> _Decision:
     s, e = sentence.start, sentence.end
     d = _Decision()
@@ -207,21 +220,75 @@ def _decide(
         d.reason = "boilerplate (sign-off, licence or credit line): the outlet's"
         d.verifiability = classify(text, [(s, e)], boilerplate=True)
         return d
-    mentions = find_mentions(text, s, e)
+    mentions = [m for m in find_mentions(text, s, e) if not sentence.in_quote(m.start)]
     entities: dict[int, Entity | None] = {}
     for m in mentions:
-        if sentence.in_quote(m.start):
-            continue
         entity, _how = resolver.entity_of(m)
         entities[id(m)] = entity
-        if entity is not None:
+        if entity is not None and entity.type == "person":
             tail = _APPOSITIVE_RE.match(text, m.end, e)
-            if tail is not None and entity.type == "person":
+            if tail is not None:
                 entity.learn(description=tail.group(1))
-    ends = {m.end: m for m in mentions if not sentence.in_quote(m.start)}
-    starts = {m.start: m for m in mentions if not sentence.in_quote(m.start)}
-    cues = find_cues(text, sentence)
+    ends = {m.end: m for m in mentions}
+    starts = {m.start: m for m in mentions}
     frames = sentence.frames()
+    found, vias = _sources(text, sentence, resolver, mentions, entities, starts, ends, frames)
+    if not found and not vias:
+        colon = _colon_speaker(text, s, e, starts, frames)
+        if colon is not None:
+            subj, colon_at = colon
+            res = _resolve(resolver, subj, sentence, mentions, entities, text, narrator)
+            if res is not None:
+                found.append((Cue(colon_at, colon_at + 1, ":", "colon"), subj, res))
+    if found and found[0][2].kind == "narration":
+        # "We urge the sides ...": the issuer (the article) speaking of itself
+        cue, subj, _res = found[0]
+        found = []
+        d.evidence = [
+            _ev(text, "cue", cue.start, cue.end),
+            _ev(text, "source", subj.start, subj.end),
+        ]
+        d.reason = f"first person {subj.text!r} outside quotes: the article's own voice"
+        d.rule = "narration:first-person"
+    if found:
+        _take(text, sentence, d, found, vias, resolver, starts, entities, outlet)
+    elif vias:
+        vcue, vsubj, vres, how = vias[0]
+        d.entity = vres.entity
+        d.kind = "outlet" if vres.entity.type == "outlet" else vres.kind
+        d.rule = f"{how}-source"
+        d.confidence = 0.8
+        d.reason = f"{vres.entity.name} reports it ({vcue.form!r})"
+        d.evidence = [
+            _ev(text, "cue", vcue.start, vcue.end),
+            _ev(text, "source", vsubj.start, vsubj.end),
+        ]
+        resolver.note(vres.entity, sentence.index, vsubj.start)
+        _attribute(text, sentence, d, vcue, [(vcue.start, vsubj.end)])
+    if d.entity is None and d.rule != "narration:first-person":
+        _unattributed(text, sentence, d, resolver, previous, pending)
+    elif d.entity is None:
+        d.kind, d.confidence, d.attribution = "narration", 0.6, "none"
+        d.attribution_reason = "narration"
+    for m in mentions:
+        ent = entities.get(id(m))
+        if ent is not None and ent.type != "author":
+            resolver.note(ent, sentence.index, m.start)
+    if d.entity is not None and d.kind in ("continuation",) and d.entity.type == "person":
+        resolver.spoke(d.entity, sentence.index, e)
+    d.colon_entity = _colon_entity(text, sentence, d, mentions, entities, frames)
+    if not d.content:
+        d.content = [(s, e)]
+    d.verifiability = classify(
+        text, d.content, cue=(d.cue.lemma, d.cue.start, d.cue.end) if d.cue else None
+    )
+    return d
+
+
+def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames):
+    """Return (found, vias): each cue with its subject resolved, and the intermediaries."""
+    s, e = sentence.start, sentence.end
+    narrator = resolver.narrator
 
     def frame_of(pos: int) -> tuple[int, int]:
         for a, b in frames:
@@ -230,38 +297,46 @@ def _decide(
         return s, e
 
     found: list[tuple[Cue, Subject, Resolved]] = []
-    vias: list[tuple[Cue, Subject, Resolved | None, str]] = []
-    for cue in cues:
+    vias: list[tuple[Cue, Subject, Resolved, str]] = []
+    for cue in find_cues(text, sentence):
         lo, hi = frame_of(cue.start)
         if cue.lemma == "according to":
             subj = _after_according(text, cue.end, hi, starts)
             if subj is not None:
-                vias.append(
-                    (
-                        cue,
-                        subj,
-                        _resolve(resolver, subj, sentence, mentions, entities, text),
-                        "according",
-                    )
-                )
+                res = _resolve(resolver, subj, sentence, mentions, entities, text, narrator)
+                if res is not None:
+                    vias.append((cue, subj, res, "according to"))
             continue
-        subj = subject_before(text, lo, cue.start, ends)
-        if subj is None and inverted(text, lo, cue):
+        subj = None
+        if inverted(text, lo, cue):
             subj = subject_after(text, cue.end, hi, starts)
         if subj is None:
+            subj = subject_before(text, lo, cue.start, ends)
+        if subj is None and _passive(text, lo, cue.start):
+            subj = agent_after(text, cue.end, hi, starts)
+            if (
+                subj is None
+                and cue.form in ("reported", "said")
+                and text.startswith(" to ", cue.end)
+            ):
+                entity = resolver.roster.body(UNNAMED_REPORTS, "unknown", (cue.start, cue.end))
+                why = f"agentless {text[cue.start : cue.end + 3]!r}: unnamed reports"
+                subj = Subject("description", cue.start, cue.end, cue.form)
+                found.append((cue, subj, Resolved(entity, "description", None, 0.5, why)))
+                continue
+        if subj is None or _subordinate(text, s, subj.start):
             continue
-        if subj.kind == "description" and subj.text.split()[-1].lower() in DOCUMENTS:
-            res = _document(resolver, subj, text)
-        else:
-            res = _resolve(resolver, subj, sentence, mentions, entities, text)
+        if subj.kind == "pronoun" and sentence.in_quote(subj.start):
+            continue
+        res = _resolve(resolver, subj, sentence, mentions, entities, text, narrator)
         if res is None:
             continue
         if cue.lemma in ("quote", "cite"):
             # "KCNA quoted him as saying": the object speaks, the subject is the via
             m = AS_SAYING_RE.search(text, cue.end, min(hi, cue.end + 80))
-            obj = _object_after(text, cue.end, m.start() if m else hi, starts, ends)
+            obj = _object_after(text, cue.end, m.start() if m else hi, starts)
             if m is not None and obj is not None:
-                ores = _resolve(resolver, obj, sentence, mentions, entities, text)
+                ores = _resolve(resolver, obj, sentence, mentions, entities, text, narrator)
                 vias.append((cue, subj, res, "quoted"))
                 if ores is not None:
                     found.append((cue, obj, ores))
@@ -269,101 +344,136 @@ def _decide(
         if cue.lemma == "report" and res.entity.type == "outlet":
             vias.append((cue, subj, res, "reported"))
             continue
-        if cue.form in WEAK_FORMS and subj.kind == "description" and res.kind != "document":
+        if (
+            cue.form in WEAK_FORMS
+            and subj.kind == "description"
+            and res.kind
+            not in (
+                "document",
+                "description",
+                "title",
+            )
+        ):
             continue
         found.append((cue, subj, res))
+    return found, vias
 
-    if not found and not vias:
-        colon = _colon_speaker(text, s, e, starts, frames)
-        if colon is not None:
-            subj, colon_at = colon
-            res = _resolve(resolver, subj, sentence, mentions, entities, text)
-            if res is not None:
-                found.append((Cue(colon_at, colon_at + 1, ":", "colon"), subj, res))
-    if found:
-        cue, subj, res = found[0]
-        d.cue = cue
-        d.entity = res.entity
-        d.kind = res.kind
-        d.rule = f"cue:{cue.lemma}" + (":inverted" if subj.start > cue.start else "")
-        d.confidence = res.confidence
-        d.reason = f"{res.reason}; cue {cue.form!r}"
-        if len({id(r.entity) for _c, _s, r in found}) > 1:
-            others = ", ".join(
-                sorted({r.entity.name for _c, _s, r in found[1:]} - {res.entity.name})
-            )
-            if others:
-                d.reason += f"; also quotes {others}"
-                d.confidence = min(d.confidence, 0.6)
-        d.evidence = [
-            _ev(text, "cue", cue.start, cue.end),
-            _ev(text, "source", subj.start, subj.end),
-        ]
-        if (
-            res.antecedent
-            and res.antecedent[1] <= len(text)
-            and res.antecedent != (subj.start, subj.end)
-        ):
-            d.evidence.append(_ev(text, "antecedent", *res.antecedent))
-        for vcue, vsubj, vres, how in vias:
-            if (
-                vres is not None
-                and vres.entity is not res.entity
-                and not outlet_named(vres.entity.name, outlet)
-            ):
-                d.via = vres.entity
-                d.via_evidence = [_ev(text, "via", vsubj.start, vsubj.end)]
-                d.via_reason = f"{vres.entity.name} passes the claim on ({how} {vcue.form!r})"
-                break
-        if d.via is None and cue.lemma == "tell":
-            obj = starts.get(_skip_the(text, cue.end, e))
-            if obj is not None and obj.kind == "outlet" and not outlet_named(obj.name, outlet):
-                ent = entities.get(id(obj))
-                if ent is not None:
-                    d.via = ent
-                    d.via_evidence = [_ev(text, "via", obj.start, obj.end)]
-                    d.via_reason = f"told {obj.name}, which reports it"
-        if res.entity.type in ("person",):
-            resolver.spoke(res.entity, sentence.index, subj.start)
-        else:
-            resolver.note(res.entity, sentence.index, subj.start)
-            resolver.last_speaker = res.entity
-        for _c, _s, r in found[1:]:
+
+def _take(text, sentence, d, found, vias, resolver, starts, entities, outlet) -> None:
+    """Fill ``d`` from the first source found (the others are named in the reason)."""
+    e = sentence.end
+    cue, subj, res = found[0]
+    d.cue = cue
+    d.entity = res.entity
+    d.kind = res.kind
+    d.rule = f"cue:{cue.lemma}" + (":inverted" if subj.start > cue.start else "")
+    d.confidence = res.confidence
+    d.reason = f"{res.reason}; cue {cue.form!r}"
+    others = sorted({r.entity.name for _c, _s, r in found[1:]} - {res.entity.name})
+    if others:
+        d.reason += f"; also quotes {', '.join(others)}"
+        d.confidence = min(d.confidence, 0.6)
+    d.evidence = [
+        _ev(text, "cue", cue.start, cue.end),
+        _ev(text, "source", subj.start, subj.end),
+    ]
+    if res.antecedent and res.antecedent != (subj.start, subj.end):
+        d.evidence.append(_ev(text, "antecedent", *res.antecedent))
+    for vcue, vsubj, vres, how in vias:
+        if vres.entity is not res.entity and not outlet_named(vres.entity.name, outlet):
+            d.via = vres.entity
+            d.via_evidence = [_ev(text, "via", vsubj.start, vsubj.end)]
+            d.via_reason = f"{vres.entity.name} passes the claim on ({how} {vcue.form!r})"
+            break
+    if d.via is None and cue.lemma in ("tell", "colon") or d.via is None and cue.lemma == "say":
+        _spoken_to(text, sentence, d, cue, starts, entities, outlet)
+    for _c, _s, r in found:
+        if r.entity.type != "author":
             resolver.spoke(r.entity, sentence.index, _s.start)
-        attribution_clause = [(subj.start, subj.end), (cue.start, cue.end)]
-        if cue.lemma == "tell":
-            attribution_clause.append(_addressee(text, cue.end, e))
-        for vcue, vsubj, _r, _h in vias:
-            attribution_clause.append((vcue.start, vsubj.end))
-        _attribute(text, sentence, d, attribution_clause, cue)
-    elif vias:
-        vcue, vsubj, vres, how = vias[0]
-        if vres is not None:
-            d.entity = vres.entity
-            d.kind = "outlet" if vres.entity.type == "outlet" else vres.kind
-            d.rule = f"{how}-source"
-            d.confidence = 0.8
-            d.reason = f"{vres.entity.name} reports it ({vcue.form!r})"
-            d.evidence = [
-                _ev(text, "cue", vcue.start, vcue.end),
-                _ev(text, "source", vsubj.start, vsubj.end),
-            ]
-            resolver.note(vres.entity, sentence.index, vsubj.start)
-            _attribute(text, sentence, d, [(vcue.start, vsubj.end), (vsubj.start, vsubj.end)], vcue)
-    if d.entity is None:
-        _unattributed(text, sentence, d, resolver, previous, pending)
-    for m in mentions:
-        ent = entities.get(id(m))
-        if ent is not None and ent.type != "author" and not sentence.in_quote(m.start):
-            resolver.note(ent, sentence.index, m.start)
-    if d.entity is not None and d.entity.type == "person" and d.kind != "narration":
-        resolver.spoke(d.entity, sentence.index, e)
-    if not d.content:
-        d.content = [(s, e)]
-    d.verifiability = classify(
-        text, d.content, cue=(d.cue.lemma, d.cue.start, d.cue.end) if d.cue else None
+    clause = [(min(subj.start, cue.start), max(subj.end, cue.end))]
+    if cue.lemma == "tell":
+        clause.append(_addressee(text, cue.end, e))
+    for vcue, vsubj, _r, _h in vias:
+        clause.append((vcue.start, vsubj.end))
+    _attribute(text, sentence, d, cue, clause)
+
+
+_SPOKEN_TO_RE = re.compile(
+    r"\s+(?:to\s+)?(?:(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:program|programme|show|interview)"
+    r"\s+(?:in|on|of|with)\s+|an?\s+interview\s+with\s+|the\s+|The\s+)?"
+)
+_SPOKE_RE = re.compile(r"\b(?:spoke|speaking|talked|talking)\s+to\b|\bin an interview with\b")
+
+
+def _spoken_to(text, sentence, d, cue, starts, entities, outlet) -> None:
+    """ "told The Washington Post", "spoke to a program in Al-Alam TV": an outlet spoken
+    to (not the article's own) is the via."""
+    points = [cue.end] if cue.lemma == "tell" else []
+    for m in _SPOKE_RE.finditer(text, sentence.start, sentence.end):
+        points.append(m.end())
+    for p in points:
+        m = _SPOKEN_TO_RE.match(text, p, sentence.end)
+        q = m.end() if m else p
+        obj = starts.get(q)
+        if obj is None or obj.kind != "outlet" or outlet_named(obj.name, outlet):
+            continue
+        ent = entities.get(id(obj))
+        if ent is not None and ent is not d.entity:
+            d.via = ent
+            d.via_evidence = [_ev(text, "via", obj.start, obj.end)]
+            d.via_reason = f"spoke to {obj.name}, which carries it"
+            return
+
+
+def _passive(text: str, lo: int, v: int) -> bool:
+    """True when the cue at ``v`` follows a form of "be" ("was told", "is reported")."""
+    k = v
+    for _ in range(3):
+        while k > lo and text[k - 1] == " ":
+            k -= 1
+        j = k
+        while j > lo and text[j - 1].isalpha():
+            j -= 1
+        word = text[j:k].lower()
+        if word in ("is", "are", "was", "were", "be", "been", "being"):
+            return True
+        if word not in ("also", "reportedly", "later", "then", "not", "widely", "first"):
+            return False
+        k = j
+    return False
+
+
+_SUBORDINATE_RE = re.compile(r"(?:,\s*|^\s*)[Ww]ith\s+(?:the\s+)?$")
+
+
+def _subordinate(text: str, s: int, p: int) -> bool:
+    """True for a source in a "with ... saying" phrase: the main clause decides."""
+    return _SUBORDINATE_RE.search(text, max(s, p - 12), p) is not None and (
+        _SUBORDINATE_RE.search(text, max(s, p - 12), p).end() == p
     )
-    return d
+
+
+_STATEMENT_FROM_RE = re.compile(r"\b(?:statement|remarks|message|letter)\s+(?:from|by|of)\s+")
+
+
+def _colon_entity(text, sentence, d, mentions, entities, frames) -> Entity | None:
+    """Who speaks in the quote a sentence ending in a colon introduces."""
+    if not frames or not text[sentence.start : sentence.end].rstrip().endswith(":"):
+        return None
+    if sentence.quotes and sentence.quotes[-1][1] >= sentence.end - 1:
+        return None
+    m = _STATEMENT_FROM_RE.search(text, sentence.start, sentence.end)
+    if m is not None:
+        for mention in mentions:
+            if mention.start >= m.end() and mention.start <= m.end() + 60:
+                entity = entities.get(id(mention))
+                if entity is not None and entity.type == "person":
+                    return entity
+    if d.entity is not None:
+        return d.entity
+    people = [entities.get(id(x)) for x in mentions]
+    people = [p for p in people if p is not None and p.type == "person"]
+    return people[0] if people else None
 
 
 def _colon_speaker(text, s, e, starts, frames) -> tuple[Subject, int] | None:
@@ -381,98 +491,195 @@ def _colon_speaker(text, s, e, starts, frames) -> tuple[Subject, int] | None:
     return None
 
 
-def _skip_the(text: str, p: int, e: int) -> int:
-    while p < e and text[p] == " ":
-        p += 1
-    if text.startswith("the ", p):
-        p += 4
-    return p
-
-
 def _addressee(text: str, p: int, e: int) -> tuple[int, int]:
-    """The words after "told" up to a colon, comma or "that" (his guest, reporters)."""
-    m = re.compile(r"\s+(?:[\w’'\-]+\s*){1,4}?(?=:|,|\bthat\b|“|\"|$)").match(text, p, e)
+    """The words after "told" up to a colon, comma, "that" or a quote (his guest, reporters)."""
+    m = _ADDRESSEE_RE.match(text, p, e)
     return (p, m.end()) if m else (p, p)
 
 
+_ADDRESSEE_RE = re.compile(r"\s+(?:[\w’'\-.]+\s*){1,4}?(?=[:,;.]|\bthat\b|“|\"|$)")
+_ACCORDING_RE = re.compile(
+    r"\s+(?:(?:a|an|the)\s+)?(?:(?:[\w’'\-]+\s+){0,4}?(?:by|from|in|of|with)\s+)?"
+    r"(?:the\s+)?(?:(?:state|official|semi-official|state-run|news|agency)\s+)*"
+)
+_DESCRIPTION_AFTER_RE = re.compile(
+    r"\s+((?:the\s+|a\s+|an\s+|his\s+|her\s+|its\s+|their\s+)?[\w’'\-]+(?:\s+[\w’'\-]+){0,4})"
+)
+
+
 def _after_according(text: str, p: int, hi: int, starts: dict) -> Subject | None:
+    """The source after "according to": a name ("IRNA", "a report by Tasnim", "a tweet
+    on Monday by ... Mike Pompeo") or a description ("the emergencies ministry")."""
     m = _ACCORDING_RE.match(text, p, hi)
-    q = m.end() if m else p
-    mention = starts.get(q)
-    if mention is not None:
-        return Subject("mention", mention.start, mention.end, text[mention.start : mention.end])
-    w = re.compile(r"(?:the\s+|a\s+)?[\w’'\-]+(?:\s+[\w’'\-]+){0,3}").match(
-        text, p + 1 if text[p : p + 1] == " " else p, hi
-    )
-    if w is not None:
-        words = w.group().split()
-        for k, word in enumerate(words):
-            if word.lower() in DOCUMENTS:
+    if m is not None:
+        # the shortest prefix that lands on a mention
+        for q in range(p, min(m.end(), hi) + 1):
+            mention = starts.get(q)
+            if mention is not None:
                 return Subject(
-                    "description",
-                    w.start(),
-                    w.start() + len(" ".join(words[: k + 1])),
-                    " ".join(words[: k + 1]),
+                    "mention", mention.start, mention.end, text[mention.start : mention.end]
                 )
+    w = _DESCRIPTION_AFTER_RE.match(text, p, hi)
+    if w is None:
+        return None
+    words = list(re.finditer(r"[\w’'\-]+", w.group(1)))
+    base = w.start(1)
+    for i, word in enumerate(words):
+        low = word.group().lower()
+        if low in _HEAD_WORDS or low.rstrip("s") in _HEAD_WORDS:
+            end = base + word.end()
+            return Subject("description", base, end, text[base:end])
+        if i >= 4:
+            break
     return None
 
 
-def _object_after(text: str, p: int, hi: int, starts: dict, ends: dict) -> Subject | None:
+def _object_after(text: str, p: int, hi: int, starts: dict) -> Subject | None:
+    """The person quoted in "KCNA quoted him as saying" / "cited Hatami as saying"."""
     q = p
     while q < hi and text[q] == " ":
         q += 1
     mention = starts.get(q)
     if mention is not None:
         return Subject("mention", mention.start, mention.end, text[mention.start : mention.end])
-    m = re.compile(r"(him|her|them)\b").match(text, q, hi)
+    m = _OBJECT_PRONOUN_RE.match(text, q, hi)
     if m:
         word = {"him": "he", "her": "she", "them": "they"}[m.group(1)]
         return Subject("pronoun", m.start(), m.end(), word)
     return None
 
 
-def _resolve(resolver, subj, sentence, mentions, entities, text) -> Resolved | None:
-    if subj.kind == "pronoun" and subj.text.lower() not in ("he", "she", "they", "we", "i"):
-        return None
-    return resolver.resolve(subj, sentence.index, mentions, entities)
+_OBJECT_PRONOUN_RE = re.compile(r"(him|her|them)\b")
 
 
-def _document(resolver: Resolver, subj: Subject, text: str) -> Resolved:
-    """A document as the source ("The report predicts ..."): the document itself."""
+def _resolve(resolver, subj, sentence, mentions, entities, text, narrator) -> Resolved | None:
+    """Who ``subj`` names: a mention, a pronoun, a description or a document."""
+    if subj.kind == "pronoun":
+        low = subj.text.lower()
+        if low in ("we", "i"):
+            return Resolved(narrator, "narration", None, 0.6, "first person outside quotes")
+        if low not in ("he", "she", "they", "you"):
+            return None
+        return resolver.resolve(subj, sentence.index, mentions, entities)
+    if subj.kind != "description":
+        return resolver.resolve(subj, sentence.index, mentions, entities)
     words = subj.text.split()
-    name = (
-        " ".join(words[1:]) if words[0].lower() in ("the", "a", "an", "this", "that") else subj.text
-    )
-    entity = resolver.roster.body(f"the {name}", "unknown", (subj.start, subj.end))
-    return Resolved(entity, "document", None, 0.6, f"the document {subj.text!r} is the source")
+    head = words[-1].lower().strip("’'")
+    if head in DOCUMENTS:
+        for m in mentions:
+            if subj.start <= m.start < subj.end and m.kind in (
+                "organization",
+                "outlet",
+                "person",
+                "bare",
+            ):
+                owner = entities.get(id(m)) or resolver.roster.body(
+                    m.name, "organization", (m.start, m.end)
+                )
+                return Resolved(
+                    owner, "document", None, 0.7, f"{subj.text!r} of {owner.name} is the source"
+                )
+        name = _description_name(subj.text, keep_the=True)
+        entity = resolver.roster.body(name, "organization", (subj.start, subj.end))
+        return Resolved(entity, "document", None, 0.6, f"the document {subj.text!r} is the source")
+    found = resolver.resolve(subj, sentence.index, mentions, entities)
+    if found is not None:
+        return found
+    if head in _GROUP_TYPES or head.rstrip("s") in _GROUP_TYPES:
+        type_ = _GROUP_TYPES.get(head) or _GROUP_TYPES[head.rstrip("s")]
+        name = _description_name(subj.text, keep_the=True)
+    else:
+        type_ = "person"
+        name = _description_name(subj.text, keep_the=False)
+    if not name:
+        return None
+    entity = resolver.roster.body(name, type_, (subj.start, subj.end))
+    return Resolved(entity, "description", None, 0.55, f"{subj.text!r} is the source")
+
+
+# Groups named by a description, with their speaker type.
+_GROUP_TYPES = {
+    **dict.fromkeys(
+        "officials authorities police government ministry administration military".split(),
+        "organization",
+    ),
+    **dict.fromkeys("media press outlets newspapers".split(), "outlet"),
+    **dict.fromkeys("residents witnesses sources reports observers".split(), "unknown"),
+    **dict.fromkeys(
+        "defendants analysts experts researchers scientists doctors lawyers activists "
+        "protesters critics supporters opponents participants members lawmakers officers "
+        "leaders diplomats people students workers family relatives".split(),
+        "person",
+    ),
+}
+_HEAD_WORDS = (
+    DOCUMENTS
+    | set(_GROUP_TYPES)
+    | {"ministry", "office", "agency", "department", "government", "police", "army", "media"}
+)
+_LEAD_DETERMINERS = frozenset("a an some several many other his her its their this that".split())
+
+
+def _description_name(text: str, *, keep_the: bool) -> str:
+    """The name a description gives its speaker: "the defendants", "German officials",
+    "head of the police's internal investigators" (a role drops its article)."""
+    words = text.split()
+    while words and words[0].lower() in _LEAD_DETERMINERS:
+        words = words[1:]
+    if words and words[0].lower() == "the":
+        words = ["the", *words[1:]] if keep_the else words[1:]
+    while words and words[-1].lower() in ("there", "here"):
+        words.pop()
+    return " ".join(words)
 
 
 def _words(text: str, ranges) -> int:
     return sum(len(_WORDS_RE.findall(text, a, b)) for a, b in ranges)
 
 
-def _attribute(text: str, sentence: Sentence, d: _Decision, clause, cue: Cue) -> None:
-    """Set direct / mixed / indirect for a claim with an attribution clause."""
+def _attribute(text: str, sentence: Sentence, d: _Decision, cue: Cue, clause) -> None:
+    """Set direct / mixed / indirect for a claim whose source ``clause`` names.
+
+    Direct: the words outside quotes are only the attribution (subject, asides, cue,
+    addressee, time or medium: 'Tusk, the President of the Council, wrote "..."',
+    '"...," he told the BBC after the verdict'). Mixed: quoted words inside a
+    paraphrase. Indirect: no quotation marks.
+    """
     quotes = sentence.quotes
-    quoted = _words(text, quotes)
-    rest_ranges = _minus(sentence.frames(), clause)
-    rest = _words(text, rest_ranges)
+    frames = sentence.frames()
+    rest_ranges = _minus(frames, clause)
     for a, b in sentence.marks[:4]:
         d.attribution_evidence.append(_ev(text, "quote", a, b))
-    if quoted and rest <= 3 and rest * 3 <= quoted:
+    quoted = _words(text, quotes)
+    if not quoted:
+        d.attribution = "indirect"
+        d.attribution_reason = f"reported speech (cue {cue.form!r}), no quotation marks"
+        d.content = rest_ranges or [(sentence.start, sentence.end)]
+        return
+    home = next(((a, b) for a, b in frames if a <= cue.start < b), None)
+    others = sum(_words(text, [f]) for f in frames if f != home)
+    after = 0
+    if home is not None:
+        tail_start = max([hi for lo, hi in clause if home[0] <= lo < home[1]] or [cue.end])
+        tail = _CIRCUMSTANCE_RE.sub(" ", text[tail_start : home[1]])
+        after = sum(
+            1 for w in _WORDS_RE.findall(tail) if not w[0].isupper() and w.lower() not in _GLUE
+        )
+    if others <= 1 and after == 0:
         d.attribution = "direct"
         d.attribution_reason = "the content is inside quotation marks"
         d.content = quotes
-    elif quoted:
+    else:
         d.attribution = "mixed"
         d.attribution_reason = "paraphrase with quoted words"
         d.content = rest_ranges + quotes
-    else:
-        d.attribution = "indirect"
-        d.attribution_reason = f"reported speech (cue {cue.form!r}), no quotation marks"
-        d.content = rest_ranges
-    if not d.content:
-        d.content = [(sentence.start, sentence.end)]
+
+
+_CIRCUMSTANCE_RE = re.compile(
+    r"\b(?:on|in|at|after|before|during|via|through|to|from|with|over|by)\s+"
+    r"(?:the\s+|a\s+|an\s+|his\s+|her\s+|their\s+|its\s+)?(?:[\w’'\-]+\s*){1,3}"
+)
+_GLUE = frozenset("that and but adding saying writing also then later again simply as".split())
 
 
 def _minus(ranges, holes) -> list[tuple[int, int]]:
@@ -500,10 +707,13 @@ def _unattributed(
     pending: list[_Decision],
 ) -> None:
     """A claim without a cue: part of a quote, a continuation, or narration."""
+    frames = sentence.frames()
     quoted = _words(text, sentence.quotes)
-    rest = _words(text, sentence.frames())
+    rest = _words(text, frames)
     prev_speaker = (
-        previous.entity if previous is not None and previous.kind != "narration" else None
+        previous.entity
+        if previous is not None and previous.kind != "narration" and not previous.boilerplate
+        else None
     )
     if quoted and rest <= 2:
         for a, b in sentence.marks[:4]:
@@ -511,41 +721,60 @@ def _unattributed(
         d.attribution = "direct"
         d.attribution_reason = "the content is inside quotation marks"
         d.content = sentence.quotes
+        colon_by = previous.colon_entity if previous is not None else None
+        if colon_by is not None and not pending:
+            _continue(
+                d, colon_by, "colon-quote", 0.75, f"the quote {colon_by.name} is introduced with"
+            )
+            return
         in_attributed_run = sentence.opens_inside and prev_speaker is not None and not pending
-        if in_attributed_run or (
-            prev_speaker is not None and not sentence.ends_inside and not pending
-        ):
-            d.entity = prev_speaker
-            d.kind = "continuation"
-            d.rule = "running-quote" if in_attributed_run else "quote-continuation"
-            d.continuation = True
-            d.confidence = 0.75 if in_attributed_run else 0.65
-            d.reason = (
-                f"inside a quote attributed to {prev_speaker.name}"
-                if in_attributed_run
-                else f"a quoted sentence that carries on the remarks of {prev_speaker.name}"
+        if in_attributed_run:
+            _continue(
+                d,
+                prev_speaker,
+                "running-quote",
+                0.75,
+                f"inside a quote attributed to {prev_speaker.name}",
+            )
+            return
+        if prev_speaker is not None and not sentence.ends_inside and not pending:
+            _continue(
+                d,
+                prev_speaker,
+                "quote-continuation",
+                0.65,
+                f"a quoted sentence that carries on the remarks of {prev_speaker.name}",
             )
             return
         # wait for the quote's attribution (filled in by the caller, else settled)
         d.rule = "quote-pending"
         d.kind = "continuation"
         return
-    if (
-        prev_speaker is not None
-        and previous is not None
-        and previous.attribution in ("indirect", "mixed", "direct")
-    ):
-        m = _FIRST_PERSON_RE.search(text, sentence.start, sentence.end)
+    if prev_speaker is not None and previous.attribution in ("indirect", "mixed", "direct"):
+        m = next((x for a, b in frames for x in _FIRST_PERSON_RE.finditer(text, a, b)), None)
         if m is not None:
-            d.entity = prev_speaker
-            d.kind = "continuation"
-            d.rule = "continuation"
-            d.continuation = True
-            d.confidence = 0.55
-            d.reason = f"carries on the remarks of {prev_speaker.name} (first person, no new cue)"
-            d.attribution = "indirect"
+            _continue(
+                d,
+                prev_speaker,
+                "continuation",
+                0.55,
+                f"carries on the remarks of {prev_speaker.name} (first person, no new cue)",
+            )
+            d.attribution = "indirect" if not quoted else "mixed"
             d.attribution_reason = "reported speech carried on from the sentence before"
             d.evidence = [_ev(text, "cue", m.start(), m.end())]
+            return
+        if previous.kind == "document" and _carries_on(text, sentence):
+            _continue(
+                d,
+                prev_speaker,
+                "document-continuation",
+                0.5,
+                f"carries on the findings of {prev_speaker.name} (no new cue)",
+            )
+            d.kind = "document"
+            d.attribution = "indirect" if not quoted else "mixed"
+            d.attribution_reason = "a document's findings carried on from the sentence before"
             return
     d.kind = "narration"
     d.rule = "narration"
@@ -553,6 +782,84 @@ def _unattributed(
     d.reason = "no speech cue: the article's own voice"
     d.attribution = "none"
     d.attribution_reason = "narration"
+
+
+_NEW_TOPIC_RE = re.compile(
+    r"\s*(?:In|On|At|During|After|Before|Since|Last|Earlier|Later|Meanwhile|Also)\b"
+)
+
+
+def _carries_on(text: str, sentence: Sentence) -> bool:
+    """True when a sentence without a cue reads as more of the same findings: it does
+    not open with a time or scene ("In July", "Meanwhile") and holds a number."""
+    if _NEW_TOPIC_RE.match(text, sentence.start, sentence.end):
+        return False
+    return any(ch.isdigit() for ch in text[sentence.start : sentence.end])
+
+
+def _continue(d: _Decision, entity: Entity, rule: str, confidence: float, reason: str) -> None:
+    d.entity = entity
+    d.kind = "continuation"
+    d.rule = rule
+    d.continuation = True
+    d.confidence = confidence
+    d.reason = reason
+
+
+_LABEL_RE = re.compile(r"\(\([^()\n]{1,30}\)\)|(?:Q|A)[:.](?=\s)|[A-Z]{2,3}(?=\s+[A-Z])")
+
+
+def _interview_turn(text: str, sentence: Sentence, resolver: Resolver, narrator: Entity):
+    """Return (speaker, label span) when a paragraph opens with an interview label:
+    "((WN))" or "Q:" (the interviewer: the article), "MS" (the initials of someone the
+    article named), "A:" (the last person interviewed), or a known full name followed
+    straight by the answer ("Michael Siegel I am a professor ...")."""
+    s, e = sentence.start, sentence.end
+    m = _LABEL_RE.match(text, s, e)
+    if m is not None:
+        label = m.group()
+        if label.startswith("((") or label.startswith("Q"):
+            return narrator, m.span()
+        if label.startswith("A"):
+            who = resolver.interviewee
+            return (who, m.span()) if who is not None else None
+        who = resolver.roster.initials(label)
+        if who is not None:
+            resolver.interviewee = who
+            return who, m.span()
+        return None
+    mention = next(iter(find_mentions(text, s, min(e, s + 80))), None)
+    if mention is None or mention.start != s or mention.kind != "person":
+        return None
+    nxt = _NEXT_WORD_RE.match(text, mention.end, e)
+    if nxt is None or nxt.group(1) not in _ANSWER_OPENERS:
+        return None
+    who = resolver.roster.known_person(mention.name)
+    if who is None:
+        return None
+    resolver.interviewee = who
+    return who, (mention.start, mention.end)
+
+
+_NEXT_WORD_RE = re.compile(r" +([A-Z][a-z]*)\b")
+_ANSWER_OPENERS = frozenset("I We My Our The This That It In Yes No Well Thank As Although".split())
+
+
+def _turn(text: str, sentence: Sentence, turn) -> _Decision:
+    """A sentence of an interviewee's answer: their verbatim speech."""
+    entity, label = turn
+    d = _Decision(entity=entity, attribution="direct")
+    d.attribution_reason = "an interview answer: the interviewee's own words"
+    if label is not None:
+        d.kind, d.rule, d.confidence = "name", "interview-label", 0.85
+        d.reason = f"answer labelled {text[label[0] : label[1]]!r}: {entity.name}"
+        d.evidence = [_ev(text, "source", *label)]
+        d.content = [(label[1], sentence.end)]
+    else:
+        _continue(d, entity, "interview-answer", 0.8, f"carries on the answer of {entity.name}")
+        d.content = [(sentence.start, sentence.end)]
+    d.verifiability = classify(text, d.content)
+    return d
 
 
 def _guess(entity: Entity, type_: str | None = None) -> SpeakerGuess:

@@ -35,35 +35,23 @@ AS_SAYING_RE = re.compile(r"\s+as\s+(?:saying|telling|stating|adding)\b")
 # Words between a subject and its verb that do not change who speaks.
 _SKIP = frozenset(
     """
-    also later further then again has have had was is were are once repeatedly reportedly
-    previously separately earlier recently subsequently additionally too would will could
-    only simply publicly openly quickly officially however not never already first last
-    had has just even yet still further directly separately explicitly clearly briefly
+    also later further then again has have had once repeatedly reportedly previously
+    separately earlier recently subsequently additionally too would will could only
+    simply publicly openly quickly officially however not never already first last just
+    even yet still directly explicitly clearly briefly both all there themselves
+    himself herself itself today yesterday tonight finally initially
     """.split()
 )
-_ASIDES = (
-    "for his part",
-    "for her part",
-    "for their part",
-    "for its part",
-    "in turn",
-    "however",
-    "meanwhile",
-    "too",
-    "in a statement",
-    "in a speech",
-    "in remarks",
-    "in an interview",
-    "on ",
-    "in ",
-    "at ",
-    "speaking",
-    "who ",
-    "also",
-    "though",
-    "instead",
-    "likewise",
+_BE = frozenset("is are was were be been being".split())
+_TIME_WORDS = frozenset(
+    """
+    monday tuesday wednesday thursday friday saturday sunday january february march
+    april may june july august september october november december week month year
+    weekend morning afternoon evening night day
+    """.split()
 )
+_TIME_LEAD = frozenset("on last this that earlier next late early in".split())
+_ASIDE_RE = re.compile(r"[^,;:“”\"«»()]{1,140}")
 _DETERMINERS = frozenset("the a an his her its their this that these those our".split())
 _HEADS = (
     {t.lower() for t in TITLE_HEADS}
@@ -149,6 +137,19 @@ def scan_quotes(text: str, sentences: list[Sentence]) -> None:
         if open_ and since < s.end:
             s.quotes.append((since, s.end))
         s.ends_inside = open_
+        if "'" in text[s.start : s.end] or "‘" in text[s.start : s.end]:
+            for m in _SINGLE_RE.finditer(text, s.start, s.end):
+                if not s.in_quote(m.start()):
+                    s.quotes.append((m.start() + 1, m.end() - 1))
+                    s.marks.extend(((m.start(), m.start() + 1), (m.end() - 1, m.end())))
+            s.quotes.sort()
+            s.marks.sort()
+
+
+# 'can' and ‘may’: single quotes around words, never an apostrophe (Iran’s, officers')
+_SINGLE_RE = re.compile(
+    r"(?:(?<=[\s(“\"—–-])|^)[‘'](?=\w)[^‘’'\n]{1,200}?(?<=[\w.,!?])[’'](?![\w])"
+)
 
 
 @dataclass(slots=True)
@@ -193,27 +194,53 @@ def _word_before(text: str, lo: int, k: int) -> tuple[int, int]:
 
 
 def subject_before(text: str, lo: int, v: int, mention_ends: dict) -> Subject | None:
-    """Return the subject that ends just before the cue at ``v`` (not before ``lo``)."""
+    """Return the subject that ends just before the cue at ``v`` (not before ``lo``).
+
+    Adverbs ("also", "further"), times ("on Friday") and asides between commas
+    ("The Iraqi official, for his part, expressed") are skipped; a name in apposition
+    ("The Vice President, Mike Pence, said") is the subject; of two joined subjects
+    ("Durbin and Schiff said") the first. A passive ("was told", "is reported") has no
+    subject here: see ``agent_after``.
+    """
     k = v
-    for _ in range(8):
+    for _ in range(10):
         ws, we = _word_before(text, lo, k)
         word = text[ws:we]
-        if word and word.lower() in _SKIP:
+        low = word.lower()
+        if word and (low in _SKIP or low in _TIME_WORDS):
             k = ws
+            if low in _TIME_WORDS:
+                ps, pe = _word_before(text, lo, ws)
+                if text[ps:pe].lower() in _TIME_LEAD:
+                    k = ps
             continue
+        if word and low in _BE:
+            return None
         if ws == we and we > lo and text[we - 1] == ",":
-            p = text.rfind(",", max(lo, we - 60), we - 1)
-            inner = text[p + 1 : we - 1].strip().lower() if p >= 0 else ""
-            if inner and inner.startswith(_ASIDES) and len(inner.split()) <= 6:
+            p = text.rfind(",", max(lo, we - 150), we - 1)
+            if p < 0:
+                break
+            inner_start = p + 1
+            while inner_start < we and text[inner_start] == " ":
+                inner_start += 1
+            mention = mention_ends.get(we - 1)
+            if mention is not None and mention.start == inner_start:
+                return _joint(text, lo, mention, mention_ends)
+            if _ASIDE_RE.fullmatch(text, p + 1, we - 1) and len(text[p + 1 : we - 1].split()) <= 16:
                 k = p
                 continue
         break
     else:
         return None
     if ws == we:
+        if we > lo and text[we - 1] == ")":
+            # "the Federal Security Service (FSB) said": the name before the brackets
+            p = text.rfind("(", max(lo, we - 20), we)
+            if p > lo:
+                return subject_before(text, lo, p, mention_ends)
         return None
     low = word.lower()
-    if low in PRONOUNS and (word[0].islower() or ws == lo or not text[ws - 1].isalnum()):
+    if low in PRONOUNS or low == "you":
         if low == "it" or low == "i" and word != "I":
             return None
         return Subject("pronoun", ws, we, word)
@@ -221,27 +248,50 @@ def subject_before(text: str, lo: int, v: int, mention_ends: dict) -> Subject | 
         return Subject("relative", ws, we, word)
     mention = mention_ends.get(we)
     if mention is not None:
-        return Subject("mention", mention.start, mention.end, text[mention.start : mention.end])
+        return _joint(text, lo, mention, mention_ends)
     if low in _HEADS or low.rstrip("s") in _HEADS:
-        return _description(text, lo, ws, we)
+        return _description(text, lo, ws, we, mention_ends)
     return None
 
 
-def _description(text: str, lo: int, ws: int, we: int) -> Subject | None:
-    """Return "the Iranian defense minister" ending at ``we`` (head word at ws)."""
+def _joint(text: str, lo: int, mention, mention_ends: dict) -> Subject:
+    """The first of "X and Y" as subject, else the mention itself."""
+    p = mention.start
+    for joint in (" and ", " and the ", " and The "):
+        q = p - len(joint) + 1
+        if q > lo and text[q - 1 : p] == joint:
+            first = mention_ends.get(q - 1)
+            if first is not None:
+                return Subject("mention", first.start, first.end, text[first.start : first.end])
+    return Subject("mention", mention.start, mention.end, text[mention.start : mention.end])
+
+
+def _description(text: str, lo: int, ws: int, we: int, mention_ends=None) -> Subject | None:
+    """Return "the Iranian defense minister" ending at ``we`` (head word at ws).
+
+    An "of" chain before it belongs to it ("The head of the police's investigators").
+    """
     start = ws
-    for _ in range(7):
+    for _ in range(8):
         ps, pe = _word_before(text, lo, start)
         if ps == pe or text[pe:start].strip():
             break  # punctuation between the words
         word = text[ps:pe]
-        start = ps
-        if word.lower() in _DETERMINERS:
+        low = word.lower()
+        if low in _SKIP or low in CUE_FORMS or low in _BE:
             break
-        if word.lower() in _SKIP or word.lower() in CUE_FORMS:
-            start = pe
-            while start < ws and text[start].isspace():
-                start += 1
+        start = ps
+        if low in _DETERMINERS:
+            ps, pe = _word_before(text, lo, start)
+            if text[ps:pe] == "of" and not text[pe:start].strip():
+                hs, he = _word_before(text, lo, ps)
+                head = text[hs:he].lower()
+                if head in _HEADS and not text[he:ps].strip():
+                    ds, de = _word_before(text, lo, hs)
+                    if text[ds:de].lower() in _DETERMINERS and not text[de:hs].strip():
+                        start = ds
+                    else:
+                        start = hs
             break
     return Subject("description", start, we, text[start:we])
 
@@ -260,13 +310,47 @@ def subject_after(text: str, e: int, hi: int, mention_starts: dict) -> Subject |
     word = m.group(1)
     if word.lower() in PRONOUNS:
         return Subject("pronoun", m.start(1), m.end(1), word)
-    head = m.group(0).split()[-1].lower()
-    if word.lower() in _DETERMINERS and (head in _HEADS or head.rstrip("s") in _HEADS):
-        return Subject("description", m.start(), m.end(), m.group(0))
+    if word.lower() not in _DETERMINERS:
+        return None
+    words = list(re.finditer(r"[\w’'\-]+", m.group(0)))
+    for w in words[1:]:
+        head = w.group().lower()
+        if head in _HEADS or head.rstrip("s") in _HEADS:
+            end = m.start() + w.end()
+            # "said his father, Abdullah Kurdi": the name in apposition
+            q = end
+            if text.startswith(", ", q):
+                name = mention_starts.get(q + 2)
+                if name is not None and name.kind == "person":
+                    return Subject("mention", name.start, name.end, text[name.start : name.end])
+            return Subject("description", m.start(), end, text[m.start() : end])
     return None
 
 
-_AFTER_RE = re.compile(r"(he|she|they|the|a|an|his|her|its|their)\b(?:\s+[\w’'\-]+){0,5}")
+def agent_after(text: str, e: int, hi: int, mention_starts: dict) -> Subject | None:
+    """Return the agent of a passive cue: "was told by Emergencies Minister Zinichev"."""
+    m = _BY_RE.match(text, e, hi)
+    if m is None:
+        return None
+    p = m.end()
+    mention = mention_starts.get(p)
+    if mention is not None:
+        return Subject("mention", mention.start, mention.end, text[mention.start : mention.end])
+    d = _AFTER_RE.match(text, p, hi)
+    words = text[p : d.end() if d else p].split()
+    for i, w in enumerate(words):
+        head = w.lower().strip(",.")
+        if head in _HEADS or head.rstrip("s") in _HEADS:
+            end = p + len(" ".join(words[: i + 1]))
+            return Subject("description", p, end, text[p:end])
+    return None
+
+
+_BY_RE = re.compile(r"(?:\s+(?:\w+)){0,2}?\s+by\s+")
+_AFTER_RE = re.compile(
+    r"(he|she|they|the|a|an|his|her|its|their|local|state|some|several|industry)\b"
+    r"(?:\s+[\w’'\-]+){0,5}"
+)
 
 
 def inverted(text: str, lo: int, cue: Cue) -> bool:

@@ -34,7 +34,10 @@ _U = f"[{re.escape(_UPPER)}]"
 _ABBR = (
     r"(?:Mr|Mrs|Ms|Dr|Gen|Lt|Col|Maj|Capt|Sgt|Adm|Cmdr|Cdr|Prof|Sen|Rep|Gov|Rev|Brig|St|Jr|Sr)\."
 )
-_TOKEN = rf"(?:{_ABBR}|{_U}\.(?=[ \u00a0]{_U})|{_U}[\w’'\-]*(?<![’'\-]))"
+_TOKEN = (
+    rf"(?:{_ABBR}|{_U}\.(?=[ \u00a0]{_U})|"
+    rf"{_U}[\w’'\-]*(?<![’'\-])(?:\.(?:com|org|net|ru|uk|de|fr|info|io)\b)?)"
+)
 _CONNECT = r"(?:of the|of|for|de|del|da|di|du|dos|bin|ibn|bint|al|el|van|von|der|den|la|le)"
 # A capitalised phrase: tokens joined by single spaces or lowercase connectors;
 # never across a line break.
@@ -191,7 +194,12 @@ def _is_acronym(token: str) -> bool:
     return 2 <= len(token) <= 6 and token.isupper() and token.isalpha()
 
 
+_PARTICLES = frozenset("bin ibn bint al el van von der den de da di du dos del la le".split())
+
+
 def _is_name_token(token: str) -> bool:
+    if token[:1].islower():
+        return token in _PARTICLES
     return (
         token not in ORG_WORDS
         and token not in TITLE_HEADS
@@ -235,8 +243,22 @@ def read_phrase(phrase: str, sentence_start: bool) -> _Reading | None:
     tokens = kept
     length = len(" ".join(tokens))
     body = phrase[skip : skip + length]
-    while tokens and tokens[-1].islower():  # a trailing connector
+    while tokens and (tokens[-1].islower() or tokens[-1] in _COMMON):  # "of", "I"
         tokens.pop()
+    if " of " in body and len(tokens) > 3:
+        # "Tristan Smith of University College London": the person, not the place
+        left = body[: body.index(" of ")]
+        first = read_phrase(left, False)
+        if first is not None and first.kind == "person":
+            return _Reading(
+                "person",
+                first.name,
+                first.title,
+                first.name_offset,
+                len(left),
+                skip,
+                first.gender,
+            )
     if not tokens:
         return None
     if len(tokens) == 1:
@@ -266,6 +288,12 @@ def read_phrase(phrase: str, sentence_start: bool) -> _Reading | None:
         and any(t in ("News", "Agency", "Times", "Post", "Press") for t in tokens)
     ) and not name_tokens:
         return _Reading("outlet", " ".join(tokens), "", 0, length, skip, "")
+    placed = bool(title_tokens) and all(
+        t in COUNTRIES or t in NATIONALITIES or t in _OFFICE_WORDS or _is_acronym(t)
+        for t in title_tokens
+    )
+    if name_tokens and len(name_tokens) >= 2 and placed and not has_org:
+        has_head = True  # "US Ambassador to Germany Richard Grenell": "Germany" is a title
     if name_tokens and (has_head or not title_tokens and not has_org):
         if not has_head and (all(t in COUNTRIES for t in name_tokens) or tokens[-1] in COUNTRIES):
             return _Reading("other", body, "", 0, length, skip, "")
@@ -305,7 +333,12 @@ def _gender_of_first(token: str) -> str:
 def find_mentions(text: str, start: int, end: int) -> list[Mention]:
     """Return the capitalised phrases of ``text[start:end]`` that may name someone."""
     out: list[Mention] = []
-    for m in MENTION_RE.finditer(text, start, end):
+    pos = start
+    while True:
+        m = MENTION_RE.search(text, pos, end)
+        if m is None:
+            break
+        pos = m.end()
         s = m.start()
         at_start = s == start or text[s - 1] in "“\"'‘(«" and s - 1 == start
         reading = read_phrase(m.group(), at_start)
@@ -313,6 +346,8 @@ def find_mentions(text: str, start: int, end: int) -> list[Mention]:
             continue
         ms = s + reading.skip
         me = ms + reading.length
+        if me + 4 < m.end() and text.startswith(" of ", me):
+            pos = me + 4  # the place or body after "of" is read on its own
         before = text[max(start, ms - 4) : ms]
         out.append(
             Mention(
@@ -373,6 +408,8 @@ class Roster:
         self.entities: list[Entity] = []
         self._by_name: dict[str, Entity] = {}
         self._by_surname: dict[str, Entity] = {}
+        self._by_last: dict[str, Entity] = {}
+        self._initials: dict[str, list[Entity]] = {}
         self.registry = NameIndex((r.name, r.aliases, r) for r in registry)
         surnames: dict[str, list] = {}
         for r in registry:
@@ -401,6 +438,18 @@ class Roster:
         if entity is None and " " not in mention.name:
             entity = self.surname(mention.name)  # "General Khwain" after the full name
         span = (mention.start, mention.end)
+        parts = mention.name.split()
+        if entity is None and len(parts) > 1:
+            # "President Trump" in the headline, "Donald Trump" later: one person,
+            # named in full from now on.
+            short = self._by_name.get(fold_name(parts[-1]))
+            if short is not None and short.type == "person" and " " not in short.name:
+                if short.registry_id is None:
+                    old = short.name
+                    short.name = mention.name
+                    short.add_alias(old)
+                    self._by_name[key] = short
+                entity = short
         if entity is None:
             entity = self._new(mention.name, "person", span)
         entity.mentions.append(span)
@@ -409,9 +458,12 @@ class Roster:
             entity.add_alias(f"{mention.title} {mention.name}")
         if mention.gender and not entity.gender:
             entity.gender = mention.gender
-        parts = mention.name.split()
         if len(parts) > 1:
             self._by_surname[fold_name(parts[-1])] = entity
+            label = "".join(p[0] for p in entity.name.split() if p[0].isupper())
+            same = self._initials.setdefault(label, [])
+            if entity not in same:
+                same.append(entity)
         return entity
 
     def body(self, name: str, type_: str, span: tuple[int, int]) -> Entity:
@@ -419,8 +471,25 @@ class Roster:
         entity = self._by_name.get(fold_name(name))
         if entity is None:
             entity = self._new(name, type_, span)
+            if " " in name and type_ == "organization":
+                self._by_last[fold_name(name.rsplit(" ", 1)[1])] = entity
         entity.mentions.append(span)
         return entity
+
+    def known_person(self, name: str) -> Entity | None:
+        """Return the person of the article with this full name, if any."""
+        entity = self._by_name.get(fold_name(name))
+        return entity if entity is not None and entity.type == "person" else None
+
+    def initials(self, label: str) -> Entity | None:
+        """Return the one person of the article whose initials are ``label`` ("MS")."""
+        found = self._initials.get(label, [])
+        return found[0] if len(found) == 1 else None
+
+    def body_ending(self, word: str) -> Entity | None:
+        """Return the organisation last named with ``word`` as its last word ("the
+        Co-Chairs" after "the OSCE Minsk Group Co-Chairs")."""
+        return self._by_last.get(fold_name(word))
 
     def surname(self, word: str) -> Entity | None:
         """Return the person last introduced with this surname (or first name), if any."""

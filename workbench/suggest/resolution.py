@@ -62,8 +62,11 @@ class Resolver:
         self.outlet = outlet
         self.outlet_entity = outlet_entity
         self.recent: deque[tuple[int, Entity, int]] = deque(maxlen=_WINDOW)
+        self.speakers: deque[tuple[int, Entity, int]] = deque(maxlen=8)
         self.last_speaker: Entity | None = None
         self.last_speaker_sentence = -10
+        self.narrator: Entity | None = None
+        self.interviewee: Entity | None = None
 
     def note(self, entity: Entity, sentence: int, pos: int) -> None:
         """Record that ``entity`` was mentioned (or spoke) at ``pos``."""
@@ -72,9 +75,13 @@ class Resolver:
         self.recent.append((sentence, entity, pos))
 
     def spoke(self, entity: Entity, sentence: int, pos: int) -> None:
+        """Record that ``entity`` is the source of a claim at ``pos``."""
         self.last_speaker = entity
         self.last_speaker_sentence = sentence
         self.note(entity, sentence, pos)
+        if self.speakers and self.speakers[-1][1] is entity:
+            self.speakers.pop()
+        self.speakers.append((sentence, entity, pos))
 
     def entity_of(self, mention: Mention) -> tuple[Entity | None, str]:
         """Return the entity a mention names (None for a place or an unknown word)."""
@@ -106,12 +113,25 @@ class Resolver:
     def resolve(
         self, subject: Subject, sentence: int, mentions: list[Mention], entities: dict
     ) -> Resolved | None:
-        """Return who ``subject`` names, or None when it names no one we can tell."""
+        """Return who ``subject`` names, or None when it names no one we can tell.
+
+        ``mentions`` are the sentence's mentions, ``entities`` what each names (by id).
+        """
         if subject.kind == "mention":
             mention = next((m for m in mentions if m.start == subject.start), None)
             if mention is None:
                 return None
             entity = entities.get(id(mention))
+            if entity is None and mention.after_the:
+                entity = self.roster.body_ending(mention.name)
+                if entity is not None:
+                    return Resolved(
+                        entity,
+                        "description",
+                        entity.first,
+                        0.7,
+                        f"{subject.text!r} resolved to {entity.name}, named earlier",
+                    )
             if entity is None:
                 if mention.kind in ("bare", "country", "other"):
                     type_ = "organization" if mention.kind == "country" else "person"
@@ -163,7 +183,16 @@ class Resolver:
         return self._description(subject, sentence)
 
     def _pronoun(self, subject: Subject, sentence: int) -> Resolved | None:
-        gender, number = PRONOUNS[subject.text.lower()]
+        low = subject.text.lower()
+        if low == "you":
+            # in an interview, "you" is the person interviewed
+            entity = self.last_speaker
+            if entity is None or entity is self.outlet_entity:
+                return None
+            return Resolved(
+                entity, "pronoun", None, 0.55, f"'you' taken as {entity.name}, the last speaker"
+            )
+        gender, number = PRONOUNS[low]
         if number == "pl":
             for _s, entity, _pos in reversed(self.recent):
                 if entity.type in ("organization", "outlet", "unknown") and _s < sentence:
@@ -175,31 +204,39 @@ class Resolver:
                         f"pronoun {subject.text!r} resolved to {entity.name}, the last body named",
                     )
             return None
-        found: list[tuple[Entity, int]] = []
-        for s, entity, pos in reversed(self.recent):
-            if s >= sentence or entity.type != "person" or any(e is entity for e, _ in found):
-                continue
-            if entity.gender and gender and entity.gender != gender:
-                continue
-            found.append((entity, pos))
-            if len(found) == 3:
+
+        def fits(entity: Entity) -> bool:
+            return entity.type == "person" and not (
+                entity.gender and gender and entity.gender != gender
+            )
+
+        # The most recent compatible speaker of the last few sentences, else the most
+        # recent compatible person named.
+        choice = None
+        for s, entity, pos in reversed(self.speakers):
+            if s < sentence and s >= sentence - 6 and fits(entity):
+                choice, how = (entity, pos), "the last person quoted"
                 break
-        if not found:
+        if choice is None:
+            for s, entity, pos in reversed(self.recent):
+                if s < sentence and fits(entity):
+                    choice, how = (entity, pos), "the last person named"
+                    break
+        if choice is None:
             return None
-        choice, pos = found[0]
-        for entity, p in found:
-            if gender and entity.gender == gender:
-                choice, pos = entity, p
-                break
-        last = "the last person quoted" if choice is self.last_speaker else "the last person named"
-        ante = _mention_at(choice, pos)
-        confidence = 0.8 if len(found) == 1 or choice is self.last_speaker else 0.65
+        entity, pos = choice
+        if gender in ("m", "f") and not entity.gender:
+            entity.gender = gender  # later "she" no longer means him
+        others = {
+            id(e) for s, e, _p in self.recent if s >= sentence - 2 and s < sentence and fits(e)
+        }
+        confidence = 0.8 if len(others) <= 1 else 0.7
         return Resolved(
-            choice,
+            entity,
             "pronoun",
-            ante,
+            _mention_at(entity, pos),
             confidence,
-            f"pronoun {subject.text!r} resolved to {choice.name}, {last}",
+            f"pronoun {subject.text!r} resolved to {entity.name}, {how}",
         )
 
     def _description(self, subject: Subject, sentence: int) -> Resolved | None:

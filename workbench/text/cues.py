@@ -88,6 +88,21 @@ _LEMMAS = {
     "indicate": "indicate indicates indicated indicating",
     "quote": "quote quotes quoted quoting",
     "cite": "cite cites cited citing",
+    "testify": "testify testifies testified testifying",
+    "allege": "allege alleges alleged alleging",
+    "underscore": "underscore underscores underscored underscoring",
+    "lash out": "lash_out lashes_out lashed_out lashing_out hit_out hits_out",
+    "call on": "call_on calls_on called_on calling_on call_upon calls_upon called_upon "
+    "calling_upon",
+    "call": "called calls",
+    "advise": "advise advises advised advising",
+    "recommend": "recommend recommends recommended recommending",
+    "slam": "slam slams slammed slamming",
+    "reject": "reject rejects rejected rejecting",
+    "dismiss": "dismisses dismissed",
+    "hope": "hopes hoped",
+    "think": "thinks",
+    "stress": "stress stresses stressed stressing",
 }
 # form -> lemma ("called for" -> "call for")
 CUE_FORMS: dict[str, str] = {
@@ -106,7 +121,9 @@ WEAK_FORMS = frozenset(
     "suggests suggested suggesting promise promises state states note notes claim claims "
     "demand demands comment comments answer remark remarks quote quotes voice voices "
     "believe believed indicate indicates indicated describe describes described "
-    "recall express call_for".replace("_", " ").split()
+    "recall express call_for called calls hopes hoped thinks "
+    "rejected rejects dismissed dismisses advise advises advised recommend recommends "
+    "recommended testify".replace("_", " ").split()
 )
 # Participles that carry on the subject of the main clause ("..., saying ...").
 PARTICIPLES = frozenset(f for f in CUE_FORMS if f.split()[0].endswith("ing"))
@@ -190,6 +207,7 @@ OUTLET_WORDS = frozenset(
 # Words naming a document that can be a claim's source ("the report says").
 DOCUMENTS = frozenset(
     "report reports statement statements study studies survey document documents letter "
+    "website site database tweet post page account blog records figures statistics "
     "memo communique communiqué declaration resolution ruling verdict analysis paper "
     "assessment review findings filing complaint indictment lawsuit release announcement "
     "agreement treaty deal bill law order decree plan proposal text poll data".split()
