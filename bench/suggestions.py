@@ -196,7 +196,7 @@ def main(argv=None) -> int:
         f"Suggester on the gold set ({GOLD.relative_to(ROOT)}): {len(articles)} articles, "
         f"{r['overall']['speaker'].total} sentences\n"
     )
-    print(f"| article | sentences | speaker | type | attribution | verifiability |")
+    print("| article | sentences | speaker | type | attribution | verifiability |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for name, n, t in r["rows"]:
         print(

@@ -80,6 +80,9 @@ def run_import(
                     select(Article.content_hash).where(Article.project_id == project_id)
                 )
             )
+            # The suggester runs as articles are split, outside the write transactions;
+            # the registry is read once, as the job begins.
+            registry = suggestions.load_registry(session, project_id)
         files_read = items_total = 0
         batch = articles.Batch()
         last_flush = time.monotonic()
@@ -103,7 +106,10 @@ def run_import(
             items_total += len(items)
             for item in items:
                 position += 1
-                batch.add(position, articles.prepare_item(item, known, max_claims=max_claims))
+                prepared = articles.prepare_item(
+                    item, known, max_claims=max_claims, registry=registry
+                )
+                batch.add(position, prepared)
                 if batch.is_full() or time.monotonic() - last_flush > FLUSH_SECONDS:
                     flush()
             files_read += 1
@@ -173,9 +179,12 @@ def run_suggestions(
     """
     try:
         while True:
+            # The suggester runs in a read transaction; the write transaction stores.
+            with sessions() as session:
+                prepared = suggestions.prepare_run_batch(session, run_id)
             with sessions() as session:
                 begin_write(session)
-                run = suggestions.run_suggestion_batch(session, run_id)
+                run = suggestions.run_suggestion_batch(session, run_id, prepared=prepared)
                 session.commit()
             if on_progress is not None:
                 on_progress(run)

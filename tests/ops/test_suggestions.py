@@ -12,7 +12,7 @@ from tests.bulk import make_articles, make_long_article
 from tests.conftest import make_project, make_user
 from tests.ops.conftest import while_open
 from workbench.db import begin_write
-from workbench.errors import NotFound, PermissionDenied
+from workbench.errors import InvalidInput, NotFound, PermissionDenied
 from workbench.importing import parse_pasted
 from workbench.jobs import run_suggestions
 from workbench.models import (
@@ -410,3 +410,196 @@ def test_a_rerun_and_a_split_of_one_article_take_turns(session, database_url, or
     article = session.get(Article, article_id)
     _check_stored_form(session, article)
     assert refresh_article(session, article).written == 0
+
+
+def test_an_import_job_suggests_outside_its_write_transactions(
+    session, session_factory, monkeypatch
+):
+    """The suggester runs as articles are split; a batch's transaction only stores."""
+    from workbench.jobs import ImportSource, run_import
+    from workbench.ops import articles as articles_ops
+    from workbench.ops.import_jobs import create_import_job
+
+    project = make_project(session)
+    job = create_import_job(session, project, None, description="t", files_total=1)
+    session.commit()
+    storing, calls = [], []
+    real_suggest, real_store = suggestions_ops.suggest.suggest_article, articles_ops.store_articles
+
+    def suggest(*args, **kwargs):
+        calls.append(bool(storing))
+        return real_suggest(*args, **kwargs)
+
+    def store(*args, **kwargs):
+        storing.append(1)
+        try:
+            return real_store(*args, **kwargs)
+        finally:
+            storing.pop()
+
+    monkeypatch.setattr(suggestions_ops.suggest, "suggest_article", suggest)
+    monkeypatch.setattr(articles_ops, "store_articles", store)
+    items = parse_pasted(TEXT) + parse_pasted(TEXT.replace("Elbe", "Rhine"))
+    assert run_import(session_factory, job.id, [ImportSource("pasted", items=items)]) == "done"
+    assert calls == [False, False]
+    assert session.scalar(select(func.count(func.distinct(Suggestion.claim_id)))) == 8
+
+
+def test_a_rerun_batch_suggested_before_a_split_is_suggested_again(session):
+    project = make_project(session)
+    article = _import(session, project)
+    other = _import(session, project, TEXT.replace("Elbe", "Rhine"), title="Two")
+    run = create_suggestion_run(session, project, None)
+    session.commit()
+    prepared = suggestions_ops.prepare_run_batch(session, run.id)
+    assert prepared.article_ids == (article.id, other.id)
+    claim = active_claims(session, article)[1]
+    split_claim(session, claim, claim.start + 4, user=None)  # after the batch was read
+    session.commit()
+    calls = []
+    real = suggestions_ops.suggest.suggest_article
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(suggestions_ops.suggest, "suggest_article", counted)
+        run = run_suggestion_batch(session, run.id, prepared=prepared)
+    assert len(calls) == 1  # the split article only: the other's result is used
+    assert run.articles_done == 2
+    for each in (article, other):
+        _check_stored_form(session, each)
+        assert refresh_article(session, each).written == 0
+
+
+def _saved(session, claim, user, base=None, **values):
+    annotation = save_annotation(
+        session, claim.article.project, claim, user, AnnotationInput(**values), base_version=base
+    )
+    session.refresh(annotation)
+    return annotation
+
+
+def test_a_save_records_which_fields_took_the_suggestion_unchanged(session):
+    mona = make_user(session, "mona")
+    project = make_project(session, manager=mona)
+    doe = create_speaker(session, project, "Jane Doe", aliases=["Doe"])
+    article = _import(session, project)
+    first, _, third, _ = active_claims(session, article)
+    suggested = {
+        s.field: s
+        for s in session.scalars(select(Suggestion).where(Suggestion.claim_id == first.id))
+    }
+    assert (suggested["speaker"].speaker_id, suggested["attribution"].value) == (doe.id, "direct")
+    verifiability = suggested["verifiability"].value
+    other = "opinion" if verifiability != "opinion" else "verifiable"
+    saved = _saved(
+        session, first, mona, speaker_id=doe.id, attribution="direct", verifiability=other
+    )
+    assert saved.from_suggestion == ["speaker", "attribution"]
+    # saved again with the suggested verifiability and another attribution
+    saved = _saved(
+        session,
+        first,
+        mona,
+        base=saved.version,
+        speaker_id=doe.id,
+        attribution="indirect",
+        verifiability=verifiability,
+    )
+    assert saved.from_suggestion == ["speaker", "verifiability"]
+    # a suggested speaker the registry lacked, created when accepted, counts by its name
+    smith = session.scalar(
+        select(Suggestion).where(Suggestion.claim_id == third.id, Suggestion.field == "speaker")
+    )
+    assert (smith.value, smith.speaker_id) == ("John Smith", None)
+    created = create_speaker(session, project, "John Smith")
+    saved = _saved(session, third, mona, speaker_id=created.id)
+    assert saved.from_suggestion == ["speaker"]
+    # nothing set, nothing taken; a re-run later does not change what was recorded
+    assert _saved(session, active_claims(session, article)[3], mona).from_suggestion == []
+    refresh_articles(session, project, [article.id])
+    session.refresh(saved)
+    assert saved.from_suggestion == ["speaker"]
+
+
+def test_the_new_columns_dump_and_restore_and_older_dumps_get_the_defaults(session, tmp_path):
+    import json
+
+    from tests.ops.test_backup import other_database
+    from workbench.ops.backup import dump_lines, read_dump, restore_project
+
+    mona = make_user(session, "mona")
+    project = make_project(session, manager=mona)
+    doe = create_speaker(session, project, "Jane Doe", aliases=["Doe"])
+    _import(session, project, "LONDON (Reuters) - " + TEXT)
+    article = _import(session, project)
+    first = active_claims(session, article)[0]
+    _saved(session, first, mona, speaker_id=doe.id, attribution="direct")
+    session.commit()
+    lines = list(dump_lines(session, project))
+    records = [json.loads(line) for line in lines]
+    assert {r["wire_source"] for r in records if r["type"] == "article"} == {"Reuters", ""}
+    suggested = [r for r in records if r["type"] == "suggestion"]
+    assert all(r["reason"] for r in suggested)
+    assert {r["speaker"] for r in suggested if r["field"] == "speaker"} >= {None, 1}
+    [annotation] = [r for r in records if r["type"] == "annotation"]
+    assert annotation["from_suggestion"] == ["speaker", "attribution"]
+    engine, sessions = other_database(tmp_path)
+    try:
+        with sessions() as other:
+            restored, _, _ = restore_project(other, read_dump(lines), name="Copy")
+            other.commit()
+            # the same lines but the project record (its name) and the closing digest
+            assert list(dump_lines(other, restored))[2:-1] == lines[2:-1]
+            saved = other.scalar(select(Annotation))
+            assert saved.from_suggestion == ["speaker", "attribution"]
+            linked = other.scalar(
+                select(Suggestion).where(
+                    Suggestion.claim_id == saved.claim_id, Suggestion.field == "speaker"
+                )
+            )
+            assert linked.speaker_id == saved.speaker_id
+            # a dump from before (format 2: no closing record) restores with the defaults
+            old = [r for r in records if r["type"] != "end"]
+            old[0]["format_version"] = 2
+            added = {
+                "article": ("wire_source",),
+                "suggestion": ("reason", "speaker"),
+                "annotation": ("from_suggestion",),
+            }
+            for r in old:
+                for name in added.get(r["type"], ()):
+                    del r[name]
+            text = [json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in old]
+            restored, _, warnings = restore_project(other, read_dump(text), name="Old")
+            other.commit()
+            assert warnings
+            project_claims = select(Claim.id).join(Article).where(Article.project_id == restored.id)
+            assert {
+                (s.reason, s.speaker_id)
+                for s in other.scalars(
+                    select(Suggestion).where(Suggestion.claim_id.in_(project_claims))
+                )
+            } == {("", None)}
+            assert {a.wire_source for a in restored.articles} == {""}
+            assert (
+                other.scalar(
+                    select(Annotation.from_suggestion).where(
+                        Annotation.claim_id.in_(project_claims)
+                    )
+                )
+                == []
+            )
+            # what restore refuses
+            for bad, message in ((["nope"], "names 'nope', which is no field"), ("x", "a list")):
+                for r in old:
+                    if r["type"] == "annotation":
+                        r["from_suggestion"] = bad
+                text = [json.dumps(r, sort_keys=True) + "\n" for r in old]
+                with pytest.raises(InvalidInput, match=message):
+                    restore_project(other, read_dump(text), name="Bad")
+                other.rollback()
+    finally:
+        engine.dispose()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from tests.conftest import make_project, make_user
 from tests.web.web_helpers import (
@@ -874,6 +874,8 @@ def test_every_suggestion_of_a_claim_is_shown_and_verifiability_prefilled(web, d
     from workbench.models import Suggestion
 
     claim = talk["claims"][1]
+    # in place of what the suggester stored at import
+    db.execute(delete(Suggestion).where(Suggestion.claim_id == claim.id))
     for field, value in (("speaker", "Mohammad Baqeri"), ("verifiability", "not_a_claim")):
         db.add(Suggestion(claim_id=claim.id, field=field, value=value, evidence={"rule": "test"}))
     db.commit()

@@ -32,7 +32,8 @@ def test_a_manager_reruns_the_projects_suggestions(web, db, team):
     assert db.scalar(select(SuggestionRun.user_id)) == team["manager"].id
     # the project page links the last run, and the history says who re-ran
     assert "Last re-run: done" in page_text(read(web.get(f"/projects/{project.id}")))
-    assert "rerun-suggestions" in read(web.get(f"/projects/{project.id}/history"))
+    history = page_text(read(web.get(f"/projects/{project.id}/history")))
+    assert "Suggestions re-run" in history and "Articles 1" in history
 
 
 def test_a_stray_post_reruns_nothing_and_annotators_see_no_button(web, new_web, db, team):

@@ -41,6 +41,7 @@ from workbench.models import (
     Project,
     Speaker,
     Stance,
+    Suggestion,
     User,
 )
 from workbench.ops.codebook import Codebook, codebook_at
@@ -145,6 +146,7 @@ _members = Membership.__table__
 _annotations = Annotation.__table__
 _stances = Stance.__table__
 _speakers = Speaker.__table__
+_suggestions = Suggestion.__table__
 # One alias of the speakers table per speaker field, to read its speaker's name.
 _named = {f.name: _speakers.alias(f.name) for f in _SPEAKER_FIELDS}
 
@@ -235,6 +237,9 @@ _STANCE_DELETE = delete(_stances).where(
 _CODEBOOK_VERSION = select(_projects.c.codebook_version).where(
     _projects.c.id == bindparam("project_id")
 )
+_SUGGESTED = select(_suggestions.c.field, _suggestions.c.value, _suggestions.c.speaker_id).where(
+    _suggestions.c.claim_id == bindparam("claim_id")
+)
 _SPEAKER = select(
     _speakers.c.id, _speakers.c.project_id, _speakers.c.name, _speakers.c.merged_into_id
 ).where(_speakers.c.id == bindparam("speaker_id"))
@@ -295,12 +300,13 @@ SELECT id FROM saved"""
 _COLUMNS = ", ".join(
     [
         *(f.column for f in _COLUMN_FIELDS),
-        *("status", "span_changed", "codebook_version", "updated_at"),
+        *("status", "span_changed", "codebook_version", "updated_at", "from_suggestion"),
     ]
 )
 _PARAMETERS = ", ".join(f":{c.strip()}" for c in _COLUMNS.split(","))
 _TYPES = (
     bindparam("updated_at", type_=_annotations.c.updated_at.type),
+    bindparam("from_suggestion", type_=_annotations.c.from_suggestion.type),
     bindparam("at", type_=HistoryEntry.__table__.c.at.type),
     bindparam("before", type_=HistoryEntry.__table__.c.before.type),
     bindparam("after", type_=HistoryEntry.__table__.c.after.type),
@@ -495,14 +501,42 @@ def _check_span(span, seen_span, current) -> None:
         raise Conflict(SPAN_CHANGED, current=current)
 
 
-def _values(connection, project_id: int, values: AnnotationInput, codebook_version: int):
+def _taken(f, value, speaker, suggested: dict) -> bool:
+    """Whether the saved value of field ``f`` is the claim's suggestion for it, unchanged:
+    the same label, or the same registry speaker (by id, or by name when the suggestion
+    named one the registry did not have yet: the annotator accepted it and it was made)."""
+    suggestion = suggested.get(f.name) if f.suggested else None
+    if suggestion is None:
+        return False
+    if f.kind == SPEAKER:
+        if speaker is None:
+            return False
+        if suggestion.speaker_id is not None:
+            return suggestion.speaker_id == speaker[0]
+        return suggestion.value.casefold() == speaker[1].casefold()
+    return f.kind == LABEL and bool(value) and value == suggestion.value
+
+
+def _values(
+    connection,
+    project_id: int,
+    values: AnnotationInput,
+    codebook_version: int,
+    claim_id: int,
+):
     """Resolve the speakers (following merges); return the annotation's columns,
-    ``updated_at`` now, and its record as the history keeps it (without a version)."""
+    ``updated_at`` now, and its record as the history keeps it (without a version).
+
+    ``from_suggestion`` lists the fields saved with the claim's stored suggestion as
+    it is (one query for the claim's suggestions, at most one row per field)."""
     now = datetime.now(UTC)
     columns: dict[str, Any] = {}
     record: dict[str, Any] = {}
+    suggested = {row.field: row for row in connection.execute(_SUGGESTED, {"claim_id": claim_id})}
+    taken: list[str] = []
     for f in RECORD_ORDER:
         value = getattr(values, f.column)
+        speaker = None
         if f.kind == SPEAKER:
             speaker = _resolve_speaker(connection, project_id, value, f.name)
             columns[f.column] = record[f.column] = speaker[0] if speaker else None
@@ -511,8 +545,14 @@ def _values(connection, project_id: int, values: AnnotationInput, codebook_versi
             record[f.name] = {str(tid): v for tid, v in sorted(value.items()) if v}
         else:
             columns[f.column] = record[f.name] = value
+        if _taken(f, value, speaker, suggested):
+            taken.append(f.name)
     columns.update(
-        status=values.status, span_changed=False, codebook_version=codebook_version, updated_at=now
+        status=values.status,
+        span_changed=False,
+        codebook_version=codebook_version,
+        updated_at=now,
+        from_suggestion=taken,
     )
     record["status"] = values.status
     record["version"] = None  # set by the caller
@@ -538,7 +578,7 @@ def _store_in_steps(
     _check_span((guard.start, guard.end), seen_span, state.record)
     codebook_version = guard.codebook_version
     validate(codebook_at(session, project_id, created_at, codebook_version), values)
-    columns, after = _values(connection, project_id, values, codebook_version)
+    columns, after = _values(connection, project_id, values, codebook_version, state.claim_id)
     now = columns["updated_at"]
     try:
         if state.record is None:
@@ -608,7 +648,7 @@ def _store_in_one_statement(
         if current != codebook_version:
             return None
         raise
-    columns, after = _values(connection, project_id, values, codebook_version)
+    columns, after = _values(connection, project_id, values, codebook_version, state.claim_id)
     now = columns["updated_at"]
     old = state.record["stances"] if state.record is not None else {}
     new = after["stances"]

@@ -19,8 +19,15 @@ from workbench.importing import (
     normalize_text,
 )
 from workbench.models import Annotation, Article, Claim, Project, User
-from workbench.ops.suggestions import ArticleClaims, store_suggestions
+from workbench.ops.suggestions import (
+    ArticleClaims,
+    Registry,
+    load_registry,
+    store_suggestions,
+    suggest_spans,
+)
 from workbench.pagination import Page, page_of
+from workbench.suggest import ArticleSuggestions
 from workbench.text.splitter import Split, TooManySpans, split_text
 
 
@@ -70,11 +77,13 @@ DUPLICATE_REASON = "the project already has an article with the same text"
 
 @dataclass(frozen=True, slots=True)
 class PreparedArticle:
-    """A draft checked and split, ready to be stored: its text is the normalised one."""
+    """A draft checked and split, ready to be stored: its text is the normalised one;
+    ``suggested`` holds the suggester's proposals for its spans, when made already."""
 
     draft: ArticleDraft
     digest: str
     split: Split
+    suggested: ArticleSuggestions | None = None
 
 
 def _too_long_field(draft: ArticleDraft) -> str:
@@ -94,9 +103,15 @@ def too_many_claims_reason(limit: int) -> str:
 
 
 def prepare_item(
-    item: ImportItem, known: set[str], *, max_claims: int = DEFAULT_MAX_CLAIMS
+    item: ImportItem,
+    known: set[str],
+    *,
+    max_claims: int = DEFAULT_MAX_CLAIMS,
+    registry: Registry | None = None,
 ) -> PreparedArticle | ItemResult:
-    """Check and split one item, outside any transaction (it reads nothing).
+    """Check and split one item, outside any transaction (it reads nothing); with the
+    project's ``registry``, run the suggester over its claims too (see ops.suggestions),
+    so that the write transaction only stores.
 
     Returns the PreparedArticle to store, or the item's result when it is rejected
     (a Rejection from the parser, an empty text, a field too long for its column,
@@ -129,7 +144,11 @@ def prepare_item(
             source=item.source, status="rejected", reason=too_many_claims_reason(max_claims)
         )
     known.add(digest)
-    return PreparedArticle(item, digest, split)
+    suggested = None
+    if registry is not None:
+        spans = [(span.start, span.end) for span in split.spans]
+        suggested = suggest_spans(text, spans, registry, item.outlet)
+    return PreparedArticle(item, digest, split, suggested)
 
 
 class Batch:
@@ -176,10 +195,11 @@ def import_items(
     known = set(
         session.scalars(select(Article.content_hash).where(Article.project_id == project.id))
     )
+    registry = load_registry(session, project.id)
     results: dict[int, ItemResult] = {}
     batch = Batch()
     for position, item in enumerate(items):
-        batch.add(position, prepare_item(item, known, max_claims=max_claims))
+        batch.add(position, prepare_item(item, known, max_claims=max_claims, registry=registry))
         if batch.is_full():
             results.update(store_batch(session, project, batch, user_id=user.id if user else None))
             batch = Batch()
@@ -306,6 +326,7 @@ def store_articles(
                 outlet=entry.draft.outlet,
                 wire_source="",
                 claims=tuple((next(ids), span.start, span.end) for span in entry.split.spans),
+                suggested=entry.suggested,
             )
             for article_id, (_, entry) in zip(article_ids, pending, strict=True)
         ],

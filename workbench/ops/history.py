@@ -197,6 +197,8 @@ PROJECT_ACTIONS = {
     "add-member": "Member added",
     "change-role": "Role changed",
     "remove-member": "Member removed",
+    # ops.suggestions: a re-run of the suggester over every article, when it ends.
+    "rerun-suggestions": "Suggestions re-run",
 }
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
@@ -65,13 +65,15 @@ HEARTBEAT_STALE_SECONDS = 120
 @dataclass(frozen=True, slots=True)
 class ArticleClaims:
     """An article as the suggester needs it, with its active claims as
-    ``(claim id, start, end)`` in text order."""
+    ``(claim id, start, end)`` in text order; ``suggested`` is the suggester's result
+    for these claims when it was run already (outside the write transaction)."""
 
     article_id: int
     text: str
     outlet: str
     wire_source: str
     claims: tuple[tuple[int, int, int], ...]
+    suggested: ArticleSuggestions | None = None
 
 
 @dataclass(slots=True)
@@ -160,6 +162,13 @@ def article_claims(session: Session, article_ids: Sequence[int]) -> list[Article
             .order_by(Article.id)
         )
     ]
+
+
+def suggest_spans(
+    text: str, spans: Sequence[tuple[int, int]], registry: Registry, outlet: str
+) -> ArticleSuggestions:
+    """Run the suggester (pure; no query) over an article's claim spans."""
+    return suggest.suggest_article(text, list(spans), registry.speakers, outlet=outlet)
 
 
 def _speaker_id(proposal: Proposal, registry: Registry) -> int | None:
@@ -261,11 +270,11 @@ def store_suggestions(
     new: dict[tuple[int, str], dict] = {}
     wire: list[dict] = []
     for article in articles:
-        result = suggest.suggest_article(
+        result = article.suggested or suggest_spans(
             article.text,
             [(start, end) for _, start, end in article.claims],
-            registry.speakers,
-            outlet=article.outlet,
+            registry,
+            article.outlet,
         )
         for row in suggestion_rows(article, result, registry):
             new[row["claim_id"], row["field"]] = row
@@ -306,7 +315,8 @@ def store_suggestions(
             session.execute(delete(table).where(table.c.id == bindparam("suggestion_id")), stale)
         stored.removed = len(stale)
     if new:
-        session.execute(insert(Suggestion), list(new.values()))
+        # On the table (Core): the ORM's bulk insert costs more per row than the rows.
+        session.execute(insert(Suggestion.__table__), list(new.values()))
     stored.written = len(new)
     if wire:
         table = Article.__table__
@@ -340,10 +350,15 @@ def refresh_articles(
     article_ids: Sequence[int],
     *,
     registry: Registry | None = None,
+    prepared: Sequence[ArticleClaims] = (),
 ) -> Stored:
     """Store fresh suggestions for the project's articles ``article_ids`` (a bounded
     batch); return the counts. Raises NotFound for an id that is not an article of
-    the project."""
+    the project.
+
+    ``prepared`` are articles suggested for already (outside the write transaction,
+    see prepare_run_batch): their results are used where the article's claims are
+    still those they were made for, and made again where they are not."""
     ids = sorted(set(article_ids))
     if not ids:
         return Stored()
@@ -356,7 +371,14 @@ def refresh_articles(
     if missing:
         raise NotFound(f"No article {missing[0]} in the project {project.name!r}.")
     _lock_claims(session, ids)
-    return store_suggestions(session, project.id, article_claims(session, ids), registry=registry)
+    made = {a.article_id: a for a in prepared if a.suggested is not None}
+    current = [
+        replace(a, suggested=made[a.article_id].suggested)
+        if a.article_id in made and made[a.article_id].claims == a.claims
+        else a
+        for a in article_claims(session, ids)
+    ]
+    return store_suggestions(session, project.id, current, registry=registry)
 
 
 def refresh_article(session: Session, article: Article) -> Stored:
@@ -442,14 +464,47 @@ def next_batch(session: Session, project_id: int, after: int) -> list[int]:
     return ids
 
 
-def run_suggestion_batch(session: Session, run_id: int) -> SuggestionRun:
+@dataclass(frozen=True, slots=True)
+class PreparedBatch:
+    """A re-run's next batch, suggested for outside the write transaction."""
+
+    after: int
+    article_ids: tuple[int, ...]
+    articles: tuple[ArticleClaims, ...]
+
+
+def prepare_run_batch(session: Session, run_id: int) -> PreparedBatch | None:
+    """Read a running re-run's next batch and run the suggester over it; write
+    nothing (so that it can run outside any write transaction). None when the run
+    is not running."""
+    run = session.get(SuggestionRun, run_id)
+    if run is None or run.status != "running":
+        return None
+    ids = next_batch(session, run.project_id, run.after_article_id)
+    registry = load_registry(session, run.project_id)
+    articles = tuple(
+        replace(
+            a,
+            suggested=suggest_spans(
+                a.text, [(start, end) for _, start, end in a.claims], registry, a.outlet
+            ),
+        )
+        for a in article_claims(session, ids)
+    )
+    return PreparedBatch(run.after_article_id, tuple(ids), articles)
+
+
+def run_suggestion_batch(
+    session: Session, run_id: int, *, prepared: PreparedBatch | None = None
+) -> SuggestionRun:
     """Store the next batch of a running re-run (its articles' suggestions, the
     run's counts, cursor and heartbeat); mark it done, with a project history
     entry, when no article is left. Return the run as it is now.
 
-    Raises NotFound for an unknown run, InvalidInput for one that is not running,
-    PermissionDenied when its user may no longer re-run (deactivated, or no longer
-    a manager of the project).
+    ``prepared`` is this batch suggested for already (prepare_run_batch); what
+    changed since is suggested for again. Raises NotFound for an unknown run,
+    InvalidInput for one that is not running, PermissionDenied when its user may
+    no longer re-run (deactivated, or no longer a manager of the project).
     """
     run = session.get(SuggestionRun, run_id, populate_existing=True)
     if run is None:
@@ -485,7 +540,13 @@ def run_suggestion_batch(session: Session, run_id: int) -> SuggestionRun:
         )
         session.flush()
         return run
-    stored = refresh_articles(session, project, ids)
+    reuse = (
+        prepared.articles
+        if prepared is not None
+        and (prepared.after, prepared.article_ids) == (run.after_article_id, tuple(ids))
+        else ()
+    )
+    stored = refresh_articles(session, project, ids, prepared=reuse)
     run.after_article_id = ids[-1]
     run.articles_done += stored.articles
     run.claims += stored.claims
@@ -532,12 +593,8 @@ def article_roster(session: Session, article: Article) -> list[RosterLine]:
     registry speaker it matched (None when the registry lacks it). Reads only."""
     registry = load_registry(session, article.project_id)
     [claims] = article_claims(session, [article.id])
-    result = suggest.suggest_article(
-        claims.text,
-        [(start, end) for _, start, end in claims.claims],
-        registry.speakers,
-        outlet=claims.outlet,
-    )
+    spans = [(start, end) for _, start, end in claims.claims]
+    result = suggest_spans(claims.text, spans, registry, claims.outlet)
     lines = []
     for entry in result.roster:
         speaker_id = entry.registry_id if entry.registry_id in registry.ids else None

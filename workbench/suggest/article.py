@@ -11,11 +11,7 @@ an article with a wire dateline; "the article" when no outlet is given).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
-from workbench.suggest.attribution import (
-    _HEADS as _HEADS,
-)
 from workbench.suggest.attribution import (
     AS_SAYING_RE,
     Cue,
@@ -24,6 +20,7 @@ from workbench.suggest.attribution import (
     agent_after,
     find_cues,
     inverted,
+    is_head,
     scan_quotes,
     subject_after,
     subject_before,
@@ -40,7 +37,7 @@ from workbench.suggest.model import (
 )
 from workbench.suggest.resolution import Resolved, Resolver, outlet_named
 from workbench.suggest.verifiability import classify
-from workbench.text.cues import DOCUMENTS, WEAK_FORMS
+from workbench.text.cues import DOCUMENTS, GROUP_HEADS, WEAK_FORMS
 from workbench.text.splitter import is_boilerplate
 
 NO_OUTLET = "the article"
@@ -60,29 +57,55 @@ _WORDS_RE = re.compile(r"[^\W_]+")
 _FIRST_PERSON_RE = re.compile(r"\b(?:[Ww]e|[Oo]ur|us|I|[Mm]y|me)\b")
 
 
-@dataclass(slots=True)
 class _Decision:
-    """What the pass decided for one claim, before it becomes Proposals."""
+    """What the pass decided for one claim, before it becomes Proposals.
 
-    entity: Entity | None = None  # None: the narrator
-    kind: str = "narration"
-    rule: str = "narration"
-    confidence: float = 0.6
-    reason: str = ""
-    continuation: bool = False
-    evidence: list[Evidence] = field(default_factory=list)
-    via: Entity | None = None
-    via_evidence: list[Evidence] = field(default_factory=list)
-    via_reason: str = ""
-    attribution: str = "none"
-    attribution_reason: str = ""
-    attribution_evidence: list[Evidence] = field(default_factory=list)
-    speaker_type: str = ""
-    verifiability: tuple = ()
-    content: list[tuple[int, int]] = field(default_factory=list)
-    boilerplate: bool = False
-    cue: Cue | None = None
-    colon_entity: Entity | None = None  # who speaks in the quote a colon introduces
+    ``entity`` None means the narrator. A plain class with slots: one is made per
+    claim, so its construction is kept cheap.
+    """
+
+    __slots__ = (
+        "entity",
+        "kind",
+        "rule",
+        "confidence",
+        "reason",
+        "continuation",
+        "evidence",
+        "via",
+        "via_evidence",
+        "via_reason",
+        "attribution",
+        "attribution_reason",
+        "attribution_evidence",
+        "verifiability",
+        "content",
+        "boilerplate",
+        "cue",
+        "colon_entity",
+        "findings",
+    )
+
+    def __init__(self, entity: Entity | None = None, attribution: str = "none") -> None:
+        self.entity = entity
+        self.kind = "narration"
+        self.rule = "narration"
+        self.confidence = 0.6
+        self.reason = ""
+        self.continuation = False
+        self.evidence: list[Evidence] = []
+        self.via: Entity | None = None
+        self.via_evidence: list[Evidence] = []
+        self.via_reason = ""
+        self.attribution = attribution
+        self.attribution_reason = ""
+        self.attribution_evidence: list[Evidence] = []
+        self.verifiability: tuple = ()
+        self.content: list[tuple[int, int]] = []
+        self.boilerplate = False
+        self.cue: Cue | None = None
+        self.colon_entity: Entity | None = None  # who speaks in a quote a colon introduces
+        self.findings: Entity | None = None  # a document whose findings may carry on
 
 
 def _ev(text: str, role: str, start: int, end: int) -> Evidence:
@@ -178,8 +201,9 @@ def suggest_article(
         _settle(pending, before_run)
 
     claims = [None] * len(pairs)
+    guesses: dict = {}
     for sentence, d, i in zip(sentences, decisions, order, strict=True):
-        claims[i] = _claim(text, sentence, d, narrator, outlet_entity)
+        claims[i] = _claim(text, sentence, d, narrator, outlet_entity, guesses)
     roster_entries = _roster(text, roster, narrator, outlet_entity)
     extra = {"narrator_rule": "wire dateline" if wire else ("outlet" if outlet.strip() else "none")}
     return ArticleSuggestions(
@@ -220,7 +244,9 @@ def _decide(
         d.reason = "boilerplate (sign-off, licence or credit line): the outlet's"
         d.verifiability = classify(text, [(s, e)], boilerplate=True)
         return d
-    mentions = [m for m in find_mentions(text, s, e) if not sentence.in_quote(m.start)]
+    mentions = find_mentions(text, s, e)
+    if sentence.quotes:
+        mentions = [m for m in mentions if not sentence.in_quote(m.start)]
     entities: dict[int, Entity | None] = {}
     for m in mentions:
         entity, _how = resolver.entity_of(m)
@@ -285,10 +311,27 @@ def _decide(
     return d
 
 
+_HEADLINE_CUES = frozenset(("say", "tell", "warn", "claim"))
+
+
+def _is_headline(text: str, sentence: Sentence) -> bool:
+    """True for a first line without final punctuation followed by a line break."""
+    if sentence.index != 0:
+        return False
+    line = text[sentence.start : sentence.end]
+    after = text[sentence.end : sentence.end + 2]
+    return bool(line) and line[-1] not in ".!?:”\"’'" and after[:1] in ("\n", "\r")
+
+
 def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames):
-    """Return (found, vias): each cue with its subject resolved, and the intermediaries."""
+    """Return (found, vias): each cue with its subject resolved, and the intermediaries.
+
+    In a headline only a verb of saying makes reported speech ("Trump says ...");
+    "Spokesman condemns claims" is the outlet's summary.
+    """
     s, e = sentence.start, sentence.end
     narrator = resolver.narrator
+    headline = _is_headline(text, sentence)
 
     def frame_of(pos: int) -> tuple[int, int]:
         for a, b in frames:
@@ -307,11 +350,13 @@ def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames)
                 if res is not None:
                     vias.append((cue, subj, res, "according to"))
             continue
-        subj = None
-        if inverted(text, lo, cue):
+        if headline and cue.lemma not in _HEADLINE_CUES:
+            continue
+        subj = subject_before(text, lo, cue.start, ends)
+        if subj is None and inverted(text, lo, cue):
             subj = subject_after(text, cue.end, hi, starts)
-        if subj is None:
-            subj = subject_before(text, lo, cue.start, ends)
+        if subj is None and cue.form.endswith("ed") and text.startswith(" by ", cue.end):
+            subj = agent_after(text, cue.end, hi, starts)  # "the highest rate noted by the team"
         if subj is None and _passive(text, lo, cue.start):
             subj = agent_after(text, cue.end, hi, starts)
             if (
@@ -324,12 +369,16 @@ def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames)
                 subj = Subject("description", cue.start, cue.end, cue.form)
                 found.append((cue, subj, Resolved(entity, "description", None, 0.5, why)))
                 continue
-        if subj is None or _subordinate(text, s, subj.start):
-            continue
-        if subj.kind == "pronoun" and sentence.in_quote(subj.start):
+        if subj is None or subj.kind == "pronoun" and sentence.in_quote(subj.start):
             continue
         res = _resolve(resolver, subj, sentence, mentions, entities, text, narrator)
         if res is None:
+            continue
+        if _subordinate(text, s, subj.start):
+            # "..., with Zinichev describing ...": the main clause is narration, but
+            # Zinichev is the last person quoted for a "he" that follows
+            if res.entity.type == "person":
+                resolver.spoke(res.entity, sentence.index, subj.start)
             continue
         if cue.lemma in ("quote", "cite"):
             # "KCNA quoted him as saying": the object speaks, the subject is the via
@@ -363,9 +412,21 @@ def _take(text, sentence, d, found, vias, resolver, starts, entities, outlet) ->
     """Fill ``d`` from the first source found (the others are named in the reason)."""
     e = sentence.end
     cue, subj, res = found[0]
+    if len(found) > 1 and (res.kind == "document" or res.entity.type == "outlet"):
+        later = next((f for f in found[1:] if f[1].start > cue.end), None)
+        if later is not None:
+            # "The study notes the NVISS indicates ...": the inner source speaks, the
+            # document or outlet passes it on
+            vias = [(cue, subj, res, "reported by"), *vias]
+            found = [later] + [f for f in found if f is not later and f[0] is not cue]
+            if res.kind == "document" and cue.lemma in _FINDINGS:
+                d.findings = res.entity  # "The study notes the NVISS indicates ..."
+            cue, subj, res = later
     d.cue = cue
     d.entity = res.entity
     d.kind = res.kind
+    if res.kind == "document" and cue.lemma in _FINDINGS:
+        d.findings = res.entity
     d.rule = f"cue:{cue.lemma}" + (":inverted" if subj.start > cue.start else "")
     d.confidence = res.confidence
     d.reason = f"{res.reason}; cue {cue.form!r}"
@@ -385,7 +446,7 @@ def _take(text, sentence, d, found, vias, resolver, starts, entities, outlet) ->
             d.via_evidence = [_ev(text, "via", vsubj.start, vsubj.end)]
             d.via_reason = f"{vres.entity.name} passes the claim on ({how} {vcue.form!r})"
             break
-    if d.via is None and cue.lemma in ("tell", "colon") or d.via is None and cue.lemma == "say":
+    if d.via is None:
         _spoken_to(text, sentence, d, cue, starts, entities, outlet)
     for _c, _s, r in found:
         if r.entity.type != "author":
@@ -458,7 +519,10 @@ _STATEMENT_FROM_RE = re.compile(r"\b(?:statement|remarks|message|letter)\s+(?:fr
 
 def _colon_entity(text, sentence, d, mentions, entities, frames) -> Entity | None:
     """Who speaks in the quote a sentence ending in a colon introduces."""
-    if not frames or not text[sentence.start : sentence.end].rstrip().endswith(":"):
+    end = sentence.end
+    while end > sentence.start and text[end - 1].isspace():
+        end -= 1
+    if not frames or end == sentence.start or text[end - 1] != ":":
         return None
     if sentence.quotes and sentence.quotes[-1][1] >= sentence.end - 1:
         return None
@@ -565,13 +629,25 @@ def _resolve(resolver, subj, sentence, mentions, entities, text, narrator) -> Re
         return resolver.resolve(subj, sentence.index, mentions, entities)
     words = subj.text.split()
     head = words[-1].lower().strip("’'")
-    if head in DOCUMENTS:
+    if " of " in subj.text:
+        # "The head of the police's internal investigators": the head is "head"
+        before = subj.text[: subj.text.index(" of ")].split()
+        if before and is_head(before[-1]):
+            head = before[-1].lower()
+    if head in _OUTLET_HEADS:
+        outlet = resolver.last_of_type("outlet", sentence.index)
+        if outlet is not None:
+            return Resolved(
+                outlet, "outlet", None, 0.7, f"{subj.text!r} is {outlet.name}, named earlier"
+            )
+    if head in DOCUMENTS or head in _FINDERS:
         for m in mentions:
             if subj.start <= m.start < subj.end and m.kind in (
                 "organization",
                 "outlet",
                 "person",
                 "bare",
+                "other",
             ):
                 owner = entities.get(id(m)) or resolver.roster.body(
                     m.name, "organization", (m.start, m.end)
@@ -579,39 +655,28 @@ def _resolve(resolver, subj, sentence, mentions, entities, text, narrator) -> Re
                 return Resolved(
                     owner, "document", None, 0.7, f"{subj.text!r} of {owner.name} is the source"
                 )
-        name = _description_name(subj.text, keep_the=True)
-        entity = resolver.roster.body(name, "organization", (subj.start, subj.end))
+        name = _description_name(subj.text)
+        type_ = "organization" if name.startswith("the ") else "unknown"
+        entity = resolver.roster.body(name, type_, (subj.start, subj.end))
         return Resolved(entity, "document", None, 0.6, f"the document {subj.text!r} is the source")
     found = resolver.resolve(subj, sentence.index, mentions, entities)
     if found is not None:
         return found
-    if head in _GROUP_TYPES or head.rstrip("s") in _GROUP_TYPES:
-        type_ = _GROUP_TYPES.get(head) or _GROUP_TYPES[head.rstrip("s")]
-        name = _description_name(subj.text, keep_the=True)
-    else:
-        type_ = "person"
-        name = _description_name(subj.text, keep_the=False)
+    type_ = _GROUP_TYPES.get(head) or _GROUP_TYPES.get(head.rstrip("s")) or "person"
+    name = _description_name(subj.text)
     if not name:
         return None
     entity = resolver.roster.body(name, type_, (subj.start, subj.end))
+    if head in _GROUP_TYPES:
+        entity.plural = True
     return Resolved(entity, "description", None, 0.55, f"{subj.text!r} is the source")
 
 
-# Groups named by a description, with their speaker type.
-_GROUP_TYPES = {
-    **dict.fromkeys(
-        "officials authorities police government ministry administration military".split(),
-        "organization",
-    ),
-    **dict.fromkeys("media press outlets newspapers".split(), "outlet"),
-    **dict.fromkeys("residents witnesses sources reports observers".split(), "unknown"),
-    **dict.fromkeys(
-        "defendants analysts experts researchers scientists doctors lawyers activists "
-        "protesters critics supporters opponents participants members lawmakers officers "
-        "leaders diplomats people students workers family relatives".split(),
-        "person",
-    ),
-}
+# "The website further reported": the outlet named last.
+_OUTLET_HEADS = frozenset("website site newspaper paper broadcaster channel outlet".split())
+# The authors of a study speak as the study does ("noted by the team").
+_FINDERS = frozenset("team researchers authors".split())
+_GROUP_TYPES = GROUP_HEADS
 _HEAD_WORDS = (
     DOCUMENTS
     | set(_GROUP_TYPES)
@@ -620,16 +685,15 @@ _HEAD_WORDS = (
 _LEAD_DETERMINERS = frozenset("a an some several many other his her its their this that".split())
 
 
-def _description_name(text: str, *, keep_the: bool) -> str:
-    """The name a description gives its speaker: "the defendants", "German officials",
-    "head of the police's internal investigators" (a role drops its article)."""
+def _description_name(text: str) -> str:
+    """The name of a source the article describes but does not name: the description
+    as written ("the defendants", "German officials", "a German government source",
+    "its source"), a leading determiner in lower case, a trailing "there" dropped."""
     words = text.split()
-    while words and words[0].lower() in _LEAD_DETERMINERS:
-        words = words[1:]
-    if words and words[0].lower() == "the":
-        words = ["the", *words[1:]] if keep_the else words[1:]
-    while words and words[-1].lower() in ("there", "here"):
+    while len(words) > 1 and words[-1].lower() in ("there", "here"):
         words.pop()
+    if words and words[0].lower() in _LEAD_DETERMINERS | {"the", "both"}:
+        words[0] = words[0].lower()
     return " ".join(words)
 
 
@@ -661,7 +725,12 @@ def _attribute(text: str, sentence: Sentence, d: _Decision, cue: Cue, clause) ->
     after = 0
     if home is not None:
         tail_start = max([hi for lo, hi in clause if home[0] <= lo < home[1]] or [cue.end])
-        tail = _CIRCUMSTANCE_RE.sub(" ", text[tail_start : home[1]])
+        tail = text[tail_start : home[1]]
+        if cue.lemma == "tell":
+            # the addressee: "told a guard at the door, ...", "told the BBC after ..."
+            m = _UP_TO_BREAK_RE.match(tail)
+            tail = tail[m.end() :] if m else tail
+        tail = _CIRCUMSTANCE_RE.sub(" ", tail)
         after = sum(
             1 for w in _WORDS_RE.findall(tail) if not w[0].isupper() and w.lower() not in _GLUE
         )
@@ -675,11 +744,14 @@ def _attribute(text: str, sentence: Sentence, d: _Decision, cue: Cue, clause) ->
         d.content = rest_ranges + quotes
 
 
+_UP_TO_BREAK_RE = re.compile(r"[^,:;“\"«]*")
 _CIRCUMSTANCE_RE = re.compile(
-    r"\b(?:on|in|at|after|before|during|via|through|to|from|with|over|by)\s+"
+    r"\b(?:on|in|at|after|before|during|via|through|to|from|with|over|by|following)\s+"
     r"(?:the\s+|a\s+|an\s+|his\s+|her\s+|their\s+|its\s+)?(?:[\w’'\-]+\s*){1,3}"
 )
-_GLUE = frozenset("that and but adding saying writing also then later again simply as".split())
+_GLUE = frozenset(
+    "that and but adding saying writing also then later again simply as following".split()
+)
 
 
 def _minus(ranges, holes) -> list[tuple[int, int]]:
@@ -764,15 +836,19 @@ def _unattributed(
             d.attribution_reason = "reported speech carried on from the sentence before"
             d.evidence = [_ev(text, "cue", m.start(), m.end())]
             return
-        if previous.kind == "document" and _carries_on(text, sentence):
+    findings = previous.findings if previous is not None else None
+    if findings is not None and _carries_on(text, sentence):
+        if not sentence.paragraph_start or any(
+            c.isdigit() for c in text[sentence.start : sentence.end]
+        ):
             _continue(
                 d,
-                prev_speaker,
+                findings,
                 "document-continuation",
                 0.5,
-                f"carries on the findings of {prev_speaker.name} (no new cue)",
+                f"carries on the findings of {findings.name} (no new cue)",
             )
-            d.kind = "document"
+            d.findings = findings
             d.attribution = "indirect" if not quoted else "mixed"
             d.attribution_reason = "a document's findings carried on from the sentence before"
             return
@@ -784,6 +860,8 @@ def _unattributed(
     d.attribution_reason = "narration"
 
 
+# Verbs of a document's findings: the sentences after them carry the findings on.
+_FINDINGS = frozenset("report find show note say indicate predict estimate suggest".split())
 _NEW_TOPIC_RE = re.compile(
     r"\s*(?:In|On|At|During|After|Before|Since|Last|Earlier|Later|Meanwhile|Also)\b"
 )
@@ -791,10 +869,8 @@ _NEW_TOPIC_RE = re.compile(
 
 def _carries_on(text: str, sentence: Sentence) -> bool:
     """True when a sentence without a cue reads as more of the same findings: it does
-    not open with a time or scene ("In July", "Meanwhile") and holds a number."""
-    if _NEW_TOPIC_RE.match(text, sentence.start, sentence.end):
-        return False
-    return any(ch.isdigit() for ch in text[sentence.start : sentence.end])
+    not open with a time or scene ("In July", "Meanwhile")."""
+    return _NEW_TOPIC_RE.match(text, sentence.start, sentence.end) is None
 
 
 def _continue(d: _Decision, entity: Entity, rule: str, confidence: float, reason: str) -> None:
@@ -828,6 +904,8 @@ def _interview_turn(text: str, sentence: Sentence, resolver: Resolver, narrator:
             resolver.interviewee = who
             return who, m.span()
         return None
+    if _NAMED_ANSWER_RE.match(text, s, e) is None:
+        return None
     mention = next(iter(find_mentions(text, s, min(e, s + 80))), None)
     if mention is None or mention.start != s or mention.kind != "person":
         return None
@@ -842,6 +920,11 @@ def _interview_turn(text: str, sentence: Sentence, resolver: Resolver, narrator:
 
 
 _NEXT_WORD_RE = re.compile(r" +([A-Z][a-z]*)\b")
+# "Michael Siegel I am ...": two or more capitalised words, then an answer's first word
+_NAMED_ANSWER_RE = re.compile(
+    r"(?:[A-Z][\w.’'\-]* ){2,4}(?:I|We|My|Our|The|This|That|It|In|Yes|No|Well|Thank|As|"
+    r"Although)\b"
+)
 _ANSWER_OPENERS = frozenset("I We My Our The This That It In Yes No Well Thank As Although".split())
 
 
@@ -862,7 +945,13 @@ def _turn(text: str, sentence: Sentence, turn) -> _Decision:
     return d
 
 
-def _guess(entity: Entity, type_: str | None = None) -> SpeakerGuess:
+def _guess(entity: Entity, type_: str | None = None, cache: dict | None = None) -> SpeakerGuess:
+    if cache is not None:
+        key = (id(entity), type_)
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = _guess(entity, type_)
+        return found
     return SpeakerGuess(
         name=entity.name,
         type=type_ or entity.type,
@@ -873,7 +962,7 @@ def _guess(entity: Entity, type_: str | None = None) -> SpeakerGuess:
 
 
 def _claim(
-    text, sentence: Sentence, d: _Decision, narrator: Entity, outlet_entity
+    text, sentence: Sentence, d: _Decision, narrator: Entity, outlet_entity, guesses: dict
 ) -> ClaimSuggestions:
     if d.entity is None or d.boilerplate:
         entity, type_ = narrator, "author"
@@ -885,68 +974,76 @@ def _claim(
         type_ = entity.type if entity.type in ("person", "organization", "outlet") else "unknown"
         if entity is narrator and d.kind not in ("outlet",):
             type_ = "author"
-    guess = _guess(entity, type_)
-    ev = tuple(x for x in d.evidence if 0 <= x.start <= x.end <= len(text))
-    speaker = Proposal(
-        field="speaker",
-        value=entity.name,
-        confidence=round(min(max(d.confidence, 0.0), 1.0), 2),
-        reason=d.reason or "narration",
-        evidence=ev,
-        rule=d.rule,
-        continuation=d.continuation,
-        speaker=guess,
-    )
-    speaker_type = Proposal(
-        field="speaker_type",
-        value=type_,
-        confidence=speaker.confidence,
-        reason=f"{entity.name} is {'the article' if type_ == 'author' else 'a ' + type_}"
-        if type_ != "author"
-        else "the article's own voice",
-        evidence=ev,
-        rule=d.rule,
-        continuation=d.continuation,
-    )
+    guess = _guess(entity, type_, guesses)
+    n = len(text)
+    ev = tuple(x for x in d.evidence if 0 <= x.start <= x.end <= n)
+    confidence = round(min(max(d.confidence, 0.0), 1.0), 2)
+    # Frozen proposals without evidence (narration, boilerplate, a continuation) are
+    # the same for many claims of an article: made once and shared.
+    key = None if ev else ("p", id(entity), type_, d.reason, d.rule, confidence, d.continuation)
+    pair = guesses.get(key) if key is not None else None
+    if pair is None:
+        speaker = Proposal(
+            "speaker",
+            entity.name,
+            confidence,
+            d.reason or "narration",
+            ev,
+            d.rule,
+            d.continuation,
+            guess,
+        )
+        type_reason = (
+            "the article's own voice" if type_ == "author" else f"{entity.name} is a {type_}"
+        )
+        speaker_type = Proposal(
+            "speaker_type", type_, confidence, type_reason, ev, d.rule, d.continuation
+        )
+        pair = (speaker, speaker_type)
+        if key is not None:
+            guesses[key] = pair
+    speaker, speaker_type = pair
     via = None
     if d.via is not None:
+        via_type = d.via.type if d.via.type in ("person", "organization", "outlet") else "unknown"
         via = Proposal(
-            field="via",
-            value=d.via.name,
-            confidence=0.8,
-            reason=d.via_reason,
-            evidence=tuple(d.via_evidence),
-            rule="via",
-            speaker=_guess(
-                d.via,
-                d.via.type if d.via.type in ("person", "organization", "outlet") else "unknown",
-            ),
+            "via",
+            d.via.name,
+            0.8,
+            d.via_reason,
+            tuple(d.via_evidence),
+            "via",
+            False,
+            _guess(d.via, via_type, guesses),
         )
-    attribution = Proposal(
-        field="attribution",
-        value="none" if d.boilerplate else d.attribution,
-        confidence=0.9 if d.boilerplate else round(min(d.confidence + 0.1, 0.95), 2),
-        reason=d.attribution_reason or "narration",
-        evidence=tuple(d.attribution_evidence) + tuple(x for x in ev if x.role == "cue"),
-        rule=d.rule,
-    )
+    value = "none" if d.boilerplate else d.attribution
+    a_conf = 0.9 if d.boilerplate else round(min(d.confidence + 0.1, 0.95), 2)
+    a_ev = tuple(d.attribution_evidence) + tuple(x for x in ev if x.role == "cue")
+    a_key = None if a_ev else ("a", value, a_conf, d.attribution_reason, d.rule)
+    attribution = guesses.get(a_key) if a_key is not None else None
+    if attribution is None:
+        attribution = Proposal(
+            "attribution", value, a_conf, d.attribution_reason or "narration", a_ev, d.rule
+        )
+        if a_key is not None:
+            guesses[a_key] = attribution
     label, triggers, why = d.verifiability
-    verifiability = Proposal(
-        field="verifiability",
-        value=label,
-        confidence=0.9 if d.boilerplate else 0.6,
-        reason=why,
-        evidence=tuple(_ev(text, "trigger", a, b) for a, b in triggers),
-        rule="verifiability",
-    )
+    v_conf = 0.9 if d.boilerplate else 0.6
+    v_key = None if triggers else ("v", label, v_conf, why)
+    verifiability = guesses.get(v_key) if v_key is not None else None
+    if verifiability is None:
+        verifiability = Proposal(
+            "verifiability",
+            label,
+            v_conf,
+            why,
+            tuple(_ev(text, "trigger", a, b) for a, b in triggers),
+            "verifiability",
+        )
+        if v_key is not None:
+            guesses[v_key] = verifiability
     return ClaimSuggestions(
-        start=sentence.start,
-        end=sentence.end,
-        speaker=speaker,
-        speaker_type=speaker_type,
-        via=via,
-        attribution=attribution,
-        verifiability=verifiability,
+        sentence.start, sentence.end, speaker, speaker_type, via, attribution, verifiability
     )
 
 
@@ -969,7 +1066,7 @@ def _roster(
         out.append(
             RosterEntry(
                 name=entity.name,
-                type=entity.type,
+                type="author" if entity is narrator else entity.type,
                 title=entity.title,
                 aliases=tuple(entity.aliases),
                 mentions=tuple(_ev(text, "source", a, b) for a, b in entity.mentions if a < b),

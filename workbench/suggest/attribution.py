@@ -17,6 +17,7 @@ from workbench.text.cues import (
     CUE_FORMS,
     DOCUMENTS,
     GENERIC_HEADS,
+    GROUP_HEADS,
     INVERTING,
     ORG_WORDS,
     PRONOUNS,
@@ -27,8 +28,35 @@ from workbench.text.cues import (
 _OPEN = "“«„"
 _CLOSE = "”»"
 QUOTE_RE = re.compile('[“”"«»„]')
-_forms = sorted(CUE_FORMS, key=len, reverse=True)
-CUE_RE = re.compile(r"\b(?:" + "|".join(re.escape(f) for f in _forms) + r"|[Aa]ccording to)\b")
+
+
+def trie_pattern(words) -> str:
+    """Return a regex alternation of ``words`` as a trie ("sa(?:id|ys)"): Python's re
+    tries the branches of a flat alternation one by one at every position, a trie
+    fails after one character where no word starts."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def walk(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + walk(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            body = "(?:" + body + ")?"
+        return body
+
+    return walk(trie)
+
+
+CUE_RE = re.compile(
+    r"(?<![\w’'])(?:" + trie_pattern([*CUE_FORMS, "according to", "According to"]) + r")(?![\w’'])"
+)
 # "quoted him as saying", "cited Hatami as saying"
 AS_SAYING_RE = re.compile(r"\s+as\s+(?:saying|telling|stating|adding)\b")
 
@@ -52,12 +80,34 @@ _TIME_WORDS = frozenset(
 )
 _TIME_LEAD = frozenset("on last this that earlier next late early in".split())
 _ASIDE_RE = re.compile(r"[^,;:“”\"«»()]{1,140}")
-_DETERMINERS = frozenset("the a an his her its their this that these those our".split())
+_DETERMINERS = frozenset(
+    "the a an his her its their this that these those our some several many".split()
+)
+# Words a description never runs back over ("with officials saying").
+_STOPS = frozenset(
+    "with in on at by for from to as after before and or but while when if that which who "
+    "whom whose than into over under about against".split()
+)
+_PEOPLE_SUFFIX_RE = re.compile(r"[a-z]{3,}(?:ers|ors|ists|ians|ants|ents)")
+
+
+def is_head(word: str) -> bool:
+    """True for a noun that can head a source description ("officials", "report")."""
+    low = word.lower()
+    return (
+        low in _HEADS
+        or low.rstrip("s") in _HEADS
+        or word.islower()
+        and _PEOPLE_SUFFIX_RE.fullmatch(word) is not None
+    )
+
+
 _HEADS = (
     {t.lower() for t in TITLE_HEADS}
     | GENERIC_HEADS
     | DOCUMENTS
     | {w.lower() for w in ORG_WORDS}
+    | set(GROUP_HEADS)
     | frozenset(
         """
         officials officers leaders ministers commanders generals spokesmen sources
@@ -85,12 +135,18 @@ class Sentence:
     opens_inside: bool = False  # a quote from an earlier sentence is open at the start
     ends_inside: bool = False  # a quote is still open at the end
     paragraph_start: bool = True
+    _frames: list[tuple[int, int]] | None = None
 
     def in_quote(self, pos: int) -> bool:
         return any(a <= pos < b for a, b in self.quotes)
 
     def frames(self) -> list[tuple[int, int]]:
         """The stretches of the sentence outside quotes and quotation marks."""
+        if self._frames is None:
+            self._frames = self._cut()
+        return self._frames
+
+    def _cut(self) -> list[tuple[int, int]]:
         cut = sorted(self.quotes + self.marks)
         out: list[tuple[int, int]] = []
         pos = self.start
@@ -168,7 +224,11 @@ def find_cues(text: str, sentence: Sentence) -> list[Cue]:
     for a, b in sentence.frames():
         for m in CUE_RE.finditer(text, a, b):
             form = m.group()
-            lemma = "according to" if form.lower() == "according to" else CUE_FORMS[form]
+            lemma = (
+                "according to"
+                if form[0] in "aA" and form.lower() == "according to"
+                else (CUE_FORMS[form])
+            )
             out.append(Cue(m.start(), m.end(), form, lemma))
     return out
 
@@ -249,20 +309,33 @@ def subject_before(text: str, lo: int, v: int, mention_ends: dict) -> Subject | 
     mention = mention_ends.get(we)
     if mention is not None:
         return _joint(text, lo, mention, mention_ends)
-    if low in _HEADS or low.rstrip("s") in _HEADS:
+    if word.islower() and is_head(word):
         return _description(text, lo, ws, we, mention_ends)
+    if word in TITLE_HEADS and text[max(lo, ws - 4) : ws].lower() == "the ":
+        return _description(text, lo, ws, we, mention_ends)  # "The President insists"
     return None
 
 
+def _kin(kind: str) -> str:
+    return "person" if kind in ("person", "bare") else "body"
+
+
 def _joint(text: str, lo: int, mention, mention_ends: dict) -> Subject:
-    """The first of "X and Y" as subject, else the mention itself."""
+    """The subject a mention stands for: the person of "Doug Miller of Milltech Marine",
+    the first of "Durbin and Schiff", else the mention itself."""
     p = mention.start
-    for joint in (" and ", " and the ", " and The "):
-        q = p - len(joint) + 1
-        if q > lo and text[q - 1 : p] == joint:
-            first = mention_ends.get(q - 1)
-            if first is not None:
-                return Subject("mention", first.start, first.end, text[first.start : first.end])
+    if text[max(lo, p - 4) : p] == " of ":
+        person = mention_ends.get(p - 4)
+        if person is not None and person.kind == "person":
+            mention = person
+            p = mention.start
+    window = text[max(lo, p - 80) : p]
+    k = window.rfind(" and ")
+    if k >= 0 and not any(c in window[k:] for c in ',;:.“”"'):
+        q = max(lo, p - 80) + k
+        first = mention_ends.get(q)
+        if first is not None and _kin(first.kind) == _kin(mention.kind):
+            mention = first
     return Subject("mention", mention.start, mention.end, text[mention.start : mention.end])
 
 
@@ -278,15 +351,16 @@ def _description(text: str, lo: int, ws: int, we: int, mention_ends=None) -> Sub
             break  # punctuation between the words
         word = text[ps:pe]
         low = word.lower()
-        if low in _SKIP or low in CUE_FORMS or low in _BE:
+        if word.islower() and (low in _SKIP or low in CUE_FORMS or low in _BE or low in _STOPS):
+            break
+        if any(ch.isdigit() for ch in word):
             break
         start = ps
         if low in _DETERMINERS:
             ps, pe = _word_before(text, lo, start)
             if text[ps:pe] == "of" and not text[pe:start].strip():
                 hs, he = _word_before(text, lo, ps)
-                head = text[hs:he].lower()
-                if head in _HEADS and not text[he:ps].strip():
+                if is_head(text[hs:he]) and not text[he:ps].strip():
                     ds, de = _word_before(text, lo, hs)
                     if text[ds:de].lower() in _DETERMINERS and not text[de:hs].strip():
                         start = ds
@@ -314,8 +388,7 @@ def subject_after(text: str, e: int, hi: int, mention_starts: dict) -> Subject |
         return None
     words = list(re.finditer(r"[\w’'\-]+", m.group(0)))
     for w in words[1:]:
-        head = w.group().lower()
-        if head in _HEADS or head.rstrip("s") in _HEADS:
+        if is_head(w.group()):
             end = m.start() + w.end()
             # "said his father, Abdullah Kurdi": the name in apposition
             q = end
@@ -339,8 +412,7 @@ def agent_after(text: str, e: int, hi: int, mention_starts: dict) -> Subject | N
     d = _AFTER_RE.match(text, p, hi)
     words = text[p : d.end() if d else p].split()
     for i, w in enumerate(words):
-        head = w.lower().strip(",.")
-        if head in _HEADS or head.rstrip("s") in _HEADS:
+        if is_head(w.strip(",.")):
             end = p + len(" ".join(words[: i + 1]))
             return Subject("description", p, end, text[p:end])
     return None

@@ -134,6 +134,15 @@ _FEMALE_NAMES = frozenset(
     Ana Carmen Lucia Isabel Isabella Gabriela Alejandra Dilma Cristina Michelle Hina
     Jacqueline Joyce Doris Dolores Eva Eve Ingrid Heidi Astrid Birgit Greta Lena Mette
     Sanna Magdalena Beata Agnieszka Giorgia Elly Ellie Tina Gina Rosa Sofia Mei Ling Yuko
+    Jonna Emilie Camille Chloe Manon Léa Lea Sylvie Nathalie Isabelle Brigitte Martine
+    Monique Céline Celine Amélie Francoise Françoise Hélène Helene Anne-Marie Marion Pauline
+    Susanne Sabine Ursula Annalena Franziska Katarina Katharina Joanna Joanne Jo Judy Betty
+    Dorothy Donna Carol Carolyn Debra Deborah Janet Janice Kathleen Kathy Marilyn Martha
+    Megan Melanie Nora Norma Pamela Peggy Shirley Sue Tammy Tracy Virginia Brenda Cynthia
+    Heather Kimberly Lauren Ashley Brittany Danielle Erin Kayla Madison Taylor Abigail
+    Avery Ella Harper Lily Mia Nadia Olena Oksana Iryna Halyna Tetiana Svitlana Liudmila
+    Lyudmila Marina Valentina Galina Nadezhda Ksenia Zeynep Ayse Elif Meryem Yasmin Yasmine
+    Leyla Samira Rania Huda Asma Salma Laila Dina Hala Reem Noura
     """.split()
 )
 _MALE_NAMES = frozenset(
@@ -156,6 +165,16 @@ _MALE_NAMES = frozenset(
     Angelo Carlos Jose Luis Miguel Pedro Antonio Francisco Manuel Jorge Pablo Diego
     Giuseppe Matteo Mario Luigi Pierre Jean Jacques Francois Nicolas Hans Karl Klaus
     Wolfgang Friedrich Heinrich Jurgen Kim Shinzo Fumio Yoshihide Moon Yoon Lee Park
+    Antoine Nicolas Olivier Laurent Philippe Thierry Didier Emmanuel Francois François
+    Julien Mathieu Sébastien Sebastien Guillaume Benoit Benoît Yves Alain Bernard Michel
+    Patrice Gérard Gerard Christophe Stéphane Stephane Vincent Xavier Rémi Remi Hugo Louis
+    Paweł Pawel Andrzej Mateusz Joachim Łukasz Lukasz Tomasz Krzysztof Mariusz Piotr Jan
+    Jakub Marek Michał Michal Wojciech Grzegorz Donald Jarosław Jaroslaw Lech Yevgeny
+    Evgeny Oleg Boris Alexander Aleksandr Mikhail Yuri Yury Vladislav Vadim Anatoly
+    Gennady Valery Viktor Pavel Roman Ruslan Maxim Denis Artem Konstantin Stanislav Tony
+    Doug Howard Steffen Heiko Olaf Horst Markus Thomas Andreas Stefan Martin Jens Uwe
+    Mike Chuck Dick Adam Ben Tom Tim Sam Steve Jim Bob Ted Ed Nick Rick Rob Dan Greg
+    Tristan Baslan Abdullah Alan Hamid Bahram Qasim Ghasem Nouri Kiomars Ahmed Jabbar
     """.split()
 )
 
@@ -212,6 +231,15 @@ def _is_name_token(token: str) -> bool:
     ) or (len(token) == 2 and token.endswith(".") and token[0].isupper())
 
 
+def _is_opener(token: str, count: int) -> bool:
+    """True for a sentence's first word that is no name: "Highlighting", "Reportedly"."""
+    if token in _FEMALE_NAMES or token in _MALE_NAMES or len(token) < 5:
+        return False
+    if token.endswith("ing"):
+        return True
+    return count == 1 and token.endswith(("ly", "ed"))
+
+
 @lru_cache(maxsize=65536)
 def read_phrase(phrase: str, sentence_start: bool) -> _Reading | None:
     """Read a capitalised phrase; None when nothing in it names anyone."""
@@ -222,7 +250,7 @@ def read_phrase(phrase: str, sentence_start: bool) -> _Reading | None:
     while tokens and (
         tokens[0] in _COMMON
         or tokens[0].islower()
-        or (sentence_start and skip == 0 and tokens[0].endswith(("ing", "ly", "ed")))
+        or (sentence_start and skip == 0 and _is_opener(tokens[0], len(tokens)))
     ):
         skip += len(tokens[0]) + 1
         rest = phrase[skip:]
@@ -245,6 +273,8 @@ def read_phrase(phrase: str, sentence_start: bool) -> _Reading | None:
     body = phrase[skip : skip + length]
     while tokens and (tokens[-1].islower() or tokens[-1] in _COMMON):  # "of", "I"
         tokens.pop()
+    length = len(" ".join(tokens))
+    body = phrase[skip : skip + length]
     if " of " in body and len(tokens) > 3:
         # "Tristan Smith of University College London": the person, not the place
         left = body[: body.index(" of ")]
@@ -265,7 +295,7 @@ def read_phrase(phrase: str, sentence_start: bool) -> _Reading | None:
         t = tokens[0]
         if t in _DAYS_MONTHS or t in _COMMON or t in NATIONALITIES:
             return None
-        if t in OUTLETS:
+        if t in OUTLETS or _DOMAIN_RE.search(t):
             return _Reading("outlet", t, "", 0, length, skip, "")
         if t in COUNTRIES:
             return _Reading("country", t, "", 0, length, skip, "")
@@ -278,21 +308,28 @@ def read_phrase(phrase: str, sentence_start: bool) -> _Reading | None:
     i = len(tokens)
     while i > 0 and _is_name_token(tokens[i - 1]):
         i -= 1
+    while len(tokens) - i > 2 and tokens[i] in COUNTRIES:
+        i += 1  # "US Ambassador to Germany Richard Grenell"
     name_tokens = tokens[i:]
     title_tokens = tokens[:i]
     has_head = any(t.rstrip(".") in TITLE_HEADS for t in title_tokens)
     has_org = any(t in ORG_WORDS for t in tokens)
     if (
-        any(t in OUTLETS for t in tokens)
+        any(t in OUTLETS or t in _STRONG_OUTLET for t in tokens)
         or tokens[-1] in OUTLET_WORDS
         and any(t in ("News", "Agency", "Times", "Post", "Press") for t in tokens)
+        or _DOMAIN_RE.search(tokens[-1])
     ) and not name_tokens:
         return _Reading("outlet", " ".join(tokens), "", 0, length, skip, "")
-    placed = bool(title_tokens) and all(
-        t in COUNTRIES or t in NATIONALITIES or t in _OFFICE_WORDS or _is_acronym(t)
-        for t in title_tokens
+    placed = (
+        bool(title_tokens)
+        and any(t in COUNTRIES for t in title_tokens)
+        and all(
+            t in COUNTRIES or t in NATIONALITIES or t in _OFFICE_WORDS or _is_acronym(t)
+            for t in title_tokens
+        )
     )
-    if name_tokens and len(name_tokens) >= 2 and placed and not has_org:
+    if name_tokens and 2 <= len(name_tokens) <= 3 and placed and not has_org:
         has_head = True  # "US Ambassador to Germany Richard Grenell": "Germany" is a title
     if name_tokens and (has_head or not title_tokens and not has_org):
         if not has_head and (all(t in COUNTRIES for t in name_tokens) or tokens[-1] in COUNTRIES):
@@ -310,6 +347,13 @@ def read_phrase(phrase: str, sentence_start: bool) -> _Reading | None:
     if has_org or any(_is_acronym(t) for t in tokens):
         return _Reading("organization", " ".join(tokens), "", 0, length, skip, "")
     return _Reading("other", " ".join(tokens), "", 0, length, skip, "")
+
+
+_STRONG_OUTLET = frozenset(
+    "News Times Post Journal Herald Gazette Tribune Telegraph TV Television Radio "
+    "Broadcasting Press Magazine Daily Wire Newswire".split()
+)
+_DOMAIN_RE = re.compile(r"\.(?:com|org|net|ru|uk|de|fr|info|io)$")
 
 
 def _gender_of_title(tokens) -> str:
@@ -340,6 +384,8 @@ def find_mentions(text: str, start: int, end: int) -> list[Mention]:
             break
         pos = m.end()
         s = m.start()
+        if s > start and text[s - 1] == "-" and s > 1 and text[s - 2].isalpha():
+            continue  # "anti-Iran", "pro-Kremlin": a word, not a name
         at_start = s == start or text[s - 1] in "“\"'‘(«" and s - 1 == start
         reading = read_phrase(m.group(), at_start)
         if reading is None:
@@ -348,17 +394,17 @@ def find_mentions(text: str, start: int, end: int) -> list[Mention]:
         me = ms + reading.length
         if me + 4 < m.end() and text.startswith(" of ", me):
             pos = me + 4  # the place or body after "of" is read on its own
-        before = text[max(start, ms - 4) : ms]
+        after_the = ms - 4 >= start and text[ms - 4 : ms] in ("the ", "The ")
         out.append(
             Mention(
-                start=ms,
-                end=me,
-                kind=reading.kind,
-                name=reading.name,
-                title=reading.title,
-                name_start=ms + reading.name_offset,
-                gender=reading.gender,
-                after_the=before.lower().endswith("the "),
+                ms,
+                me,
+                reading.kind,
+                reading.name,
+                reading.title,
+                ms + reading.name_offset,
+                reading.gender,
+                after_the,
             )
         )
     return out
@@ -386,6 +432,7 @@ class Entity:
     registry_id: int | None = None
     words: set[str] = field(default_factory=set)
     first: tuple[int, int] | None = None  # the mention that introduced it
+    plural: bool = False  # a group ("officials", "the defendants"): "they"
 
     def add_alias(self, alias: str) -> None:
         if alias and alias != self.name and alias not in self.aliases:

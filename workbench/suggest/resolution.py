@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from functools import lru_cache
 
 from workbench.suggest.attribution import Subject
 from workbench.suggest.mentions import Entity, Mention, Roster, words_of
@@ -43,6 +44,7 @@ class Resolved:
     reason: str
 
 
+@lru_cache(maxsize=16384)
 def outlet_named(word: str, outlet: str) -> bool:
     """True when ``word`` names the article's outlet ("Mehr" for "Mehr News Agency")."""
     if not outlet or not word:
@@ -82,6 +84,13 @@ class Resolver:
         if self.speakers and self.speakers[-1][1] is entity:
             self.speakers.pop()
         self.speakers.append((sentence, entity, pos))
+
+    def last_of_type(self, type_: str, sentence: int) -> Entity | None:
+        """Return the entity of this type mentioned last before ``sentence``."""
+        for s, entity, _pos in reversed(self.recent):
+            if s <= sentence and entity.type == type_:
+                return entity
+        return None
 
     def entity_of(self, mention: Mention) -> tuple[Entity | None, str]:
         """Return the entity a mention names (None for a place or an unknown word)."""
@@ -134,7 +143,8 @@ class Resolver:
                     )
             if entity is None:
                 if mention.kind in ("bare", "country", "other"):
-                    type_ = "organization" if mention.kind == "country" else "person"
+                    several = mention.kind == "other" and " " in mention.name
+                    type_ = "organization" if mention.kind == "country" or several else "person"
                     entity = self.roster.bare(mention.name, (mention.start, mention.end), type_)
                     entities[id(mention)] = entity
                 else:
@@ -186,7 +196,7 @@ class Resolver:
         low = subject.text.lower()
         if low == "you":
             # in an interview, "you" is the person interviewed
-            entity = self.last_speaker
+            entity = self.interviewee or self.last_speaker
             if entity is None or entity is self.outlet_entity:
                 return None
             return Resolved(
@@ -195,7 +205,9 @@ class Resolver:
         gender, number = PRONOUNS[low]
         if number == "pl":
             for _s, entity, _pos in reversed(self.recent):
-                if entity.type in ("organization", "outlet", "unknown") and _s < sentence:
+                if _s < sentence and (
+                    entity.plural or entity.type in ("organization", "outlet", "unknown")
+                ):
                     return Resolved(
                         entity,
                         "pronoun",

@@ -53,7 +53,6 @@ _LEMMAS = {
     "conclude": "conclude concludes concluded concluding",
     "continue": "continued",
     "reply": "reply replies replied replying",
-    "respond": "respond responds responded responding",
     "answer": "answered",
     "comment": "comment comments commented commenting",
     "remark": "remark remarks remarked remarking",
@@ -64,9 +63,9 @@ _LEMMAS = {
     "predict": "predict predicts predicted predicting",
     "forecast": "forecast forecasts forecasted forecasting",
     "estimate": "estimate estimates estimated estimating",
-    "find": "finds found",
-    "show": "shows showed",
-    "suggest": "suggests suggested suggesting",
+    "find": "find finds found",
+    "show": "show shows showed",
+    "suggest": "suggest suggests suggested suggesting",
     "believe": "believe believes believed",
     "vow": "vow vows vowed vowing",
     "pledge": "pledge pledges pledged pledging",
@@ -102,7 +101,7 @@ _LEMMAS = {
     "dismiss": "dismisses dismissed",
     "hope": "hopes hoped",
     "think": "thinks",
-    "stress": "stress stresses stressed stressing",
+    "question": "questioned questions questioning",
 }
 # form -> lemma ("called for" -> "call for")
 CUE_FORMS: dict[str, str] = {
@@ -110,20 +109,21 @@ CUE_FORMS: dict[str, str] = {
 }
 # Verbs that put the subject after them in '"...," said Hatami'.
 INVERTING = frozenset(
-    "said says added asked continued explained wrote replied answered told insisted "
+    "said says added asked continued explained wrote replied answered insisted "
     "stressed warned noted recalled concluded declared argued".split()
 )
 # Forms that are nouns or adjectives too often to count without a subject before them
 # ("the warning", "a report", "the reported deal", "his statement"): they count only
 # with a subject (never inverted, never bare).
 WEAK_FORMS = frozenset(
-    "report reports reported reporting estimate estimates finds found shows showed "
+    "report reports reported reporting estimate estimated estimates finds found shows showed "
     "suggests suggested suggesting promise promises state states note notes claim claims "
     "demand demands comment comments answer remark remarks quote quotes voice voices "
     "believe believed indicate indicates indicated describe describes described "
     "recall express call_for called calls hopes hoped thinks "
     "rejected rejects dismissed dismisses advise advises advised recommend recommends "
-    "recommended testify".replace("_", " ").split()
+    "recommended testify find show suggest questioned questions "
+    "propose proposes proposed proposing".replace("_", " ").split()
 )
 # Participles that carry on the subject of the main clause ("..., saying ...").
 PARTICIPLES = frozenset(f for f in CUE_FORMS if f.split()[0].endswith("ing"))
@@ -204,6 +204,22 @@ OUTLET_WORDS = frozenset(
     "Television TV Radio Daily Magazine Network Channel Broadcasting Wire Observer "
     "Chronicle Monitor Express Independent Mirror Star Sun".split()
 )
+# Groups that speak without a name ("officials said"), with the speaker type of each.
+GROUP_HEADS = {
+    **dict.fromkeys(
+        "officials authorities police government ministry administration military".split(),
+        "organization",
+    ),
+    **dict.fromkeys("media press outlets newspapers".split(), "outlet"),
+    **dict.fromkeys("residents witnesses sources source reports observers".split(), "unknown"),
+    **dict.fromkeys(
+        "defendants analysts experts researchers scientists doctors lawyers activists "
+        "protesters critics supporters opponents participants members lawmakers officers "
+        "leaders diplomats people students workers family relatives investigators "
+        "prosecutors rescuers survivors victims".split(),
+        "person",
+    ),
+}
 # Words naming a document that can be a claim's source ("the report says").
 DOCUMENTS = frozenset(
     "report reports statement statements study studies survey document documents letter "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 
 __all__ = ["NameIndex", "collapse", "fold_name", "lookup_index", "named_index"]
 
@@ -22,6 +23,7 @@ def collapse(text: str) -> str:
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=65536)
 def fold_name(text: str) -> str:
     """Return ``text`` folded for matching: case, diacritics, apostrophes, white space.
 

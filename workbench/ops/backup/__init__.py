@@ -49,7 +49,9 @@ FORMAT = "claim-workbench-dump"
 # 2: targets say whether they are retired (taken out of the project, kept for the
 # history). A version 1 dump has no such field: its targets were all current.
 # 3: a closing record ends the dump (counts per kind and a digest of the lines).
-FORMAT_VERSION = 3
+# 4: suggestions carry their reason and registry speaker, articles their wire
+# source, annotations the fields saved as suggested (older dumps get the defaults).
+FORMAT_VERSION = 4
 CLOSING = "end"
 _FIRST_CLOSED = 3
 NO_CLOSING = "The dump has no closing record: it is cut short or not a whole dump."

@@ -143,6 +143,23 @@ def aliases(value, postgres):
     return None
 
 
+def field_names(names: Iterable[str]) -> Check:
+    """A list of annotation field names, each once (``from_suggestion``)."""
+    allowed = tuple(names)
+
+    def check(value, postgres):
+        if not isinstance(value, list):
+            return f"must be a list of field names (it is {value!r})"
+        for item in value:
+            if item not in allowed:
+                return f"names {item!r}, which is no field ({', '.join(allowed)})"
+        if len(set(value)) < len(value):
+            return "names a field twice"
+        return None
+
+    return check
+
+
 def stances(value, postgres):
     if not isinstance(value, dict):
         return f"must be an object of target keys and stances (it is {value!r})"

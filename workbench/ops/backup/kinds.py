@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from workbench.fields import LABEL, RECORD_ORDER, SPEAKER, STANCES, TEXT, of_kind
+from workbench.fields import FIELDS, LABEL, RECORD_ORDER, SPEAKER, STANCES, TEXT, of_kind
 from workbench.labels import LABELLED_FIELDS
 from workbench.models import (
     ANNOTATION_STATUSES,
@@ -41,6 +41,8 @@ from workbench.ops.backup.records import (
     format_time,
     parse_time,
 )
+
+FIELD_NAMES = tuple(f.name for f in FIELDS)
 
 
 def time_field(name: str) -> Field:
@@ -250,6 +252,8 @@ KINDS: tuple[Kind, ...] = (
             Field("published", _text_of(Article, "published")),
             Field("language", _text_of(Article, "language")),
             Field("dateline", _text_of(Article, "dateline")),
+            # 4: the wire source the suggester found (none in older dumps).
+            Field("wire_source", _text_of(Article, "wire_source"), default=""),
             Field("text", checks.text()),
             Field("content_hash", _text_of(Article, "content_hash", blank=False)),
             Field("extra", checks.json_object()),
@@ -310,6 +314,9 @@ KINDS: tuple[Kind, ...] = (
             Field("confidence", checks.number),
             Field("evidence", checks.json_object()),
             Field("source", _text_of(Suggestion, "source")),
+            # 4: the reason in words, and the registry speaker a speaker or via names.
+            Field("reason", checks.text(), default=""),
+            Field("speaker", REF, attr="speaker_id", ref="speaker", default=None),
         ),
         lambda d: (
             select(Suggestion)
@@ -331,6 +338,8 @@ KINDS: tuple[Kind, ...] = (
             Field("span_changed", checks.boolean),
             Field("codebook_version", checks.integer(low=1)),
             Field("version", checks.integer(low=1)),
+            # 4: the fields saved as suggested (none known for older dumps).
+            Field("from_suggestion", checks.field_names(FIELD_NAMES), default=[]),
             time_field("created_at"),
             time_field("updated_at"),
         ),
