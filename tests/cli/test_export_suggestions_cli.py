@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from tests.cli.test_cli import _annotate_everything, files, ok, talks  # noqa: F401 (fixtures)
 from workbench.exporting import SUGGESTION_COLUMNS
@@ -16,8 +16,6 @@ from workbench.models import Annotation, Speaker, Suggestion
 def test_export_carries_the_stored_suggestions(cli, session, talks, files):  # noqa: F811
     ok(cli("import", "--project", "Talks", str(files / "talks.txt")))
     claims = _annotate_everything(session)  # mona: the first claim's verifiability
-    session.execute(update(Annotation).values(from_suggestion=["verifiability"]))
-    session.commit()
     stored: dict[int, dict[str, str]] = {c.id: {} for c in claims}
     for suggestion in session.scalars(select(Suggestion)):
         value = suggestion.value
@@ -34,10 +32,18 @@ def test_export_carries_the_stored_suggestions(cli, session, talks, files):  # n
         mine = stored[int(row["claim_id"])]
         for name in ("speaker", "speaker_type", "via", "attribution", "verifiability"):
             assert row[f"suggested_{name}"] == mine.get(name, "")
-    mona = rows[0]
+    # mona saved verifiable and no speaker: what the save recorded, as the export says it.
+    mona, first = rows[0], stored[claims[0].id]
     assert mona["annotator"] == "mona"
-    assert mona["verifiability_from_suggestion"] == "true"
-    assert mona["speaker_from_suggestion"] == ("false" if "speaker" in stored[claims[0].id] else "")
+    taken = session.scalar(select(Annotation.from_suggestion))
+    assert ("verifiability" in taken) == (first.get("verifiability") == "verifiable")
+    assert mona["verifiability_from_suggestion"] == (
+        "" if "verifiability" not in first else "true" if "verifiability" in taken else "false"
+    )
+    assert mona["speaker_from_suggestion"] == ("false" if "speaker" in first else "")
 
     lines = ok(cli("export", "--project", "Talks", "--format", "jsonl")).splitlines()
-    assert json.loads(lines[0])["verifiability_from_suggestion"] is True
+    record = json.loads(lines[0])
+    assert record["verifiability_from_suggestion"] == {"true": True, "false": False, "": None}[
+        mona["verifiability_from_suggestion"]
+    ]

@@ -12,12 +12,12 @@ import io
 import json
 
 import pytest
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import delete, event, select
 
 from tests.conftest import make_project, make_user
 from workbench import exporting, fields, suggest
 from workbench.importing import parse_pasted
-from workbench.models import Annotation, Article, Suggestion
+from workbench.models import Article, Suggestion
 from workbench.ops.annotations import AnnotationInput, save_annotation
 from workbench.ops.articles import import_items
 from workbench.ops.claims import active_claims
@@ -72,23 +72,15 @@ def set_suggestions(session, claim, **proposals) -> None:
     session.flush()
 
 
-def set_taken(session, annotation_id: int, *names: str) -> None:
-    """Record that the annotation's saved ``names`` were the suggestion, unchanged."""
-    session.execute(
-        update(Annotation)
-        .where(Annotation.id == annotation_id)
-        .values(from_suggestion=list(names))
-        .execution_options(synchronize_session=False)
-    )
-
-
 @pytest.fixture
 def suggested(session):
     """Five claims. 0: speaker (a registry speaker, stored under an older spelling),
     type, attribution, verifiability; ann took speaker and attribution, bob all.
-    1: a speaker the registry lacked when suggested, a via, all labels; ann changed
-    the attribution. 2: only the splitter's not_a_claim; ann changed it, bob took it.
-    3: suggestions, nobody annotated. 4: no suggestion, nobody annotated."""
+    1: a speaker the registry lacked when suggested (created before the save), a
+    via, all labels; ann changed the attribution. 2: only the splitter's
+    not_a_claim; ann changed it, bob took it. 3: suggestions, nobody annotated.
+    4: no suggestion, nobody annotated. What each save took is what the save
+    itself recorded (ops.annotations)."""
     manager = make_user(session, "mona")
     ann = make_user(session, "ann")
     bob = make_user(session, "bob")
@@ -125,11 +117,13 @@ def suggested(session):
     khwain = create_speaker(session, project, "Hamed Khwain", type="person")
 
     def save(claim, user, *taken, **values):
+        """Save as the form does; the save records what it took (``taken``)."""
         annotation = save_annotation(
             session, project, claim, user, AnnotationInput(**values), base_version=None
         )
         session.flush()
-        set_taken(session, annotation.id, *taken)
+        session.refresh(annotation)
+        assert annotation.from_suggestion == list(taken)
 
     save(
         claims[0],

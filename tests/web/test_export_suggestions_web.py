@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from tests.ops.test_export_suggestions import set_suggestions
 from tests.web.web_helpers import add_article, add_speaker, read
@@ -39,11 +39,8 @@ def suggested_talk(db, team):
         AnnotationInput(speaker_id=baqeri.id, verifiability="verifiable"),
         base_version=None,
     )
-    db.flush()
-    db.execute(
-        update(Annotation).where(Annotation.id == annotation.id).values(from_suggestion=["speaker"])
-    )
     db.commit()
+    assert db.get(Annotation, annotation.id).from_suggestion == ["speaker"]
     return {"pid": project.id, "claims": [c.id for c in claims]}
 
 
