@@ -73,3 +73,24 @@ def test_a_manager_adds_an_articles_roster_and_sees_where_a_speaker_was_found(we
     assert f'/projects/{project.id}/speakers/{jane.id}"' in read(
         web.get(f"/projects/{project.id}/speakers")
     )
+
+
+def test_a_runs_page_shows_its_progress_and_an_interrupted_run(web, db, team):
+    from datetime import timedelta
+
+    from workbench.ops.suggestions import create_suggestion_run
+
+    project = team["project"]
+    add_article(db, project, TEXT)
+    run = create_suggestion_run(db, project, team["manager"])
+    db.commit()
+    web.login("mona")
+    url = f"/projects/{project.id}/suggestions/runs/{run.id}"
+    body = read(web.get(url))
+    assert 'http-equiv="refresh"' in body
+    assert "Running: 0 of 1 articles done." in page_text(body)
+    db.execute(update(SuggestionRun).values(heartbeat_at=run.heartbeat_at - timedelta(hours=1)))
+    db.commit()
+    text = page_text(read(web.get(url)))
+    assert "The re-run stopped before it finished (the server process running it ended)" in text
+    assert "Re-run again to redo them all." in text

@@ -94,6 +94,8 @@ class AnnotationState:
     span: tuple[int, int]  # the claim's start and end offsets
     annotation_id: int | None = None
     record: dict[str, Any] | None = None  # the current values, as annotation_record gives
+    # The claim's stored suggestion per suggested field: (value, registry speaker id).
+    suggested: dict[str, tuple[str, int | None]] = field(default_factory=dict)
 
     @property
     def version(self) -> int | None:
@@ -158,6 +160,22 @@ def _field_columns():
             yield _named[f.name].c.name.label(f.name)
 
 
+# The fields a suggestion proposes, and the claim's suggestion of each, read with the
+# state (a correlated lookup by the unique claim and field): no extra round trip.
+_SUGGESTED_FIELDS = tuple(f for f in RECORD_ORDER if f.suggested)
+
+
+def _suggestion_columns():
+    for f in _SUGGESTED_FIELDS:
+        for column in ("value", "speaker_id"):
+            yield (
+                select(_suggestions.c[column])
+                .where(_suggestions.c.claim_id == _claims.c.id, _suggestions.c.field == f.name)
+                .scalar_subquery()
+                .label(f"suggested_{f.name}_{column}")
+            )
+
+
 _STATE_COLUMNS = (
     _claims.c.state.label("claim_state"),
     _claims.c.start.label("claim_start"),
@@ -172,6 +190,7 @@ _STATE_COLUMNS = (
     _annotations.c.status,
     _stances.c.target_id,
     _stances.c.value.label("stance"),
+    *_suggestion_columns(),
 )
 
 
@@ -236,9 +255,6 @@ _STANCE_DELETE = delete(_stances).where(
 )
 _CODEBOOK_VERSION = select(_projects.c.codebook_version).where(
     _projects.c.id == bindparam("project_id")
-)
-_SUGGESTED = select(_suggestions.c.field, _suggestions.c.value, _suggestions.c.speaker_id).where(
-    _suggestions.c.claim_id == bindparam("claim_id")
 )
 _SPEAKER = select(
     _speakers.c.id, _speakers.c.project_id, _speakers.c.name, _speakers.c.merged_into_id
@@ -361,6 +377,11 @@ def annotation_state(
         role=first.role,
         codebook_key=(first.project_id, first.project_created_at, first.codebook_version),
         span=(first.claim_start, first.claim_end),
+        suggested={
+            f.name: (value, getattr(first, f"suggested_{f.name}_speaker_id"))
+            for f in _SUGGESTED_FIELDS
+            if (value := getattr(first, f"suggested_{f.name}_value")) is not None
+        },
     )
     if first.annotation_id is not None:
         state.annotation_id = first.annotation_id
@@ -508,13 +529,14 @@ def _taken(f, value, speaker, suggested: dict) -> bool:
     suggestion = suggested.get(f.name) if f.suggested else None
     if suggestion is None:
         return False
+    suggested_value, suggested_speaker = suggestion
     if f.kind == SPEAKER:
         if speaker is None:
             return False
-        if suggestion.speaker_id is not None:
-            return suggestion.speaker_id == speaker[0]
-        return suggestion.value.casefold() == speaker[1].casefold()
-    return f.kind == LABEL and bool(value) and value == suggestion.value
+        if suggested_speaker is not None:
+            return suggested_speaker == speaker[0]
+        return suggested_value.casefold() == speaker[1].casefold()
+    return f.kind == LABEL and bool(value) and value == suggested_value
 
 
 def _values(
@@ -522,17 +544,16 @@ def _values(
     project_id: int,
     values: AnnotationInput,
     codebook_version: int,
-    claim_id: int,
+    suggested: dict[str, tuple[str, int | None]],
 ):
     """Resolve the speakers (following merges); return the annotation's columns,
     ``updated_at`` now, and its record as the history keeps it (without a version).
 
     ``from_suggestion`` lists the fields saved with the claim's stored suggestion as
-    it is (one query for the claim's suggestions, at most one row per field)."""
+    it is (``suggested``, read with the state)."""
     now = datetime.now(UTC)
     columns: dict[str, Any] = {}
     record: dict[str, Any] = {}
-    suggested = {row.field: row for row in connection.execute(_SUGGESTED, {"claim_id": claim_id})}
     taken: list[str] = []
     for f in RECORD_ORDER:
         value = getattr(values, f.column)
@@ -578,7 +599,7 @@ def _store_in_steps(
     _check_span((guard.start, guard.end), seen_span, state.record)
     codebook_version = guard.codebook_version
     validate(codebook_at(session, project_id, created_at, codebook_version), values)
-    columns, after = _values(connection, project_id, values, codebook_version, state.claim_id)
+    columns, after = _values(connection, project_id, values, codebook_version, state.suggested)
     now = columns["updated_at"]
     try:
         if state.record is None:
@@ -648,7 +669,7 @@ def _store_in_one_statement(
         if current != codebook_version:
             return None
         raise
-    columns, after = _values(connection, project_id, values, codebook_version, state.claim_id)
+    columns, after = _values(connection, project_id, values, codebook_version, state.suggested)
     now = columns["updated_at"]
     old = state.record["stances"] if state.record is not None else {}
     new = after["stances"]

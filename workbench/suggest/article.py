@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from workbench.suggest import build
 from workbench.suggest.attribution import (
     AS_SAYING_RE,
     Cue,
@@ -30,7 +31,6 @@ from workbench.suggest.model import (
     ArticleSuggestions,
     ClaimSuggestions,
     Evidence,
-    Proposal,
     RegistrySpeaker,
     RosterEntry,
     SpeakerGuess,
@@ -109,7 +109,7 @@ class _Decision:
 
 
 def _ev(text: str, role: str, start: int, end: int) -> Evidence:
-    return Evidence(role, start, end, text[start:end])
+    return build.evidence(role, start, end, text[start:end])
 
 
 def wire_source(text: str) -> tuple[str, tuple[int, int]] | None:
@@ -244,9 +244,11 @@ def _decide(
         d.reason = "boilerplate (sign-off, licence or credit line): the outlet's"
         d.verifiability = classify(text, [(s, e)], boilerplate=True)
         return d
-    mentions = find_mentions(text, s, e)
     if sentence.quotes:
-        mentions = [m for m in mentions if not sentence.in_quote(m.start)]
+        # names inside quotes are never sources nor antecedents: not even read
+        mentions = [m for a, b in sentence.frames() for m in find_mentions(text, a, b, s)]
+    else:
+        mentions = find_mentions(text, s, e)
     entities: dict[int, Entity | None] = {}
     for m in mentions:
         entity, _how = resolver.entity_of(m)
@@ -374,7 +376,7 @@ def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames)
         res = _resolve(resolver, subj, sentence, mentions, entities, text, narrator)
         if res is None:
             continue
-        if _subordinate(text, s, subj.start):
+        if _subordinate(text, s, min(subj.start, cue.start)):
             # "..., with Zinichev describing ...": the main clause is narration, but
             # Zinichev is the last person quoted for a "he" that follows
             if res.entity.type == "person":
@@ -413,7 +415,15 @@ def _take(text, sentence, d, found, vias, resolver, starts, entities, outlet) ->
     e = sentence.end
     cue, subj, res = found[0]
     if len(found) > 1 and (res.kind == "document" or res.entity.type == "outlet"):
-        later = next((f for f in found[1:] if f[1].start > cue.end), None)
+        later = next(
+            (
+                f
+                for f in found[1:]
+                if cue.end < f[1].start <= cue.end + 40
+                and not any(c in text[cue.end : f[1].start] for c in ',;:“”"')
+            ),
+            None,
+        )
         if later is not None:
             # "The study notes the NVISS indicates ...": the inner source speaks, the
             # document or outlet passes it on
@@ -463,6 +473,7 @@ _SPOKEN_TO_RE = re.compile(
     r"\s+(?:to\s+)?(?:(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:program|programme|show|interview)"
     r"\s+(?:in|on|of|with)\s+|an?\s+interview\s+with\s+|the\s+|The\s+)?"
 )
+_SPOKE_HINT_RE = re.compile(r"spok|speaking|talk|interview")
 _SPOKE_RE = re.compile(r"\b(?:spoke|speaking|talked|talking)\s+to\b|\bin an interview with\b")
 
 
@@ -470,8 +481,11 @@ def _spoken_to(text, sentence, d, cue, starts, entities, outlet) -> None:
     """ "told The Washington Post", "spoke to a program in Al-Alam TV": an outlet spoken
     to (not the article's own) is the via."""
     points = [cue.end] if cue.lemma == "tell" else []
-    for m in _SPOKE_RE.finditer(text, sentence.start, sentence.end):
-        points.append(m.end())
+    if _SPOKE_HINT_RE.search(text, sentence.start, sentence.end) is not None:
+        for m in _SPOKE_RE.finditer(text, sentence.start, sentence.end):
+            points.append(m.end())
+    if not points:
+        return
     for p in points:
         m = _SPOKEN_TO_RE.match(text, p, sentence.end)
         q = m.end() if m else p
@@ -504,14 +518,14 @@ def _passive(text: str, lo: int, v: int) -> bool:
     return False
 
 
-_SUBORDINATE_RE = re.compile(r"(?:,\s*|^\s*)[Ww]ith\s+(?:the\s+)?$")
-
-
 def _subordinate(text: str, s: int, p: int) -> bool:
-    """True for a source in a "with ... saying" phrase: the main clause decides."""
-    return _SUBORDINATE_RE.search(text, max(s, p - 12), p) is not None and (
-        _SUBORDINATE_RE.search(text, max(s, p - 12), p).end() == p
-    )
+    """True for a source in a "with ... saying" phrase: the clause that holds ``p``
+    (from the last comma or semicolon, or the sentence start) opens with "with"."""
+    k = max(text.rfind(",", s, p), text.rfind(";", s, p))
+    q = k + 1 if k >= 0 else s
+    while q < p and text[q].isspace():
+        q += 1
+    return text.startswith(("with ", "With "), q)
 
 
 _STATEMENT_FROM_RE = re.compile(r"\b(?:statement|remarks|message|letter)\s+(?:from|by|of)\s+")
@@ -628,6 +642,8 @@ def _resolve(resolver, subj, sentence, mentions, entities, text, narrator) -> Re
     if subj.kind != "description":
         return resolver.resolve(subj, sentence.index, mentions, entities)
     words = subj.text.split()
+    while len(words) > 1 and words[-1].lower() in ("there", "here"):
+        words.pop()
     head = words[-1].lower().strip("’'")
     if " of " in subj.text:
         # "The head of the police's internal investigators": the head is "head"
@@ -697,6 +713,11 @@ def _description_name(text: str) -> str:
     return " ".join(words)
 
 
+def _ends(marks: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The first and the last quotation mark: the quote's evidence."""
+    return marks if len(marks) <= 2 else [marks[0], marks[-1]]
+
+
 def _words(text: str, ranges) -> int:
     return sum(len(_WORDS_RE.findall(text, a, b)) for a, b in ranges)
 
@@ -712,7 +733,7 @@ def _attribute(text: str, sentence: Sentence, d: _Decision, cue: Cue, clause) ->
     quotes = sentence.quotes
     frames = sentence.frames()
     rest_ranges = _minus(frames, clause)
-    for a, b in sentence.marks[:4]:
+    for a, b in _ends(sentence.marks):
         d.attribution_evidence.append(_ev(text, "quote", a, b))
     quoted = _words(text, quotes)
     if not quoted:
@@ -728,7 +749,7 @@ def _attribute(text: str, sentence: Sentence, d: _Decision, cue: Cue, clause) ->
         tail = text[tail_start : home[1]]
         if cue.lemma == "tell":
             # the addressee: "told a guard at the door, ...", "told the BBC after ..."
-            m = _UP_TO_BREAK_RE.match(tail)
+            m = _ADDRESSEE_NP_RE.match(tail)
             tail = tail[m.end() :] if m else tail
         tail = _CIRCUMSTANCE_RE.sub(" ", tail)
         after = sum(
@@ -744,7 +765,10 @@ def _attribute(text: str, sentence: Sentence, d: _Decision, cue: Cue, clause) ->
         d.content = rest_ranges + quotes
 
 
-_UP_TO_BREAK_RE = re.compile(r"[^,:;“\"«]*")
+_ADDRESSEE_NP_RE = re.compile(
+    r"\s*(?:(?:the|a|an|his|her|their|its|our|The)\s+)?"
+    r"(?:(?:[A-Z][\w.’'\-]*\s*)+|[a-z][\w’'\-]*\s*)"
+)
 _CIRCUMSTANCE_RE = re.compile(
     r"\b(?:on|in|at|after|before|during|via|through|to|from|with|over|by|following)\s+"
     r"(?:the\s+|a\s+|an\s+|his\s+|her\s+|their\s+|its\s+)?(?:[\w’'\-]+\s*){1,3}"
@@ -780,15 +804,15 @@ def _unattributed(
 ) -> None:
     """A claim without a cue: part of a quote, a continuation, or narration."""
     frames = sentence.frames()
-    quoted = _words(text, sentence.quotes)
-    rest = _words(text, frames)
+    quoted = _words(text, sentence.quotes) if sentence.quotes else 0
+    rest = _words(text, frames) if quoted else 0
     prev_speaker = (
         previous.entity
         if previous is not None and previous.kind != "narration" and not previous.boilerplate
         else None
     )
     if quoted and rest <= 2:
-        for a, b in sentence.marks[:4]:
+        for a, b in _ends(sentence.marks):
             d.attribution_evidence.append(_ev(text, "quote", a, b))
         d.attribution = "direct"
         d.attribution_reason = "the content is inside quotation marks"
@@ -983,7 +1007,7 @@ def _claim(
     key = None if ev else ("p", id(entity), type_, d.reason, d.rule, confidence, d.continuation)
     pair = guesses.get(key) if key is not None else None
     if pair is None:
-        speaker = Proposal(
+        speaker = build.proposal(
             "speaker",
             entity.name,
             confidence,
@@ -996,7 +1020,7 @@ def _claim(
         type_reason = (
             "the article's own voice" if type_ == "author" else f"{entity.name} is a {type_}"
         )
-        speaker_type = Proposal(
+        speaker_type = build.proposal(
             "speaker_type", type_, confidence, type_reason, ev, d.rule, d.continuation
         )
         pair = (speaker, speaker_type)
@@ -1006,7 +1030,7 @@ def _claim(
     via = None
     if d.via is not None:
         via_type = d.via.type if d.via.type in ("person", "organization", "outlet") else "unknown"
-        via = Proposal(
+        via = build.proposal(
             "via",
             d.via.name,
             0.8,
@@ -1022,7 +1046,7 @@ def _claim(
     a_key = None if a_ev else ("a", value, a_conf, d.attribution_reason, d.rule)
     attribution = guesses.get(a_key) if a_key is not None else None
     if attribution is None:
-        attribution = Proposal(
+        attribution = build.proposal(
             "attribution", value, a_conf, d.attribution_reason or "narration", a_ev, d.rule
         )
         if a_key is not None:
@@ -1032,7 +1056,7 @@ def _claim(
     v_key = None if triggers else ("v", label, v_conf, why)
     verifiability = guesses.get(v_key) if v_key is not None else None
     if verifiability is None:
-        verifiability = Proposal(
+        verifiability = build.proposal(
             "verifiability",
             label,
             v_conf,
@@ -1042,7 +1066,7 @@ def _claim(
         )
         if v_key is not None:
             guesses[v_key] = verifiability
-    return ClaimSuggestions(
+    return build.claim(
         sentence.start, sentence.end, speaker, speaker_type, via, attribution, verifiability
     )
 

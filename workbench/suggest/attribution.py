@@ -23,37 +23,15 @@ from workbench.text.cues import (
     PRONOUNS,
     RELATIVES,
     TITLE_HEADS,
+    trie_pattern,
 )
 
 _OPEN = "“«„"
-_CLOSE = "”»"
 QUOTE_RE = re.compile('[“”"«»„]')
 
 
-def trie_pattern(words) -> str:
-    """Return a regex alternation of ``words`` as a trie ("sa(?:id|ys)"): Python's re
-    tries the branches of a flat alternation one by one at every position, a trie
-    fails after one character where no word starts."""
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def walk(node: dict) -> str:
-        ends = "" in node
-        branches = [re.escape(ch) + walk(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if ends:
-            body = "(?:" + body + ")?"
-        return body
-
-    return walk(trie)
-
-
+_CUE_WORDS = frozenset(f.split()[0] for f in [*CUE_FORMS, "According to", "according to"])
+_WORD_SET_RE = re.compile(r"[A-Za-z]+")
 CUE_RE = re.compile(
     r"(?<![\w’'])(?:" + trie_pattern([*CUE_FORMS, "according to", "According to"]) + r")(?![\w’'])"
 )
@@ -193,7 +171,7 @@ def scan_quotes(text: str, sentences: list[Sentence]) -> None:
         if open_ and since < s.end:
             s.quotes.append((since, s.end))
         s.ends_inside = open_
-        if "'" in text[s.start : s.end] or "‘" in text[s.start : s.end]:
+        if text.find("'", s.start, s.end) >= 0 or text.find("‘", s.start, s.end) >= 0:
             for m in _SINGLE_RE.finditer(text, s.start, s.end):
                 if not s.in_quote(m.start()):
                     s.quotes.append((m.start() + 1, m.end() - 1))
@@ -222,6 +200,8 @@ def find_cues(text: str, sentence: Sentence) -> list[Cue]:
     """Return the speech cues outside the sentence's quotes, in order."""
     out = []
     for a, b in sentence.frames():
+        if _CUE_WORDS.isdisjoint(_WORD_SET_RE.findall(text, a, b)):
+            continue  # no word of a cue here (most narration): skip the scan
         for m in CUE_RE.finditer(text, a, b):
             form = m.group()
             lemma = (
@@ -307,9 +287,11 @@ def subject_before(text: str, lo: int, v: int, mention_ends: dict) -> Subject | 
     if low in RELATIVES:
         return Subject("relative", ws, we, word)
     mention = mention_ends.get(we)
+    if mention is not None and mention.kind == "bare" and is_head(low) and low in GROUP_HEADS:
+        mention = None  # "Residents said": a sentence's first word, not a name
     if mention is not None:
         return _joint(text, lo, mention, mention_ends)
-    if word.islower() and is_head(word):
+    if (word.islower() or low in GROUP_HEADS) and is_head(word.lower()):
         return _description(text, lo, ws, we, mention_ends)
     if word in TITLE_HEADS and text[max(lo, ws - 4) : ws].lower() == "the ":
         return _description(text, lo, ws, we, mention_ends)  # "The President insists"

@@ -374,8 +374,14 @@ def _gender_of_first(token: str) -> str:
     return ""
 
 
-def find_mentions(text: str, start: int, end: int) -> list[Mention]:
-    """Return the capitalised phrases of ``text[start:end]`` that may name someone."""
+def find_mentions(text: str, start: int, end: int, opening: int | None = None) -> list[Mention]:
+    """Return the capitalised phrases of ``text[start:end]`` that may name someone.
+
+    ``opening`` is where the sentence starts (``start`` unless given): a phrase there
+    may begin with a word that opens sentences ("Highlighting Iran's role").
+    """
+    if opening is None:
+        opening = start
     out: list[Mention] = []
     pos = start
     while True:
@@ -384,9 +390,9 @@ def find_mentions(text: str, start: int, end: int) -> list[Mention]:
             break
         pos = m.end()
         s = m.start()
-        if s > start and text[s - 1] == "-" and s > 1 and text[s - 2].isalpha():
+        if s > 1 and text[s - 1] == "-" and text[s - 2].isalpha():
             continue  # "anti-Iran", "pro-Kremlin": a word, not a name
-        at_start = s == start or text[s - 1] in "“\"'‘(«" and s - 1 == start
+        at_start = s == opening or text[s - 1] in "“\"'‘(«" and s - 1 == opening
         reading = read_phrase(m.group(), at_start)
         if reading is None:
             continue
@@ -394,7 +400,7 @@ def find_mentions(text: str, start: int, end: int) -> list[Mention]:
         me = ms + reading.length
         if me + 4 < m.end() and text.startswith(" of ", me):
             pos = me + 4  # the place or body after "of" is read on its own
-        after_the = ms - 4 >= start and text[ms - 4 : ms] in ("the ", "The ")
+        after_the = ms - 4 >= opening and text[ms - 4 : ms] in ("the ", "The ")
         out.append(
             Mention(
                 ms,

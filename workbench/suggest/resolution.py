@@ -167,7 +167,7 @@ class Resolver:
                 )
             return Resolved(entity, how, None, 0.92, f"{subject.text!r} named as the source")
         if subject.kind == "pronoun":
-            return self._pronoun(subject, sentence)
+            return self._pronoun(subject, sentence, mentions, entities)
         if subject.kind == "relative":
             before = [m for m in mentions if m.end <= subject.start and id(m) in entities]
             for m in reversed(before):
@@ -192,7 +192,9 @@ class Resolver:
             return None
         return self._description(subject, sentence)
 
-    def _pronoun(self, subject: Subject, sentence: int) -> Resolved | None:
+    def _pronoun(
+        self, subject: Subject, sentence: int, mentions=None, entities=None
+    ) -> Resolved | None:
         low = subject.text.lower()
         if low == "you":
             # in an interview, "you" is the person interviewed
@@ -233,6 +235,14 @@ class Resolver:
             for s, entity, pos in reversed(self.recent):
                 if s < sentence and fits(entity):
                     choice, how = (entity, pos), "the last person named"
+                    break
+        if choice is None and mentions is not None:
+            # "Mr. Ghasemi spoke to a program ... where he said": the person named
+            # earlier in the same sentence
+            for m in mentions:
+                entity = entities.get(id(m))
+                if m.end <= subject.start and entity is not None and fits(entity):
+                    choice, how = (entity, m.start), "named before it in the sentence"
                     break
         if choice is None:
             return None

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from workbench.suggest.attribution import trie_pattern
+from workbench.text.cues import trie_pattern
 
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z’']*")
 
@@ -129,18 +129,13 @@ def _literals() -> dict[str, str]:
 
 _LABEL_OF = _literals()
 # One pass over the content finds every trigger (a trie, so the scan stays in C).
-_TRIGGER_SOURCE = (
-    r"(?<![\w’'])(?:(?P<w>"
-    + trie_pattern(_LABEL_OF)
-    + r")(?![\w’'])|(?P<s>"
-    + trie_pattern(_JUDGEMENT_STEMS)
-    + r")[a-z]*|(?P<f>first \w+ (?:power|force|country))\b)"
-)
+# One trie of every trigger word, phrase and stem, then the rest of the word: the
+# matched text is looked up ("will" is a trigger, "willpower" is not; "regretted"
+# starts with the stem "regret").
+_TRIGGER_SOURCE = r"(?<![\w’'])(?:" + trie_pattern([*_LABEL_OF, *_JUDGEMENT_STEMS]) + r")[\w’']*"
 _TRIGGER_RE = re.compile(_TRIGGER_SOURCE)  # on lowercased text
 _TRIGGER_ANY_CASE_RE = re.compile(_TRIGGER_SOURCE, re.I)
-_FIRST_WORDS = frozenset(k.split()[0] for k in _LABEL_OF) | {"first"}
-_WORDS_RE = re.compile(r"[a-z][a-z’']*")
-_STEM_START_RE = re.compile(trie_pattern(_JUDGEMENT_STEMS))
+_FIRST_POWER_RE = re.compile(r"(?<![\w’'])first \w+ (?:power|force|country)\b", re.I)
 _FIRST_WORD_RE = re.compile(r"[\s“\"‘'(]*([A-Za-z]+)")
 
 
@@ -183,32 +178,42 @@ def classify(
             return "not_a_claim", [first.span(1)], "a wish ('May ...')"
         if word.lower() in _GREETINGS:
             return "not_a_claim", [first.span(1)], f"a greeting or thanks ({word!r})"
-    if sum(b - a for a, b in ranges) < 80 and not _has_statement(text, ranges):
+    if (
+        cue is None
+        and len(ranges) == 1
+        and ranges[0][1] - ranges[0][0] < 80
+        and not _has_statement(text, ranges)
+    ):
         return "not_a_claim", [], "a title or byline line (no statement)"
     found = None
     for a, b in ranges:
         chunk = text[a:b]
         low = chunk.lower()
-        if len(low) == len(chunk):
-            if _FIRST_WORDS.isdisjoint(_WORDS_RE.findall(low)) and not _STEM_START_RE.search(low):
-                continue  # no trigger word in this range: the common case
-            matches = _TRIGGER_RE.finditer(low)
-        else:
-            matches = _TRIGGER_ANY_CASE_RE.finditer(chunk)
-        if found is None:
-            found = {"not_a_claim": [], "prediction": [], "opinion": []}
+        matches = (_TRIGGER_RE if len(low) == len(chunk) else _TRIGGER_ANY_CASE_RE).finditer(
+            low if len(low) == len(chunk) else chunk
+        )
         for m in matches:
-            w = m.group("w")
-            if w is not None:
-                label = _LABEL_OF.get(w.lower()) or _LABEL_OF.get(" ".join(w.lower().split()))
+            w = m.group().lower()
+            label = _LABEL_OF.get(w)
+            if label is None:
+                if " " in w:
+                    label = _LABEL_OF.get(" ".join(w.split()))
                 if label is None:
-                    continue
-            else:
-                label = "opinion"
+                    if not w.startswith(_JUDGEMENT_STEMS):
+                        continue
+                    label = "opinion"
             ms, me = a + m.start(), a + m.end()
             if label == "opinion" and ms > a and text[ms].isupper():
                 continue  # "Great Orchestra": a name, not a judgement
+            if found is None:
+                found = {"not_a_claim": [], "prediction": [], "opinion": []}
             found[label].append((ms, me))
+    for a, b in ranges:
+        if text.find("first ", a, b) >= 0:
+            for m in _FIRST_POWER_RE.finditer(text, a, b):
+                if found is None:
+                    found = {"not_a_claim": [], "prediction": [], "opinion": []}
+                found["opinion"].append(m.span())  # "the first military power"
     if found is None:
         if cue is not None and cue[0] in _PREDICTING:
             return "prediction", [cue[1:]], f"a predicting cue: {text[cue[1] : cue[2]]!r}"
