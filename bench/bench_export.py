@@ -5,8 +5,11 @@ Run from the repository root:  python bench/bench_export.py [--rows 1000000]
 Builds (once, cached in bench/out/) a project with ``--rows`` annotation rows:
 articles of 100 claims each, 20 annotators per claim, stances toward two
 targets, speakers and via sources from a registry, article metadata, and notes
-with commas, quotes, newlines and formula-like starts. Everything is inserted
-with SQLAlchemy Core bulk inserts, not through save_annotation.
+with commas, quotes, newlines and formula-like starts, and the suggester's five
+suggestions per claim (speaker, speaker type, via on some, attribution,
+verifiability), each taken unchanged by about 60% of the annotators (recorded
+in the annotation's ``from_suggestion``). Everything is inserted with
+SQLAlchemy Core bulk inserts, not through save_annotation or store_suggestions.
 
 The export itself runs in a separate process (this script with ``--child``),
 which times ``export_stream(session, project, format=...)`` written to a file
@@ -58,6 +61,7 @@ from workbench.models import (  # noqa: E402
     Project,
     Speaker,
     Stance,
+    Suggestion,
     User,
 )
 from workbench.ops.projects import create_project  # noqa: E402
@@ -90,6 +94,7 @@ PEOPLE = [
     ("author", "author", ""),
 ]
 NOTE_SHARE = 0.2  # of annotations with a note; most notes need quoting
+TAKEN_SHARE = 0.6  # of an annotation's suggested fields saved as suggested
 NOTES = [
     "Quote, then paraphrase",
     'He said "never", then "maybe"',
@@ -161,6 +166,7 @@ def build(engine: Engine, rows: int, note_share: float, seed: int = 7) -> None:
         claim_rows: list[dict] = []
         annotation_rows: list[dict] = []
         stance_rows: list[dict] = []
+        suggestion_rows: list[dict] = []
         for a in range(n_articles):
             n = min(CLAIMS_PER_ARTICLE, n_claims - a * CLAIMS_PER_ARTICLE)
             body, spans = article_text(rng, n, a + 1)
@@ -193,20 +199,32 @@ def build(engine: Engine, rows: int, note_share: float, seed: int = 7) -> None:
                         "end": end,
                     }
                 )
+                suggested = suggestions(rng, speakers, outlet_ids)
+                suggestion_rows += [{"claim_id": claim_id, **row} for row in suggested.values()]
                 for user_id in user_ids:
                     if annotation_id >= rows:
                         break
                     annotation_id += 1
                     created = base_time + timedelta(seconds=annotation_id * 7)
+                    values = {
+                        "speaker_id": rng.choice(speaker_ids),
+                        "via_id": rng.choice(outlet_ids) if rng.random() < 0.3 else None,
+                        "attribution": rng.choice(["direct", "indirect", "mixed", "none"]),
+                        "verifiability": rng.choice(["verifiable", "opinion", "prediction"]),
+                    }
+                    taken = []
+                    for field, row in suggested.items():
+                        if field != "speaker_type" and rng.random() < TAKEN_SHARE:
+                            column = f"{field}_id" if field in ("speaker", "via") else field
+                            values[column] = row["speaker_id"] or row["value"]
+                            taken.append(field)
                     annotation_rows.append(
                         {
                             "id": annotation_id,
                             "claim_id": claim_id,
                             "user_id": user_id,
-                            "speaker_id": rng.choice(speaker_ids),
-                            "via_id": rng.choice(outlet_ids) if rng.random() < 0.3 else None,
-                            "attribution": rng.choice(["direct", "indirect", "mixed", "none"]),
-                            "verifiability": rng.choice(["verifiable", "opinion", "prediction"]),
+                            **values,
+                            "from_suggestion": taken,
                             "note": rng.choice(NOTES) if rng.random() < note_share else "",
                             "status": "submitted" if rng.random() < 0.9 else "draft",
                             "created_at": created,
@@ -227,8 +245,36 @@ def build(engine: Engine, rows: int, note_share: float, seed: int = 7) -> None:
                 conn.execute(insert(Annotation), annotation_rows)
                 if stance_rows:
                     conn.execute(insert(Stance), stance_rows)
-                claim_rows, annotation_rows, stance_rows = [], [], []
+                conn.execute(insert(Suggestion), suggestion_rows)
+                claim_rows, annotation_rows, stance_rows, suggestion_rows = [], [], [], []
         session.commit()
+
+
+def suggestions(rng: random.Random, speakers: list[dict], outlet_ids: list[int]) -> dict:
+    """Return one claim's suggestion rows (without the claim id), by field."""
+    speaker = rng.choice(speakers)
+    rows = {
+        "speaker": (speaker["name"], speaker["id"]),
+        "speaker_type": (speaker["type"], None),
+    }
+    if rng.random() < 0.3:
+        via_id = rng.choice(outlet_ids)
+        via = next(s for s in speakers if s["id"] == via_id)
+        rows["via"] = (via["name"], via["id"])
+    rows["attribution"] = (rng.choice(["direct", "indirect", "mixed", "none"]), None)
+    rows["verifiability"] = (rng.choice(["verifiable", "opinion", "prediction"]), None)
+    return {
+        field: {
+            "field": field,
+            "value": value,
+            "speaker_id": speaker_id,
+            "confidence": round(rng.uniform(0.5, 1.0), 4),
+            "reason": "the bench's made-up reason",
+            "source": "suggester",
+            "evidence": {"rule": "bench", "continuation": False, "items": []},
+        }
+        for field, (value, speaker_id) in rows.items()
+    }
 
 
 def project_name(rows: int) -> str:
@@ -252,7 +298,7 @@ def count_rows(engine: Engine, rows: int) -> int:
 
 def dataset(rows: int, note_share: float) -> str:
     """Return the cache name of a data set."""
-    return f"{rows}_notes{round(note_share * 100)}"
+    return f"{rows}_notes{round(note_share * 100)}_suggested"
 
 
 def prepare_sqlite(rows: int, note_share: float, rebuild: bool) -> tuple[str, float | None]:
@@ -464,7 +510,7 @@ def main() -> None:
     print(
         f"data      {args.rows:,} annotation rows ({n_articles:,} articles x "
         f"{CLAIMS_PER_ARTICLE} claims x {ANNOTATORS} annotators, {len(TARGETS)} targets, "
-        f"notes on {args.notes:.0%}); "
+        f"notes on {args.notes:.0%}, 4 or 5 suggestions a claim); "
         + (f"built in {built:.1f} s" if built is not None else "cached")
     )
     print(

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from workbench.fields import FIELDS, STANCES
+from workbench.fields import FIELDS, STANCES, suggested_value_columns, suggestion_columns
 
 # The claim a row is about and who annotated it; the annotation's fields follow.
 ID_COLUMNS = (
@@ -49,6 +49,11 @@ EXTRA_COLUMNS = (
     "language",
     "dateline",
 )
+# What the suggester proposed for the claim and whether the annotator took it
+# (workbench/fields.py): added after the extras, before the metadata, in both shapes.
+SUGGESTION_COLUMNS = tuple(suggestion_columns())
+# The suggestion columns an unannotated claim (--all-claims) has values for.
+CLAIM_SUGGESTION_COLUMNS = tuple(suggested_value_columns())
 LONG_ID_COLUMNS = (
     "project",
     "article_id",
@@ -88,13 +93,15 @@ def meta_column(key: str) -> str:
 
 def wide_columns(targets: Sequence[str], meta_keys: Sequence[str] = ()) -> list[str]:
     """Return the wide export's header: the claim, the annotation's fields (one
-    stance column per target), the times, the extras, the article's metadata."""
+    stance column per target), the times, the extras, the suggestions, the
+    article's metadata."""
     return [
         *ID_COLUMNS,
-        *long_fields(targets),
+        *annotation_fields(targets),
         "created_at",
         "updated_at",
         *EXTRA_COLUMNS,
+        *SUGGESTION_COLUMNS,
         *(meta_column(k) for k in meta_keys),
     ]
 
@@ -103,22 +110,29 @@ def long_columns() -> list[str]:
     return [*LONG_ID_COLUMNS, "field", "value", "updated_at"]
 
 
-def long_fields(targets: Sequence[str]) -> list[str]:
-    """Return the long shape's field names: each annotation field's export columns."""
+def annotation_fields(targets: Sequence[str]) -> list[str]:
+    """Return each annotation field's export columns (one stance column per target)."""
     return [column for f in FIELDS for column in f.export_columns(list(targets))]
 
 
+def long_fields(targets: Sequence[str]) -> list[str]:
+    """Return the long shape's field names: the annotation's, then the suggestions'."""
+    return [*annotation_fields(targets), *SUGGESTION_COLUMNS]
+
+
 def to_long(rows: Iterable[dict[str, Any]], targets: Sequence[str]) -> Iterator[dict[str, Any]]:
-    """Turn wide rows into long rows: one per claim, annotator and annotation field.
+    """Turn wide rows into long rows: one per claim, annotator and field.
 
     A wide row without an annotator (an unannotated claim from --all-claims)
-    gives one long row with empty field and value.
+    gives one long row per suggested value and the confidence (empty where the
+    claim has none), with empty annotator and updated_at.
     """
     fields = long_fields(targets)
     for row in rows:
         ids = {c: row[c] for c in LONG_ID_COLUMNS}
         if row["annotator"] in (None, ""):
-            yield {**ids, "field": None, "value": None, "updated_at": None}
+            for name in CLAIM_SUGGESTION_COLUMNS:
+                yield {**ids, "field": name, "value": row.get(name), "updated_at": None}
             continue
         for name in fields:
             yield {**ids, "field": name, "value": row.get(name), "updated_at": row["updated_at"]}

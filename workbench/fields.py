@@ -30,7 +30,9 @@ class Field:
     of workbench/labels.py (or REGISTRY for a speaker); ``speaker_columns`` are
     the speaker's attributes a speaker field exports, the name first (as the
     column ``name``, the others as ``<name>_<attribute>``); ``suggested`` are
-    the suggester's fields (workbench/suggest/model.py) that propose it.
+    the suggester's fields (workbench/suggest/model.py) that propose it, the one
+    whose value the saved value is compared with first (``speaker``, then
+    ``speaker_type``, which follows from the speaker).
     """
 
     name: str
@@ -51,6 +53,18 @@ class Field:
         """The keys of the field in an annotation's record (history, API, conflicts):
         a speaker's id and its name, else the field's own name."""
         return (self.column, self.name) if self.kind == SPEAKER else (self.name,)
+
+    @property
+    def suggestion_columns(self) -> tuple[str, ...]:
+        """The export columns of the suggestions for this field: ``suggested_<s>``
+        for each suggester field ``s`` in ``suggested``."""
+        return tuple(f"suggested_{s}" for s in self.suggested)
+
+    @property
+    def from_suggestion_column(self) -> str | None:
+        """The export column saying whether the saved value was the suggestion,
+        unchanged (``<name>_from_suggestion``); None for a field nothing suggests."""
+        return f"{self.name}_from_suggestion" if self.suggested else None
 
     def export_columns(self, targets: tuple[str, ...] | list[str] = ()) -> list[str]:
         """The field's columns in the wide export (and its fields in the long one)."""
@@ -103,6 +117,26 @@ RECORD_ORDER: tuple[Field, ...] = (
 BY_LABEL_SET: dict[str, Field] = {f.choices: f for f in of_kind(LABEL, STANCES)}
 
 
+# The fields the suggester proposes, in FIELDS order.
+SUGGESTED: tuple[Field, ...] = tuple(f for f in FIELDS if f.suggested)
+# The export's one confidence column: the confidence of this suggester field's proposal
+# (the speaker's: who asserts a claim is the suggestion a team checks first).
+CONFIDENCE_COLUMN = "suggestion_confidence"
+CONFIDENCE_OF = "speaker"
+
+
+def suggested_value_columns() -> list[str]:
+    """The export's columns of what was suggested for a claim: every suggested value
+    (by field, in FIELDS order), then the confidence."""
+    return [*(column for f in SUGGESTED for column in f.suggestion_columns), CONFIDENCE_COLUMN]
+
+
+def suggestion_columns() -> list[str]:
+    """The export's suggestion columns, in order: what was suggested, then for each
+    suggested field whether the annotator took it (``<name>_from_suggestion``)."""
+    return [*suggested_value_columns(), *(f"{f.name}_from_suggestion" for f in SUGGESTED)]
+
+
 def record_keys() -> list[str]:
     """The keys of an annotation's values in its record, in order (without status
     and version, which every record ends with)."""
@@ -111,6 +145,8 @@ def record_keys() -> list[str]:
 
 def _check() -> None:
     names = [f.name for f in FIELDS]
+    if CONFIDENCE_OF not in (s for f in SUGGESTED for s in f.suggested):
+        raise ValueError(f"no field is suggested by {CONFIDENCE_OF!r}, the confidence's")
     if len(set(names)) != len(names):
         raise ValueError(f"an annotation field is described twice: {names}")
     for f in FIELDS:
@@ -118,6 +154,8 @@ def _check() -> None:
             raise ValueError(f"field {f.name!r}: unknown kind {f.kind!r}")
         if f.kind in (LABEL, STANCES) and f.choices not in LABELLED_FIELDS:
             raise ValueError(f"field {f.name!r}: no label set {f.choices!r} in labels.py")
+        if f.suggested and f.kind not in (SPEAKER, LABEL):
+            raise ValueError(f"field {f.name!r}: only speaker and label fields are suggested")
         if f.kind == SPEAKER and (f.choices != REGISTRY or f.speaker_columns[0] != "name"):
             raise ValueError(f"field {f.name!r}: a speaker comes from the registry, name first")
 

@@ -13,12 +13,13 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from tests.conftest import make_project, make_user
+from tests.ops.test_export_suggestions import set_suggestions
 from workbench import exporting
 from workbench.importing import parse_file, parse_pasted
-from workbench.models import Annotation, Article, Claim
+from workbench.models import Annotation, Article, Claim, Suggestion
 from workbench.ops.annotations import AnnotationInput, save_annotation
 from workbench.ops.articles import import_items
 from workbench.ops.claims import active_claims, merge_with_next
@@ -77,6 +78,15 @@ FEED = json.dumps(
     ensure_ascii=False,
 )
 NOTE = 'Paraphrase, then "quote",\nsecond line; ünïcödé'
+# What each annotation (in the order saved) took unchanged from the suggestions.
+TAKEN = [
+    ["speaker", "attribution", "verifiability"],
+    ["speaker", "verifiability"],
+    ["speaker", "attribution", "verifiability"],
+    ["attribution", "verifiability"],
+    ["verifiability"],
+    [],
+]
 T0 = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
 
 
@@ -87,7 +97,9 @@ def project_data(session):
     Claims of the first article: 0 and 1 annotated by both, 2 by ann only (with
     a formula-like note), 3 and 4 merged into one and not annotated. The second
     article (with metadata) has two claims, the first annotated by bob.
-    Timestamps are fixed so the export is byte-for-byte reproducible.
+    Timestamps are fixed so the export is byte-for-byte reproducible, and so are
+    the suggestions: fixed ones replace the suggester's (the second article's
+    last claim has none), and each annotation took some of them (TAKEN).
     """
     manager = make_user(session, "mona")
     ann = make_user(session, "ann")
@@ -162,13 +174,54 @@ def project_data(session):
         stances={coop: "against"},
     )
     session.flush()
+    session.execute(delete(Suggestion))
+    merged = active_claims(session, first)[3]
+    set_suggestions(
+        session,
+        claims[0],
+        speaker=("General Baqeri", 0.85, baqeri),
+        speaker_type="person",
+        attribution="none",
+        verifiability="verifiable",
+    )
+    set_suggestions(
+        session,
+        claims[1],
+        speaker=("Mohammad Baqeri", 0.9, baqeri),
+        speaker_type="person",
+        attribution="direct",
+        verifiability="opinion",
+    )
+    set_suggestions(
+        session,
+        claims[2],
+        speaker=("officials, Iran", 0.4, None),
+        speaker_type="unknown",
+        attribution="indirect",
+        verifiability="verifiable",
+    )
+    set_suggestions(session, merged, verifiability=("prediction", 1.0, None))
+    set_suggestions(
+        session,
+        active_claims(session, second)[0],
+        speaker=("Hatami", 0.7, None),
+        speaker_type="person",
+        via=("Tasnim", 0.65, tasnim),
+        attribution="indirect",
+        verifiability="verifiable",
+    )
     ids = session.scalars(select(Annotation.id).order_by(Annotation.id)).all()
+    assert len(ids) == len(TAKEN)
     for i, annotation_id in enumerate(ids):
         created = T0 + timedelta(minutes=i)
         session.execute(
             update(Annotation)
             .where(Annotation.id == annotation_id)
-            .values(created_at=created, updated_at=created + timedelta(seconds=90, microseconds=i))
+            .values(
+                created_at=created,
+                updated_at=created + timedelta(seconds=90, microseconds=i),
+                from_suggestion=TAKEN[i],
+            )
             .execution_options(synchronize_session=False)
         )
     session.expire_all()
@@ -203,6 +256,16 @@ def test_columns_come_in_the_documented_order(session, project_data):
         "author",
         "language",
         "dateline",
+        "suggested_speaker",
+        "suggested_speaker_type",
+        "suggested_via",
+        "suggested_attribution",
+        "suggested_verifiability",
+        "suggestion_confidence",
+        "speaker_from_suggestion",
+        "via_from_suggestion",
+        "attribution_from_suggestion",
+        "verifiability_from_suggestion",
         "meta:section",
         "meta:wire",
     ]
@@ -321,16 +384,20 @@ def test_long_shape_has_one_row_per_claim_annotator_and_field(session, project_d
     assert list(rows[0]) == exporting.long_columns()
     fields = ["speaker", "speaker_type", "speaker_title", "via", "attribution"]
     fields += [f"stance:{t}" for t in TARGETS] + ["verifiability", "note"]
+    fields += list(exporting.SUGGESTION_COLUMNS)
     wide = read_csv(export_text(session, project, all_claims=True))
     annotated = [r for r in wide if r["annotator"]]
-    assert len(rows) == len(annotated) * len(fields) + 2
+    suggested = list(exporting.CLAIM_SUGGESTION_COLUMNS)
+    assert len(rows) == len(annotated) * len(fields) + 2 * len(suggested)
     bob_first = [r for r in rows if r["annotator"] == "bob"][: len(fields)]
     assert [r["field"] for r in bob_first] == fields
     assert {r["field"]: r["value"] for r in bob_first} == {f: wide[1][f] for f in fields}
     assert all(r["updated_at"] == wide[1]["updated_at"] for r in bob_first)
     empty = [r for r in rows if not r["annotator"]]
-    assert len(empty) == 2
-    assert all(r["field"] == r["value"] == r["updated_at"] == "" for r in empty)
+    assert [r["field"] for r in empty] == suggested * 2
+    assert [r["value"] for r in empty][: len(suggested)] == ["", "", "", "", "prediction", ""]
+    assert all(r["value"] == "" for r in empty[len(suggested) :])  # no suggestion at all
+    assert all(r["updated_at"] == "" for r in empty)
 
 
 def test_jsonl_gives_the_same_records_with_types(session, project_data):
@@ -519,6 +586,14 @@ def hostile_project(session):
             AnnotationInput(speaker_id=speaker.id, via_id=via.id, note=note),
             base_version=None,
         )
+    # Suggested names come from the article's text: they may hide formulas too.
+    set_suggestions(
+        session,
+        active_claims(session, article)[0],
+        speaker=("Suggested;=30*30", 0.5, None),
+        speaker_type="person",
+        via=("Via\t@A2", 0.5, None),
+    )
     session.flush()
     return project
 
@@ -584,6 +659,7 @@ def test_no_cell_of_the_exports_is_a_formula_in_libreoffice_under_any_separator(
         "raw": export_text(session, hostile_project, raw_formulas=True),
     }
     assert "a;'=6*7;b" in files["wide"] and "meta:x;'=1+1key" in files["wide"]
+    assert "Suggested;'=30*30" in files["wide"] and "Suggested;'=30*30" in files["long"]
     formulas = libreoffice_formulas(tmp_path, files)
     assert any("=6*7" in f for f in formulas["semicolon"]["raw"])
     assert any("=5*9" in f for f in formulas["tab"]["raw"])

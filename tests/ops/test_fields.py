@@ -47,8 +47,15 @@ def test_the_description_is_complete_and_consistent():
         Field("colour", "colour", "Colour"),
         Field("mood", LABEL, "Mood", "mood"),
         Field("source", SPEAKER, "Source", "labels"),
+        Field("summary", TEXT, "Summary", suggested=("summary",)),
     ],
-    ids=["repeated", "unknown kind", "unknown label set", "speaker not from the registry"],
+    ids=[
+        "repeated",
+        "unknown kind",
+        "unknown label set",
+        "speaker not from the registry",
+        "a suggested text",
+    ],
 )
 def test_a_wrong_description_is_refused_on_import(monkeypatch, bad):
     monkeypatch.setattr(fields, "FIELDS", (*FIELDS, bad))

@@ -152,6 +152,16 @@ def test_wide_and_long_columns():
         "author",
         "language",
         "dateline",
+        "suggested_speaker",
+        "suggested_speaker_type",
+        "suggested_via",
+        "suggested_attribution",
+        "suggested_verifiability",
+        "suggestion_confidence",
+        "speaker_from_suggestion",
+        "via_from_suggestion",
+        "attribution_from_suggestion",
+        "verifiability_from_suggestion",
         "meta:wire",
     ]
     assert wide_columns(["A"])[exporting.BASE_COLUMNS.index("attribution") + 1] == "stance:A"
@@ -267,7 +277,7 @@ def test_csv_fields_render_each_value_once_like_csv_writer():
     assert csv_line([fields[v] for v in row]) == written.split("\r\n", 1)[1]
 
 
-def test_to_long_gives_one_row_per_field_and_one_for_an_unannotated_claim():
+def test_to_long_gives_one_row_per_field_and_the_suggestions_of_an_unannotated_claim():
     ids = {
         "project": "P",
         "article_id": 1,
@@ -286,13 +296,22 @@ def test_to_long_gives_one_row_per_field_and_one_for_an_unannotated_claim():
         "verifiability": "opinion",
         "note": None,
         "updated_at": moment,
+        "suggested_speaker": "Baqeri",
+        "suggestion_confidence": 0.8,
+        "speaker_from_suggestion": True,
+        "attribution_from_suggestion": False,
     }
-    bare = {**ids, "annotator": None}
+    bare = {**ids, "annotator": None, "suggested_speaker": "Khwain", "suggested_via": "Mehr"}
     rows = list(to_long([annotated, bare], ["A"]))
     fields = ["speaker", "speaker_type", "speaker_title", "via", "attribution", "stance:A"]
     fields += ["verifiability", "note"]
-    assert [r["field"] for r in rows[:-1]] == fields
-    assert [r["value"] for r in rows[:-1]] == [
+    suggested = ["suggested_speaker", "suggested_speaker_type", "suggested_via"]
+    suggested += ["suggested_attribution", "suggested_verifiability", "suggestion_confidence"]
+    taken = ["speaker_from_suggestion", "via_from_suggestion"]
+    taken += ["attribution_from_suggestion", "verifiability_from_suggestion"]
+    mine, theirs = rows[:-6], rows[-6:]
+    assert [r["field"] for r in mine] == fields + suggested + taken
+    assert [r["value"] for r in mine] == [
         "Baqeri",
         None,
         None,
@@ -301,11 +320,26 @@ def test_to_long_gives_one_row_per_field_and_one_for_an_unannotated_claim():
         "favor",
         "opinion",
         None,
+        "Baqeri",
+        None,
+        None,
+        None,
+        None,
+        0.8,
+        True,
+        None,
+        False,
+        None,
     ]
-    assert all(r["annotator"] == "ann" and r["updated_at"] == moment for r in rows[:-1])
-    assert rows[-1] == {**ids, "annotator": None, "field": None, "value": None, "updated_at": None}
+    assert all(r["annotator"] == "ann" and r["updated_at"] == moment for r in mine)
+    # An unannotated claim: its suggestions, nothing of an annotation.
+    assert theirs == [
+        {**ids, "annotator": None, "field": name, "value": bare.get(name), "updated_at": None}
+        for name in suggested
+    ]
     text = joined(csv_stream(long_columns(), rows))
-    assert read(text)[-1] == ["P", "1", "2", "1", "0", "5", "", "", "", ""]
+    assert read(text)[-6] == ["P", "1", "2", "1", "0", "5", "", "suggested_speaker", "Khwain", ""]
+    assert read(text)[-1] == ["P", "1", "2", "1", "0", "5", "", "suggestion_confidence", "", ""]
 
 
 def test_jsonl_stream_writes_typed_values_one_object_a_line():

@@ -24,6 +24,7 @@ from tests.web.web_helpers import (
     progress,
     read,
 )
+from workbench.exporting import CLAIM_SUGGESTION_COLUMNS, SUGGESTION_COLUMNS
 from workbench.importing import ArticleDraft
 from workbench.models import Annotation, Claim, HistoryEntry, Label, Project, Speaker, User
 from workbench.ops.annotations import AnnotationInput, save_annotation
@@ -710,6 +711,7 @@ def test_export_all_claims_long_and_jsonl(web, annotated):
         "stance:Cooperation",
         "verifiability",
         "note",
+        *SUGGESTION_COLUMNS,
     ]
     values = dict(zip(long["field"], long["value"], strict=True))
     assert values["stance:Cooperation"] == "favor"
@@ -727,7 +729,10 @@ def test_export_all_claims_long_and_jsonl(web, annotated):
     assert isinstance(records[0]["char_start"], int)
 
     jsonl_long = read(web.get(f"{base}?format=jsonl&shape=long&all_claims=1"))
-    assert len(jsonl_long.splitlines()) == 8 + 5
+    # ann's row's fields; the suggestions of each of the 5 claims nobody annotated.
+    assert len(jsonl_long.splitlines()) == 8 + len(SUGGESTION_COLUMNS) + 5 * len(
+        CLAIM_SUGGESTION_COLUMNS
+    )
 
     for bad in ("format=xlsx", "shape=tall"):
         response = web.get(f"{base}?{bad}")

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import DateTime, String, and_, func, select, type_coerce
+from sqlalchemy import DateTime, String, Text, and_, cast, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from workbench import exporting
-from workbench.fields import FIELDS, LABEL, SPEAKER, STANCES, TEXT
+from workbench.fields import CONFIDENCE_OF, FIELDS, LABEL, SPEAKER, STANCES, SUGGESTED, TEXT
 from workbench.fields import Field as AnnotationField
-from workbench.models import Annotation, Article, Claim, Project, Speaker, Stance, User
+from workbench.models import (
+    Annotation,
+    Article,
+    Claim,
+    Project,
+    Speaker,
+    Stance,
+    Suggestion,
+    User,
+)
 from workbench.ops.projects import labels_by_field
 
 PAGE = 2000
@@ -43,10 +53,11 @@ def wide_rows(
 ) -> Iterator[dict[str, Any]]:
     """Yield one dict per claim and annotator, in article, claim and annotator order.
 
-    Keys are ``export_columns(session, project)``; values are typed (int, bool,
-    aware UTC datetime, None for "not set"). With ``all_claims`` a claim nobody
-    annotated yields one row with empty annotation columns. Only active claims
-    are exported (merged ones live on in the history).
+    Keys are ``export_columns(session, project)``; values are typed (int, float,
+    bool, aware UTC datetime, None for "not set"). With ``all_claims`` a claim
+    nobody annotated yields one row with empty annotation columns (its
+    suggestions are there). Only active claims are exported (merged ones live on
+    in the history).
     """
     keys = meta_keys(session, project)
     columns = exporting.wide_columns([t.name for t in project.targets], keys)
@@ -95,8 +106,10 @@ class _TypedCells:
     def group(cells: list[Any]) -> list[Any]:
         return cells
 
+    meta = group
+
     @staticmethod
-    def row(prefix, annotator, runs, created, updated, state, suffix):
+    def row(prefix, annotator, runs, created, updated, state, tail, taken, meta):
         return [
             *prefix,
             annotator,
@@ -104,7 +117,9 @@ class _TypedCells:
             _utc(created),
             _utc(updated),
             *state,
-            *suffix,
+            *tail,
+            *taken,
+            *meta,
         ]
 
 
@@ -129,12 +144,17 @@ class _CsvCells:
         return ",".join(cells)
 
     @staticmethod
-    def row(prefix, annotator, runs, created, updated, state, suffix):
+    def meta(cells: list[str]) -> str:
+        """The metadata cells, each after a comma: the last run, and maybe none."""
+        return "".join("," + cell for cell in cells)
+
+    @staticmethod
+    def row(prefix, annotator, runs, created, updated, state, tail, taken, meta):
         # As exporting.csv_line, spelled out: this runs once per row of the export.
         # The ISO text of a UTC time never needs quoting or neutralising.
         return (
             f"{prefix},{annotator},{','.join(runs)},"
-            f"{_utc_text(created)},{_utc_text(updated)},{state},{suffix}\r\n"
+            f"{_utc_text(created)},{_utc_text(updated)},{state},{tail},{taken}{meta}\r\n"
         )
 
 
@@ -223,7 +243,9 @@ def _wide_rows(
     The annotation's columns are those of workbench/fields.py, in its order. An
     article's cells are made once per article, a claim's once per claim, and runs
     of annotation cells that repeat (speaker and via; attribution, stances and
-    verifiability; status to version) once per combination.
+    verifiability; status to version; the from_suggestion flags) once per
+    combination. A claim's suggestions are read with the other claims of its page
+    of rows, in one query (see _Suggestions).
     ``cells.values`` maps a repeated value to its cell, ``cells.one`` makes any
     other value's cell, ``cells.flags`` a boolean's, ``cells.group`` a run's.
     """
@@ -252,6 +274,8 @@ def _wide_rows(
             Annotation.version,
             _utc_wall_time(Annotation.created_at, dialect),
             _utc_wall_time(Annotation.updated_at, dialect),
+            # The JSON list as its text: a few distinct lists, each read once.
+            cast(Annotation.from_suggestion, Text),
         )
         .select_from(Claim)
         .join(Article, Article.id == Claim.article_id)
@@ -312,44 +336,55 @@ def _wide_rows(
     text_cell = cells.text
     state_end = at + 4
     state = _Groups(lambda v: [value[v[0]], flag[v[1]], value[v[2]], value[v[3]]], group)
+    taken_at = state_end + 2
+    suggestions = _Suggestions(session, speaker, cells)
     project_name = one(project.name)
     article_id = claim_id = None
-    prefix = suffix = group([])
+    prefix = tail = meta = group([])
+    taken = suggestions.taken(frozenset())
     head: list[Any] = []
+    suffix: list[Any] = []
     text = ""
     # Closed however the loop ends: an error, or a consumer that stops reading.
     with connection.execute(query.execution_options(yield_per=PAGE)) as result:
-        for row in chain.from_iterable(result.partitions()):
-            if row[1] != claim_id:
-                if row[0] != article_id:
-                    # Rows come ordered by article: one article's text in memory at a time.
-                    article_id = row[0]
-                    article = _article(session, article_id)
-                    text = article.text
-                    extra = article.extra or {}
-                    head = [project_name, one(article_id)]
-                    head += map(
-                        one, (article.title, article.outlet, article.url, article.published)
+        for page in result.partitions():
+            # One query for the suggestions of the page's claims, not one a row.
+            by_claim = suggestions.load({row[1] for row in page})
+            for row in page:
+                if row[1] != claim_id:
+                    if row[0] != article_id:
+                        # Rows come ordered by article: one article's text in memory at a time.
+                        article_id = row[0]
+                        article = _article(session, article_id)
+                        text = article.text
+                        extra = article.extra or {}
+                        head = [project_name, one(article_id)]
+                        head += map(
+                            one, (article.title, article.outlet, article.url, article.published)
+                        )
+                        suffix = list(
+                            map(one, (article.author, article.language, article.dateline))
+                        )
+                        meta = cells.meta([one(extra.get(key)) for key in keys])
+                    claim_id, position, start, end = row[1:5]
+                    prefix = group(
+                        [*head, *map(one, (claim_id, position, start, end, text[start:end]))]
                     )
-                    suffix = group(
-                        [
-                            *map(one, (article.author, article.language, article.dateline)),
-                            *(one(extra.get(key)) for key in keys),
-                        ]
-                    )
-                claim_id, position, start, end = row[1:5]
-                prefix = group(
-                    [*head, *map(one, (claim_id, position, start, end, text[start:end]))]
+                    # The article's last cells and the claim's suggestions, then who took them.
+                    presence, suggested = by_claim[claim_id]
+                    tail = group([*suffix, *suggested])
+                    taken = suggestions.taken(presence)
+                yield make_row(
+                    prefix,
+                    value[row[5]],
+                    [text_cell(row[i]) if memo is None else memo[row[i]] for i, memo in runs],
+                    row[state_end],
+                    row[state_end + 1],
+                    state[row[at:state_end]],
+                    tail,
+                    taken[row[taken_at]],
+                    meta,
                 )
-            yield make_row(
-                prefix,
-                value[row[5]],
-                [text_cell(row[i]) if memo is None else memo[row[i]] for i, memo in runs],
-                row[state_end],
-                row[state_end + 1],
-                state[row[at:state_end]],
-                suffix,
-            )
 
 
 def _article(session: Session, article_id: int):
@@ -366,6 +401,104 @@ def _article(session: Session, article_id: int):
             Article.text,
         ).where(Article.id == article_id)
     ).one()
+
+
+# The suggester's fields in the order of the export's suggested_* columns, each with
+# whether it names a registry speaker (the first of a speaker field's: speaker, via).
+_SUGGESTED_VALUES = tuple(
+    (name, f.kind == SPEAKER and i == 0) for f in SUGGESTED for i, name in enumerate(f.suggested)
+)
+
+
+class _Suggestions:
+    """A page of claims' suggestion cells, loaded in one query, and the cells saying
+    which suggestions an annotation took."""
+
+    def __init__(self, session: Session, speaker: _Speakers, cells) -> None:
+        self.session = session
+        self.speaker = speaker
+        self.value, self.one, self.flags, self.group = (
+            cells.values,
+            cells.one,
+            cells.flags,
+            cells.group,
+        )
+        self.by_claim: dict[int, tuple[frozenset[str], list[Any]]] = {}
+        self.by_presence: dict[frozenset[str], _Groups] = {}
+
+    def load(self, claim_ids: set[int]) -> dict[int, tuple[frozenset[str], list[Any]]]:
+        """Return claim id -> (the annotation fields it has a suggestion for, its
+        suggested_* and confidence cells) for these claims (at most a page's). A
+        claim of the page before (one may run over two pages) is not read again."""
+        known = self.by_claim
+        loaded = {i: known[i] for i in claim_ids if i in known}
+        found: dict[int, dict[str, tuple]] = {i: {} for i in claim_ids if i not in loaded}
+        if found:
+            query = select(
+                Suggestion.claim_id,
+                Suggestion.field,
+                Suggestion.value,
+                Suggestion.confidence,
+                Suggestion.speaker_id,
+            ).where(Suggestion.claim_id.in_(sorted(found)))
+            for claim_id, name, value, confidence, speaker_id in self.session.execute(query):
+                found[claim_id][name] = (value, confidence, speaker_id)
+        for claim_id, proposals in found.items():
+            loaded[claim_id] = self._cells(proposals)
+        self.by_claim = loaded
+        return loaded
+
+    def _cells(self, proposals: dict[str, tuple]) -> tuple[frozenset[str], list[Any]]:
+        value, empty = self.value, self.value[None]
+        cells = []
+        for name, names_a_speaker in _SUGGESTED_VALUES:
+            proposal = proposals.get(name)
+            if proposal is None:
+                cells.append(empty)
+            elif names_a_speaker and proposal[2] is not None:
+                # The registry's name for it, as the speaker and via columns give it.
+                cells.append(self.speaker[proposal[2]]["name"])
+            else:
+                cells.append(value[proposal[0]])
+        confidence = proposals.get(CONFIDENCE_OF)
+        # Not memoised: in a memo the float 1.0 would be the integer 1.
+        cells.append(self.one(confidence[1]) if confidence is not None else empty)
+        presence = frozenset(f.name for f in SUGGESTED if f.suggested[0] in proposals)
+        return presence, cells
+
+    def taken(self, presence: frozenset[str]) -> _Groups:
+        """Return, for a claim with suggestions for the fields ``presence``, the memo
+        from_suggestion text -> the <field>_from_suggestion cells of an annotation:
+        true for a field it saved as suggested, false for one it did not where there
+        is a suggestion, empty where there is none. The text is None only on a row
+        without an annotation (an unannotated claim), whose cells are all empty."""
+        memo = self.by_presence.get(presence)
+        if memo is None:
+            flag = self.flags
+
+            def make(text: str | None) -> list[Any]:
+                if text is None:
+                    return [flag[None]] * len(SUGGESTED)
+                taken = _field_names(text)
+                return [
+                    flag[True]
+                    if f.name in taken
+                    else flag[False]
+                    if f.name in presence
+                    else flag[None]
+                    for f in SUGGESTED
+                ]
+
+            memo = self.by_presence[presence] = _Groups(make, self.group)
+        return memo
+
+
+def _field_names(text: str | list | None) -> frozenset[str]:
+    """The field names of an annotation's from_suggestion, read from its JSON text."""
+    if text is None:
+        return frozenset()
+    names = json.loads(text) if isinstance(text, str) else text
+    return frozenset(n for n in names or () if isinstance(n, str))
 
 
 class _Speakers(dict):
