@@ -314,7 +314,7 @@ def main() -> None:
     )
     if profiler:
         print("profile   (first import run, cumulative time)")
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(30)
 
 
 if __name__ == "__main__":

@@ -306,13 +306,20 @@ def store_articles(
         for article_id, split in zip(article_ids, splits, strict=True)
         for i, span in enumerate(split.spans, start=1)
     ]
-    claim_ids = (
-        session.scalars(
-            insert(Claim).returning(Claim.id, sort_by_parameter_order=True), claim_rows
-        ).all()
-        if claim_rows
-        else []
-    )
+    claim_ids: list[int] = []
+    if claim_rows:
+        # A plain executemany, then one read of the ids (a batch is bounded): RETURNING
+        # with the rows' order kept makes SQLAlchemy insert one row a statement on SQLite.
+        session.execute(insert(Claim.__table__), claim_rows)
+        by_place = {
+            (article_id, position): claim_id
+            for claim_id, article_id, position in session.execute(
+                select(Claim.id, Claim.article_id, Claim.position).where(
+                    Claim.article_id.in_(article_ids)
+                )
+            )
+        }
+        claim_ids = [by_place[row["article_id"], row["position"]] for row in claim_rows]
     # The suggester's proposals for every claim, in the same transaction: an import
     # that fails leaves neither articles nor suggestions.
     ids = iter(claim_ids)
