@@ -314,7 +314,8 @@ def main() -> None:
     )
     if profiler:
         print("profile   (first import run, cumulative time)")
-        pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(30)
+        order = os.environ.get("BENCH_SORT", "cumulative")
+        pstats.Stats(profiler).sort_stats(order).print_stats(30)
 
 
 if __name__ == "__main__":
