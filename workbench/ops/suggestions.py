@@ -17,12 +17,13 @@ The stored form is described in docs/suggestions-storage.md.
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from workbench import suggest
@@ -182,10 +183,47 @@ def _speaker_id(proposal: Proposal, registry: Registry) -> int | None:
 
 
 def _confidence(value: float) -> float:
+    if value.__class__ is float and 0.0 <= value <= 1.0:
+        return round(value, 4)
     value = float(value)
     if not math.isfinite(value):
         return 0.0
     return round(min(1.0, max(0.0, value)), 4)
+
+
+_COLUMNS = ("claim_id", "field", "value", "confidence", "reason", "speaker_id", "source")
+_encode_json = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _insert_rows(session: Session, rows: Iterable[dict]) -> None:
+    """Insert suggestion rows as one driver-level executemany.
+
+    An import stores four or five rows a claim: SQLAlchemy's per-row parameter
+    processing (and its JSON type's per-row encoder) cost more than the insert,
+    so the rows go to the driver as tuples, the evidence encoded here.
+    """
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    evidence = mark if connection.dialect.name == "sqlite" else f"CAST({mark} AS json)"
+    statement = (
+        f"INSERT INTO {Suggestion.__tablename__} ({', '.join(_COLUMNS)}, evidence) "
+        f"VALUES ({', '.join([mark] * len(_COLUMNS))}, {evidence})"
+    )
+    params = [
+        (
+            row["claim_id"],
+            row["field"],
+            row["value"],
+            row["confidence"],
+            row["reason"],
+            row["speaker_id"],
+            row["source"],
+            _encode_json(row["evidence"]),
+        )
+        for row in rows
+    ]
+    if params:
+        connection.exec_driver_sql(statement, params)
 
 
 def _row(claim_id: int, proposal: Proposal, registry: Registry) -> dict:
@@ -315,8 +353,7 @@ def store_suggestions(
             session.execute(delete(table).where(table.c.id == bindparam("suggestion_id")), stale)
         stored.removed = len(stale)
     if new:
-        # On the table (Core): the ORM's bulk insert costs more per row than the rows.
-        session.execute(insert(Suggestion.__table__), list(new.values()))
+        _insert_rows(session, new.values())
     stored.written = len(new)
     if wire:
         table = Article.__table__
