@@ -11,6 +11,8 @@ an article with a wire dateline; "the article" when no outlet is given).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from operator import itemgetter
 
 from workbench.suggest import build
 from workbench.suggest.attribution import (
@@ -54,6 +56,7 @@ _ACCORDING_RE = re.compile(
     r"(?:the\s+)?(?:(?:state|official|semi-official|state-run|news)\s+)*(?:news\s+agency\s+)?"
 )
 _WORDS_RE = re.compile(r"[^\W_]+")
+_first = itemgetter(0)
 _FIRST_PERSON_RE = re.compile(r"\b(?:[Ww]e|[Oo]ur|us|I|[Mm]y|me)\b")
 
 
@@ -122,7 +125,13 @@ def suggest_article(
     """
     if not isinstance(text, str):
         raise TypeError(f"suggest_article() needs a str, not {type(text).__name__}")
-    pairs = [(int(s), int(e)) for s, e in spans]
+    if outlet is None:
+        outlet = ""
+    if not isinstance(outlet, str):
+        raise TypeError(f"suggest_article() needs the outlet as a str, not {type(outlet).__name__}")
+    if registry is None:
+        registry = ()
+    pairs = [_pair(x) for x in spans]
     for s, e in pairs:
         if not 0 <= s <= e <= len(text):
             raise ValueError(f"span ({s}, {e}) is not inside the text (length {len(text)})")
@@ -197,6 +206,14 @@ def suggest_article(
         narrator=_guess(narrator, "author"),
         extra=extra,
     )
+
+
+def _pair(span) -> tuple[int, int]:
+    """A span as (start, end): a pair, or anything with .start and .end (a Span)."""
+    if hasattr(span, "start") and hasattr(span, "end") and not isinstance(span, tuple):
+        return int(span.start), int(span.end)
+    s, e = span
+    return int(s), int(e)
 
 
 def _settle(pending: list[_Decision], by: _Decision | None) -> None:
@@ -326,9 +343,10 @@ def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames,
     headline = _is_headline(text, sentence)
 
     def frame_of(pos: int) -> tuple[int, int]:
-        for a, b in frames:
-            if a <= pos <= b:
-                return a, b
+        # frames are sorted and apart: the last one starting at or before pos
+        i = bisect_right(frames, pos, key=_first) - 1
+        if i >= 0 and frames[i][0] <= pos <= frames[i][1]:
+            return frames[i]
         return s, e
 
     found: list[tuple[Cue, Subject, Resolved]] = []

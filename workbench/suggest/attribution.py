@@ -11,6 +11,7 @@ expressed").  Nothing here knows who anyone is: resolution.py does.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from workbench.text.cues import (
@@ -116,7 +117,7 @@ class Sentence:
     _frames: list[tuple[int, int]] | None = None
 
     def in_quote(self, pos: int) -> bool:
-        return any(a <= pos < b for a, b in self.quotes)
+        return _inside(self.quotes, pos)
 
     def frames(self) -> list[tuple[int, int]]:
         """The stretches of the sentence outside quotes and quotation marks."""
@@ -135,6 +136,17 @@ class Sentence:
         if pos < self.end:
             out.append((pos, self.end))
         return out
+
+
+def _inside(ranges: list[tuple[int, int]], pos: int) -> bool:
+    """True when ``pos`` lies in one of ``ranges`` (sorted, not overlapping): a
+    binary search, so a sentence of many quotes costs log(quotes) a look-up."""
+    i = bisect_right(ranges, pos, key=_first) - 1
+    return i >= 0 and ranges[i][0] <= pos < ranges[i][1]
+
+
+def _first(pair: tuple[int, int]) -> int:
+    return pair[0]
 
 
 def scan_quotes(text: str, sentences: list[Sentence]) -> None:
@@ -172,8 +184,9 @@ def scan_quotes(text: str, sentences: list[Sentence]) -> None:
             s.quotes.append((since, s.end))
         s.ends_inside = open_
         if text.find("'", s.start, s.end) >= 0 or text.find("‘", s.start, s.end) >= 0:
+            double = list(s.quotes)  # sorted; the single quotes are added after them
             for m in _SINGLE_RE.finditer(text, s.start, s.end):
-                if not s.in_quote(m.start()):
+                if not _inside(double, m.start()):
                     s.quotes.append((m.start() + 1, m.end() - 1))
                     s.marks.extend(((m.start(), m.start() + 1), (m.end() - 1, m.end())))
             s.quotes.sort()

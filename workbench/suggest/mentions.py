@@ -457,6 +457,58 @@ class Entity:
             self.words |= words_of(description)
 
 
+def registry_index(registry) -> tuple[NameIndex, dict]:
+    """Return (names and aliases index, unique surnames) of a speaker registry.
+
+    Built once per registry: the last few registries are kept, found again by identity
+    or, for a hashable one (a tuple of frozen RegistrySpeaker), by equality, so every
+    split, merge or trim of an article does not fold 50,000 names again. ``None`` is an
+    empty registry; an alias list given as one str is one alias.
+    """
+    if registry is None:
+        registry = ()
+    key = id(registry)
+    hit = _INDEX_BY_ID.get(key)
+    if hit is not None and hit[0] is registry:
+        return hit[1]
+    try:
+        built = _index_of(tuple(registry))
+    except TypeError:  # unhashable entries (alias lists): built afresh
+        return _build_index(tuple(registry))
+    if not isinstance(registry, tuple):
+        return built  # a list may change: found again by equality only
+    if len(_INDEX_BY_ID) >= 8:
+        _INDEX_BY_ID.pop(next(iter(_INDEX_BY_ID)))
+    _INDEX_BY_ID[key] = (registry, built)
+    return built
+
+
+_INDEX_BY_ID: dict[int, tuple[object, tuple[NameIndex, dict]]] = {}
+
+
+@lru_cache(maxsize=8)
+def _index_of(registry: tuple) -> tuple[NameIndex, dict]:
+    return _build_index(registry)
+
+
+def _aliases(r) -> tuple[str, ...]:
+    aliases = r.aliases
+    if not aliases:
+        return ()
+    if isinstance(aliases, str):
+        return (aliases,)
+    return tuple(a for a in aliases if isinstance(a, str))
+
+
+def _build_index(registry: tuple) -> tuple[NameIndex, dict]:
+    index = NameIndex((r.name, _aliases(r), r) for r in registry)
+    surnames: dict[str, list] = {}
+    for r in registry:
+        if r.type == "person" and " " in r.name:
+            surnames.setdefault(fold_name(r.name.rsplit(" ", 1)[1]), []).append(r)
+    return index, {k: v[0] for k, v in surnames.items() if len(v) == 1}
+
+
 class Roster:
     """The people and bodies of one article, indexed by full name and surname."""
 
@@ -465,13 +517,8 @@ class Roster:
         self._by_name: dict[str, Entity] = {}
         self._by_surname: dict[str, Entity] = {}
         self._by_last: dict[str, Entity] = {}
-        self._initials: dict[str, list[Entity]] = {}
-        self.registry = NameIndex((r.name, r.aliases, r) for r in registry)
-        surnames: dict[str, list] = {}
-        for r in registry:
-            if r.type == "person" and " " in r.name:
-                surnames.setdefault(fold_name(r.name.rsplit(" ", 1)[1]), []).append(r)
-        self._registry_surnames = {k: v[0] for k, v in surnames.items() if len(v) == 1}
+        self._initials: dict[str, dict[int, Entity]] = {}  # by id: no scan
+        self.registry, self._registry_surnames = registry_index(registry)
 
     def _new(self, name: str, type_: str, span: tuple[int, int]) -> Entity:
         entity = Entity(name=name, type=type_, first=span)
@@ -517,9 +564,7 @@ class Roster:
         if len(parts) > 1:
             self._by_surname[fold_name(parts[-1])] = entity
             label = "".join(p[0] for p in entity.name.split() if p[0].isupper())
-            same = self._initials.setdefault(label, [])
-            if entity not in same:
-                same.append(entity)
+            self._initials.setdefault(label, {})[id(entity)] = entity
         return entity
 
     def body(self, name: str, type_: str, span: tuple[int, int]) -> Entity:
@@ -539,8 +584,8 @@ class Roster:
 
     def initials(self, label: str) -> Entity | None:
         """Return the one person of the article whose initials are ``label`` ("MS")."""
-        found = self._initials.get(label, [])
-        return found[0] if len(found) == 1 else None
+        found = self._initials.get(label)
+        return next(iter(found.values())) if found is not None and len(found) == 1 else None
 
     def body_ending(self, word: str) -> Entity | None:
         """Return the organisation last named with ``word`` as its last word ("the

@@ -8,9 +8,11 @@ claim as one of 20), and answers for a cue's subject the entity it names, how
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 
 from workbench.suggest.attribution import Subject
 from workbench.suggest.mentions import Entity, Mention, Roster, words_of
@@ -69,6 +71,17 @@ class Resolver:
         self.last_speaker_sentence = -10
         self.narrator: Entity | None = None
         self.interviewee: Entity | None = None
+        self._starts_of: list[Mention] | None = None
+        self._starts_index: dict[int, Mention] = {}
+
+    def _starts(self, mentions: list[Mention]) -> dict[int, Mention]:
+        """The sentence's mentions by start (the first at each), built once a list."""
+        if self._starts_of is not mentions:
+            index: dict[int, Mention] = {}
+            for m in mentions:
+                index.setdefault(m.start, m)
+            self._starts_of, self._starts_index = mentions, index
+        return self._starts_index
 
     def note(self, entity: Entity, sentence: int, pos: int) -> None:
         """Record that ``entity`` was mentioned (or spoke) at ``pos``."""
@@ -127,7 +140,7 @@ class Resolver:
         ``mentions`` are the sentence's mentions, ``entities`` what each names (by id).
         """
         if subject.kind == "mention":
-            mention = next((m for m in mentions if m.start == subject.start), None)
+            mention = self._starts(mentions).get(subject.start)
             if mention is None:
                 return None
             entity = entities.get(id(mention))
@@ -305,7 +318,12 @@ class Resolver:
 
 
 def _mention_at(entity: Entity, pos: int) -> tuple[int, int] | None:
-    for span in reversed(entity.mentions):
-        if span[0] <= pos:
-            return span
-    return entity.mentions[-1] if entity.mentions else None
+    """The entity's mention last starting at or before ``pos`` (its mentions are in
+    reading order: a binary search, not a scan of an entity named 10,000 times)."""
+    spans = entity.mentions
+    if not spans:
+        return None
+    if spans[-1][0] <= pos:
+        return spans[-1]
+    i = bisect_right(spans, pos, key=itemgetter(0)) - 1
+    return spans[i] if i >= 0 and spans[i][0] <= pos else spans[-1]
