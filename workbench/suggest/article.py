@@ -10,6 +10,7 @@ an article with a wire dateline; "the article" when no outlet is given).
 
 from __future__ import annotations
 
+import gc
 import re
 from bisect import bisect_right
 from operator import itemgetter
@@ -123,6 +124,18 @@ def suggest_article(
     order.  Raises TypeError for a text that is not a str and ValueError for a span
     outside the text or with its end before its start.
     """
+    # The pass makes many small objects and no reference cycles: the cycle collector
+    # would only rescan them (a third of the time of a 20,000-claim article).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _suggest(text, spans, registry, outlet)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _suggest(text, spans, registry, outlet) -> ArticleSuggestions:
     if not isinstance(text, str):
         raise TypeError(f"suggest_article() needs a str, not {type(text).__name__}")
     if outlet is None:
