@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.suggest.test_patterns import row, suggest
 from workbench.suggest import RegistrySpeaker, suggest_article
 from workbench.suggest.mentions import Roster
 from workbench.text.splitter import split_text
@@ -26,3 +27,28 @@ def test_the_registry_index_is_built_once_per_registry():
     registry = tuple(RegistrySpeaker(name=f"Person Number{i}") for i in range(50))
     assert Roster(registry).registry is Roster(registry).registry
     assert Roster(list(registry)).registry is Roster(registry).registry
+
+
+# ------------------------------------------------------------------ unknown speakers
+
+
+def test_a_pronoun_with_no_compatible_antecedent_is_an_unknown_speaker():
+    _r, claims = suggest("Sara Jones spoke. He said the release was delayed.")
+    assert row(claims[1][1]) == ("unknown", "unknown", "", "indirect")
+    assert "no compatible antecedent" in claims[1][1].speaker.reason
+
+
+def test_they_after_a_single_person_is_an_unknown_speaker():
+    _r, claims = suggest("Sara Jones arrived. They said the release was delayed.")
+    assert row(claims[1][1])[1:] == ("unknown", "", "indirect")
+
+
+def test_an_unknown_speaker_is_not_in_the_roster():
+    result, _claims = suggest("Sara Jones spoke. He said the release was delayed.")
+    assert "unknown" not in [r.name for r in result.roster]
+
+
+def test_a_quote_a_pronoun_attributes_without_antecedent_is_direct_and_cued():
+    _r, claims = suggest('Prices rose. "The talks failed," he added.')
+    assert row(claims[1][1]) == ("unknown", "unknown", "", "direct")
+    assert "no cue" not in claims[1][1].speaker.reason

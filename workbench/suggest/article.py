@@ -333,6 +333,7 @@ def _decide(
     return d
 
 
+_THIRD_PERSON = frozenset(("he", "she", "they"))
 _HEADLINE_CUES = frozenset(("say", "tell", "warn", "claim"))
 
 
@@ -395,6 +396,15 @@ def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames,
         if subj is None or subj.kind == "pronoun" and sentence.in_quote(subj.start):
             continue
         res = _resolve(resolver, subj, sentence, mentions, entities, text, narrator)
+        if res is None and subj.kind == "pronoun" and subj.text.lower() in _THIRD_PERSON:
+            # "Sara Jones spoke. He said ...": reported speech by someone we cannot tell
+            res = Resolved(
+                resolver.unknown(),
+                "pronoun",
+                None,
+                0.3,
+                f"pronoun {subj.text!r} has no compatible antecedent: speaker unknown",
+            )
         if res is None:
             continue
         if _subordinate(text, s, min(subj.start, cue.start)):

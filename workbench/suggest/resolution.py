@@ -19,6 +19,7 @@ from workbench.suggest.mentions import Entity, Mention, Roster, words_of
 from workbench.text.cues import DOCUMENTS, GENERIC_HEADS, ORG_WORDS, PRONOUNS
 from workbench.text.names import fold_name
 
+UNKNOWN_SPEAKER = "unknown"
 _WINDOW = 40  # recent events kept for pronouns and descriptions
 _ORG_HEADS = {w.lower() for w in ORG_WORDS} | {"government", "ministry", "military", "regime"}
 _SYNONYMS = {
@@ -72,7 +73,15 @@ class Resolver:
         self.narrator: Entity | None = None
         self.interviewee: Entity | None = None
         self._starts_of: list[Mention] | None = None
+        self._unknown: Entity | None = None
         self._starts_index: dict[int, Mention] = {}
+
+    def unknown(self) -> Entity:
+        """The one speaker of the article we cannot name (a pronoun with no antecedent);
+        never in the roster."""
+        if self._unknown is None:
+            self._unknown = Entity(name=UNKNOWN_SPEAKER, type="unknown")
+        return self._unknown
 
     def _starts(self, mentions: list[Mention]) -> dict[int, Mention]:
         """The sentence's mentions by start (the first at each), built once a list."""
