@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.suggest.test_patterns import row, suggest
 from workbench.suggest import RegistrySpeaker, suggest_article
 from workbench.suggest.mentions import Roster
@@ -52,3 +54,25 @@ def test_a_quote_a_pronoun_attributes_without_antecedent_is_direct_and_cued():
     _r, claims = suggest('Prices rose. "The talks failed," he added.')
     assert row(claims[1][1]) == ("unknown", "unknown", "", "direct")
     assert "no cue" not in claims[1][1].speaker.reason
+
+
+# ------------------------------------------------------------------ cues with no content
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Hatami told no one about the plan.",
+        "Hatami has said little in public about the talks.",
+        "Hatami said nothing.",
+        "The minister expressed his condolences to the families.",
+    ],
+)
+def test_a_cue_that_reports_nothing_is_narration(sentence):
+    _r, claims = suggest(f"Amir Hatami arrived in Baghdad. {sentence}")
+    assert row(claims[1][1]) == ("Daily Planet", "author", "", "none")
+
+
+def test_a_cue_with_content_after_a_quantifier_is_still_speech():
+    _r, claims = suggest("Amir Hatami arrived. Hatami said little had changed since May.")
+    assert claims[1][1].speaker.value == "Amir Hatami"

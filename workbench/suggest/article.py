@@ -413,6 +413,8 @@ def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames,
             if res.entity.type == "person":
                 resolver.spoke(res.entity, sentence.index, subj.start)
             continue
+        if _no_content(text, cue, hi):
+            continue  # "told no one", "said little", "expressed his condolences"
         if cue.lemma in ("quote", "cite"):
             # "KCNA quoted him as saying": the object speaks, the subject is the via
             m = AS_SAYING_RE.search(text, cue.end, min(hi, cue.end + 80))
@@ -439,6 +441,25 @@ def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames,
             continue
         found.append((cue, subj, res))
     return found, vias
+
+
+# A cue whose object says there was nothing to report: "told no one about the plan",
+# "has said little in public", "said nothing"; or a courtesy with no content:
+# "expressed his condolences".
+_VERBISH = (
+    r"had|has|have|was|is|were|are|would|will|could|can|should|may|might|must|did|does|"
+    r"do|[a-z]+ed"
+)
+_NO_CONTENT_RE = re.compile(
+    rf"\s+(?:(?:no\s+one|nobody|nothing|little|none|no\s+more)\b(?!\s+(?:that|of|{_VERBISH})\b)"
+    r"|(?:his|her|their|its|our|the)\s+(?:deepest\s+|sincere\s+|heartfelt\s+)?"
+    r"(?:condolences|sympathy|sympathies)\b)"
+)
+
+
+def _no_content(text: str, cue: Cue, hi: int) -> bool:
+    """True when the words after the cue report nothing (no statement follows)."""
+    return _NO_CONTENT_RE.match(text, cue.end, hi) is not None
 
 
 def _take(text, sentence, d, found, vias, resolver, starts, entities, outlet) -> None:
