@@ -76,3 +76,25 @@ def test_a_cue_that_reports_nothing_is_narration(sentence):
 def test_a_cue_with_content_after_a_quantifier_is_still_speech():
     _r, claims = suggest("Amir Hatami arrived. Hatami said little had changed since May.")
     assert claims[1][1].speaker.value == "Amir Hatami"
+
+
+# ------------------------------------------------------------------ wire datelines
+
+
+def test_a_name_with_an_acronym_in_brackets_is_no_wire_dateline():
+    text = (
+        "The Islamic Revolutionary Guard Corps (IRGC) - Iran's elite force - held drills. "
+        "Prices rose."
+    )
+    result, claims = suggest(text, outlet="Mehr")
+    assert result.wire_source == ""
+    assert claims[1][1].speaker.value == "Mehr"
+
+
+@pytest.mark.parametrize(
+    "dateline",
+    ["LONDON (Reuters) - ", "NEW YORK (Reuters) -- ", "WASHINGTON, March 3 (Reuters) — "],
+)
+def test_a_wire_dateline_names_the_wire_source(dateline):
+    result, _claims = suggest(dateline + "Prices rose on Monday.", outlet="Mehr")
+    assert result.wire_source == "Reuters"

@@ -46,8 +46,11 @@ from workbench.text.splitter import is_boilerplate
 NO_OUTLET = "the article"
 UNNAMED_REPORTS = "unnamed reports"
 
+# "LONDON (Reuters) -", "WASHINGTON, March 3 (AP) —": the place in capitals, as the
+# splitter's datelines ("The Islamic Revolutionary Guard Corps (IRGC) - ..." is none).
 _WIRE_RE = re.compile(
-    r"\s*[A-Z][A-Za-z.'’\- ]{1,40}(?:,[ ]*[A-Za-z0-9.'’\- ]{1,30}){0,2}[ ]*"
+    r"\s*[A-Z][A-Z.'’\-]*(?:[ \u00a0]+[A-Z][A-Z.'’\-]*){0,3}"
+    r"(?:,[ ]*[A-Za-z0-9.'’\- ]{1,30}){0,2}[ ]*"
     r"\((?P<agency>[A-Z][\w.&'’ \-]{0,40})\)[ ]*(?:--?|[–—])"
 )
 _APPOSITIVE_RE = re.compile(r",\s+((?:the|a|an)\s+[^,.;:\"“”()]{3,100}?)(?=,|\.|;|$)")
