@@ -98,3 +98,34 @@ def test_a_name_with_an_acronym_in_brackets_is_no_wire_dateline():
 def test_a_wire_dateline_names_the_wire_source(dateline):
     result, _claims = suggest(dateline + "Prices rose on Monday.", outlet="Mehr")
     assert result.wire_source == "Reuters"
+
+
+# ------------------------------------------------------------------ the article's own outlet
+
+
+@pytest.mark.parametrize(
+    ("text", "outlet", "registry"),
+    [
+        ("Smith told the Guardian that the plan had failed.", "The Guardian", ()),
+        ("Smith told the Guardian that the plan had failed.", "the Guardian", ()),
+        (
+            "Smith told the Guardian that the plan had failed.",
+            "The Guardian",
+            (RegistrySpeaker(name="The Guardian", type="outlet", aliases=("Guardian",)),),
+        ),
+        (
+            "Smith said in an interview with the Guardian that the plan had failed.",
+            "The Guardian",
+            (),
+        ),
+        ("NEW YORK (Reuters) -- Smith told Reuters that the plan had failed.", "Mehr", ()),
+    ],
+)
+def test_the_articles_own_outlet_or_wire_service_is_no_via(text, outlet, registry):
+    _r, claims = suggest(text, outlet, registry)
+    assert row(claims[0][1]) == ("Smith", "person", "", "indirect")
+
+
+def test_another_outlet_spoken_to_is_still_the_via():
+    _r, claims = suggest("Smith told The Washington Post that it failed.", "The Guardian")
+    assert row(claims[0][1]) == ("Smith", "person", "Washington Post", "indirect")

@@ -38,7 +38,7 @@ from workbench.suggest.model import (
     RosterEntry,
     SpeakerGuess,
 )
-from workbench.suggest.resolution import Resolved, Resolver, outlet_named
+from workbench.suggest.resolution import Resolved, Resolver
 from workbench.suggest.verifiability import classify
 from workbench.text.cues import DOCUMENTS, GROUP_HEADS, WEAK_FORMS
 from workbench.text.splitter import is_boilerplate
@@ -506,13 +506,13 @@ def _take(text, sentence, d, found, vias, resolver, starts, entities, outlet) ->
     if res.antecedent and res.antecedent != (subj.start, subj.end):
         d.evidence.append(_ev(text, "antecedent", *res.antecedent))
     for vcue, vsubj, vres, how in vias:
-        if vres.entity is not res.entity and not outlet_named(vres.entity.name, outlet):
+        if vres.entity is not res.entity and not resolver.is_own(vres.entity):
             d.via = vres.entity
             d.via_evidence = [_ev(text, "via", vsubj.start, vsubj.end)]
             d.via_reason = f"{vres.entity.name} passes the claim on ({how} {vcue.form!r})"
             break
     if d.via is None:
-        _spoken_to(text, sentence, d, cue, starts, entities, outlet)
+        _spoken_to(text, sentence, d, cue, starts, entities, resolver)
     for _c, _s, r in found:
         if r.entity.type != "author":
             resolver.spoke(r.entity, sentence.index, _s.start)
@@ -532,7 +532,7 @@ _SPOKE_HINT_RE = re.compile(r"spok|speaking|talk|interview")
 _SPOKE_RE = re.compile(r"\b(?:spoke|speaking|talked|talking)\s+to\b|\bin an interview with\b")
 
 
-def _spoken_to(text, sentence, d, cue, starts, entities, outlet) -> None:
+def _spoken_to(text, sentence, d, cue, starts, entities, resolver) -> None:
     """ "told The Washington Post", "spoke to a program in Al-Alam TV": an outlet spoken
     to (not the article's own) is the via."""
     points = [cue.end] if cue.lemma == "tell" else []
@@ -545,10 +545,10 @@ def _spoken_to(text, sentence, d, cue, starts, entities, outlet) -> None:
         m = _SPOKEN_TO_RE.match(text, p, sentence.end)
         q = m.end() if m else p
         obj = starts.get(q)
-        if obj is None or obj.kind != "outlet" or outlet_named(obj.name, outlet):
+        if obj is None or obj.kind != "outlet" or resolver.is_own(name=obj.name):
             continue
         ent = entities.get(id(obj))
-        if ent is not None and ent is not d.entity:
+        if ent is not None and ent is not d.entity and not resolver.is_own(ent):
             d.via = ent
             d.via_evidence = [_ev(text, "via", obj.start, obj.end)]
             d.via_reason = f"spoke to {obj.name}, which carries it"

@@ -52,11 +52,18 @@ def outlet_named(word: str, outlet: str) -> bool:
     """True when ``word`` names the article's outlet ("Mehr" for "Mehr News Agency")."""
     if not outlet or not word:
         return False
-    w, o = fold_name(word), fold_name(outlet)
+    w, o = _no_the(fold_name(word)), _no_the(fold_name(outlet))
+    if not w or not o:
+        return False
     if w == o or o.startswith(w + " "):
         return True
     initials = "".join(p[0] for p in o.split() if p)
     return len(w) >= 2 and w == initials
+
+
+def _no_the(folded: str) -> str:
+    """A folded name without its leading article ("the guardian" -> "guardian")."""
+    return folded[4:] if folded.startswith("the ") else folded
 
 
 class Resolver:
@@ -75,6 +82,22 @@ class Resolver:
         self._starts_of: list[Mention] | None = None
         self._unknown: Entity | None = None
         self._starts_index: dict[int, Mention] = {}
+
+    def is_own(self, entity: Entity | None = None, name: str = "") -> bool:
+        """True when ``entity`` (or ``name``) is the article's own outlet or wire
+        service, by identity, name or alias: never a via."""
+        own = [e for e in (self.outlet_entity, self.narrator) if e is not None]
+        if entity is not None:
+            if any(entity is e for e in own):
+                return True
+            name = entity.name
+        if not name:
+            return False
+        for e in own:
+            for known in (e.name, *e.aliases):
+                if outlet_named(name, known):
+                    return True
+        return outlet_named(name, self.outlet)
 
     def unknown(self) -> Entity:
         """The one speaker of the article we cannot name (a pronoun with no antecedent);
