@@ -129,3 +129,24 @@ def test_the_articles_own_outlet_or_wire_service_is_no_via(text, outlet, registr
 def test_another_outlet_spoken_to_is_still_the_via():
     _r, claims = suggest("Smith told The Washington Post that it failed.", "The Guardian")
     assert row(claims[0][1]) == ("Smith", "person", "Washington Post", "indirect")
+
+
+# ------------------------------------------------------------------ labels before a colon
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Note: this article was updated on Monday.",
+        "Background: Iran and Iraq fought a war in the 1980s.",
+        "Sidebar: prices were higher last year.",
+    ],
+)
+def test_a_label_before_a_colon_is_no_speaker(line):
+    _r, claims = suggest(f"Prices rose.\n\n{line}")
+    assert row(claims[1][1]) == ("Daily Planet", "author", "", "none")
+
+
+def test_a_name_before_a_colon_still_speaks():
+    _r, claims = suggest('Prices rose.\n\nSmith: "We have done our part."')
+    assert claims[1][1].speaker.value == "Smith"

@@ -40,7 +40,7 @@ from workbench.suggest.model import (
 )
 from workbench.suggest.resolution import Resolved, Resolver
 from workbench.suggest.verifiability import classify
-from workbench.text.cues import DOCUMENTS, GROUP_HEADS, WEAK_FORMS
+from workbench.text.cues import DOCUMENTS, GROUP_HEADS, LABELS, WEAK_FORMS
 from workbench.text.splitter import is_boilerplate
 
 NO_OUTLET = "the article"
@@ -620,8 +620,19 @@ def _colon_speaker(text, s, e, starts, frames) -> tuple[Subject, int] | None:
     while p < e and text[p] == " ":
         p += 1
     if p < e and text[p] == ":":
+        if mention.kind == "bare" and (mention.name in LABELS or _lower_after(text, p + 1, e)):
+            return None  # "Note: this article was updated ...": a label, not a name
         return Subject("mention", mention.start, mention.end, text[mention.start : mention.end]), p
     return None
+
+
+def _lower_after(text: str, p: int, e: int) -> bool:
+    """True when the first letter after ``p`` (before ``e``) is lower case."""
+    while p < e and not text[p].isalpha():
+        if text[p] in '“"«':
+            return False  # 'Smith: "we will ..."' quotes the speaker
+        p += 1
+    return p < e and text[p].islower()
 
 
 def _addressee(text: str, p: int, e: int) -> tuple[int, int]:

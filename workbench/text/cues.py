@@ -219,6 +219,17 @@ GROUP_HEADS = {
     ),
 }
 # Words naming a document that can be a claim's source ("the report says").
+# Editorial labels before a colon ("Note: this article was updated", "Background:
+# Iran and Iraq fought ..."): the article's own notes, never a speaker's name.
+LABELS = frozenset(
+    """
+    Note Notes Background Update Updated Correction Clarification Disclaimer Context
+    Summary Source Sources Related Analysis Editorial Opinion Warning Photo Photos
+    Video Caption Contact Credit Credits Read See Also Timeline Fact Facts Factbox
+    Explainer Breaking Watch Listen Advertisement Sponsored Translation Transcript
+    """.split()
+)
+
 DOCUMENTS = frozenset(
     "report reports statement statements study studies survey document documents letter "
     "website site database tweet post page account blog records figures statistics "
