@@ -150,3 +150,16 @@ def test_a_label_before_a_colon_is_no_speaker(line):
 def test_a_name_before_a_colon_still_speaks():
     _r, claims = suggest('Prices rose.\n\nSmith: "We have done our part."')
     assert claims[1][1].speaker.value == "Smith"
+
+
+# ------------------------------------------------------------------ ", saying ..."
+
+
+def test_a_participle_cue_speaks_for_the_subject_of_the_main_clause():
+    _r, claims = suggest("Amir Hatami thanked Baqeri, saying the talks were useful.")
+    assert row(claims[0][1]) == ("Amir Hatami", "person", "", "indirect")
+
+
+def test_a_participle_cue_after_a_pronoun_subject():
+    _r, claims = suggest("Amir Hatami arrived. He thanked Baqeri, saying the talks were useful.")
+    assert row(claims[1][1]) == ("Amir Hatami", "person", "", "indirect")

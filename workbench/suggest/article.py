@@ -380,6 +380,8 @@ def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames,
         if headline and cue.lemma not in _HEADLINE_CUES:
             continue
         subj = subject_before(text, lo, cue.start, ends)
+        if subj is None and cue.form.endswith("ing"):
+            subj = _participle_subject(text, lo, cue.start, starts)
         if subj is None and inverted(text, lo, cue):
             subj = subject_after(text, cue.end, hi, starts)
         if subj is None and cue.form.endswith("ed") and text.startswith(" by ", cue.end):
@@ -463,6 +465,29 @@ _NO_CONTENT_RE = re.compile(
 def _no_content(text: str, cue: Cue, hi: int) -> bool:
     """True when the words after the cue report nothing (no statement follows)."""
     return _NO_CONTENT_RE.match(text, cue.end, hi) is not None
+
+
+def _participle_subject(text: str, lo: int, v: int, starts: dict) -> Subject | None:
+    """The subject of the main clause for ", saying ..." after it ("Hatami thanked
+    Baqeri, saying ..."): the name or pronoun that opens the clause."""
+    k = v
+    while k > lo and text[k - 1] == " ":
+        k -= 1
+    if k <= lo or text[k - 1] != ",":
+        return None
+    q = lo
+    while q < k and text[q].isspace():
+        q += 1
+    mention = starts.get(q)
+    if mention is not None:
+        if mention.kind not in ("person", "bare", "organization", "outlet"):
+            return None
+        return Subject("mention", mention.start, mention.end, text[mention.start : mention.end])
+    m = _CLAUSE_PRONOUN_RE.match(text, q, k)
+    return Subject("pronoun", m.start(), m.end(), m.group()) if m else None
+
+
+_CLAUSE_PRONOUN_RE = re.compile(r"(?:[Hh]e|[Ss]he|[Tt]hey)\b")
 
 
 def _take(text, sentence, d, found, vias, resolver, starts, entities, outlet) -> None:
