@@ -163,3 +163,29 @@ def test_a_participle_cue_speaks_for_the_subject_of_the_main_clause():
 def test_a_participle_cue_after_a_pronoun_subject():
     _r, claims = suggest("Amir Hatami arrived. He thanked Baqeri, saying the talks were useful.")
     assert row(claims[1][1]) == ("Amir Hatami", "person", "", "indirect")
+
+
+# ------------------------------------------------------------------ bodies described
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "type_"),
+    [
+        ("the newspaper", "the newspaper", "outlet"),
+        ("state television", "state television", "outlet"),
+        ("Tasnim news agency", "Tasnim news agency", "outlet"),
+    ],
+)
+def test_an_outlet_described_reports_as_an_outlet(source, name, type_):
+    _r, claims = suggest(f"Prices rose by 4 percent, {source} reported.", "Guardian")
+    assert row(claims[0][1]) == (name, type_, "", "indirect")
+
+
+def test_the_articles_own_agency_described_is_the_outlet():
+    _r, claims = suggest("Prices rose by 4 percent, Mehr news agency reported.", "Mehr News Agency")
+    assert row(claims[0][1])[:2] == ("Mehr News Agency", "outlet")
+
+
+def test_a_company_is_an_organization():
+    _r, claims = suggest("The company reported a profit of 5 million dollars.")
+    assert row(claims[0][1]) == ("the company", "organization", "", "indirect")

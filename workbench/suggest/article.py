@@ -40,7 +40,7 @@ from workbench.suggest.model import (
 )
 from workbench.suggest.resolution import Resolved, Resolver
 from workbench.suggest.verifiability import classify
-from workbench.text.cues import DOCUMENTS, GROUP_HEADS, LABELS, WEAK_FORMS
+from workbench.text.cues import BODY_HEADS, DOCUMENTS, GROUP_HEADS, LABELS, WEAK_FORMS
 from workbench.text.splitter import is_boilerplate
 
 NO_OUTLET = "the article"
@@ -769,10 +769,18 @@ def _resolve(resolver, subj, sentence, mentions, entities, text, narrator) -> Re
     found = resolver.resolve(subj, sentence.index, mentions, entities)
     if found is not None:
         return found
-    type_ = _GROUP_TYPES.get(head) or _GROUP_TYPES.get(head.rstrip("s")) or "person"
+    type_ = (
+        _GROUP_TYPES.get(head)
+        or _GROUP_TYPES.get(head.rstrip("s"))
+        or BODY_HEADS.get(head)
+        or "person"
+    )
     name = _description_name(subj.text)
     if not name:
         return None
+    if type_ == "outlet" and resolver.outlet_entity is not None and resolver.is_own(name=name):
+        own = resolver.outlet_entity  # "Mehr news agency reported" in a Mehr article
+        return Resolved(own, "outlet", None, 0.7, f"{subj.text!r} is {own.name}")
     entity = resolver.roster.body(name, type_, (subj.start, subj.end))
     if head in _GROUP_TYPES:
         entity.plural = True

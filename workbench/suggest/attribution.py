@@ -15,6 +15,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from workbench.text.cues import (
+    BODY_HEADS,
     CUE_FORMS,
     DOCUMENTS,
     GENERIC_HEADS,
@@ -87,6 +88,7 @@ _HEADS = (
     | DOCUMENTS
     | {w.lower() for w in ORG_WORDS}
     | set(GROUP_HEADS)
+    | set(BODY_HEADS)
     | frozenset(
         """
         officials officers leaders ministers commanders generals spokesmen sources
@@ -346,7 +348,9 @@ def _description(text: str, lo: int, ws: int, we: int, mention_ends=None) -> Sub
             break  # punctuation between the words
         word = text[ps:pe]
         low = word.lower()
-        if word.islower() and (low in _SKIP or low in CUE_FORMS or low in _BE or low in _STOPS):
+        if word.islower() and (
+            low in _SKIP or low in CUE_FORMS and low != "state" or low in _BE or low in _STOPS
+        ):  # "state" before a head is "state television", not the verb
             break
         if any(ch.isdigit() for ch in word):
             break
