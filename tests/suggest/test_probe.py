@@ -189,3 +189,9 @@ def test_the_articles_own_agency_described_is_the_outlet():
 def test_a_company_is_an_organization():
     _r, claims = suggest("The company reported a profit of 5 million dollars.")
     assert row(claims[0][1]) == ("the company", "organization", "", "indirect")
+
+
+def test_quoted_him_as_saying_with_no_antecedent_keeps_the_via():
+    text = "The state news agency KCNA quoted him as saying the test was a success."
+    _r, claims = suggest(text)
+    assert row(claims[0][1]) == ("unknown", "unknown", "KCNA", "indirect")

@@ -427,6 +427,15 @@ def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames,
             if m is not None and obj is not None:
                 ores = _resolve(resolver, obj, sentence, mentions, entities, text, narrator)
                 vias.append((cue, subj, res, "quoted"))
+                if ores is None and obj.kind == "pronoun":
+                    # "KCNA quoted him as saying" with no "he" before: someone unknown
+                    ores = Resolved(
+                        resolver.unknown(),
+                        "pronoun",
+                        None,
+                        0.3,
+                        f"pronoun {obj.text!r} has no compatible antecedent: speaker unknown",
+                    )
                 if ores is not None:
                     found.append((cue, obj, ores))
                 continue
