@@ -195,3 +195,19 @@ def test_quoted_him_as_saying_with_no_antecedent_keeps_the_via():
     text = "The state news agency KCNA quoted him as saying the test was a success."
     _r, claims = suggest(text)
     assert row(claims[0][1]) == ("unknown", "unknown", "KCNA", "indirect")
+
+
+# ------------------------------------------------------------------ pronouns and personhood
+
+
+@pytest.mark.parametrize(
+    "thing", ["Hurricane Katrina", "Lake Urmia Bridge", "Operation Desert Storm", "Tesla Model Y"]
+)
+def test_a_pronoun_prefers_a_known_person_to_a_capitalised_pair(thing):
+    _r, claims = suggest(f"Amir Hatami arrived. {thing} struck. He said it was a lesson.")
+    assert row(claims[2][1]) == ("Amir Hatami", "person", "", "indirect")
+
+
+def test_a_pronoun_still_finds_a_person_with_no_known_first_name():
+    _r, claims = suggest("Kiomars Heidari arrived in Tehran. He said it was a lesson.")
+    assert claims[1][1].speaker.value == "Kiomars Heidari"

@@ -440,6 +440,12 @@ class Entity:
     first: tuple[int, int] | None = None  # the mention that introduced it
     plural: bool = False  # a group ("officials", "the defendants"): "they"
     titles: set[str] = field(default_factory=set)  # every title learnt
+    spoke: bool = False  # the source of a claim: a person for sure
+
+    def is_someone(self) -> bool:
+        """True with evidence of a person: a title, a gender (first name, title or an
+        earlier he/she), a claim spoken, or the registry's word for it."""
+        return bool(self.spoke or self.gender or self.title or self.registry_id is not None)
 
     def add_alias(self, alias: str) -> None:
         if alias and alias != self.name and alias not in self.aliases:

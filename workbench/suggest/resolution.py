@@ -125,6 +125,7 @@ class Resolver:
         """Record that ``entity`` is the source of a claim at ``pos``."""
         self.last_speaker = entity
         self.last_speaker_sentence = sentence
+        entity.spoke = True
         self.note(entity, sentence, pos)
         if self.speakers and self.speakers[-1][1] is entity:
             self.speakers.pop()
@@ -277,9 +278,14 @@ class Resolver:
                 choice, how = (entity, pos), "the last person quoted"
                 break
         if choice is None:
-            for s, entity, pos in reversed(self.recent):
-                if s < sentence and fits(entity):
-                    choice, how = (entity, pos), "the last person named"
+            # a person we know is one ("Amir", "General", a speaker) before any
+            # capitalised pair ("Hurricane Katrina struck")
+            for strict in (True, False):
+                for s, entity, pos in reversed(self.recent):
+                    if s < sentence and fits(entity) and (entity.is_someone() or not strict):
+                        choice, how = (entity, pos), "the last person named"
+                        break
+                if choice is not None:
                     break
         if choice is None and mentions is not None:
             # "Mr. Ghasemi spoke to a program ... where he said": the person named
