@@ -211,3 +211,18 @@ def test_a_pronoun_prefers_a_known_person_to_a_capitalised_pair(thing):
 def test_a_pronoun_still_finds_a_person_with_no_known_first_name():
     _r, claims = suggest("Kiomars Heidari arrived in Tehran. He said it was a lesson.")
     assert claims[1][1].speaker.value == "Kiomars Heidari"
+
+
+# ------------------------------------------------------------------ names with metacharacters
+
+
+def test_an_ampersand_between_capitals_is_inside_a_name():
+    _r, claims = suggest("AT&T said the release was delayed.")
+    assert row(claims[0][1]) == ("AT&T", "organization", "", "indirect")
+
+
+def test_registry_names_match_as_literal_strings():
+    registry = (RegistrySpeaker(name="C++ (group)", type="organization", id=7),)
+    result, claims = suggest("C++ (group) said the release was delayed.", registry=registry)
+    assert row(claims[0][1]) == ("C++ (group)", "organization", "", "indirect")
+    assert claims[0][1].speaker.speaker.registry_id == 7

@@ -29,7 +29,7 @@ from workbench.suggest.attribution import (
     subject_after,
     subject_before,
 )
-from workbench.suggest.mentions import Entity, Roster, find_mentions
+from workbench.suggest.mentions import Entity, Mention, Roster, find_mentions
 from workbench.suggest.model import (
     ArticleSuggestions,
     ClaimSuggestions,
@@ -232,6 +232,24 @@ def _pair(span) -> tuple[int, int]:
     return int(s), int(e)
 
 
+_LITERAL_KINDS = {"person": "person", "outlet": "outlet"}
+
+
+def _with_literal_names(text, sentence, mentions, literal, roster) -> list[Mention]:
+    """The mentions with the registry's literal names ("C++ (group)") in place of the
+    capitalised phrases they overlap."""
+    found = []
+    for a, b in sentence.frames():
+        for m in literal.finditer(text, a, b):
+            known = roster.registry.get(m.group())
+            kind = _LITERAL_KINDS.get(getattr(known, "type", ""), "organization")
+            found.append(Mention(m.start(), m.end(), kind, m.group(), "", m.start()))
+    if not found:
+        return mentions
+    kept = [x for x in mentions if not any(x.start < f.end and f.start < x.end for f in found)]
+    return sorted(kept + found, key=lambda x: x.start)
+
+
 def _settle(pending: list[_Decision], by: _Decision | None) -> None:
     """Give the quoted sentences of a running quote the quote's speaker."""
     if by is None:
@@ -266,6 +284,9 @@ def _decide(
         mentions = [m for a, b in sentence.frames() for m in find_mentions(text, a, b, s)]
     else:
         mentions = find_mentions(text, s, e)
+    literal = resolver.roster.literal_re
+    if literal is not None:
+        mentions = _with_literal_names(text, sentence, mentions, literal, resolver.roster)
     entities: dict[int, Entity | None] = {}
     for m in mentions:
         entity, _how = resolver.entity_of(m)

@@ -288,6 +288,9 @@ def subject_before(text: str, lo: int, v: int, mention_ends: dict) -> Subject | 
     else:
         return None
     if ws == we:
+        mention = mention_ends.get(we)
+        if mention is not None and mention.start < we:
+            return _joint(text, lo, mention, mention_ends)  # "C++ (group)", as registered
         if we > lo and text[we - 1] == ")":
             # "the Federal Security Service (FSB) said": the name before the brackets
             p = text.rfind("(", max(lo, we - 20), we)

@@ -24,6 +24,7 @@ from workbench.text.cues import (
     OUTLET_WORDS,
     OUTLETS,
     TITLE_HEADS,
+    trie_pattern,
 )
 from workbench.text.names import NameIndex, fold_name
 
@@ -36,8 +37,8 @@ _ABBR = (
 )
 _TOKEN = (
     rf"(?:{_ABBR}|{_U}\.(?=[ \u00a0]{_U})|"
-    rf"{_U}[\w’'\-]*(?<![’'\-])(?:\.(?:com|org|net|ru|uk|de|fr|info|io)\b)?)"
-)
+    rf"{_U}[\w’'\-]*(?:&{_U}[\w’'\-]*)*(?<![’'\-])(?:\.(?:com|org|net|ru|uk|de|fr|info|io)\b)?)"
+)  # "AT&T", "S&P": an ampersand between capitals is inside the name
 _CONNECT = r"(?:of the|of|for|de|del|da|di|du|dos|bin|ibn|bint|al|el|van|von|der|den|la|le)"
 # A capitalised phrase: tokens joined by single spaces or lowercase connectors;
 # never across a line break.
@@ -210,7 +211,7 @@ class _Reading:
 
 
 def _is_acronym(token: str) -> bool:
-    return 2 <= len(token) <= 6 and token.isupper() and token.isalpha()
+    return 2 <= len(token) <= 6 and token.isupper() and token.replace("&", "").isalpha()
 
 
 _PARTICLES = frozenset("bin ibn bint al el van von der den de da di du dos del la le".split())
@@ -463,8 +464,12 @@ class Entity:
             self.words |= words_of(description)
 
 
-def registry_index(registry) -> tuple[NameIndex, dict]:
-    """Return (names and aliases index, unique surnames) of a speaker registry.
+def registry_index(registry) -> tuple[NameIndex, dict, re.Pattern | None]:
+    """Return (names and aliases index, unique surnames, literal names) of a registry.
+
+    The literal names are a pattern of the names and aliases a capitalised phrase does
+    not read whole ("C++ (group)", "Médecins Sans Frontières (MSF)"): matched as
+    written, metacharacters and all; None when there are none.
 
     Built once per registry: the last few registries are kept, found again by identity
     or, for a hashable one (a tuple of frozen RegistrySpeaker), by equality, so every
@@ -489,11 +494,11 @@ def registry_index(registry) -> tuple[NameIndex, dict]:
     return built
 
 
-_INDEX_BY_ID: dict[int, tuple[object, tuple[NameIndex, dict]]] = {}
+_INDEX_BY_ID: dict[int, tuple[object, tuple]] = {}
 
 
 @lru_cache(maxsize=8)
-def _index_of(registry: tuple) -> tuple[NameIndex, dict]:
+def _index_of(registry: tuple) -> tuple:
     return _build_index(registry)
 
 
@@ -506,13 +511,21 @@ def _aliases(r) -> tuple[str, ...]:
     return tuple(a for a in aliases if isinstance(a, str))
 
 
-def _build_index(registry: tuple) -> tuple[NameIndex, dict]:
+def _build_index(registry: tuple) -> tuple:
     index = NameIndex((r.name, _aliases(r), r) for r in registry)
     surnames: dict[str, list] = {}
+    literal: set[str] = set()
     for r in registry:
         if r.type == "person" and " " in r.name:
             surnames.setdefault(fold_name(r.name.rsplit(" ", 1)[1]), []).append(r)
-    return index, {k: v[0] for k, v in surnames.items() if len(v) == 1}
+        for name in (r.name, *_aliases(r)):
+            name = " ".join(name.split())
+            if name and MENTION_RE.fullmatch(name) is None and any(c.isalnum() for c in name):
+                literal.add(name)
+    pattern = None
+    if literal:
+        pattern = re.compile(r"(?<![\w])(?:" + trie_pattern(sorted(literal)) + r")(?![\w])")
+    return index, {k: v[0] for k, v in surnames.items() if len(v) == 1}, pattern
 
 
 class Roster:
@@ -524,7 +537,7 @@ class Roster:
         self._by_surname: dict[str, Entity] = {}
         self._by_last: dict[str, Entity] = {}
         self._initials: dict[str, dict[int, Entity]] = {}  # by id: no scan
-        self.registry, self._registry_surnames = registry_index(registry)
+        self.registry, self._registry_surnames, self.literal_re = registry_index(registry)
 
     def _new(self, name: str, type_: str, span: tuple[int, int]) -> Entity:
         entity = Entity(name=name, type=type_, first=span)
