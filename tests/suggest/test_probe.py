@@ -226,3 +226,21 @@ def test_registry_names_match_as_literal_strings():
     result, claims = suggest("C++ (group) said the release was delayed.", registry=registry)
     assert row(claims[0][1]) == ("C++ (group)", "organization", "", "indirect")
     assert claims[0][1].speaker.speaker.registry_id == 7
+
+
+# ------------------------------------------------------------------ Q and A
+
+
+def test_q_lines_are_the_outlets_and_a_lines_the_interviewees():
+    text = (
+        "Amir Hatami spoke to us.\n\nQ: What do you think?\n\nA: We are ready.\n\n"
+        "Q: And?\n\nA: They are over."
+    )
+    _r, claims = suggest(text, "Guardian")
+    rows = [row(c) for _t, c in claims[1:]]
+    assert rows == [
+        ("Guardian", "author", "", "none"),
+        ("Amir Hatami", "person", "", "direct"),
+        ("Guardian", "author", "", "none"),
+        ("Amir Hatami", "person", "", "direct"),
+    ]

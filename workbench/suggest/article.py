@@ -192,6 +192,9 @@ def _suggest(text, spans, registry, outlet) -> ArticleSuggestions:
         if turn is not None and turn[0] is not narrator:
             d = _turn(text, sentence, turn)
             turn = (turn[0], None)  # the paragraph's next sentences carry it on
+        elif turn is not None and turn[1] is not None and text.startswith("Q", turn[1][0]):
+            d = _question(text, sentence, turn[1])  # "Q: ...": the interviewer's
+            turn = (narrator, None)
         else:
             d = _decide(text, sentence, resolver, previous, pending, outlet, narrator)
         decisions.append(d)
@@ -1048,8 +1051,11 @@ def _interview_turn(text: str, sentence: Sentence, resolver: Resolver, narrator:
         if label.startswith("((") or label.startswith("Q"):
             return narrator, m.span()
         if label.startswith("A"):
-            who = resolver.interviewee
-            return (who, m.span()) if who is not None else None
+            who = resolver.interviewee or _someone_named(resolver, sentence.index)
+            if who is None:
+                return None
+            resolver.interviewee = who
+            return who, m.span()
         who = resolver.roster.initials(label)
         if who is not None:
             resolver.interviewee = who
@@ -1068,6 +1074,15 @@ def _interview_turn(text: str, sentence: Sentence, resolver: Resolver, narrator:
         return None
     resolver.interviewee = who
     return who, (mention.start, mention.end)
+
+
+def _someone_named(resolver: Resolver, index: int) -> Entity | None:
+    """The person an "A:" answers for when no label named them: the last person quoted
+    or named before it."""
+    last = resolver.last_speaker
+    if last is not None and last.type == "person":
+        return last
+    return resolver.last_of_type("person", index)
 
 
 _NEXT_WORD_RE = re.compile(r" +([A-Z][a-z]*)\b")
@@ -1092,6 +1107,18 @@ def _turn(text: str, sentence: Sentence, turn) -> _Decision:
     else:
         _continue(d, entity, "interview-answer", 0.8, f"carries on the answer of {entity.name}")
         d.content = [(sentence.start, sentence.end)]
+    d.verifiability = classify(text, d.content)
+    return d
+
+
+def _question(text: str, sentence: Sentence, label: tuple[int, int]) -> _Decision:
+    """The interviewer's line ("Q: What do you think?"): the outlet's, no attribution."""
+    d = _Decision()
+    d.rule = "interview-question"
+    d.confidence = 0.8
+    d.reason = f"labelled {text[label[0] : label[1]]!r}: the interviewer, the article's voice"
+    d.attribution_reason = "the interviewer's question"
+    d.content = [(label[1], sentence.end)]
     d.verifiability = classify(text, d.content)
     return d
 
