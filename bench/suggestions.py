@@ -20,7 +20,10 @@ overall:
   (time.process_time: the run is single-threaded, and on a shared machine the wall
   clock also counts the time other processes held the core);
 - a 20,000-sentence article (the texts joined into one), suggested in one call, to show
-  that the time per claim does not grow with the article.
+  that the time per claim does not grow with the article;
+- the inputs that once made it super-linear (many quoted fragments in one sentence,
+  text without punctuation, one very long sentence, many names sharing initials, a
+  registry of 50,000 speakers) at size n and 4n: the time should grow about 4 times.
 
 --errors lists every sentence whose speaker or attribution is wrong.
 """
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import time
 from collections import Counter, defaultdict
@@ -40,7 +44,7 @@ if str(ROOT) not in sys.path:
 
 from machine import cpu_name  # noqa: E402 (bench/ is on sys.path when run)
 
-from workbench.suggest import ATTRIBUTIONS, suggest_article  # noqa: E402
+from workbench.suggest import ATTRIBUTIONS, RegistrySpeaker, suggest_article  # noqa: E402
 from workbench.text.names import fold_name  # noqa: E402
 from workbench.text.splitter import split_text  # noqa: E402
 
@@ -183,6 +187,79 @@ def speed(articles: list[dict], mb: float) -> dict:
     }
 
 
+# Inputs that made the suggester super-linear once (a probe's worst cases): each is
+# suggested at size n and 4n; the ratio of the times should stay near 4.
+_NEWS_WORDS = (
+    "the minister said Hatami told reporters he according to Tasnim will peace Smith of and"
+).split()
+
+
+def _fragments(n: int) -> str:
+    return "Smith said " + ", ".join(f'"Word{i}" said Jones{i}' for i in range(n)) + "."
+
+
+def _no_punctuation(n: int) -> str:
+    rnd = random.Random(1)
+    return " ".join(rnd.choice(_NEWS_WORDS) for _ in range(n))
+
+
+def _long_sentence(n: int) -> str:
+    parts = (
+        "Hatami said the talks would continue",
+        "Smith told reporters that 40 soldiers had been deployed",
+        "according to Tasnim",
+        "the minister warned of further sanctions",
+        "he added that the deal was signed in Geneva",
+    )
+    return ", ".join(parts[i % len(parts)] for i in range(n)) + "."
+
+
+def _initials(n: int) -> str:
+    return " ".join(f"Paul Newman{i} said it was good." for i in range(n))
+
+
+def _registry(n: int) -> tuple[RegistrySpeaker, ...]:
+    return tuple(
+        RegistrySpeaker(name=f"Person Name{i}", aliases=(f"Name{i}", f"Alias {i}"), id=i)
+        for i in range(n)
+    )
+
+
+SCALING = (
+    ("quoted fragments in one sentence", _fragments, 4000),
+    ("words without punctuation", _no_punctuation, 40000),
+    ("one long sentence", _long_sentence, 4000),
+    ("names sharing initials", _initials, 4000),
+)
+
+
+def scaling() -> list[tuple[str, str, float, float]]:
+    """Return (input, size n, seconds at n, seconds at 4n) for each worst case."""
+    out = []
+    for label, make, n in SCALING:
+        times = []
+        for k in (n, 4 * n):
+            text = make(k)
+            spans = [(x.start, x.end) for x in split_text(text).spans]
+            t0 = time.process_time()
+            suggest_article(text, spans, (), outlet="Reuters")
+            times.append(time.process_time() - t0)
+        out.append((label, f"{n} items", *times))
+    text = "Hatami said the plan had failed."
+    spans = [(0, len(text))]
+    times = []
+    for k in (12500, 50000):
+        registry = _registry(k)
+        suggest_article(text, spans, registry, outlet="Reuters")  # indexes it once
+        t0 = time.process_time()
+        for _ in range(20):  # the same registry: one article's split, merges and trims
+            suggest_article(text, spans, registry, outlet="Reuters")
+        times.append(time.process_time() - t0)
+    # the registry is indexed once: later calls cost the same for 4 times the speakers
+    out.append(("registry, 20 later calls (ratio near 1)", "12500 speakers", *times))
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mb", type=float, default=5.0, help="MB of text for the speed test")
@@ -262,8 +339,14 @@ def main(argv=None) -> int:
         short = 1e6 * sug / s["claims"]
         print(
             f"One article of {s['long_claims']} sentences: suggested in {s['long_s']:.2f} s "
-            f"({per:.0f} µs a claim; {short:.0f} µs a claim in the articles above)."
+            f"({per:.0f} µs a claim; {short:.0f} µs a claim in the articles above).\n"
         )
+        print("Worst inputs at size n and 4n (CPU seconds; the ratio should stay near 4):\n")
+        print("| input | n | seconds at n | seconds at 4n | ratio |")
+        print("| --- | --- | ---: | ---: | ---: |")
+        for label, size, t_n, t_4n in scaling():
+            ratio = t_4n / t_n if t_n > 0 else float("inf")
+            print(f"| {label} | {size} | {t_n:.3f} | {t_4n:.3f} | {ratio:.1f} |")
     return 0
 
 

@@ -11,9 +11,11 @@ expressed").  Nothing here knows who anyone is: resolution.py does.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from workbench.text.cues import (
+    BODY_HEADS,
     CUE_FORMS,
     DOCUMENTS,
     GENERIC_HEADS,
@@ -30,8 +32,6 @@ _OPEN = "“«„"
 QUOTE_RE = re.compile('[“”"«»„]')
 
 
-_CUE_WORDS = frozenset(f.split()[0] for f in [*CUE_FORMS, "According to", "according to"])
-_WORD_SET_RE = re.compile(r"[A-Za-z]+")
 CUE_RE = re.compile(
     r"(?<![\w’'])(?:" + trie_pattern([*CUE_FORMS, "according to", "According to"]) + r")(?![\w’'])"
 )
@@ -86,6 +86,7 @@ _HEADS = (
     | DOCUMENTS
     | {w.lower() for w in ORG_WORDS}
     | set(GROUP_HEADS)
+    | set(BODY_HEADS)
     | frozenset(
         """
         officials officers leaders ministers commanders generals spokesmen sources
@@ -116,7 +117,7 @@ class Sentence:
     _frames: list[tuple[int, int]] | None = None
 
     def in_quote(self, pos: int) -> bool:
-        return any(a <= pos < b for a, b in self.quotes)
+        return _inside(self.quotes, pos)
 
     def frames(self) -> list[tuple[int, int]]:
         """The stretches of the sentence outside quotes and quotation marks."""
@@ -135,6 +136,17 @@ class Sentence:
         if pos < self.end:
             out.append((pos, self.end))
         return out
+
+
+def _inside(ranges: list[tuple[int, int]], pos: int) -> bool:
+    """True when ``pos`` lies in one of ``ranges`` (sorted, not overlapping): a
+    binary search, so a sentence of many quotes costs log(quotes) a look-up."""
+    i = bisect_right(ranges, pos, key=_first) - 1
+    return i >= 0 and ranges[i][0] <= pos < ranges[i][1]
+
+
+def _first(pair: tuple[int, int]) -> int:
+    return pair[0]
 
 
 def scan_quotes(text: str, sentences: list[Sentence]) -> None:
@@ -172,8 +184,9 @@ def scan_quotes(text: str, sentences: list[Sentence]) -> None:
             s.quotes.append((since, s.end))
         s.ends_inside = open_
         if text.find("'", s.start, s.end) >= 0 or text.find("‘", s.start, s.end) >= 0:
+            double = list(s.quotes)  # sorted; the single quotes are added after them
             for m in _SINGLE_RE.finditer(text, s.start, s.end):
-                if not s.in_quote(m.start()):
+                if not _inside(double, m.start()):
                     s.quotes.append((m.start() + 1, m.end() - 1))
                     s.marks.extend(((m.start(), m.start() + 1), (m.end() - 1, m.end())))
             s.quotes.sort()
@@ -200,9 +213,7 @@ def find_cues(text: str, sentence: Sentence) -> list[Cue]:
     """Return the speech cues outside the sentence's quotes, in order."""
     out = []
     for a, b in sentence.frames():
-        if _CUE_WORDS.isdisjoint(_WORD_SET_RE.findall(text, a, b)):
-            continue  # no word of a cue here (most narration): skip the scan
-        for m in CUE_RE.finditer(text, a, b):
+        for m in CUE_RE.finditer(text, a, b):  # a trie: as fast as any prefilter
             form = m.group()
             lemma = (
                 "according to"
@@ -273,6 +284,9 @@ def subject_before(text: str, lo: int, v: int, mention_ends: dict) -> Subject | 
     else:
         return None
     if ws == we:
+        mention = mention_ends.get(we)
+        if mention is not None and mention.start < we:
+            return _joint(text, lo, mention, mention_ends)  # "C++ (group)", as registered
         if we > lo and text[we - 1] == ")":
             # "the Federal Security Service (FSB) said": the name before the brackets
             p = text.rfind("(", max(lo, we - 20), we)
@@ -333,7 +347,9 @@ def _description(text: str, lo: int, ws: int, we: int, mention_ends=None) -> Sub
             break  # punctuation between the words
         word = text[ps:pe]
         low = word.lower()
-        if word.islower() and (low in _SKIP or low in CUE_FORMS or low in _BE or low in _STOPS):
+        if word.islower() and (
+            low in _SKIP or low in CUE_FORMS and low != "state" or low in _BE or low in _STOPS
+        ):  # "state" before a head is "state television", not the verb
             break
         if any(ch.isdigit() for ch in word):
             break

@@ -8,15 +8,18 @@ claim as one of 20), and answers for a cue's subject the entity it names, how
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 
 from workbench.suggest.attribution import Subject
 from workbench.suggest.mentions import Entity, Mention, Roster, words_of
 from workbench.text.cues import DOCUMENTS, GENERIC_HEADS, ORG_WORDS, PRONOUNS
 from workbench.text.names import fold_name
 
+UNKNOWN_SPEAKER = "unknown"
 _WINDOW = 40  # recent events kept for pronouns and descriptions
 _ORG_HEADS = {w.lower() for w in ORG_WORDS} | {"government", "ministry", "military", "regime"}
 _SYNONYMS = {
@@ -49,11 +52,18 @@ def outlet_named(word: str, outlet: str) -> bool:
     """True when ``word`` names the article's outlet ("Mehr" for "Mehr News Agency")."""
     if not outlet or not word:
         return False
-    w, o = fold_name(word), fold_name(outlet)
+    w, o = _no_the(fold_name(word)), _no_the(fold_name(outlet))
+    if not w or not o:
+        return False
     if w == o or o.startswith(w + " "):
         return True
     initials = "".join(p[0] for p in o.split() if p)
     return len(w) >= 2 and w == initials
+
+
+def _no_the(folded: str) -> str:
+    """A folded name without its leading article ("the guardian" -> "guardian")."""
+    return folded[4:] if folded.startswith("the ") else folded
 
 
 class Resolver:
@@ -69,6 +79,41 @@ class Resolver:
         self.last_speaker_sentence = -10
         self.narrator: Entity | None = None
         self.interviewee: Entity | None = None
+        self._starts_of: list[Mention] | None = None
+        self._unknown: Entity | None = None
+        self._starts_index: dict[int, Mention] = {}
+
+    def is_own(self, entity: Entity | None = None, name: str = "") -> bool:
+        """True when ``entity`` (or ``name``) is the article's own outlet or wire
+        service, by identity, name or alias: never a via."""
+        own = [e for e in (self.outlet_entity, self.narrator) if e is not None]
+        if entity is not None:
+            if any(entity is e for e in own):
+                return True
+            name = entity.name
+        if not name:
+            return False
+        for e in own:
+            for known in (e.name, *e.aliases):
+                if outlet_named(name, known):
+                    return True
+        return outlet_named(name, self.outlet)
+
+    def unknown(self) -> Entity:
+        """The one speaker of the article we cannot name (a pronoun with no antecedent);
+        never in the roster."""
+        if self._unknown is None:
+            self._unknown = Entity(name=UNKNOWN_SPEAKER, type="unknown")
+        return self._unknown
+
+    def _starts(self, mentions: list[Mention]) -> dict[int, Mention]:
+        """The sentence's mentions by start (the first at each), built once a list."""
+        if self._starts_of is not mentions:
+            index: dict[int, Mention] = {}
+            for m in mentions:
+                index.setdefault(m.start, m)
+            self._starts_of, self._starts_index = mentions, index
+        return self._starts_index
 
     def note(self, entity: Entity, sentence: int, pos: int) -> None:
         """Record that ``entity`` was mentioned (or spoke) at ``pos``."""
@@ -80,6 +125,7 @@ class Resolver:
         """Record that ``entity`` is the source of a claim at ``pos``."""
         self.last_speaker = entity
         self.last_speaker_sentence = sentence
+        entity.spoke = True
         self.note(entity, sentence, pos)
         if self.speakers and self.speakers[-1][1] is entity:
             self.speakers.pop()
@@ -127,7 +173,7 @@ class Resolver:
         ``mentions`` are the sentence's mentions, ``entities`` what each names (by id).
         """
         if subject.kind == "mention":
-            mention = next((m for m in mentions if m.start == subject.start), None)
+            mention = self._starts(mentions).get(subject.start)
             if mention is None:
                 return None
             entity = entities.get(id(mention))
@@ -232,9 +278,14 @@ class Resolver:
                 choice, how = (entity, pos), "the last person quoted"
                 break
         if choice is None:
-            for s, entity, pos in reversed(self.recent):
-                if s < sentence and fits(entity):
-                    choice, how = (entity, pos), "the last person named"
+            # a person we know is one ("Amir", "General", a speaker) before any
+            # capitalised pair ("Hurricane Katrina struck")
+            for strict in (True, False):
+                for s, entity, pos in reversed(self.recent):
+                    if s < sentence and fits(entity) and (entity.is_someone() or not strict):
+                        choice, how = (entity, pos), "the last person named"
+                        break
+                if choice is not None:
                     break
         if choice is None and mentions is not None:
             # "Mr. Ghasemi spoke to a program ... where he said": the person named
@@ -305,7 +356,12 @@ class Resolver:
 
 
 def _mention_at(entity: Entity, pos: int) -> tuple[int, int] | None:
-    for span in reversed(entity.mentions):
-        if span[0] <= pos:
-            return span
-    return entity.mentions[-1] if entity.mentions else None
+    """The entity's mention last starting at or before ``pos`` (its mentions are in
+    reading order: a binary search, not a scan of an entity named 10,000 times)."""
+    spans = entity.mentions
+    if not spans:
+        return None
+    if spans[-1][0] <= pos:
+        return spans[-1]
+    i = bisect_right(spans, pos, key=itemgetter(0)) - 1
+    return spans[i] if i >= 0 and spans[i][0] <= pos else spans[-1]

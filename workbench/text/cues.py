@@ -218,6 +218,30 @@ GROUP_HEADS = {
         "person",
     ),
 }
+# Editorial labels before a colon ("Note: this article was updated", "Background:
+# Iran and Iraq fought ..."): the article's own notes, never a speaker's name.
+LABELS = frozenset(
+    """
+    Note Notes Background Update Updated Correction Clarification Disclaimer Context
+    Summary Source Sources Related Analysis Editorial Opinion Warning Photo Photos
+    Video Caption Contact Credit Credits Read See Also Timeline Fact Facts Factbox
+    Explainer Breaking Watch Listen Advertisement Sponsored Translation Transcript
+    """.split()
+)
+# Single bodies that speak without a name ("the newspaper reported", "state television
+# reported", "the company said"), with the speaker type of each.
+BODY_HEADS = {
+    **dict.fromkeys(
+        "newspaper broadcaster channel television tv radio station network agency wire "
+        "outlet magazine daily tabloid".split(),
+        "outlet",
+    ),
+    **dict.fromkeys(
+        "company firm corporation bank group ministry office department council committee "
+        "court parliament embassy army navy regime party union commission".split(),
+        "organization",
+    ),
+}
 # Words naming a document that can be a claim's source ("the report says").
 DOCUMENTS = frozenset(
     "report reports statement statements study studies survey document documents letter "
