@@ -1,0 +1,101 @@
+"""Hostile and unlucky inputs on the suggestion paths (issue 10 hardening)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import make_project, make_user
+from workbench.importing import parse_pasted
+from workbench.models import Article, Suggestion
+from workbench.ops.annotations import AnnotationInput, save_annotation
+from workbench.ops.articles import import_items
+from workbench.ops.claims import active_claims
+from workbench.ops.speakers import create_speaker, merge_speakers
+from workbench.ops.workspace import claim_suggestions
+
+pytestmark = pytest.mark.usefixtures("fast_passwords")
+
+TEXT = (
+    '"We will open the bridge in May," Transport Minister Jane Doe said on Monday. '
+    "Doe added that the work had cost 40 million euros. "
+    "Opposition leader John Smith said the plan would fail. "
+    "The bridge crosses the river Elbe near the old town."
+)
+
+
+def _import(session, project, text=TEXT):
+    report = import_items(
+        session, project, parse_pasted(text, title="Bridge", outlet="Daily News"), user=None
+    )
+    assert report.imported == 1, report
+    return session.get(Article, report.results[0].article_id)
+
+
+def _smith(session, article):
+    third = active_claims(session, article)[2]
+    row = session.scalar(
+        select(Suggestion).where(Suggestion.claim_id == third.id, Suggestion.field == "speaker")
+    )
+    assert (row.value, row.speaker_id) == ("John Smith", None)
+    return third
+
+
+def _save(session, claim, user, **values):
+    annotation = save_annotation(
+        session, claim.article.project, claim, user, AnnotationInput(**values), base_version=None
+    )
+    session.refresh(annotation)
+    return annotation
+
+
+def test_taking_the_speaker_the_page_found_by_an_alias_counts_as_taken(session):
+    mona = make_user(session, "mona")
+    project = make_project(session, manager=mona)
+    article = _import(session, project)
+    third = _smith(session, article)
+    # Added after the import: the row is not linked, the page finds him by his alias.
+    smith = create_speaker(session, project, "John A. Smith", aliases=["John Smith"])
+    offered = claim_suggestions(session, third)["speaker"].registry_speaker
+    assert offered is not None and offered.id == smith.id
+    assert _save(session, third, mona, speaker_id=smith.id).from_suggestion == ["speaker"]
+
+
+def test_taking_the_speaker_a_merged_namesake_went_into_counts_as_taken(session):
+    mona = make_user(session, "mona")
+    project = make_project(session, manager=mona)
+    article = _import(session, project)
+    third = _smith(session, article)
+    namesake = create_speaker(session, project, "John Smith")
+    kept = create_speaker(session, project, "J. Smith")
+    # The row was not linked at import; the speaker of its name is merged away.
+    merge_speakers(session, namesake, kept, user=mona)
+    session.flush()
+    row = session.scalar(
+        select(Suggestion).where(Suggestion.claim_id == third.id, Suggestion.field == "speaker")
+    )
+    row.speaker_id = None  # as a row stored before the speaker existed
+    session.flush()
+    offered = claim_suggestions(session, third)["speaker"].registry_speaker
+    assert offered is not None and offered.id == kept.id
+    assert _save(session, third, mona, speaker_id=kept.id).from_suggestion == ["speaker"]
+
+
+def test_another_speaker_than_the_one_offered_is_not_taken(session):
+    mona = make_user(session, "mona")
+    project = make_project(session, manager=mona)
+    article = _import(session, project)
+    third = _smith(session, article)
+    create_speaker(session, project, "John A. Smith", aliases=["John Smith"])
+    # The page offers John A. Smith: another Smith is not what it offered.
+    other = create_speaker(session, project, "Johnny Smith")
+    assert _save(session, third, mona, speaker_id=other.id).from_suggestion == []
+
+
+def test_a_new_speaker_made_from_the_suggestion_counts_in_any_case_and_accent(session):
+    mona = make_user(session, "mona")
+    project = make_project(session, manager=mona)
+    article = _import(session, project)
+    third = _smith(session, article)
+    made = create_speaker(session, project, "Jöhn  smith")
+    assert _save(session, third, mona, speaker_id=made.id).from_suggestion == ["speaker"]
