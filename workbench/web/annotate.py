@@ -327,6 +327,7 @@ def _annotate_page(ws, role, form=None):
         ),
         merge_form=MergeForm(formdata=None),
         can_edit_claims=can(g.user, "edit-claims", role),
+        can_see_roster=can(g.user, "manage-speakers", role),
         speaker_types=SPEAKER_TYPES,
         suggested_fields=suggested_fields,
         suggested_new_names=new_names,
