@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.conftest import make_project, make_user
 from workbench.importing import parse_pasted
@@ -99,3 +99,46 @@ def test_a_new_speaker_made_from_the_suggestion_counts_in_any_case_and_accent(se
     third = _smith(session, article)
     made = create_speaker(session, project, "Jöhn  smith")
     assert _save(session, third, mona, speaker_id=made.id).from_suggestion == ["speaker"]
+
+
+def test_two_reruns_started_at_once_make_one_run(database_url, session):
+    from tests.ops.conftest import while_open
+    from workbench.db import begin_write
+    from workbench.errors import Conflict
+    from workbench.models import Project, SuggestionRun
+    from workbench.ops.suggestions import create_suggestion_run
+
+    mona = make_user(session, "mona")
+    project = make_project(session, manager=mona)
+    _import(session, project)
+    session.commit()
+    pid, uid = project.id, mona.id
+
+    def start(s):
+        from workbench.models import User
+
+        begin_write(s)
+        return create_suggestion_run(s, s.get(Project, pid), s.get(User, uid))
+
+    outcome = while_open(database_url, start, start)
+    assert isinstance(outcome, Conflict), outcome
+    assert "being re-run already" in outcome.message
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(SuggestionRun)) == 1
+
+
+def test_a_killed_rerun_does_not_hold_back_a_new_one(session):
+    from datetime import timedelta
+
+    from workbench.models import SuggestionRun
+    from workbench.ops.suggestions import create_suggestion_run
+
+    mona = make_user(session, "mona")
+    project = make_project(session, manager=mona)
+    _import(session, project)
+    killed = create_suggestion_run(session, project, mona)
+    killed.heartbeat_at -= timedelta(hours=1)
+    session.flush()
+    again = create_suggestion_run(session, project, mona)
+    assert again.id != killed.id
+    assert session.scalar(select(func.count()).select_from(SuggestionRun)) == 2

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from tests.web.web_helpers import add_article, add_speaker, page_text, read, snapshot
-from workbench.models import Speaker
+from tests.web.web_helpers import add_article, fresh, page_text, read, snapshot
+from workbench.models import Suggestion, SuggestionRun
 
 TEXT = (
     '"We will open the bridge in May," Transport Minister Jane Doe said on Monday. '
@@ -26,3 +26,42 @@ def test_the_annotate_page_links_the_roster_for_managers_only(web, db, team, use
     if linked:
         assert "Speaker roster" in page_text(body)
         assert web.get(f"/projects/{project.id}/articles/{article.id}/roster").status_code == 200
+
+
+def test_a_second_rerun_while_one_runs_is_refused_and_starts_nothing(app, web, db, team):
+    from workbench.ops.suggestions import create_suggestion_run
+
+    project = team["project"]
+    add_article(db, project, TEXT)
+    running = create_suggestion_run(db, project, team["manager"])
+    db.commit()
+    web.login("mona")
+    before = snapshot(app)
+    response = web.post(f"/projects/{project.id}/suggestions/rerun", {"scope": "project"})
+    body = page_text(read(response))
+    assert response.status_code == 409, body
+    assert f"being re-run already (run {running.id}: 0 of 1 articles done)" in body
+    assert snapshot(app) == before
+    assert fresh(db).scalar(select(func.count()).select_from(SuggestionRun)) == 1
+
+
+def test_a_rerun_after_one_was_killed_midway_runs_and_ends_fresh(web, db, team):
+    from datetime import timedelta
+
+    from workbench.ops.suggestions import create_suggestion_run
+
+    project = team["project"]
+    add_article(db, project, TEXT)
+    add_article(db, project, TEXT + " The mayor agreed.", title="Second")
+    fresh_rows = sorted(db.scalars(select(Suggestion.value)))
+    killed = create_suggestion_run(db, project, team["manager"])
+    db.commit()
+    # Killed after its first batch would have begun: its heartbeat stopped long ago.
+    db.execute(update(SuggestionRun).values(heartbeat_at=killed.heartbeat_at - timedelta(hours=1)))
+    db.execute(update(Suggestion).values(value="stale"))
+    db.commit()
+    web.login("mona")
+    response = web.post(f"/projects/{project.id}/suggestions/rerun", {"scope": "project"})
+    assert response.status_code == 303
+    assert "Done: 2 articles" in page_text(read(web.get(response.location)))
+    assert sorted(fresh(db).scalars(select(Suggestion.value))) == fresh_rows

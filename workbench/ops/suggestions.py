@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from workbench import suggest
-from workbench.errors import InvalidInput, NotFound, PermissionDenied, WorkbenchError
+from workbench.errors import Conflict, InvalidInput, NotFound, PermissionDenied, WorkbenchError
 from workbench.models import (
     Article,
     Claim,
@@ -402,6 +402,29 @@ def create_suggestion_run(session: Session, project: Project, user: User | None)
     command line); return it. Raises PermissionDenied when ``user`` may not."""
     if user is not None and not can(user, "suggest-articles", project_role(session, user, project)):
         raise PermissionDenied("You do not have permission to do that.")
+    # One re-run of a project at a time: a second click or a second command would do
+    # the whole work again. The project's row is locked (FOR NO KEY UPDATE, which
+    # saves' FOR KEY SHARE do not wait for) so that two starts take turns on
+    # PostgreSQL; SQLite's write transactions do anyway. A run whose heartbeat has
+    # stopped (its process was killed) does not hold a new one back.
+    session.execute(
+        select(Project.id).where(Project.id == project.id).with_for_update(key_share=True)
+    )
+    running = session.scalars(
+        select(SuggestionRun)
+        .where(SuggestionRun.project_id == project.id, SuggestionRun.status == "running")
+        .order_by(SuggestionRun.id.desc())
+        .execution_options(populate_existing=True)
+    ).all()
+    for other in running:
+        if run_status(other) == "running":
+            raise Conflict(
+                f"The project's suggestions are being re-run already (run {other.id}: "
+                f"{other.articles_done:,} of {other.articles_total:,} articles done); "
+                "wait for it to finish (its page shows its progress), then re-run if you "
+                "still need to. A run whose process was stopped shows as interrupted two "
+                "minutes after its last progress, and then no longer holds a new one back."
+            )
     run = SuggestionRun(
         project_id=project.id,
         user_id=user.id if user else None,
