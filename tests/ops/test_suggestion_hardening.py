@@ -142,3 +142,77 @@ def test_a_killed_rerun_does_not_hold_back_a_new_one(session):
     again = create_suggestion_run(session, project, mona)
     assert again.id != killed.id
     assert session.scalar(select(func.count()).select_from(SuggestionRun)) == 2
+
+
+def _count_suggester(monkeypatch):
+    import workbench.ops.suggestions as suggestions_ops
+
+    calls = []
+    real = suggestions_ops.suggest.suggest_article
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(suggestions_ops.suggest, "suggest_article", counted)
+    return calls
+
+
+@pytest.mark.parametrize("edit", ["split", "merge", "trim"])
+def test_an_edit_prepared_before_its_write_stores_without_suggesting_again(
+    session, monkeypatch, edit
+):
+    from workbench.ops.claims import merge_with_next, prepare_edit, split_claim, trim_claim
+    from workbench.ops.suggestions import refresh_article
+
+    project = make_project(session)
+    article = _import(session, project)
+    claim = active_claims(session, article)[1]
+    where = {
+        "split": {"at": claim.start + claim.text.index(" the work")},
+        "merge": {},
+        "trim": {"start": claim.start + 4, "end": claim.end},
+    }[edit]
+    prepared = prepare_edit(session, claim, edit, **where)
+    assert prepared is not None
+    calls = _count_suggester(monkeypatch)
+    if edit == "split":
+        split_claim(session, claim, where["at"], user=None, prepared=prepared)
+    elif edit == "merge":
+        merge_with_next(session, claim, user=None, prepared=prepared)
+    else:
+        trim_claim(session, claim, where["start"], where["end"], user=None, prepared=prepared)
+    assert calls == []  # the suggester ran before, not in the edit's transaction
+    # what was stored is what the suggester gives for the claims now
+    assert refresh_article(session, article).written == 0
+    assert len(calls) == 1
+
+
+def test_a_prepared_edit_overtaken_by_another_edit_is_suggested_again(session, monkeypatch):
+    from workbench.ops.claims import prepare_edit, split_claim, trim_claim
+    from workbench.ops.suggestions import refresh_article
+
+    project = make_project(session)
+    article = _import(session, project)
+    first, second = active_claims(session, article)[:2]
+    at = second.start + second.text.index(" the work")
+    prepared = prepare_edit(session, second, "split", at=at)
+    # meanwhile another editor trims the first claim
+    trim_claim(session, first, first.start + 1, first.end, user=None)
+    calls = _count_suggester(monkeypatch)
+    split_claim(session, second, at, user=None, prepared=prepared)
+    assert len(calls) == 1  # the claims are not those foreseen: suggested again
+    assert refresh_article(session, article).written == 0
+
+
+def test_an_edit_that_will_be_refused_is_not_prepared(session):
+    from workbench.ops.claims import prepare_edit
+
+    project = make_project(session)
+    article = _import(session, project)
+    claims = active_claims(session, article)
+    last = claims[-1]
+    assert prepare_edit(session, last, "merge") is None
+    assert prepare_edit(session, last, "split", at=last.start) is None
+    assert prepare_edit(session, last, "trim", start=claims[-2].start, end=last.end) is None
+    assert prepare_edit(session, last, "trim", start=last.start, end=last.end) is None

@@ -16,6 +16,7 @@ from workbench.ops.claims import (
     annotations_left_behind,
     get_project_claim,
     merge_with_next,
+    prepare_edit,
     split_claim,
     trim_claim,
 )
@@ -35,10 +36,12 @@ from workbench.web.common import (
     database_int,
     db,
     form_int,
+    late_write,
     load_project,
     options,
     query_int,
     requested_workspace,
+    start_write,
     wants_json,
     whole_number,
 )
@@ -508,7 +511,17 @@ def _conflict_page(project, claim, speakers, error: Conflict, values: Annotation
     )
 
 
+def _prepared(claim, edit: str, **where):
+    """The article's suggestions for the claims the edit will leave, made before the
+    write transaction (ops.claims.prepare_edit); then the write transaction begins
+    (on SQLite, one writer at a time: the suggester does not hold the others up)."""
+    prepared = prepare_edit(db(), claim, edit, **where)
+    start_write()
+    return prepared
+
+
 @bp.post("/projects/<int:project_id>/claims/<int:claim_id>/split")
+@late_write
 def split_claim_view(project_id: int, claim_id: int):
     project, _ = load_project(project_id, "edit-claims")
     claim = get_project_claim(db(), project.id, claim_id)
@@ -524,8 +537,9 @@ def split_claim_view(project_id: int, claim_id: int):
         if found <= 0:
             raise InvalidInput(f"{needle!r} does not occur inside the claim (after its start).")
         at = claim.start + found
+    prepared = _prepared(claim, "split", at=at)
     try:
-        second = split_claim(db(), claim, at, user=g.user)
+        second = split_claim(db(), claim, at, user=g.user, prepared=prepared)
     except WorkbenchError:
         db().rollback()
         raise
@@ -535,13 +549,15 @@ def split_claim_view(project_id: int, claim_id: int):
 
 
 @bp.post("/projects/<int:project_id>/claims/<int:claim_id>/merge")
+@late_write
 def merge_claim_view(project_id: int, claim_id: int):
     project, _ = load_project(project_id, "edit-claims")
     claim = get_project_claim(db(), project.id, claim_id)
     if not MergeForm().validate_on_submit():
         abort(400)
+    prepared = _prepared(claim, "merge")
     try:
-        merge_with_next(db(), claim, user=g.user)
+        merge_with_next(db(), claim, user=g.user, prepared=prepared)
     except WorkbenchError:
         db().rollback()
         raise
@@ -559,6 +575,7 @@ def merge_claim_view(project_id: int, claim_id: int):
 
 
 @bp.post("/projects/<int:project_id>/claims/<int:claim_id>/trim")
+@late_write
 def trim_claim_view(project_id: int, claim_id: int):
     project, _ = load_project(project_id, "edit-claims")
     claim = get_project_claim(db(), project.id, claim_id)
@@ -566,8 +583,9 @@ def trim_claim_view(project_id: int, claim_id: int):
     if not form.validate_on_submit():
         raise InvalidInput("Give the new start and end offsets as whole numbers.")
     before = (claim.start, claim.end)
+    prepared = _prepared(claim, "trim", start=form.start.data, end=form.end.data)
     try:
-        trim_claim(db(), claim, form.start.data, form.end.data, user=g.user)
+        trim_claim(db(), claim, form.start.data, form.end.data, user=g.user, prepared=prepared)
     except WorkbenchError:
         db().rollback()
         raise
