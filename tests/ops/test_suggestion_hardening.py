@@ -216,3 +216,112 @@ def test_an_edit_that_will_be_refused_is_not_prepared(session):
     assert prepare_edit(session, last, "split", at=last.start) is None
     assert prepare_edit(session, last, "trim", start=claims[-2].start, end=last.end) is None
     assert prepare_edit(session, last, "trim", start=last.start, end=last.end) is None
+
+
+@pytest.mark.parametrize("order", ["speaker first", "roster twice"])
+def test_a_roster_add_racing_a_speaker_of_the_same_name_skips_it_clearly(
+    database_url, session, order
+):
+    from tests.ops.conftest import while_open
+    from workbench.db import begin_write
+    from workbench.models import Project, Speaker
+    from workbench.ops.suggestions import add_roster
+
+    mona = make_user(session, "mona")
+    project = make_project(session, manager=mona)
+    article = _import(session, project)
+    session.commit()
+    pid, aid = project.id, article.id
+
+    def first(s):
+        begin_write(s)
+        if order == "speaker first":
+            create_speaker(s, s.get(Project, pid), "Jane Doe", type="person")
+        else:
+            add_roster(s, s.get(Article, aid), user=None)
+
+    def second(s):
+        begin_write(s)
+        return add_roster(s, s.get(Article, aid), user=None)
+
+    report = while_open(database_url, first, second)
+    assert not isinstance(report, Exception), report
+    skipped = dict(report.skipped)
+    assert "Jane Doe" not in {s.name for s in report.created}
+    why = skipped["Jane Doe"]
+    assert "the registry has it already" in why or "already" in why, why
+    session.rollback()
+    names = session.scalars(select(Speaker.name).where(Speaker.project_id == pid)).all()
+    assert names.count("Jane Doe") == 1
+    # the article's suggestions are whole and name the one Jane Doe
+    from workbench.ops.suggestions import refresh_article
+
+    assert refresh_article(session, session.get(Article, aid)).written == 0
+
+
+HOSTILE = {
+    "speaker": '=HYPERLINK("http://x","y")',
+    "speaker_type": "@SUM(1)",
+    "via": "\t-2+3",
+    "attribution": "+direct\r\n=1",
+    "verifiability": "ok\x00\x07\x1b[31m;=cmd",
+}
+
+
+def _hostile(session):
+    """A project with suggestions (values as a damaged backup could restore them) and
+    no annotation."""
+    project = make_project(session)
+    article = _import(session, project)
+    claim = active_claims(session, article)[0]
+    for row in session.scalars(select(Suggestion).where(Suggestion.claim_id == claim.id)):
+        session.delete(row)
+    session.flush()
+    for name, value in HOSTILE.items():
+        session.add(
+            Suggestion(
+                claim_id=claim.id,
+                field=name,
+                value=value,
+                confidence=0.5,
+                source="suggester",
+                reason="=evil()",
+                evidence={"rule": "test", "items": []},
+            )
+        )
+    session.flush()
+    return project, claim
+
+
+@pytest.mark.parametrize("shape", ["wide", "long"])
+def test_an_all_claims_export_of_suggestions_only_neutralises_every_value(session, shape):
+    import csv
+    import io
+
+    from workbench.ops.exports import export_stream
+
+    project, claim = _hostile(session)
+    text = "".join(export_stream(session, project, shape=shape, all_claims=True))
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows and all(r["annotator"] == "" for r in rows)
+    mine = [r for r in rows if r["claim_id"] == str(claim.id)]
+    if shape == "wide":
+        [row] = mine
+        cells = [row[f"suggested_{name}"] for name in HOSTILE]
+        assert all(row[c] == "" for c in row if c.endswith("_from_suggestion"))
+    else:
+        cells = [r["value"] for r in mine if r["field"].startswith("suggested_")]
+        assert len(cells) == len(HOSTILE)
+    for cell in cells:
+        # no cell, nor any line of one, starts a formula or a control sequence
+        for line in cell.replace("\r", "\n").split("\n"):
+            stripped = line.lstrip("\t ")
+            assert stripped[:1] not in ("=", "+", "-", "@"), cell
+        assert "\x00" not in cell and "\x1b" not in cell and "\x07" not in cell, repr(cell)
+    # the other formats: JSON lines carry the values as data, escaped
+    import json
+
+    lines = "".join(
+        export_stream(session, project, format="jsonl", shape=shape, all_claims=True)
+    ).splitlines()
+    assert lines and all(json.loads(line)["annotator"] in ("", None) for line in lines)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests.web.web_helpers import add_article, fresh, page_text, read, snapshot
-from workbench.models import Suggestion, SuggestionRun
+from workbench.models import Speaker, Suggestion, SuggestionRun
 
 TEXT = (
     '"We will open the bridge in May," Transport Minister Jane Doe said on Monday. '
@@ -65,3 +65,67 @@ def test_a_rerun_after_one_was_killed_midway_runs_and_ends_fresh(web, db, team):
     assert response.status_code == 303
     assert "Done: 2 articles" in page_text(read(web.get(response.location)))
     assert sorted(fresh(db).scalars(select(Suggestion.value))) == fresh_rows
+
+
+def _suggested_page(web, db, team):
+    """Claim 2 of TEXT (John Smith, not in the registry) opened by ann: its page and URL."""
+    from workbench.ops.claims import active_claims
+
+    project = team["project"]
+    article, _ = add_article(db, project, TEXT)
+    db.commit()
+    claim = active_claims(db, article)[1]
+    web.login("ann")
+    body = read(web.get(f"/projects/{project.id}/articles/{article.id}/annotate?claim={claim.id}"))
+    return claim, body, f"/projects/{project.id}/claims/{claim.id}/annotation"
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"suggested_speaker_name": "Someone Else"},  # not the claim's suggestion
+        {"suggested_speaker_name": "x" * 100_000},  # huge
+        {"suggested_speaker_name": "John Smith\x00\u202e"},  # control characters
+        {"suggested_via_name": "John Smith"},  # another field's suggestion
+    ],
+)
+def test_a_forged_suggested_name_gives_the_suggestions_details_to_nothing(
+    app, web, db, team, forged
+):
+    from tests.web.test_annotate_suggestions import accept_fields
+
+    claim, body, url = _suggested_page(web, db, team)
+    fields = accept_fields(body)
+    assert fields["new_speaker_name"] == "John Smith"
+    fields.update(forged, new_speaker_name="Jon Smyth", new_speaker_aliases="")
+    response = web.post(url, fields)
+    text = page_text(read(response))
+    assert response.status_code in (302, 400, 413), text
+    made = fresh(db).scalars(select(Speaker.name)).all()
+    # a typed name: a plain new speaker, never the suggested one's details
+    assert set(made) <= {"Jon Smyth"}
+    if made:
+        smyth = fresh(db).scalar(select(Speaker))
+        assert (smyth.title, smyth.aliases) == ("", [])
+
+
+def test_the_page_of_a_merged_speaker_says_where_it_went_and_offers_no_edit(web, db, team):
+    from workbench.ops.speakers import create_speaker, merge_speakers
+
+    project = team["project"]
+    add_article(db, project, TEXT)
+    gone = create_speaker(db, project, "J. Smith")
+    kept = create_speaker(db, project, "John Smith")
+    merge_speakers(db, gone, kept, user=team["manager"])
+    db.commit()
+    web.login("mona")
+    response = web.get(f"/projects/{project.id}/speakers/{gone.id}")
+    body = read(response)
+    assert response.status_code == 200
+    text = page_text(body)
+    assert f"Merged into speaker {kept.id}" in text
+    assert f"/speakers/{gone.id}/edit" not in body
+    for bad, status in (("0", 404), ("abc", 400), ("99", 404)):
+        response = web.get(f"/projects/{project.id}/speakers/{kept.id}?page={bad}")
+        assert response.status_code == status, bad
+        read(response)
