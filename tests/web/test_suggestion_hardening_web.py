@@ -129,3 +129,59 @@ def test_the_page_of_a_merged_speaker_says_where_it_went_and_offers_no_edit(web,
         response = web.get(f"/projects/{project.id}/speakers/{kept.id}?page={bad}")
         assert response.status_code == status, bad
         read(response)
+
+
+def test_a_suggestion_with_a_huge_title_and_aliases_still_accepts_in_one_key(web, db, team):
+    from tests.web.test_annotate_suggestions import accept_fields
+
+    claim, _, url = _suggested_page(web, db, team)
+    row = fresh(db).scalar(
+        select(Suggestion).where(Suggestion.claim_id == claim.id, Suggestion.field == "speaker")
+    )
+    long_alias = "Smith " * 80  # 480 characters: more than an alias may have
+    many = [f"Smith the {i}th" for i in range(200)]  # more than the form's 1,000 characters
+    row.evidence = {
+        **row.evidence,
+        "speaker": {
+            "name": "John Smith",
+            "type": "person",
+            "title": "Leader " * 100,
+            "aliases": ["Smith", long_alias, *many],
+        },
+    }
+    db.commit()
+    project = team["project"]
+    body = read(
+        web.get(f"/projects/{project.id}/articles/{claim.article_id}/annotate?claim={claim.id}")
+    )
+    fields = accept_fields(body)
+    assert len(fields["new_speaker_title"]) <= 300
+    assert len(fields["new_speaker_aliases"]) <= 1000
+    response = web.post(url, fields)
+    assert response.status_code == 302, page_text(read(response))
+    smith = fresh(db).scalar(select(Speaker).where(Speaker.name == "John Smith"))
+    aliases = [a.alias for a in smith.aliases]
+    assert aliases[0] == "Smith" and long_alias.strip() not in aliases
+    assert all(len(a) <= 300 for a in aliases)
+
+
+def test_a_suggested_via_with_an_over_long_alias_is_created_without_it(web, db, team):
+    from tests.web.test_annotate_suggestions import accept_fields, suggest
+
+    claim, _, url = _suggested_page(web, db, team)
+    suggest(
+        fresh(db),
+        claim,
+        "via",
+        "Tasnim",
+        speaker={"name": "Tasnim", "type": "outlet", "aliases": ["Tasnim News", "T" * 400]},
+    )
+    db.commit()
+    project = team["project"]
+    body = read(
+        web.get(f"/projects/{project.id}/articles/{claim.article_id}/annotate?claim={claim.id}")
+    )
+    response = web.post(url, accept_fields(body))
+    assert response.status_code == 302, page_text(read(response))
+    tasnim = fresh(db).scalar(select(Speaker).where(Speaker.name == "Tasnim"))
+    assert [a.alias for a in tasnim.aliases] == ["Tasnim News"]

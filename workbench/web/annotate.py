@@ -49,6 +49,9 @@ from workbench.web.common import (
 bp = Blueprint("annotate", __name__)
 
 
+# The form's limits for a new speaker's title, one alias, and the other names field.
+TITLE_LIMIT, ALIAS_LIMIT, ALIASES_FIELD_LIMIT = 300, 300, 1000
+
 # Adding a speaker from the form, per speaker field: the prompt, the default type,
 # and whether a title and other names are asked for (the via gets a type only).
 _NEW_SPEAKER = {
@@ -97,10 +100,10 @@ def annotation_form_class(project, speakers):
             )
             if described:
                 attrs[f"new_{f.name}_title"] = StringField(
-                    "title or role", validators=[Length(max=300)]
+                    "title or role", validators=[Length(max=TITLE_LIMIT)]
                 )
                 attrs[f"new_{f.name}_aliases"] = StringField(
-                    "other names (separated by ;)", validators=[Length(max=1000)]
+                    "other names (separated by ;)", validators=[Length(max=ALIASES_FIELD_LIMIT)]
                 )
         elif f.kind == LABEL:
             attrs[f.name] = radio(f.choices, f.label)
@@ -247,6 +250,22 @@ def with_marks(piece: str, offset: int, marks: list[Mark] | None) -> Markup:
 SPEAKER_NAMES = frozenset(f.name for f in of_kind(SPEAKER))
 
 
+def _fitting(aliases) -> str:
+    """The suggested other names as the form gives them ("; " between), leaving out
+    one longer than an alias may be and those past the field's length."""
+    kept: list[str] = []
+    size = 0
+    for alias in aliases:
+        alias = " ".join(alias.replace(";", " ").split())
+        if not alias or len(alias) > ALIAS_LIMIT:
+            continue
+        if size + len(alias) + (2 if kept else 0) > ALIASES_FIELD_LIMIT:
+            break
+        size += len(alias) + (2 if kept else 0)
+        kept.append(alias)
+    return "; ".join(kept)
+
+
 def suggested_form_values(ws: Workspace, form) -> dict[str, str]:
     """Return the values the selected claim's suggestions put in the form, by form
     field name (the suggester's fields of each field of workbench/fields.py): a
@@ -277,10 +296,12 @@ def suggested_form_values(ws: Workspace, form) -> dict[str, str]:
         if kind in SPEAKER_TYPES:
             values[f"new_{f.name}_type"] = kind
         if _new_speaker(f)[2]:  # the form asks for a new speaker's title and other names
+            # Within the form's limits, so that accepting is never refused for them.
             if value.speaker.get("title"):
-                values[f"new_{f.name}_title"] = value.speaker["title"]
-            if value.speaker.get("aliases"):
-                values[f"new_{f.name}_aliases"] = "; ".join(value.speaker["aliases"])
+                values[f"new_{f.name}_title"] = value.speaker["title"][:TITLE_LIMIT].strip()
+            aliases = _fitting(value.speaker.get("aliases") or ())
+            if aliases:
+                values[f"new_{f.name}_aliases"] = aliases
     return values
 
 
