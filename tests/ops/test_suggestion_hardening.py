@@ -264,7 +264,7 @@ HOSTILE = {
     "speaker_type": "@SUM(1)",
     "via": "\t-2+3",
     "attribution": "+direct\r\n=1",
-    "verifiability": "ok\x00\x07\x1b[31m;=cmd",
+    "verifiability": "ok\x01\x07\x1b[31m;=cmd",  # (PostgreSQL stores no NUL)
 }
 
 
@@ -317,7 +317,7 @@ def test_an_all_claims_export_of_suggestions_only_neutralises_every_value(sessio
         for line in cell.replace("\r", "\n").split("\n"):
             stripped = line.lstrip("\t ")
             assert stripped[:1] not in ("=", "+", "-", "@"), cell
-        assert "\x00" not in cell and "\x1b" not in cell and "\x07" not in cell, repr(cell)
+        assert "\x01" not in cell and "\x1b" not in cell and "\x07" not in cell, repr(cell)
     # the other formats: JSON lines carry the values as data, escaped
     import json
 
@@ -325,3 +325,11 @@ def test_an_all_claims_export_of_suggestions_only_neutralises_every_value(sessio
         export_stream(session, project, format="jsonl", shape=shape, all_claims=True)
     ).splitlines()
     assert lines and all(json.loads(line)["annotator"] in ("", None) for line in lines)
+
+
+def test_a_csv_cell_drops_control_characters_unless_raw():
+    from workbench.exporting import csv_cell
+
+    assert csv_cell("a\x00b\x1b[31m\x85c\td\ne") == "ab[31mc\td\ne"
+    assert csv_cell("\x00=1") == "'=1"
+    assert csv_cell("a\x00b", raw_formulas=True) == "a\x00b"
