@@ -162,17 +162,30 @@ def neutralize(text: str) -> str:
     return "'" + text if text.startswith(("\t", "\r")) else text
 
 
+# Control characters other than tab and line breaks (C0, DEL, C1): what imports remove
+# from text (importing.normalize_text). Stored text has none, but a value can come
+# from elsewhere (a restored backup, a note); in a CSV file a NUL stops many readers
+# and an escape sequence runs in the terminal that shows the file.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def csv_cell(value: Any, *, raw_formulas: bool = False) -> Any:
     """Return what ``csv.writer`` gets for one value: integers as they are, else text.
 
-    Text that starts like a formula gets a leading apostrophe unless ``raw_formulas``.
+    Unless ``raw_formulas`` (which gives the values back exactly), control characters
+    other than tab and line breaks are removed and text that starts like a formula
+    gets a leading apostrophe.
     """
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, datetime):
         return value.isoformat()  # digits first, no separator: never a formula
     text = cell_text(value)
-    return text if raw_formulas else neutralize(text)
+    if raw_formulas:
+        return text
+    if _CONTROLS.search(text):
+        text = _CONTROLS.sub("", text)
+    return neutralize(text)
 
 
 class CsvFields(dict[Any, str]):

@@ -19,6 +19,10 @@ LATE_WRITE = {
     "auth.change_password",
     "articles.import_paste",
     "articles.import_upload",
+    # A boundary edit runs the suggester over the article before it takes the lock.
+    "annotate.split_claim_view",
+    "annotate.merge_claim_view",
+    "annotate.trim_claim_view",
 }
 AUTOCOMMIT = {"api.save_annotation_api"}
 

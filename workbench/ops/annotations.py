@@ -46,6 +46,7 @@ from workbench.models import (
 )
 from workbench.ops.codebook import Codebook, codebook_at
 from workbench.permissions import authorize
+from workbench.text.names import fold_name
 
 # SQLITE_BUSY and SQLITE_BUSY_SNAPSHOT
 SQLITE_BUSY_CODES = (5, 517)
@@ -522,25 +523,36 @@ def _check_span(span, seen_span, current) -> None:
         raise Conflict(SPAN_CHANGED, current=current)
 
 
-def _taken(f, value, speaker, suggested: dict) -> bool:
-    """Whether the saved value of field ``f`` is the claim's suggestion for it, unchanged:
-    the same label, or the same registry speaker (by id, or by name when the suggestion
-    named one the registry did not have yet: the annotator accepted it and it was made)."""
+def _taken(session: Session, project_id: int, f, value, speaker, suggested: dict) -> bool:
+    """Whether the saved value of field ``f`` is what the page offered as the claim's
+    suggestion for it, unchanged: the same label; for a speaker, the registry speaker
+    the page pre-selected (``registry_speaker_for``: the row's link through merges,
+    else the speaker of that name or the only one of that alias), or, when the page
+    offered a speaker new to the registry, a speaker of the suggested name (after the
+    registry's folding of case, accents and spaces: the annotator accepted it and it
+    was made)."""
     suggestion = suggested.get(f.name) if f.suggested else None
     if suggestion is None:
         return False
     suggested_value, suggested_speaker = suggestion
-    if f.kind == SPEAKER:
-        if speaker is None:
-            return False
-        if suggested_speaker is not None:
-            return suggested_speaker == speaker[0]
-        return suggested_value.casefold() == speaker[1].casefold()
-    return f.kind == LABEL and bool(value) and value == suggested_value
+    if f.kind != SPEAKER:
+        return f.kind == LABEL and bool(value) and value == suggested_value
+    if speaker is None:
+        return False
+    if suggested_speaker is not None and suggested_speaker == speaker[0]:
+        return True  # linked to the saved (current) speaker: what the page offered
+    # ops.speakers imports this module: imported here, it is the page's own look-up.
+    from workbench.ops.speaker_choice import registry_speaker_for
+
+    project = session.get(Project, project_id)
+    offered = registry_speaker_for(session, project, suggested_speaker, suggested_value)
+    if offered is not None:
+        return offered.id == speaker[0]
+    return fold_name(suggested_value) == fold_name(speaker[1])
 
 
 def _values(
-    connection,
+    session: Session,
     project_id: int,
     values: AnnotationInput,
     codebook_version: int,
@@ -551,6 +563,7 @@ def _values(
 
     ``from_suggestion`` lists the fields saved with the claim's stored suggestion as
     it is (``suggested``, read with the state)."""
+    connection = session.connection()
     now = datetime.now(UTC)
     columns: dict[str, Any] = {}
     record: dict[str, Any] = {}
@@ -566,7 +579,7 @@ def _values(
             record[f.name] = {str(tid): v for tid, v in sorted(value.items()) if v}
         else:
             columns[f.column] = record[f.name] = value
-        if _taken(f, value, speaker, suggested):
+        if _taken(session, project_id, f, value, speaker, suggested):
             taken.append(f.name)
     columns.update(
         status=values.status,
@@ -599,7 +612,7 @@ def _store_in_steps(
     _check_span((guard.start, guard.end), seen_span, state.record)
     codebook_version = guard.codebook_version
     validate(codebook_at(session, project_id, created_at, codebook_version), values)
-    columns, after = _values(connection, project_id, values, codebook_version, state.suggested)
+    columns, after = _values(session, project_id, values, codebook_version, state.suggested)
     now = columns["updated_at"]
     try:
         if state.record is None:
@@ -669,7 +682,7 @@ def _store_in_one_statement(
         if current != codebook_version:
             return None
         raise
-    columns, after = _values(connection, project_id, values, codebook_version, state.suggested)
+    columns, after = _values(session, project_id, values, codebook_version, state.suggested)
     now = columns["updated_at"]
     old = state.record["stances"] if state.record is not None else {}
     new = after["stances"]

@@ -16,7 +16,7 @@ from workbench.errors import InvalidInput, NotFound
 from workbench.merges import follow_merges
 from workbench.models import Annotation, Article, Claim, User
 from workbench.ops.history import record
-from workbench.ops.suggestions import refresh_article
+from workbench.ops.suggestions import PreparedArticle, prepare_article, refresh_article
 
 
 def get_claim(session: Session, claim_id: int) -> Claim:
@@ -197,7 +197,14 @@ def _renumber(session: Session, article: Article) -> None:
             session.expire(loaded, ["position"])
 
 
-def split_claim(session: Session, claim: Claim, at: int, *, user: User | None) -> Claim:
+def split_claim(
+    session: Session,
+    claim: Claim,
+    at: int,
+    *,
+    user: User | None,
+    prepared: PreparedArticle | None = None,
+) -> Claim:
     """Split ``claim`` at the absolute text offset ``at``; return the new second part.
 
     The first part keeps the claim's id and annotations. Raises InvalidInput
@@ -242,11 +249,13 @@ def split_claim(session: Session, claim: Claim, at: int, *, user: User | None) -
     _flag_annotations(session, claim, user)
     _renumber(session, claim.article)
     session.flush()
-    refresh_article(session, claim.article)
+    refresh_article(session, claim.article, prepared=prepared)
     return second
 
 
-def merge_with_next(session: Session, claim: Claim, *, user: User | None) -> Claim:
+def merge_with_next(
+    session: Session, claim: Claim, *, user: User | None, prepared: PreparedArticle | None = None
+) -> Claim:
     """Merge ``claim`` with the claim that follows it; return the merged claim.
 
     The merged claim keeps ``claim``'s id. Annotations of the next claim move
@@ -308,7 +317,7 @@ def merge_with_next(session: Session, claim: Claim, *, user: User | None) -> Cla
     _flag_annotations(session, claim, user)
     _renumber(session, claim.article)
     session.flush()
-    refresh_article(session, claim.article)
+    refresh_article(session, claim.article, prepared=prepared)
     return claim
 
 
@@ -327,7 +336,15 @@ def annotations_left_behind(session: Session, claim: Claim) -> int:
     )
 
 
-def trim_claim(session: Session, claim: Claim, start: int, end: int, *, user: User | None) -> Claim:
+def trim_claim(
+    session: Session,
+    claim: Claim,
+    start: int,
+    end: int,
+    *,
+    user: User | None,
+    prepared: PreparedArticle | None = None,
+) -> Claim:
     """Move a claim's boundaries to ``[start, end)`` (white space at the edges is dropped).
 
     The new span may not reach into a neighbouring claim. Raises InvalidInput.
@@ -366,5 +383,62 @@ def trim_claim(session: Session, claim: Claim, start: int, end: int, *, user: Us
     _flag_annotations(session, claim, user)
     _renumber(session, claim.article)
     session.flush()
-    refresh_article(session, claim.article)
+    refresh_article(session, claim.article, prepared=prepared)
     return claim
+
+
+def prepare_edit(
+    session: Session,
+    claim: Claim,
+    edit: str,
+    *,
+    at: int | None = None,
+    start: int | None = None,
+    end: int | None = None,
+) -> PreparedArticle | None:
+    """Make the article's suggestions for the claims an edit of ``claim`` ("split" at
+    ``at``, "merge" with the next claim, "trim" to ``start``:``end``) would leave,
+    reading only: call it before the edit's write transaction and pass the result to
+    the edit, which stores it if the claims are then as foreseen (else it suggests
+    again). None when the edit would change nothing or be refused (the edit says why)."""
+    if claim.state != "active":
+        return None
+    article = claim.article
+    text = article.text
+    spans = [
+        (s, e)
+        for s, e in session.execute(
+            select(Claim.start, Claim.end)
+            .where(Claim.article_id == article.id, Claim.state == "active")
+            .order_by(Claim.start)
+        )
+    ]
+    try:
+        i = spans.index((claim.start, claim.end))
+    except ValueError:
+        return None
+    if edit == "split":
+        if at is None or not claim.start < at < claim.end:
+            return None
+        left, right = _stripped(text, claim.start, at), _stripped(text, at, claim.end)
+        if left[0] == left[1] or right[0] == right[1]:
+            return None
+        spans[i : i + 1] = [left, right]
+    elif edit == "merge":
+        if i + 1 >= len(spans):
+            return None
+        spans[i : i + 2] = [(claim.start, spans[i + 1][1])]
+    elif edit == "trim":
+        if start is None or end is None or span_problem(len(text), start, end):
+            return None
+        new = _stripped(text, start, end)
+        previous_end = spans[i - 1][1] if i > 0 else None
+        next_start = spans[i + 1][0] if i + 1 < len(spans) else None
+        if new[0] == new[1] or new == spans[i]:
+            return None
+        if span_problem(len(text), *new, previous_end=previous_end, next_start=next_start):
+            return None
+        spans[i] = new
+    else:
+        raise ValueError(f"unknown edit {edit!r}")
+    return prepare_article(session, article, spans)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from workbench.errors import InvalidInput
 from workbench.models import Claim, Project, Speaker, SpeakerAlias, Suggestion, User
 from workbench.ops.speakers import (
+    ALIAS_LIMIT,
     clean_text,
     create_speaker,
     find_or_create_speaker,
@@ -152,7 +153,13 @@ def _suggested(session, project, suggestion, name, new_type, title, aliases, use
         title = guess.get("title") if isinstance(guess.get("title"), str) else ""
     if aliases is None:
         found = guess.get("aliases")
-        aliases = [a for a in found if isinstance(a, str)] if isinstance(found, list) else []
+        # What the suggester saw, as far as the registry takes it: an alias longer than
+        # an alias may be is left out (the form has no field to shorten it in).
+        aliases = (
+            [a for a in found if isinstance(a, str) and len(clean_text(a)) <= ALIAS_LIMIT]
+            if isinstance(found, list)
+            else []
+        )
     # create_speaker refuses (Conflict) a name or alias that names a registry speaker
     # by its name or an alias, in any case, saying which one.
     return create_speaker(

@@ -51,6 +51,9 @@ def clean_text(text: str) -> str:
     return " ".join(normalize_text(text).split())
 
 
+ALIAS_LIMIT = 300  # characters in one alias
+
+
 def clean_aliases(name: str, aliases: Sequence[str]) -> list[str]:
     """Return the aliases as the registry keeps them: white space collapsed, without
     empty ones, repeats or the name itself. Raises InvalidInput for one too long."""
@@ -58,8 +61,10 @@ def clean_aliases(name: str, aliases: Sequence[str]) -> list[str]:
     for alias in aliases:
         alias = clean_text(alias)
         if alias and alias != name and alias not in cleaned:
-            if len(alias) > 300:
-                raise InvalidInput("An alias has at most 300 characters.", field="aliases")
+            if len(alias) > ALIAS_LIMIT:
+                raise InvalidInput(
+                    f"An alias has at most {ALIAS_LIMIT} characters.", field="aliases"
+                )
             cleaned.append(alias)
     return cleaned
 

@@ -27,7 +27,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from workbench import suggest
-from workbench.errors import InvalidInput, NotFound, PermissionDenied, WorkbenchError
+from workbench.errors import Conflict, InvalidInput, NotFound, PermissionDenied, WorkbenchError
 from workbench.models import (
     Article,
     Claim,
@@ -324,21 +324,27 @@ def store_suggestions(
     stored.suggestions = len(new)
     if not fresh and articles:
         ids = sorted({a.article_id for a in articles})
-        old = session.execute(
-            select(
-                Suggestion.id,
-                Suggestion.claim_id,
-                Suggestion.field,
-                Suggestion.value,
-                Suggestion.confidence,
-                Suggestion.reason,
-                Suggestion.speaker_id,
-                Suggestion.source,
-                Suggestion.evidence,
+        # On the tables (Core): the ORM's result processing costs more than the rows.
+        rows, claims = Suggestion.__table__.c, Claim.__table__.c
+        old = (
+            session.connection()
+            .execute(
+                select(
+                    rows.id,
+                    rows.claim_id,
+                    rows.field,
+                    rows.value,
+                    rows.confidence,
+                    rows.reason,
+                    rows.speaker_id,
+                    rows.source,
+                    rows.evidence,
+                )
+                .join_from(Suggestion.__table__, Claim.__table__, claims.id == rows.claim_id)
+                .where(claims.article_id.in_(ids))
             )
-            .join(Claim, Claim.id == Suggestion.claim_id)
-            .where(Claim.article_id.in_(ids))
-        ).all()
+            .all()
+        )
         stale = []
         for row in old:
             key = (row.claim_id, row.field)
@@ -418,11 +424,53 @@ def refresh_articles(
     return store_suggestions(session, project.id, current, registry=registry)
 
 
-def refresh_article(session: Session, article: Article) -> Stored:
+@dataclass(frozen=True, slots=True)
+class PreparedArticle:
+    """An article's suggestions made for given claim spans (those a boundary edit will
+    leave), before the edit's write transaction (see prepare_article)."""
+
+    article_id: int
+    text: str
+    outlet: str
+    spans: tuple[tuple[int, int], ...]
+    result: ArticleSuggestions
+
+
+def prepare_article(
+    session: Session, article: Article, spans: Sequence[tuple[int, int]]
+) -> PreparedArticle:
+    """Run the suggester over ``article`` as if its active claims had ``spans``; read
+    only, so that a boundary edit can call it before its write transaction begins (on
+    a long article the suggester takes most of an edit's time, and SQLite has one
+    writer at a time). refresh_article uses the result only where the claims are, under
+    the lock, those spans."""
+    [claims] = article_claims(session, [article.id])
+    registry = load_registry(session, article.project_id)
+    spans = tuple((int(start), int(end)) for start, end in spans)
+    result = suggest_spans(claims.text, spans, registry, claims.outlet)
+    return PreparedArticle(article.id, claims.text, claims.outlet, spans, result)
+
+
+def refresh_article(
+    session: Session, article: Article, *, prepared: PreparedArticle | None = None
+) -> Stored:
     """Store fresh suggestions for one article (after a change of its claims); return
-    the counts. The caller holds the article's claims locked or locks them here."""
+    the counts. The caller holds the article's claims locked or locks them here.
+
+    ``prepared`` (prepare_article) is used when the article's text, outlet and active
+    claims' spans, read under the lock, are those it was made for; otherwise the
+    suggester runs again here."""
     _lock_claims(session, [article.id])
-    return store_suggestions(session, article.project_id, article_claims(session, [article.id]))
+    [current] = article_claims(session, [article.id])
+    if (
+        prepared is not None
+        and prepared.article_id == current.article_id
+        and prepared.spans == tuple((start, end) for _, start, end in current.claims)
+        and prepared.outlet == current.outlet
+        and prepared.text == current.text
+    ):
+        current = replace(current, suggested=prepared.result)
+    return store_suggestions(session, article.project_id, [current])
 
 
 # Re-running the suggester over a whole project, batch by batch.
@@ -439,6 +487,29 @@ def create_suggestion_run(session: Session, project: Project, user: User | None)
     command line); return it. Raises PermissionDenied when ``user`` may not."""
     if user is not None and not can(user, "suggest-articles", project_role(session, user, project)):
         raise PermissionDenied("You do not have permission to do that.")
+    # One re-run of a project at a time: a second click or a second command would do
+    # the whole work again. The project's row is locked (FOR NO KEY UPDATE, which
+    # saves' FOR KEY SHARE do not wait for) so that two starts take turns on
+    # PostgreSQL; SQLite's write transactions do anyway. A run whose heartbeat has
+    # stopped (its process was killed) does not hold a new one back.
+    session.execute(
+        select(Project.id).where(Project.id == project.id).with_for_update(key_share=True)
+    )
+    running = session.scalars(
+        select(SuggestionRun)
+        .where(SuggestionRun.project_id == project.id, SuggestionRun.status == "running")
+        .order_by(SuggestionRun.id.desc())
+        .execution_options(populate_existing=True)
+    ).all()
+    for other in running:
+        if run_status(other) == "running":
+            raise Conflict(
+                f"The project's suggestions are being re-run already (run {other.id}: "
+                f"{other.articles_done:,} of {other.articles_total:,} articles done); "
+                "wait for it to finish (its page shows its progress), then re-run if you "
+                "still need to. A run whose process was stopped shows as interrupted two "
+                "minutes after its last progress, and then no longer holds a new one back."
+            )
     run = SuggestionRun(
         project_id=project.id,
         user_id=user.id if user else None,

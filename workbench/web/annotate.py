@@ -16,6 +16,7 @@ from workbench.ops.claims import (
     annotations_left_behind,
     get_project_claim,
     merge_with_next,
+    prepare_edit,
     split_claim,
     trim_claim,
 )
@@ -35,16 +36,21 @@ from workbench.web.common import (
     database_int,
     db,
     form_int,
+    late_write,
     load_project,
     options,
     query_int,
     requested_workspace,
+    start_write,
     wants_json,
     whole_number,
 )
 
 bp = Blueprint("annotate", __name__)
 
+
+# The form's limits for a new speaker's title, one alias, and the other names field.
+TITLE_LIMIT, ALIAS_LIMIT, ALIASES_FIELD_LIMIT = 300, 300, 1000
 
 # Adding a speaker from the form, per speaker field: the prompt, the default type,
 # and whether a title and other names are asked for (the via gets a type only).
@@ -94,10 +100,10 @@ def annotation_form_class(project, speakers):
             )
             if described:
                 attrs[f"new_{f.name}_title"] = StringField(
-                    "title or role", validators=[Length(max=300)]
+                    "title or role", validators=[Length(max=TITLE_LIMIT)]
                 )
                 attrs[f"new_{f.name}_aliases"] = StringField(
-                    "other names (separated by ;)", validators=[Length(max=1000)]
+                    "other names (separated by ;)", validators=[Length(max=ALIASES_FIELD_LIMIT)]
                 )
         elif f.kind == LABEL:
             attrs[f.name] = radio(f.choices, f.label)
@@ -244,6 +250,22 @@ def with_marks(piece: str, offset: int, marks: list[Mark] | None) -> Markup:
 SPEAKER_NAMES = frozenset(f.name for f in of_kind(SPEAKER))
 
 
+def _fitting(aliases) -> str:
+    """The suggested other names as the form gives them ("; " between), leaving out
+    one longer than an alias may be and those past the field's length."""
+    kept: list[str] = []
+    size = 0
+    for alias in aliases:
+        alias = " ".join(alias.replace(";", " ").split())
+        if not alias or len(alias) > ALIAS_LIMIT:
+            continue
+        if size + len(alias) + (2 if kept else 0) > ALIASES_FIELD_LIMIT:
+            break
+        size += len(alias) + (2 if kept else 0)
+        kept.append(alias)
+    return "; ".join(kept)
+
+
 def suggested_form_values(ws: Workspace, form) -> dict[str, str]:
     """Return the values the selected claim's suggestions put in the form, by form
     field name (the suggester's fields of each field of workbench/fields.py): a
@@ -274,10 +296,12 @@ def suggested_form_values(ws: Workspace, form) -> dict[str, str]:
         if kind in SPEAKER_TYPES:
             values[f"new_{f.name}_type"] = kind
         if _new_speaker(f)[2]:  # the form asks for a new speaker's title and other names
+            # Within the form's limits, so that accepting is never refused for them.
             if value.speaker.get("title"):
-                values[f"new_{f.name}_title"] = value.speaker["title"]
-            if value.speaker.get("aliases"):
-                values[f"new_{f.name}_aliases"] = "; ".join(value.speaker["aliases"])
+                values[f"new_{f.name}_title"] = value.speaker["title"][:TITLE_LIMIT].strip()
+            aliases = _fitting(value.speaker.get("aliases") or ())
+            if aliases:
+                values[f"new_{f.name}_aliases"] = aliases
     return values
 
 
@@ -327,6 +351,7 @@ def _annotate_page(ws, role, form=None):
         ),
         merge_form=MergeForm(formdata=None),
         can_edit_claims=can(g.user, "edit-claims", role),
+        can_see_roster=can(g.user, "manage-speakers", role),
         speaker_types=SPEAKER_TYPES,
         suggested_fields=suggested_fields,
         suggested_new_names=new_names,
@@ -507,7 +532,17 @@ def _conflict_page(project, claim, speakers, error: Conflict, values: Annotation
     )
 
 
+def _prepared(claim, edit: str, **where):
+    """The article's suggestions for the claims the edit will leave, made before the
+    write transaction (ops.claims.prepare_edit); then the write transaction begins
+    (on SQLite, one writer at a time: the suggester does not hold the others up)."""
+    prepared = prepare_edit(db(), claim, edit, **where)
+    start_write()
+    return prepared
+
+
 @bp.post("/projects/<int:project_id>/claims/<int:claim_id>/split")
+@late_write
 def split_claim_view(project_id: int, claim_id: int):
     project, _ = load_project(project_id, "edit-claims")
     claim = get_project_claim(db(), project.id, claim_id)
@@ -523,8 +558,9 @@ def split_claim_view(project_id: int, claim_id: int):
         if found <= 0:
             raise InvalidInput(f"{needle!r} does not occur inside the claim (after its start).")
         at = claim.start + found
+    prepared = _prepared(claim, "split", at=at)
     try:
-        second = split_claim(db(), claim, at, user=g.user)
+        second = split_claim(db(), claim, at, user=g.user, prepared=prepared)
     except WorkbenchError:
         db().rollback()
         raise
@@ -534,13 +570,15 @@ def split_claim_view(project_id: int, claim_id: int):
 
 
 @bp.post("/projects/<int:project_id>/claims/<int:claim_id>/merge")
+@late_write
 def merge_claim_view(project_id: int, claim_id: int):
     project, _ = load_project(project_id, "edit-claims")
     claim = get_project_claim(db(), project.id, claim_id)
     if not MergeForm().validate_on_submit():
         abort(400)
+    prepared = _prepared(claim, "merge")
     try:
-        merge_with_next(db(), claim, user=g.user)
+        merge_with_next(db(), claim, user=g.user, prepared=prepared)
     except WorkbenchError:
         db().rollback()
         raise
@@ -558,6 +596,7 @@ def merge_claim_view(project_id: int, claim_id: int):
 
 
 @bp.post("/projects/<int:project_id>/claims/<int:claim_id>/trim")
+@late_write
 def trim_claim_view(project_id: int, claim_id: int):
     project, _ = load_project(project_id, "edit-claims")
     claim = get_project_claim(db(), project.id, claim_id)
@@ -565,8 +604,9 @@ def trim_claim_view(project_id: int, claim_id: int):
     if not form.validate_on_submit():
         raise InvalidInput("Give the new start and end offsets as whole numbers.")
     before = (claim.start, claim.end)
+    prepared = _prepared(claim, "trim", start=form.start.data, end=form.end.data)
     try:
-        trim_claim(db(), claim, form.start.data, form.end.data, user=g.user)
+        trim_claim(db(), claim, form.start.data, form.end.data, user=g.user, prepared=prepared)
     except WorkbenchError:
         db().rollback()
         raise
