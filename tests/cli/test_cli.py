@@ -509,7 +509,7 @@ def test_an_import_killed_midway_leaves_whole_articles_and_its_report(
 
     from workbench.db import make_session_factory
     from workbench.models import Claim, ImportJob, ImportJobItem, utcnow
-    from workbench.ops.import_jobs import job_status
+    from workbench.ops.heartbeat import job_status
     from workbench.text.splitter import split_text
 
     big = tmp_path / "big.jsonl"

@@ -376,7 +376,8 @@ def test_a_job_whose_heartbeat_stopped_is_interrupted(session_factory):
     from datetime import timedelta
 
     from workbench.models import utcnow
-    from workbench.ops.import_jobs import HEARTBEAT_STALE_SECONDS, get_import_job, job_status
+    from workbench.ops.heartbeat import HEARTBEAT_STALE_SECONDS, job_status
+    from workbench.ops.import_jobs import get_import_job
     from workbench.ops.projects import get_project
 
     project_id, job_id = _job(session_factory)

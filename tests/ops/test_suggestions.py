@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -279,14 +280,14 @@ def test_a_killed_rerun_leaves_whole_articles_and_running_again_finishes(
     _check_stored_form(session, second)
     run = get_suggestion_run(session, project, run.id)
     assert (run.status, run.articles_done) == ("running", 1)
-    later = run.heartbeat_at + suggestions_ops.timedelta(hours=1)
+    later = run.heartbeat_at + timedelta(hours=1)
     assert run_status(run, now=later) == "interrupted"
     # a new run may start once the killed one shows as interrupted (not before: a
     # second start while one runs is refused, test_suggestion_hardening.py)
     session.execute(
         update(SuggestionRun)
         .where(SuggestionRun.id == run.id)
-        .values(heartbeat_at=run.heartbeat_at - suggestions_ops.timedelta(hours=1))
+        .values(heartbeat_at=run.heartbeat_at - timedelta(hours=1))
     )
     session.commit()
     # a failure (not a kill) is recorded

@@ -9,7 +9,6 @@ These operations never commit; the runner commits each batch.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -20,9 +19,6 @@ from workbench.ops import articles
 from workbench.ops.projects import project_role
 from workbench.permissions import can
 
-# A running job writes its heartbeat at least every few seconds (each batch, and
-# after each file it reads); one silent for this long lost its worker.
-HEARTBEAT_STALE_SECONDS = 120
 REPORT_PAGE_SIZE = 100
 
 
@@ -48,16 +44,6 @@ def get_import_job(session: Session, project: Project, job_id: int) -> ImportJob
     if job is None or job.project_id != project.id:
         raise NotFound("No such import in this project.")
     return job
-
-
-def job_status(job: ImportJob, now: datetime | None = None) -> str:
-    """Return "running", "done", "failed", or "interrupted" (running, heartbeat stale)."""
-    if job.status != "running":
-        return job.status
-    now = now or utcnow()
-    if now - job.heartbeat_at > timedelta(seconds=HEARTBEAT_STALE_SECONDS):
-        return "interrupted"
-    return "running"
 
 
 @dataclass(frozen=True, slots=True)

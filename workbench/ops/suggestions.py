@@ -21,7 +21,6 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -39,6 +38,7 @@ from workbench.models import (
     User,
     utcnow,
 )
+from workbench.ops.heartbeat import job_status as run_status
 from workbench.ops.history import record
 from workbench.ops.projects import project_role
 from workbench.ops.speakers import create_speaker
@@ -59,8 +59,6 @@ NO_OUTLET_REASON = (
     "the article's own voice, named so because the article has no outlet; "
     "give the article's outlet at import to have it named"
 )
-# A running re-run writes its heartbeat with every batch; one silent this long died.
-HEARTBEAT_STALE_SECONDS = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -527,15 +525,6 @@ def get_suggestion_run(session: Session, project: Project, run_id: int) -> Sugge
     if run is None or run.project_id != project.id:
         raise NotFound("No such re-run of the suggestions in this project.")
     return run
-
-
-def run_status(run: SuggestionRun, now: datetime | None = None) -> str:
-    """Return "running", "done", "failed", or "interrupted" (running, heartbeat stale)."""
-    if run.status != "running":
-        return run.status
-    if (now or utcnow()) - run.heartbeat_at > timedelta(seconds=HEARTBEAT_STALE_SECONDS):
-        return "interrupted"
-    return "running"
 
 
 def recent_suggestion_runs(session: Session, project: Project, limit: int = 5) -> list:

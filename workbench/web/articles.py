@@ -23,13 +23,13 @@ from workbench.errors import NotFound
 from workbench.importing import MAX_UPLOAD_FILES, PASTED_SOURCE, parse_pasted
 from workbench.jobs import ImportSource, start_import
 from workbench.ops.articles import get_article
+from workbench.ops.heartbeat import job_status
 from workbench.ops.import_jobs import (
     REPORT_PAGE_SIZE,
     check_fate,
     create_import_job,
     get_import_job,
     job_items,
-    job_status,
     recent_jobs,
 )
 from workbench.ops.suggestions import add_roster, article_roster
