@@ -21,13 +21,13 @@ from workbench.importing import (
 from workbench.models import Annotation, Article, Claim, Project, User
 from workbench.ops.suggestions import (
     ArticleClaims,
+    Encoded,
     Registry,
     load_registry,
     store_suggestions,
-    suggest_spans,
+    suggest_encoded,
 )
 from workbench.pagination import Page, page_of
-from workbench.suggest import ArticleSuggestions
 from workbench.text.splitter import Split, TooManySpans, split_text
 
 
@@ -78,12 +78,13 @@ DUPLICATE_REASON = "the project already has an article with the same text"
 @dataclass(frozen=True, slots=True)
 class PreparedArticle:
     """A draft checked and split, ready to be stored: its text is the normalised one;
-    ``suggested`` holds the suggester's proposals for its spans, when made already."""
+    ``suggested`` holds the suggester's proposals for its spans, encoded as the rows
+    to store, when made already."""
 
     draft: ArticleDraft
     digest: str
     split: Split
-    suggested: ArticleSuggestions | None = None
+    suggested: Encoded | None = None
 
 
 def _too_long_field(draft: ArticleDraft) -> str:
@@ -147,7 +148,7 @@ def prepare_item(
     suggested = None
     if registry is not None:
         spans = [(span.start, span.end) for span in split.spans]
-        suggested = suggest_spans(text, spans, registry, item.outlet)
+        suggested = suggest_encoded(text, spans, registry, item.outlet)
     return PreparedArticle(item, digest, split, suggested)
 
 

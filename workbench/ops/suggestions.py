@@ -65,14 +65,15 @@ NO_OUTLET_REASON = (
 class ArticleClaims:
     """An article as the suggester needs it, with its active claims as
     ``(claim id, start, end)`` in text order; ``suggested`` is the suggester's result
-    for these claims when it was run already (outside the write transaction)."""
+    for these claims, encoded as rows, when it was run already (outside the write
+    transaction)."""
 
     article_id: int
     text: str
     outlet: str
     wire_source: str
     claims: tuple[tuple[int, int, int], ...]
-    suggested: ArticleSuggestions | None = None
+    suggested: Encoded | None = None
 
 
 @dataclass(slots=True)
@@ -189,42 +190,26 @@ def _confidence(value: float) -> float:
     return round(min(1.0, max(0.0, value)), 4)
 
 
+# A stored suggestion row of a claim, without the claim's id: its columns in the
+# order of _COLUMNS after ``claim_id``, the evidence last, encoded as JSON text.
+Row = tuple[str, str, float, str, "int | None", str, str]
 _COLUMNS = ("claim_id", "field", "value", "confidence", "reason", "speaker_id", "source")
 _encode_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
-def _insert_rows(session: Session, rows: Iterable[dict]) -> None:
-    """Insert suggestion rows as one driver-level executemany.
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """The suggester's result for an article as the rows to store: for each claim span
+    (``spans``, in text order) the tuple of its rows, one per field proposed, and the
+    wire source found. Plain tuples and strings: cheap to build, to compare and to
+    send from a process that prepares an import (ops.preparing) to the one storing it."""
 
-    An import stores four or five rows a claim: SQLAlchemy's per-row parameter
-    processing (and its JSON type's per-row encoder) cost more than the insert,
-    so the rows go to the driver as tuples, the evidence encoded here.
-    """
-    connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    evidence = mark if connection.dialect.name == "sqlite" else f"CAST({mark} AS json)"
-    statement = (
-        f"INSERT INTO {Suggestion.__tablename__} ({', '.join(_COLUMNS)}, evidence) "
-        f"VALUES ({', '.join([mark] * len(_COLUMNS))}, {evidence})"
-    )
-    params = [
-        (
-            row["claim_id"],
-            row["field"],
-            row["value"],
-            row["confidence"],
-            row["reason"],
-            row["speaker_id"],
-            row["source"],
-            _encode_json(row["evidence"]),
-        )
-        for row in rows
-    ]
-    if params:
-        connection.exec_driver_sql(statement, params)
+    spans: tuple[tuple[int, int], ...]
+    rows: tuple[tuple[Row, ...], ...]
+    wire_source: str = ""
 
 
-def _row(claim_id: int, proposal: Proposal, registry: Registry) -> dict:
+def _row(proposal: Proposal, registry: Registry) -> Row:
     evidence: dict = {
         "rule": proposal.rule,
         "continuation": bool(proposal.continuation),
@@ -241,45 +226,81 @@ def _row(claim_id: int, proposal: Proposal, registry: Registry) -> dict:
             "title": guess.title,
             "aliases": list(guess.aliases),
         }
-    return {
-        "claim_id": claim_id,
-        "field": proposal.field,
-        "value": proposal.value[:VALUE_LIMIT],
-        "confidence": _confidence(proposal.confidence),
-        "reason": proposal.reason,
-        "speaker_id": _speaker_id(proposal, registry),
-        "source": SOURCE,
-        "evidence": evidence,
-    }
-
-
-def suggestion_rows(
-    article: ArticleClaims, result: ArticleSuggestions, registry: Registry
-) -> list[dict]:
-    """Return the rows to store for ``article`` from the suggester's ``result``: one
-    per claim and field that has a proposal. Raises ValueError when the result does
-    not answer the claims it was asked about (a suggester bug, not bad input)."""
-    if len(result.claims) != len(article.claims):
-        raise ValueError(
-            f"the suggester answered {len(result.claims)} claims of article "
-            f"{article.article_id}, asked about {len(article.claims)}"
-        )
-    rows = []
-    for (claim_id, start, end), suggested in zip(article.claims, result.claims, strict=True):
-        if (suggested.start, suggested.end) != (start, end):
-            raise ValueError(f"the suggester answered another span than claim {claim_id}'s")
-        rows.extend(_row(claim_id, p, registry) for p in suggested.proposals())
-    return rows
-
-
-def _signature(row: dict) -> tuple:
     return (
-        row["value"],
-        round(float(row["confidence"]), 4),
-        row["reason"],
-        row["speaker_id"],
-        row["source"],
-        row["evidence"],
+        proposal.field,
+        proposal.value[:VALUE_LIMIT],
+        _confidence(proposal.confidence),
+        proposal.reason,
+        _speaker_id(proposal, registry),
+        SOURCE,
+        _encode_json(evidence),
+    )
+
+
+def encode(result: ArticleSuggestions, registry: Registry) -> Encoded:
+    """Return ``result`` (the suggester's, for an article) as the rows to store, each
+    speaker or via row naming the registry speaker it means where ``registry`` has it."""
+    return Encoded(
+        spans=tuple((c.start, c.end) for c in result.claims),
+        rows=tuple(tuple(_row(p, registry) for p in c.proposals()) for c in result.claims),
+        wire_source=(result.wire_source or "")[:200],
+    )
+
+
+def suggest_encoded(
+    text: str, spans: Sequence[tuple[int, int]], registry: Registry, outlet: str
+) -> Encoded:
+    """Run the suggester over an article's claim spans; return its rows (pure; no query)."""
+    return encode(suggest_spans(text, spans, registry, outlet), registry)
+
+
+def _insert_rows(session: Session, rows: Sequence[tuple]) -> None:
+    """Insert suggestion rows (``(claim_id, *Row)``) as one driver-level executemany.
+
+    An import stores four or five rows a claim: SQLAlchemy's per-row parameter
+    processing (and its JSON type's per-row encoder) cost more than the insert, so
+    the rows go to the driver as the tuples they are, the evidence encoded already.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    evidence = mark if connection.dialect.name == "sqlite" else f"CAST({mark} AS json)"
+    statement = (
+        f"INSERT INTO {Suggestion.__tablename__} ({', '.join(_COLUMNS)}, evidence) "
+        f"VALUES ({', '.join([mark] * len(_COLUMNS))}, {evidence})"
+    )
+    connection.exec_driver_sql(statement, rows)
+
+
+def _claim_rows(article: ArticleClaims, encoded: Encoded) -> Iterable[tuple]:
+    """Yield ``(claim_id, *Row)`` for the article's claims from ``encoded``. Raises
+    ValueError when it does not answer the claims it was asked about (a suggester
+    bug, not bad input)."""
+    spans = tuple((start, end) for _, start, end in article.claims)
+    if encoded.spans != spans:
+        if len(encoded.spans) != len(spans):
+            raise ValueError(
+                f"the suggester answered {len(encoded.spans)} claims of article "
+                f"{article.article_id}, asked about {len(spans)}"
+            )
+        raise ValueError(
+            f"the suggester answered other spans than article {article.article_id}'s claims"
+        )
+    for (claim_id, _, _), rows in zip(article.claims, encoded.rows, strict=True):
+        for row in rows:
+            yield (claim_id, *row)
+
+
+def _same(new: tuple, old) -> bool:
+    """Whether the new row ``(claim_id, *Row)`` is stored already as ``old`` is."""
+    return (
+        new[2] == old.value
+        and new[3] == round(float(old.confidence), 4)
+        and new[4] == old.reason
+        and new[5] == old.speaker_id
+        and new[6] == old.source
+        and json.loads(new[7]) == old.evidence
     )
 
 
@@ -303,20 +324,19 @@ def store_suggestions(
     """
     registry = registry if registry is not None else load_registry(session, project_id)
     stored = Stored()
-    new: dict[tuple[int, str], dict] = {}
+    new: dict[tuple[int, str], tuple] = {}
     wire: list[dict] = []
     for article in articles:
-        result = article.suggested or suggest_spans(
+        encoded = article.suggested or suggest_encoded(
             article.text,
             [(start, end) for _, start, end in article.claims],
             registry,
             article.outlet,
         )
-        for row in suggestion_rows(article, result, registry):
-            new[row["claim_id"], row["field"]] = row
-        wire_source = (result.wire_source or "")[:200]
-        if wire_source != article.wire_source:
-            wire.append({"article_id": article.article_id, "wire_source": wire_source})
+        for row in _claim_rows(article, encoded):
+            new[row[0], row[1]] = row
+        if encoded.wire_source != article.wire_source:
+            wire.append({"article_id": article.article_id, "wire_source": encoded.wire_source})
         stored.articles += 1
         stored.claims += len(article.claims)
     stored.suggestions = len(new)
@@ -347,7 +367,7 @@ def store_suggestions(
         for row in old:
             key = (row.claim_id, row.field)
             wanted = new.get(key)
-            if wanted is not None and _signature(wanted) == _signature(row._mapping):
+            if wanted is not None and _same(wanted, row):
                 del new[key]  # stored already, as it is
             else:
                 stale.append({"suggestion_id": row.id})
@@ -356,8 +376,7 @@ def store_suggestions(
             table = Suggestion.__table__
             session.execute(delete(table).where(table.c.id == bindparam("suggestion_id")), stale)
         stored.removed = len(stale)
-    if new:
-        _insert_rows(session, new.values())
+    _insert_rows(session, list(new.values()))
     stored.written = len(new)
     if wire:
         table = Article.__table__
@@ -431,7 +450,7 @@ class PreparedArticle:
     text: str
     outlet: str
     spans: tuple[tuple[int, int], ...]
-    result: ArticleSuggestions
+    result: Encoded
 
 
 def prepare_article(
@@ -445,7 +464,7 @@ def prepare_article(
     [claims] = article_claims(session, [article.id])
     registry = load_registry(session, article.project_id)
     spans = tuple((int(start), int(end)) for start, end in spans)
-    result = suggest_spans(claims.text, spans, registry, claims.outlet)
+    result = suggest_encoded(claims.text, spans, registry, claims.outlet)
     return PreparedArticle(article.id, claims.text, claims.outlet, spans, result)
 
 
@@ -582,7 +601,7 @@ def prepare_run_batch(session: Session, run_id: int) -> PreparedBatch | None:
     articles = tuple(
         replace(
             a,
-            suggested=suggest_spans(
+            suggested=suggest_encoded(
                 a.text, [(start, end) for _, start, end in a.claims], registry, a.outlet
             ),
         )
