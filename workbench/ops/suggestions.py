@@ -18,9 +18,8 @@ The stored form is described in docs/suggestions-storage.md.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -44,12 +43,14 @@ from workbench.ops.projects import project_role
 from workbench.ops.speakers import create_speaker
 from workbench.pagination import Page, page_of
 from workbench.permissions import can
-from workbench.suggest import ArticleSuggestions, Proposal, RegistrySpeaker
+from workbench.suggest import ArticleSuggestions, RegistrySpeaker
 from workbench.suggest.article import NO_OUTLET
+from workbench.suggest.stored import (
+    Encoded,
+    Registry,
+    encode,
+)
 
-SOURCE = "suggester"
-SPEAKER_FIELDS = ("speaker", "via")
-VALUE_LIMIT = 300  # Suggestion.value is a VARCHAR(300)
 # A re-run stores this many articles a transaction at most, and stops adding
 # articles to a batch once it has this many claims (one article alone may have
 # more: up to WORKBENCH_MAX_CLAIMS_PER_ARTICLE), as an import batch does.
@@ -92,15 +93,6 @@ class Stored:
         self.suggestions += other.suggestions
         self.written += other.written
         self.removed += other.removed
-
-
-@dataclass(frozen=True, slots=True)
-class Registry:
-    """The project's current speakers, as the suggester sees them, and by name."""
-
-    speakers: tuple[RegistrySpeaker, ...]
-    ids: frozenset[int] = frozenset()
-    by_name: dict[str, int] = field(default_factory=dict)
 
 
 def load_registry(session: Session, project_id: int) -> Registry:
@@ -171,80 +163,7 @@ def suggest_spans(
     return suggest.suggest_article(text, list(spans), registry.speakers, outlet=outlet)
 
 
-def _speaker_id(proposal: Proposal, registry: Registry) -> int | None:
-    """The registry speaker a speaker or via proposal names, if the registry has it."""
-    guess = proposal.speaker
-    if proposal.field not in SPEAKER_FIELDS:
-        return None
-    if guess is not None and guess.registry_id in registry.ids:
-        return guess.registry_id
-    return registry.by_name.get(proposal.value.casefold())
-
-
-def _confidence(value: float) -> float:
-    if value.__class__ is float and 0.0 <= value <= 1.0:
-        return round(value, 4)
-    value = float(value)
-    if not math.isfinite(value):
-        return 0.0
-    return round(min(1.0, max(0.0, value)), 4)
-
-
-# A stored suggestion row of a claim, without the claim's id: its columns in the
-# order of _COLUMNS after ``claim_id``, the evidence last, encoded as JSON text.
-Row = tuple[str, str, float, str, "int | None", str, str]
 _COLUMNS = ("claim_id", "field", "value", "confidence", "reason", "speaker_id", "source")
-_encode_json = json.JSONEncoder(separators=(",", ":")).encode
-
-
-@dataclass(frozen=True, slots=True)
-class Encoded:
-    """The suggester's result for an article as the rows to store: for each claim span
-    (``spans``, in text order) the tuple of its rows, one per field proposed, and the
-    wire source found. Plain tuples and strings: cheap to build, to compare and to
-    send from a process that prepares an import (ops.preparing) to the one storing it."""
-
-    spans: tuple[tuple[int, int], ...]
-    rows: tuple[tuple[Row, ...], ...]
-    wire_source: str = ""
-
-
-def _row(proposal: Proposal, registry: Registry) -> Row:
-    evidence: dict = {
-        "rule": proposal.rule,
-        "continuation": bool(proposal.continuation),
-        "items": [
-            {"role": e.role, "start": e.start, "end": e.end, "text": e.text}
-            for e in proposal.evidence
-        ],
-    }
-    if proposal.field in SPEAKER_FIELDS and proposal.speaker is not None:
-        guess = proposal.speaker
-        evidence["speaker"] = {
-            "name": guess.name,
-            "type": guess.type,
-            "title": guess.title,
-            "aliases": list(guess.aliases),
-        }
-    return (
-        proposal.field,
-        proposal.value[:VALUE_LIMIT],
-        _confidence(proposal.confidence),
-        proposal.reason,
-        _speaker_id(proposal, registry),
-        SOURCE,
-        _encode_json(evidence),
-    )
-
-
-def encode(result: ArticleSuggestions, registry: Registry) -> Encoded:
-    """Return ``result`` (the suggester's, for an article) as the rows to store, each
-    speaker or via row naming the registry speaker it means where ``registry`` has it."""
-    return Encoded(
-        spans=tuple((c.start, c.end) for c in result.claims),
-        rows=tuple(tuple(_row(p, registry) for p in c.proposals()) for c in result.claims),
-        wire_source=(result.wire_source or "")[:200],
-    )
 
 
 def suggest_encoded(
