@@ -6,14 +6,12 @@ Builds >= 5 MB of unique news-like articles (3-5 KB each) from the seed article
 (its sentences shuffled, mixed with synthetic sentences that vary names, titles,
 numbers, places and quotes; every article carries a unique line so none is
 skipped as a duplicate), writes them as a JSON Lines (or CSV) file under
-bench/out/, then times the real import path on a fresh, migrated database:
-
-    workbench.importing.parse_file -> ops.articles.import_items -> commit
-
-(the web and the CLI run the same steps as an import job, workbench/jobs.py, which
-commits batch by batch; bench/load.py --with-import times that path under load)
-
-and, separately, workbench.text.splitter.split_text alone on the same texts.
+bench/out/, then times the real import path on a fresh, migrated database: the
+import job that the web and ``workbench import`` run (workbench/jobs.py
+run_import: parse the file, prepare every article (split, suggest; in worker
+processes for a large import, see ops/preparing.py, --workers), store batch by
+batch, each batch committed; bench/load.py --with-import times that path under
+load), and, separately, workbench.text.splitter.split_text alone on the same texts.
 Speeds are in MB of article text per second (1 MB = 10**6 bytes of UTF-8);
 the import runs ``--repeat`` times (default 3, each into a new database) and the
 best run is reported with the load average, as other work slows it down.
@@ -23,7 +21,8 @@ PostgreSQL database is used instead: the benchmark creates a throwaway schema
 (bench_import_<pid>), points the connection's search_path at it, and drops it
 at the end, so nothing else in that database is touched.
 
-Targets: import + split >= 1 MB/s; splitter alone >= 2 MB/s.
+Targets: import end to end, split and suggest included, >= 1.5 MB/s on SQLite
+(issue 10; it was >= 1 MB/s for import + split); splitter alone >= 2 MB/s.
 """
 
 from __future__ import annotations
@@ -52,17 +51,17 @@ from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from workbench.db import make_engine, make_session_factory  # noqa: E402
-from workbench.importing import ArticleDraft, parse_file  # noqa: E402
-from workbench.models import Claim  # noqa: E402
-from workbench.ops.articles import import_items  # noqa: E402
+from workbench.jobs import ImportSource, run_import  # noqa: E402
+from workbench.models import Claim, ImportJob  # noqa: E402
+from workbench.ops.import_jobs import create_import_job  # noqa: E402
+from workbench.ops.preparing import default_workers  # noqa: E402
 from workbench.ops.projects import create_project  # noqa: E402
-from workbench.ops.users import create_user  # noqa: E402
 from workbench.schema import upgrade  # noqa: E402
 from workbench.text.splitter import split_text  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 SEED = ROOT / "seeds" / "iran-iraq-military-talks.txt"
-IMPORT_TARGET_MBS = 1.0
+IMPORT_TARGET_MBS = 1.5
 SPLIT_TARGET_MBS = 2.0
 
 PLACES = ["TEHRAN", "BAGHDAD", "WASHINGTON", "BEIRUT", "LONDON", "CAIRO", "ERBIL", "DOHA"]
@@ -219,35 +218,43 @@ def open_database(url: str | None):
     return engine, cleanup
 
 
-def import_once(url: str | None, path: Path, data: bytes, expected: int, profile: bool):
-    """Import the file into a fresh database; return (timings, claims, backend, profiler)."""
+def import_once(
+    url: str | None, path: Path, data: bytes, expected: int, profile: bool, workers: int | None
+):
+    """Import the file into a fresh database as an import job; return (seconds, claims,
+    backend, profiler)."""
     engine, cleanup = open_database(url)
     try:
         sessions = make_session_factory(engine)
         with sessions() as session:
-            user = create_user(session, "bench", "bench password 123")
             project = create_project(session, "Import bench", targets=["Cooperation"])
+            # As `workbench import` does: a job of the command line, no user.
+            job = create_import_job(session, project, None, description=path.name, files_total=1)
             session.commit()
-            profiler = cProfile.Profile() if profile else None
-            if profiler:
-                profiler.enable()
-            t0 = time.perf_counter()
-            items = parse_file(path.name, data, max_bytes=len(data) + 1)
-            t1 = time.perf_counter()
-            report = import_items(session, project, items, user=user)
-            t2 = time.perf_counter()
-            session.commit()
-            t3 = time.perf_counter()
-            if profiler:
-                profiler.disable()
+            job_id = job.id
+        profiler = cProfile.Profile() if profile else None
+        if profiler:
+            profiler.enable()
+        t0 = time.perf_counter()
+        status = run_import(
+            sessions,
+            job_id,
+            [ImportSource(path.name, data=data)],
+            max_bytes=len(data) + 1,
+            workers=workers,
+        )
+        seconds = time.perf_counter() - t0
+        if profiler:
+            profiler.disable()
+        with sessions() as session:
+            job = session.get(ImportJob, job_id)
             claims = session.scalar(select(func.count()).select_from(Claim))
-        drafts = sum(isinstance(i, ArticleDraft) for i in items)
-        if report.imported != expected or drafts != expected:
-            raise SystemExit(
-                f"expected {expected} imported, got {report.imported} "
-                f"({report.duplicates} duplicates, {report.rejected} rejected)"
-            )
-        return (t1 - t0, t2 - t1, t3 - t2), claims, engine.dialect.name, profiler
+            if status != "done" or job.imported != expected:
+                raise SystemExit(
+                    f"expected {expected} imported, got {job.imported} ({job.duplicates} "
+                    f"duplicates, {job.rejected} rejected; {status}: {job.error})"
+                )
+        return seconds, claims, engine.dialect.name, profiler
     finally:
         cleanup()
 
@@ -264,6 +271,13 @@ def main() -> None:
         "--repeat", type=int, default=3, help="imports, each into a new database (default 3)"
     )
     parser.add_argument("--profile", action="store_true", help="print the top cProfile entries")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes that prepare articles (default: WORKBENCH_IMPORT_WORKERS's "
+        "auto, one a core, at most 4; 0: none)",
+    )
     args = parser.parse_args()
 
     articles = build_articles(int(args.mb * 1_000_000))
@@ -276,9 +290,11 @@ def main() -> None:
     runs = []
     for i in range(args.repeat):
         runs.append(
-            import_once(args.database_url, path, data, len(articles), args.profile and i == 0)
+            import_once(
+                args.database_url, path, data, len(articles), args.profile and i == 0, args.workers
+            )
         )
-    timings, claims, backend, profiler = min(runs, key=lambda r: sum(r[0]))
+    total, claims, backend, profiler = min(runs, key=lambda r: r[0])
     profiler = runs[0][3]
 
     best = float("inf")
@@ -288,8 +304,7 @@ def main() -> None:
         spans = sum(len(split_text(t).spans) for t in texts)
         best = min(best, time.perf_counter() - s0)
 
-    parse, store, commit = timings
-    total = sum(timings)
+    workers = default_workers() if args.workers is None else args.workers
     print(f"date      {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     print(f"machine   {cpu_name()}, {os.cpu_count()} cores, load average {load:.2f} at start")
     print(f"python    {platform.python_version()} ({platform.python_implementation()})")
@@ -300,9 +315,8 @@ def main() -> None:
         f"(avg {text_mb * 1e6 / len(articles) / 1000:.1f} KB)"
     )
     print(
-        f"import    {len(runs)} runs: "
-        + ", ".join(f"{sum(r[0]):.2f} s" for r in runs)
-        + f"; best: parse {parse:.2f} s + import_items {store:.2f} s + commit {commit:.2f} s"
+        f"import    {len(runs)} runs (an import job, {workers} worker processes): "
+        + ", ".join(f"{r[0]:.2f} s" for r in runs)
     )
     print(
         f"import    {text_mb / total:.2f} MB/s end to end (best run; target >= "

@@ -394,6 +394,7 @@ def import_command(
         sources,
         max_bytes=int(ctx.settings["MAX_UPLOAD_MB"] * 1_000_000),
         max_claims=ctx.settings["MAX_CLAIMS_PER_ARTICLE"],
+        workers=ctx.settings["IMPORT_WORKERS"],
         on_progress=_print_progress if progress else None,
     )
     with ctx.session(write=False) as session:

@@ -34,6 +34,7 @@ from workbench.importing import ImportItem, parse_file
 from workbench.models import Article, ImportJob
 from workbench.ops import articles, suggestions
 from workbench.ops.import_jobs import Progress, finish_import_job, store_job_batch
+from workbench.ops.preparing import Preparer, default_workers
 
 logger = logging.getLogger(__name__)
 
@@ -63,9 +64,13 @@ def run_import(
     *,
     max_bytes: int = 10_000_000,
     max_claims: int = articles.DEFAULT_MAX_CLAIMS,
+    workers: int | None = None,
     on_progress: Callable[[ImportJob], None] | None = None,
 ) -> str:
     """Run the job over ``sources``; return its final status, "done" or "failed".
+
+    A large import is prepared (split, suggested for) by ``workers`` processes
+    (ops.preparing; None: one a core) while this thread stores; 0 prepares here.
 
     ``on_progress`` is called with the job after every stored batch. An error
     stops the job: the batch it happened in is rolled back, the batches stored
@@ -101,20 +106,23 @@ def run_import(
                 on_progress(job)
 
         position = 0
-        for source in sources:
-            items = source.parse(max_bytes)
-            items_total += len(items)
-            for item in items:
-                position += 1
-                prepared = articles.prepare_item(
-                    item, known, max_claims=max_claims, registry=registry
-                )
-                batch.add(position, prepared)
-                if batch.is_full() or time.monotonic() - last_flush > FLUSH_SECONDS:
+        with Preparer(
+            known,
+            registry=registry,
+            max_claims=max_claims,
+            workers=default_workers() if workers is None else workers,
+        ) as preparer:
+            for source in sources:
+                items = source.parse(max_bytes)
+                items_total += len(items)
+                for prepared in preparer.prepare(items):
+                    position += 1
+                    batch.add(position, prepared)
+                    if batch.is_full() or time.monotonic() - last_flush > FLUSH_SECONDS:
+                        flush()
+                files_read += 1
+                if time.monotonic() - last_flush > FLUSH_SECONDS:
                     flush()
-            files_read += 1
-            if time.monotonic() - last_flush > FLUSH_SECONDS:
-                flush()
         flush()  # the last items, and the final counts even when there were none
         with sessions() as session:
             begin_write(session)

@@ -34,6 +34,16 @@ def _count(value: str) -> int:
     return number
 
 
+def _workers(value: str) -> int | None:
+    """A number of worker processes; "auto" (None): one a core, at most 4."""
+    if value.strip().lower() == "auto":
+        return None
+    try:
+        return _count(value)
+    except ValueError:
+        raise ValueError(f"expected auto or a whole number, 0 or more, got {value!r}") from None
+
+
 @dataclass(frozen=True, slots=True)
 class Setting:
     name: str
@@ -120,6 +130,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Most claims one imported article may have; an article with more is rejected, "
         "with the reason in the import report.",
         _count,
+    ),
+    Setting(
+        "IMPORT_WORKERS",
+        None,
+        "Worker processes that split and suggest for a large import (500,000 characters "
+        "or more) while the importing process stores it; auto: one a core, at most 4; "
+        "0: the importing process does it all.",
+        _workers,
     ),
     Setting(
         "IMPORT_WAIT_SECONDS",

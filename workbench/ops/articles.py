@@ -103,24 +103,11 @@ def too_many_claims_reason(limit: int) -> str:
     )
 
 
-def prepare_item(
-    item: ImportItem,
-    known: set[str],
-    *,
-    max_claims: int = DEFAULT_MAX_CLAIMS,
-    registry: Registry | None = None,
-) -> PreparedArticle | ItemResult:
-    """Check and split one item, outside any transaction (it reads nothing); with the
-    project's ``registry``, run the suggester over its claims too (see ops.suggestions),
-    so that the write transaction only stores.
-
-    Returns the PreparedArticle to store, or the item's result when it is rejected
-    (a Rejection from the parser, an empty text, a field too long for its column,
-    more than ``max_claims`` claims) or a duplicate of a text in ``known`` (the
-    content hashes the project has, and those of the items prepared before it);
-    a prepared article's hash is added to ``known``. The text is normalised first:
-    offsets point into the stored text, which is always the normalised one.
-    """
+def check_item(item: ImportItem, known: set[str]) -> tuple[ArticleDraft, str] | ItemResult:
+    """Normalise and check one item; return it (its text normalised) with its content
+    hash, or its result when it is rejected (a Rejection from the parser, an empty
+    text, a field too long for its column) or a duplicate of a text in ``known``.
+    Reads nothing and adds nothing to ``known``."""
     if isinstance(item, Rejection):
         return ItemResult(source=item.source, status="rejected", reason=item.reason)
     text = normalize_text(item.text)
@@ -133,23 +120,55 @@ def prepare_item(
         return ItemResult(source=item.source, status="rejected", reason=too_long)
     digest = content_hash(text)
     if digest in known:
-        return ItemResult(
-            source=item.source, status="duplicate", reason=DUPLICATE_REASON, title=item.title
-        )
+        return duplicate_of(item)
+    return item, digest
+
+
+def too_many_claims(draft: ArticleDraft, limit: int) -> ItemResult:
+    return ItemResult(source=draft.source, status="rejected", reason=too_many_claims_reason(limit))
+
+
+def prepare_item(
+    item: ImportItem,
+    known: set[str],
+    *,
+    max_claims: int = DEFAULT_MAX_CLAIMS,
+    registry: Registry | None = None,
+) -> PreparedArticle | ItemResult:
+    """Check and split one item, outside any transaction (it reads nothing); with the
+    project's ``registry``, run the suggester over its claims too (see ops.suggestions),
+    so that the write transaction only stores.
+
+    Returns the PreparedArticle to store, or the item's result when it is rejected
+    (see check_item; or more than ``max_claims`` claims) or a duplicate of a text in
+    ``known`` (the content hashes the project has, and those of the items prepared
+    before it); a prepared article's hash is added to ``known``. The text is
+    normalised first: offsets point into the stored text, which is always the
+    normalised one. ops.preparing does the same for many items in worker processes.
+    """
+    checked = check_item(item, known)
+    if isinstance(checked, ItemResult):
+        return checked
+    draft, digest = checked
     try:
         # The splitter stops soon after the limit: a line of millions of claims is
         # refused in a moment instead of being split whole first.
-        split = split_text(text, max_spans=max_claims)
+        split = split_text(draft.text, max_spans=max_claims)
     except TooManySpans:
-        return ItemResult(
-            source=item.source, status="rejected", reason=too_many_claims_reason(max_claims)
-        )
+        return too_many_claims(draft, max_claims)
     known.add(digest)
     suggested = None
     if registry is not None:
         spans = [(span.start, span.end) for span in split.spans]
-        suggested = suggest_encoded(text, spans, registry, item.outlet)
-    return PreparedArticle(item, digest, split, suggested)
+        suggested = suggest_encoded(draft.text, spans, registry, draft.outlet)
+    return PreparedArticle(draft, digest, split, suggested)
+
+
+def duplicate_of(draft: ArticleDraft) -> ItemResult:
+    """The result of a draft whose text the project (or the import) has already."""
+    return ItemResult(
+        source=draft.source, status="duplicate", reason=DUPLICATE_REASON, title=draft.title
+    )
 
 
 class Batch:
@@ -259,12 +278,7 @@ def store_batch(
 
 
 def _duplicate(entry: PreparedArticle) -> ItemResult:
-    return ItemResult(
-        source=entry.draft.source,
-        status="duplicate",
-        reason=DUPLICATE_REASON,
-        title=entry.draft.title,
-    )
+    return duplicate_of(entry.draft)
 
 
 def store_articles(

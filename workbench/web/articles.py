@@ -132,6 +132,7 @@ def _run_import(project, sources, description):
         sources,
         max_bytes=int(settings["MAX_UPLOAD_MB"] * 1_000_000),
         max_claims=settings["MAX_CLAIMS_PER_ARTICLE"],
+        workers=settings["IMPORT_WORKERS"],
     )
     thread.join(settings["IMPORT_WAIT_SECONDS"])
     if thread.is_alive():
