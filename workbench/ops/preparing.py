@@ -192,13 +192,13 @@ class Preparer:
         registry: Registry | None,
         max_claims: int,
         workers: int,
-        min_chars: int = POOL_MIN_BYTES,
+        min_chars: int | None = None,
     ) -> None:
         self.known = known
         self.registry = registry
         self.max_claims = max_claims
         self.workers = max(0, workers)
-        self.min_chars = min_chars
+        self.min_chars = POOL_MIN_BYTES if min_chars is None else min_chars
         self._pool: list[_Worker] | None = None
 
     def __enter__(self) -> Preparer:
