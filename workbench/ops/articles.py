@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy import and_, func, insert, select
@@ -18,7 +18,7 @@ from workbench.importing import (
     content_hash,
     normalize_text,
 )
-from workbench.models import Annotation, Article, Claim, Project, User
+from workbench.models import Annotation, Article, Claim, Project, User, utcnow
 from workbench.ops.suggestions import (
     ArticleClaims,
     Encoded,
@@ -316,25 +316,7 @@ def store_articles(
     article_ids = session.scalars(
         insert(Article).returning(Article.id, sort_by_parameter_order=True), article_rows
     ).all()
-    claim_rows = [
-        {"article_id": article_id, "position": i, "start": span.start, "end": span.end}
-        for article_id, split in zip(article_ids, splits, strict=True)
-        for i, span in enumerate(split.spans, start=1)
-    ]
-    claim_ids: list[int] = []
-    if claim_rows:
-        # A plain executemany, then one read of the ids (a batch is bounded): RETURNING
-        # with the rows' order kept makes SQLAlchemy insert one row a statement on SQLite.
-        session.execute(insert(Claim.__table__), claim_rows)
-        by_place = {
-            (article_id, position): claim_id
-            for claim_id, article_id, position in session.execute(
-                select(Claim.id, Claim.article_id, Claim.position).where(
-                    Claim.article_id.in_(article_ids)
-                )
-            )
-        }
-        claim_ids = [by_place[row["article_id"], row["position"]] for row in claim_rows]
+    claim_ids = _insert_claims(session, article_ids, splits)
     # The suggester's proposals for every claim, in the same transaction: an import
     # that fails leaves neither articles nor suggestions.
     ids = iter(claim_ids)
@@ -369,6 +351,48 @@ def store_articles(
             pending, article_ids, article_rows, strict=True
         )
     ]
+
+
+def _insert_claims(
+    session: Session, article_ids: Sequence[int], splits: Sequence[Split]
+) -> list[int]:
+    """Insert the claims of the articles ``article_ids`` (their ``splits``, in the same
+    order); return the claims' ids in the order of the articles and their spans.
+
+    One driver-level executemany, then one read of the ids (a batch is bounded):
+    SQLAlchemy's per-row parameter processing cost more than the insert, and
+    RETURNING with the rows' order kept makes it insert one row a statement on SQLite.
+    """
+    rows = [
+        (article_id, position, span.start, span.end)
+        for article_id, split in zip(article_ids, splits, strict=True)
+        for position, span in enumerate(split.spans, start=1)
+    ]
+    if not rows:
+        return []
+    connection = session.connection()
+    dialect = connection.dialect
+    table = Claim.__table__
+    created = table.c.created_at.type.bind_processor(dialect)
+    now = utcnow()
+    now = created(now) if created is not None else now
+    quote = dialect.identifier_preparer.quote
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    columns = ("article_id", "position", "start", "end", "state", "created_at")
+    connection.exec_driver_sql(
+        f"INSERT INTO {table.name} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join([mark] * len(columns))})",
+        [(*row, "active", now) for row in rows],
+    )
+    by_place = {
+        (article_id, position): claim_id
+        for claim_id, article_id, position in connection.execute(
+            select(table.c.id, table.c.article_id, table.c.position).where(
+                table.c.article_id.in_(article_ids)
+            )
+        )
+    }
+    return [by_place[article_id, position] for article_id, position, _, _ in rows]
 
 
 def _fallback_title(draft: ArticleDraft) -> str:
