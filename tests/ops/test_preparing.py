@@ -110,6 +110,11 @@ def test_a_small_import_starts_no_worker(monkeypatch):
         assert len(list(preparer.prepare(_items()))) == len(_items())
     with Preparer(set(), registry=REGISTRY, max_claims=MAX_CLAIMS, workers=0, min_chars=0) as p:
         assert len(list(p.prepare(_items()))) == len(_items())
+    # A large file imported again: every text is a duplicate, nothing is left to prepare.
+    items = [ArticleDraft(text=SEED + f" Number {i}.") for i in range(20)]
+    known = {content_hash(i.text) for i in items}
+    with Preparer(known, registry=REGISTRY, max_claims=MAX_CLAIMS, workers=2, min_chars=100) as p:
+        assert {r.status for r in p.prepare(items)} == {"duplicate"}
 
 
 def test_a_worker_that_cannot_start_costs_only_speed(monkeypatch, caplog):

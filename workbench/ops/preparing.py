@@ -233,16 +233,13 @@ class Preparer:
         """Yield each item's PreparedArticle, or its result when it is rejected or a
         duplicate (see ops.articles.prepare_item), in the order of ``items``."""
         size = sum(len(getattr(item, "text", "")) for item in items)
-        pool = self._start() if self.workers and size >= self.min_chars else []
-        if not pool:
+        if not self.workers or size < self.min_chars:
             for item in items:
                 yield self._inline(item)
             return
-        yield from self._prepare_with(pool, items)
+        yield from self._prepare_with(items)
 
-    def _prepare_with(
-        self, pool: list[_Worker], items: Sequence[ImportItem]
-    ) -> Iterator[PreparedArticle | ItemResult]:
+    def _prepare_with(self, items: Sequence[ImportItem]) -> Iterator[PreparedArticle | ItemResult]:
         # The cheap checks here, in order; a text the import has twice goes out once.
         entries: list[ItemResult | tuple[ArticleDraft, str] | _Again] = []
         first: dict[str, int] = {}
@@ -265,9 +262,11 @@ class Preparer:
                 chunks[-1].append(index)
                 size += len(entry[0].text)
         chunk_chars = [sum(len(entries[i][0].text) for i in chunk) for chunk in chunks]
+        # Workers only for what is left to prepare once duplicates are known.
+        pool = self._start() if sum(chunk_chars) >= self.min_chars else []
         sent = 0  # chunks sent (chunk k goes to worker k % len(pool))
         out = 0  # characters sent and not yet received
-        failed = False  # a worker stopped: the rest is prepared here
+        failed = not pool  # no worker, or one stopped: the rest is prepared here
         received: dict[int, PreparedArticle | ItemResult] = {}
         outcome: dict[int, PreparedArticle | ItemResult] = {}  # of texts that come again
         again = {e.first for e in entries if isinstance(e, _Again)}
