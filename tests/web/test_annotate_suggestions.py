@@ -679,8 +679,8 @@ def test_the_suggesters_own_suggestions_prefill_and_accept(web, db, suggested_ta
     article = re.search(r'<article class="article-text".*?</article>', body, re.S).group(0)
     marked = html.unescape("".join(re.findall(r"<mark[^>]*>([^<]*)</mark>", article)))
     for row in stored.values():
-        for each in row.evidence.get("items", []):
-            assert each["text"] in marked
+        for _, start, end in row.evidence.get("items", []):
+            assert talk["text"][start:end] in marked
     response = web.post(save_url(talk, claim), accept_fields(body))
     assert response.status_code == 302
     created = fresh(db).scalar(select(Speaker).where(Speaker.name == speaker))

@@ -17,11 +17,10 @@ The stored form is described in docs/suggestions-storage.md.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Text, bindparam, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from workbench import suggest
@@ -219,7 +218,7 @@ def _same(new: tuple, old) -> bool:
         and new[4] == old.reason
         and new[5] == old.speaker_id
         and new[6] == old.source
-        and json.loads(new[7]) == old.evidence
+        and new[7] == old.evidence
     )
 
 
@@ -275,7 +274,8 @@ def store_suggestions(
                     rows.reason,
                     rows.speaker_id,
                     rows.source,
-                    rows.evidence,
+                    # As stored, not decoded: compared with the new rows' JSON text.
+                    cast(rows.evidence, Text).label("evidence"),
                 )
                 .join_from(Suggestion.__table__, Claim.__table__, claims.id == rows.claim_id)
                 .where(claims.article_id.in_(ids))

@@ -485,19 +485,24 @@ def _text(value: Any) -> str:
 
 
 def _marks(text: str, field_name: str, evidence: dict[str, Any]) -> list[Mark]:
-    """The evidence items that still point at their text in the article."""
+    """The evidence items that point at text in the article: ``[role, start, end]``,
+    or ``{"role", "start", "end", "text"}`` as older rows have them (one
+    whose text is no longer there is left out, never shown misplaced)."""
     items = evidence.get("items")
     marks: list[Mark] = []
     for item in items if isinstance(items, list) else []:
-        if not isinstance(item, dict):
+        shown = None
+        if isinstance(item, list) and len(item) == 3:
+            role, start, end = item
+        elif isinstance(item, dict):
+            role, start, end = item.get("role"), item.get("start"), item.get("end")
+            shown = item.get("text")
+        else:
             continue
-        start, end = item.get("start"), item.get("end")
         if type(start) is not int or type(end) is not int or not 0 <= start < end <= len(text):
             continue
-        shown = item.get("text")
         if isinstance(shown, str) and shown != text[start:end]:
-            continue  # evidence of an older text or boundaries: not shown misplaced
-        role = item.get("role")
+            continue
         role = role if role in EVIDENCE_ROLES else "other"
         marks.append(Mark(role, start, end, text[start:end], field_name))
     return marks
