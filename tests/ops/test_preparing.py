@@ -117,6 +117,22 @@ def test_a_small_import_starts_no_worker(monkeypatch):
         assert {r.status for r in p.prepare(items)} == {"duplicate"}
 
 
+def test_imports_at_once_share_the_process_s_worker_slots(monkeypatch):
+    monkeypatch.setattr(preparing, "SLOTS", preparing._Slots(3))
+    items = _items()
+    first = Preparer(set(), registry=REGISTRY, max_claims=MAX_CLAIMS, workers=2, min_chars=0)
+    second = Preparer(set(), registry=REGISTRY, max_claims=MAX_CLAIMS, workers=2, min_chars=0)
+    third = Preparer(set(), registry=REGISTRY, max_claims=MAX_CLAIMS, workers=2, min_chars=0)
+    with first, second, third:
+        results = [list(p.prepare(items)) for p in (first, second, third)]
+        assert [len(p._pool) for p in (first, second, third)] == [2, 1, 0]
+    assert results[0] == results[1] == results[2] == _inline(items, set())
+    assert preparing.SLOTS.taken == 0  # all given back
+    with Preparer(set(), registry=REGISTRY, max_claims=MAX_CLAIMS, workers=2, min_chars=0) as p:
+        list(p.prepare(items))
+        assert len(p._pool) == 2
+
+
 def test_a_worker_that_cannot_start_costs_only_speed(monkeypatch, caplog):
     monkeypatch.setattr(preparing.sys, "executable", "/nonexistent/python")
     items = _items()
@@ -124,6 +140,7 @@ def test_a_worker_that_cannot_start_costs_only_speed(monkeypatch, caplog):
         got = _pooled(items, set())
     assert got == _inline(items, set())
     assert "could not start a worker" in caplog.text
+    assert preparing.SLOTS.taken == 0
 
 
 def test_a_worker_killed_midway_costs_only_speed(monkeypatch, caplog):

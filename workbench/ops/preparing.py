@@ -63,6 +63,32 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+class _Slots:
+    """How many worker processes the imports of this process may run at once: imports
+    that start while all are taken prepare their articles themselves, so that ten
+    uploads at once do not start twenty processes on a two-core server."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.taken = 0
+        self.lock = threading.Lock()
+
+    def take(self, wanted: int) -> int:
+        with self.lock:
+            granted = max(0, min(wanted, self.total - self.taken))
+            self.taken += granted
+            return granted
+
+    def give_back(self, count: int) -> None:
+        with self.lock:
+            self.taken -= count
+
+
+# Shared by the imports of this process (threads of a web worker): the one piece of
+# state kept across calls, a counter, by design.
+SLOTS = _Slots(4)
+
+
 class WorkerFailed(Exception):
     """A worker process could not start, or stopped, or broke the protocol."""
 
@@ -200,6 +226,7 @@ class Preparer:
         self.workers = max(0, workers)
         self.min_chars = POOL_MIN_BYTES if min_chars is None else min_chars
         self._pool: list[_Worker] | None = None
+        self._slots = 0  # taken from SLOTS, given back by close
 
     def __enter__(self) -> Preparer:
         return self
@@ -211,6 +238,8 @@ class Preparer:
         pool, self._pool = self._pool, None
         for worker in pool or ():
             worker.close()
+        SLOTS.give_back(self._slots)
+        self._slots = 0
 
     def _inline(self, item: ImportItem) -> PreparedArticle | ItemResult:
         return prepare_item(item, self.known, max_claims=self.max_claims, registry=self.registry)
@@ -218,14 +247,17 @@ class Preparer:
     def _start(self) -> list[_Worker]:
         if self._pool is None:
             pool: list[_Worker] = []
+            self._slots = SLOTS.take(self.workers)
             try:
-                for _ in range(self.workers):
+                for _ in range(self._slots):
                     pool.append(_Worker(self.registry, self.max_claims))
             except WorkerFailed as exc:
                 logger.warning("import workers: %s; preparing in this process", exc)
                 for worker in pool:
                     worker.close()
                 pool = []
+                SLOTS.give_back(self._slots)
+                self._slots = 0
             self._pool = pool
         return self._pool
 
