@@ -586,7 +586,7 @@ _SPOKEN_TO_RE = re.compile(
     r"\s+(?:to\s+)?(?:(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:program|programme|show|interview)"
     r"\s+(?:in|on|of|with)\s+|an?\s+interview\s+with\s+|the\s+|The\s+)?"
 )
-_SPOKE_HINT_RE = re.compile(r"spok|speaking|talk|interview")
+# (every match holds "spok", "talk", "speaking" or "interview": str.find looks first)
 _SPOKE_RE = re.compile(r"\b(?:spoke|speaking|talked|talking)\s+to\b|\bin an interview with\b")
 
 
@@ -594,8 +594,15 @@ def _spoken_to(text, sentence, d, cue, starts, entities, resolver) -> None:
     """ "told The Washington Post", "spoke to a program in Al-Alam TV": an outlet spoken
     to (not the article's own) is the via."""
     points = [cue.end] if cue.lemma == "tell" else []
-    if _SPOKE_HINT_RE.search(text, sentence.start, sentence.end) is not None:
-        for m in _SPOKE_RE.finditer(text, sentence.start, sentence.end):
+    s, e = sentence.start, sentence.end
+    find = text.find
+    if (
+        find("spok", s, e) >= 0
+        or find("talk", s, e) >= 0
+        or find("speaking", s, e) >= 0
+        or find("interview", s, e) >= 0
+    ):
+        for m in _SPOKE_RE.finditer(text, s, e):
             points.append(m.end())
     if not points:
         return
@@ -851,7 +858,12 @@ def _ends(marks: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _words(text: str, ranges) -> int:
-    return sum(len(_WORDS_RE.findall(text, a, b)) for a, b in ranges)
+    """Return how many words (runs of letters and digits) the ranges hold."""
+    findall = _WORDS_RE.findall
+    n = 0
+    for a, b in ranges:
+        n += len(findall(text, a, b))
+    return n
 
 
 def _attribute(text: str, sentence: Sentence, d: _Decision, cue: Cue, clause) -> None:
