@@ -294,7 +294,7 @@ def _decide(
     for m in mentions:
         entity, _how = resolver.entity_of(m)
         entities[id(m)] = entity
-        if entity is not None and entity.type == "person":
+        if entity is not None and entity.type == "person" and text.startswith(",", m.end):
             tail = _APPOSITIVE_RE.match(text, m.end, e)
             if tail is not None:
                 entity.learn(description=tail.group(1))
@@ -497,7 +497,9 @@ _NO_CONTENT_RE = re.compile(
 
 def _no_content(text: str, cue: Cue, hi: int) -> bool:
     """True when the words after the cue report nothing (no statement follows)."""
-    return _NO_CONTENT_RE.match(text, cue.end, hi) is not None
+    p = cue.end
+    # (the pattern opens with white space: most cues are followed by none of it)
+    return p < hi and text[p].isspace() and _NO_CONTENT_RE.match(text, p, hi) is not None
 
 
 def _participle_subject(text: str, lo: int, v: int, starts: dict) -> Subject | None:
@@ -877,8 +879,9 @@ def _attribute(text: str, sentence: Sentence, d: _Decision, cue: Cue, clause) ->
     quotes = sentence.quotes
     frames = sentence.frames()
     rest_ranges = _minus(frames, clause)
-    d.attribution_evidence = [_ev(text, "quote", a, b) for a, b in _ends(sentence.marks)]
-    quoted = _words(text, quotes)
+    marks = sentence.marks
+    d.attribution_evidence = [_ev(text, "quote", a, b) for a, b in _ends(marks)] if marks else []
+    quoted = _words(text, quotes) if quotes else 0
     if not quoted:
         d.attribution = "indirect"
         d.attribution_reason = f"reported speech (cue {cue.form!r}), no quotation marks"
@@ -989,7 +992,11 @@ def _unattributed(
         d.kind = "continuation"
         return
     if prev_speaker is not None and previous.attribution in ("indirect", "mixed", "direct"):
-        m = next((x for a, b in frames for x in _FIRST_PERSON_RE.finditer(text, a, b)), None)
+        m = None
+        for a, b in frames:
+            m = _FIRST_PERSON_RE.search(text, a, b)
+            if m is not None:
+                break
         if m is not None:
             _continue(
                 d,
