@@ -381,19 +381,23 @@ def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames,
     """
     s, e = sentence.start, sentence.end
     narrator = resolver.narrator
-    headline = _is_headline(text, sentence)
-
-    def frame_of(pos: int) -> tuple[int, int]:
-        # frames are sorted and apart: the last one starting at or before pos
-        i = bisect_right(frames, pos, key=_first) - 1
-        if i >= 0 and frames[i][0] <= pos <= frames[i][1]:
-            return frames[i]
-        return s, e
-
+    headline = sentence.index == 0 and _is_headline(text, sentence)
     found: list[tuple[Cue, Subject, Resolved]] = []
     vias: list[tuple[Cue, Subject, Resolved, str]] = []
     for cue in cues:
-        lo, hi = frame_of(cue.start)
+        # the cue's frame: frames are sorted and apart, so the last one starting at or
+        # before it, else the whole sentence
+        pos = cue.start
+        if len(frames) == 1:
+            lo, hi = frames[0]
+            if not lo <= pos <= hi:
+                lo, hi = s, e
+        else:
+            i = bisect_right(frames, pos, key=_first) - 1
+            if i >= 0 and frames[i][0] <= pos <= frames[i][1]:
+                lo, hi = frames[i]
+            else:
+                lo, hi = s, e
         if cue.lemma == "according to":
             subj = _after_according(text, cue.end, hi, starts)
             if subj is not None:
@@ -555,7 +559,10 @@ def _take(text, sentence, d, found, vias, resolver, starts, entities, outlet) ->
     d.rule = f"cue:{cue.lemma}" + (":inverted" if subj.start > cue.start else "")
     d.confidence = res.confidence
     d.reason = f"{res.reason}; cue {cue.form!r}"
-    others = sorted({r.entity.name for _c, _s, r in found[1:]} - {res.entity.name})
+    if len(found) > 1:
+        others = sorted({r.entity.name for _c, _s, r in found[1:]} - {res.entity.name})
+    else:
+        others = ()
     if others:
         d.reason += f"; also quotes {', '.join(others)}"
         d.confidence = min(d.confidence, 0.6)
