@@ -229,7 +229,10 @@ def _suggest(text, spans, registry, outlet) -> ArticleSuggestions:
 
 def _pair(span) -> tuple[int, int]:
     """A span as (start, end): a pair, or anything with .start and .end (a Span)."""
-    if hasattr(span, "start") and hasattr(span, "end") and not isinstance(span, tuple):
+    if isinstance(span, tuple):  # first: a failed hasattr costs an exception
+        s, e = span
+        return int(s), int(e)
+    if hasattr(span, "start") and hasattr(span, "end"):
         return int(span.start), int(span.end)
     s, e = span
     return int(s), int(e)
@@ -1276,7 +1279,7 @@ def _roster(
                 title=entity.title,
                 aliases=tuple(entity.aliases),
                 mentions=tuple(
-                    make("source", a, b, text[a:b]) for a, b in entity.mentions if a < b
+                    [make("source", a, b, text[a:b]) for a, b in entity.mentions if a < b]
                 ),
                 registry_id=entity.registry_id,
             )

@@ -540,6 +540,7 @@ class Roster:
         self._by_surname: dict[str, Entity] = {}
         self._by_last: dict[str, Entity] = {}
         self._initials: dict[str, dict[int, Entity]] = {}  # by id: no scan
+        self._label_of: dict[str, str] = {}  # a name's initials ("MS"), once a name
         self.registry, self._registry_surnames, self.literal_re = registry_index(registry)
 
     def _new(self, name: str, type_: str, span: tuple[int, int]) -> Entity:
@@ -585,7 +586,10 @@ class Roster:
             entity.gender = mention.gender
         if len(parts) > 1:
             self._by_surname[fold_name(parts[-1])] = entity
-            label = "".join(p[0] for p in entity.name.split() if p[0].isupper())
+            label = self._label_of.get(entity.name)
+            if label is None:
+                label = "".join(p[0] for p in entity.name.split() if p[0].isupper())
+                self._label_of[entity.name] = label
             self._initials.setdefault(label, {})[id(entity)] = entity
         return entity
 
