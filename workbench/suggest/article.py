@@ -354,7 +354,8 @@ def _decide(
             resolver.note(ent, sentence.index, m.start)
     if d.entity is not None and d.kind in ("continuation",) and d.entity.type == "person":
         resolver.spoke(d.entity, sentence.index, e)
-    d.colon_entity = _colon_entity(text, sentence, d, mentions, entities, frames)
+    if text.find(":", s, e) >= 0:  # else no colon ends it
+        d.colon_entity = _colon_entity(text, sentence, d, mentions, entities, frames)
     if not d.content:
         d.content = [(s, e)]
     d.verifiability = classify(
