@@ -348,10 +348,12 @@ def _decide(
     elif d.entity is None:
         d.kind, d.confidence, d.attribution = "narration", 0.6, "none"
         d.attribution_reason = "narration"
-    for m in mentions:
-        ent = entities.get(id(m))
-        if ent is not None and ent.type != "author":
-            resolver.note(ent, sentence.index, m.start)
+    if mentions:
+        note, index = resolver.note, sentence.index
+        for m in mentions:
+            ent = entities.get(id(m))
+            if ent is not None and ent.type != "author":
+                note(ent, index, m.start)
     if d.entity is not None and d.kind in ("continuation",) and d.entity.type == "person":
         resolver.spoke(d.entity, sentence.index, e)
     if text.find(":", s, e) >= 0:  # else no colon ends it
@@ -937,7 +939,7 @@ _GLUE = frozenset(
 
 def _minus(ranges, holes) -> list[tuple[int, int]]:
     out = []
-    holes = sorted(h for h in holes if h[1] > h[0])
+    holes = sorted([h for h in holes if h[1] > h[0]])
     for a, b in ranges:
         pos = a
         for hs, he in holes:
