@@ -229,7 +229,10 @@ def _suggest(text, spans, registry, outlet) -> ArticleSuggestions:
 
 def _pair(span) -> tuple[int, int]:
     """A span as (start, end): a pair, or anything with .start and .end (a Span)."""
-    if hasattr(span, "start") and hasattr(span, "end") and not isinstance(span, tuple):
+    if isinstance(span, tuple):  # first: a failed hasattr costs an exception
+        s, e = span
+        return int(s), int(e)
+    if hasattr(span, "start") and hasattr(span, "end"):
         return int(span.start), int(span.end)
     s, e = span
     return int(s), int(e)
@@ -294,7 +297,7 @@ def _decide(
     for m in mentions:
         entity, _how = resolver.entity_of(m)
         entities[id(m)] = entity
-        if entity is not None and entity.type == "person":
+        if entity is not None and entity.type == "person" and text.startswith(",", m.end):
             tail = _APPOSITIVE_RE.match(text, m.end, e)
             if tail is not None:
                 entity.learn(description=tail.group(1))
@@ -345,13 +348,16 @@ def _decide(
     elif d.entity is None:
         d.kind, d.confidence, d.attribution = "narration", 0.6, "none"
         d.attribution_reason = "narration"
-    for m in mentions:
-        ent = entities.get(id(m))
-        if ent is not None and ent.type != "author":
-            resolver.note(ent, sentence.index, m.start)
+    if mentions:
+        note, index = resolver.note, sentence.index
+        for m in mentions:
+            ent = entities.get(id(m))
+            if ent is not None and ent.type != "author":
+                note(ent, index, m.start)
     if d.entity is not None and d.kind in ("continuation",) and d.entity.type == "person":
         resolver.spoke(d.entity, sentence.index, e)
-    d.colon_entity = _colon_entity(text, sentence, d, mentions, entities, frames)
+    if text.find(":", s, e) >= 0:  # else no colon ends it
+        d.colon_entity = _colon_entity(text, sentence, d, mentions, entities, frames)
     if not d.content:
         d.content = [(s, e)]
     d.verifiability = classify(
@@ -381,19 +387,23 @@ def _sources(text, sentence, resolver, mentions, entities, starts, ends, frames,
     """
     s, e = sentence.start, sentence.end
     narrator = resolver.narrator
-    headline = _is_headline(text, sentence)
-
-    def frame_of(pos: int) -> tuple[int, int]:
-        # frames are sorted and apart: the last one starting at or before pos
-        i = bisect_right(frames, pos, key=_first) - 1
-        if i >= 0 and frames[i][0] <= pos <= frames[i][1]:
-            return frames[i]
-        return s, e
-
+    headline = sentence.index == 0 and _is_headline(text, sentence)
     found: list[tuple[Cue, Subject, Resolved]] = []
     vias: list[tuple[Cue, Subject, Resolved, str]] = []
     for cue in cues:
-        lo, hi = frame_of(cue.start)
+        # the cue's frame: frames are sorted and apart, so the last one starting at or
+        # before it, else the whole sentence
+        pos = cue.start
+        if len(frames) == 1:
+            lo, hi = frames[0]
+            if not lo <= pos <= hi:
+                lo, hi = s, e
+        else:
+            i = bisect_right(frames, pos, key=_first) - 1
+            if i >= 0 and frames[i][0] <= pos <= frames[i][1]:
+                lo, hi = frames[i]
+            else:
+                lo, hi = s, e
         if cue.lemma == "according to":
             subj = _after_according(text, cue.end, hi, starts)
             if subj is not None:
@@ -497,7 +507,9 @@ _NO_CONTENT_RE = re.compile(
 
 def _no_content(text: str, cue: Cue, hi: int) -> bool:
     """True when the words after the cue report nothing (no statement follows)."""
-    return _NO_CONTENT_RE.match(text, cue.end, hi) is not None
+    p = cue.end
+    # (the pattern opens with white space: most cues are followed by none of it)
+    return p < hi and text[p].isspace() and _NO_CONTENT_RE.match(text, p, hi) is not None
 
 
 def _participle_subject(text: str, lo: int, v: int, starts: dict) -> Subject | None:
@@ -553,7 +565,10 @@ def _take(text, sentence, d, found, vias, resolver, starts, entities, outlet) ->
     d.rule = f"cue:{cue.lemma}" + (":inverted" if subj.start > cue.start else "")
     d.confidence = res.confidence
     d.reason = f"{res.reason}; cue {cue.form!r}"
-    others = sorted({r.entity.name for _c, _s, r in found[1:]} - {res.entity.name})
+    if len(found) > 1:
+        others = sorted({r.entity.name for _c, _s, r in found[1:]} - {res.entity.name})
+    else:
+        others = ()
     if others:
         d.reason += f"; also quotes {', '.join(others)}"
         d.confidence = min(d.confidence, 0.6)
@@ -586,7 +601,7 @@ _SPOKEN_TO_RE = re.compile(
     r"\s+(?:to\s+)?(?:(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:program|programme|show|interview)"
     r"\s+(?:in|on|of|with)\s+|an?\s+interview\s+with\s+|the\s+|The\s+)?"
 )
-_SPOKE_HINT_RE = re.compile(r"spok|speaking|talk|interview")
+# (every match holds "spok", "talk", "speaking" or "interview": str.find looks first)
 _SPOKE_RE = re.compile(r"\b(?:spoke|speaking|talked|talking)\s+to\b|\bin an interview with\b")
 
 
@@ -594,8 +609,15 @@ def _spoken_to(text, sentence, d, cue, starts, entities, resolver) -> None:
     """ "told The Washington Post", "spoke to a program in Al-Alam TV": an outlet spoken
     to (not the article's own) is the via."""
     points = [cue.end] if cue.lemma == "tell" else []
-    if _SPOKE_HINT_RE.search(text, sentence.start, sentence.end) is not None:
-        for m in _SPOKE_RE.finditer(text, sentence.start, sentence.end):
+    s, e = sentence.start, sentence.end
+    find = text.find
+    if (
+        find("spok", s, e) >= 0
+        or find("talk", s, e) >= 0
+        or find("speaking", s, e) >= 0
+        or find("interview", s, e) >= 0
+    ):
+        for m in _SPOKE_RE.finditer(text, s, e):
             points.append(m.end())
     if not points:
         return
@@ -851,7 +873,12 @@ def _ends(marks: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _words(text: str, ranges) -> int:
-    return sum(len(_WORDS_RE.findall(text, a, b)) for a, b in ranges)
+    """Return how many words (runs of letters and digits) the ranges hold."""
+    findall = _WORDS_RE.findall
+    n = 0
+    for a, b in ranges:
+        n += len(findall(text, a, b))
+    return n
 
 
 def _attribute(text: str, sentence: Sentence, d: _Decision, cue: Cue, clause) -> None:
@@ -865,8 +892,9 @@ def _attribute(text: str, sentence: Sentence, d: _Decision, cue: Cue, clause) ->
     quotes = sentence.quotes
     frames = sentence.frames()
     rest_ranges = _minus(frames, clause)
-    d.attribution_evidence = [_ev(text, "quote", a, b) for a, b in _ends(sentence.marks)]
-    quoted = _words(text, quotes)
+    marks = sentence.marks
+    d.attribution_evidence = [_ev(text, "quote", a, b) for a, b in _ends(marks)] if marks else []
+    quoted = _words(text, quotes) if quotes else 0
     if not quoted:
         d.attribution = "indirect"
         d.attribution_reason = f"reported speech (cue {cue.form!r}), no quotation marks"
@@ -911,7 +939,7 @@ _GLUE = frozenset(
 
 def _minus(ranges, holes) -> list[tuple[int, int]]:
     out = []
-    holes = sorted(h for h in holes if h[1] > h[0])
+    holes = sorted([h for h in holes if h[1] > h[0]])
     for a, b in ranges:
         pos = a
         for hs, he in holes:
@@ -977,7 +1005,11 @@ def _unattributed(
         d.kind = "continuation"
         return
     if prev_speaker is not None and previous.attribution in ("indirect", "mixed", "direct"):
-        m = next((x for a, b in frames for x in _FIRST_PERSON_RE.finditer(text, a, b)), None)
+        m = None
+        for a, b in frames:
+            m = _FIRST_PERSON_RE.search(text, a, b)
+            if m is not None:
+                break
         if m is not None:
             _continue(
                 d,
@@ -1250,7 +1282,7 @@ def _roster(
                 title=entity.title,
                 aliases=tuple(entity.aliases),
                 mentions=tuple(
-                    make("source", a, b, text[a:b]) for a, b in entity.mentions if a < b
+                    [make("source", a, b, text[a:b]) for a, b in entity.mentions if a < b]
                 ),
                 registry_id=entity.registry_id,
             )

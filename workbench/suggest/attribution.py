@@ -11,7 +11,7 @@ expressed").  Nothing here knows who anyone is: resolution.py does.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from workbench.text.cues import (
@@ -156,6 +156,10 @@ def scan_quotes(text: str, sentences: list[Sentence]) -> None:
     (the writer forgot the closing mark); one that does carries the quote on, as a
     quote running over several paragraphs opens each of them.
     """
+    # Every quotation mark of the text, found once (one character each, so the marks
+    # inside a span are the same whichever stretch is scanned); each span takes its
+    # own by binary search.
+    marks_at = [m.start() for m in QUOTE_RE.finditer(text)]
     open_ = False
     for s in sentences:
         if s.paragraph_start and open_:
@@ -164,22 +168,24 @@ def scan_quotes(text: str, sentences: list[Sentence]) -> None:
                 open_ = False
         s.opens_inside = open_
         since = s.start if open_ else -1
-        for m in QUOTE_RE.finditer(text, s.start, s.end):
-            ch = m.group()
-            p = m.start()
+        i = bisect_left(marks_at, s.start)
+        while i < len(marks_at) and marks_at[i] < s.end:
+            p = marks_at[i]
+            i += 1
+            ch = text[p]
             if ch in _OPEN or (ch == '"' and not open_):
                 if ch == '"' and p > s.start and text[p - 1].isdigit():
                     continue  # 6'2" - inches, not a quote
                 if open_ and since < p:
                     s.quotes.append((since, p))
                 open_ = True
-                since = m.end()
-                s.marks.append((p, m.end()))
+                since = p + 1
+                s.marks.append((p, p + 1))
             elif open_:
                 if since < p:
                     s.quotes.append((since, p))
                 open_ = False
-                s.marks.append((p, m.end()))
+                s.marks.append((p, p + 1))
         if open_ and since < s.end:
             s.quotes.append((since, s.end))
         s.ends_inside = open_

@@ -385,36 +385,38 @@ def find_mentions(text: str, start: int, end: int, opening: int | None = None) -
     if opening is None:
         opening = start
     out: list[Mention] = []
-    pos = start
-    while True:
-        m = MENTION_RE.search(text, pos, end)
-        if m is None:
-            break
-        pos = m.end()
-        s = m.start()
-        if s > 1 and text[s - 1] == "-" and text[s - 2].isalpha():
-            continue  # "anti-Iran", "pro-Kremlin": a word, not a name
-        at_start = s == opening or text[s - 1] in "“\"'‘(«" and s - 1 == opening
-        reading = read_phrase(m.group(), at_start)
-        if reading is None:
-            continue
-        ms = s + reading.skip
-        me = ms + reading.length
-        if me + 4 < m.end() and text.startswith(" of ", me):
-            pos = me + 4  # the place or body after "of" is read on its own
-        after_the = ms - 4 >= opening and text[ms - 4 : ms] in ("the ", "The ")
-        out.append(
-            Mention(
-                ms,
-                me,
-                reading.kind,
-                reading.name,
-                reading.title,
-                ms + reading.name_offset,
-                reading.gender,
-                after_the,
+    append = out.append
+    scan = MENTION_RE.finditer(text, start, end)
+    while scan is not None:
+        for m in scan:
+            s = m.start()
+            if s > 1 and text[s - 1] == "-" and text[s - 2].isalpha():
+                continue  # "anti-Iran", "pro-Kremlin": a word, not a name
+            at_start = s == opening or text[s - 1] in "“\"'‘(«" and s - 1 == opening
+            reading = read_phrase(m.group(), at_start)
+            if reading is None:
+                continue
+            ms = s + reading.skip
+            me = ms + reading.length
+            after_the = ms - 4 >= opening and text[ms - 4 : ms] in ("the ", "The ")
+            append(
+                Mention(
+                    ms,
+                    me,
+                    reading.kind,
+                    reading.name,
+                    reading.title,
+                    ms + reading.name_offset,
+                    reading.gender,
+                    after_the,
+                )
             )
-        )
+            if me + 4 < m.end() and text.startswith(" of ", me):
+                # the place or body after "of" is read on its own: scan again from it
+                scan = MENTION_RE.finditer(text, me + 4, end)
+                break
+        else:
+            scan = None
     return out
 
 
@@ -538,6 +540,7 @@ class Roster:
         self._by_surname: dict[str, Entity] = {}
         self._by_last: dict[str, Entity] = {}
         self._initials: dict[str, dict[int, Entity]] = {}  # by id: no scan
+        self._label_of: dict[str, str] = {}  # a name's initials ("MS"), once a name
         self.registry, self._registry_surnames, self.literal_re = registry_index(registry)
 
     def _new(self, name: str, type_: str, span: tuple[int, int]) -> Entity:
@@ -583,7 +586,10 @@ class Roster:
             entity.gender = mention.gender
         if len(parts) > 1:
             self._by_surname[fold_name(parts[-1])] = entity
-            label = "".join(p[0] for p in entity.name.split() if p[0].isupper())
+            label = self._label_of.get(entity.name)
+            if label is None:
+                label = "".join(p[0] for p in entity.name.split() if p[0].isupper())
+                self._label_of[entity.name] = label
             self._initials.setdefault(label, {})[id(entity)] = entity
         return entity
 

@@ -82,6 +82,7 @@ class Resolver:
         self._starts_of: list[Mention] | None = None
         self._unknown: Entity | None = None
         self._starts_index: dict[int, Mention] = {}
+        self._name_words: dict[str, set[str]] = {}  # words_of(name), once a name
 
     def is_own(self, entity: Entity | None = None, name: str = "") -> bool:
         """True when ``entity`` (or ``name``) is the article's own outlet or wire
@@ -334,7 +335,9 @@ class Resolver:
                 if head in _ORG_HEADS:
                     if entity.type != "organization":
                         continue
-                    names = words_of(entity.name)
+                    names = self._name_words.get(entity.name)
+                    if names is None:
+                        names = self._name_words[entity.name] = words_of(entity.name)
                     ok = head in names and mods <= names
                 else:
                     if entity.type != "person":
