@@ -16,7 +16,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
-from workbench.suggest.model import ArticleSuggestions, Proposal, RegistrySpeaker
+from workbench.suggest.model import ArticleSuggestions, Proposal, RegistrySpeaker, SpeakerGuess
 
 SOURCE = "suggester"
 SPEAKER_FIELDS = ("speaker", "via")
@@ -67,8 +67,8 @@ def confidence(value: float) -> float:
     return round(min(1.0, max(0.0, value)), 4)
 
 
-def row(proposal: Proposal, registry: Registry) -> Row:
-    """Return the row that stores ``proposal``."""
+def evidence_of(proposal: Proposal) -> dict:
+    """The evidence stored with ``proposal``, as an object (see docs/data-dictionary.md)."""
     # Items as [role, start, end]: their text is the article's text[start:end] (an
     # article's text never changes), and an import stores four or five rows a claim.
     evidence: dict = {
@@ -84,22 +84,75 @@ def row(proposal: Proposal, registry: Registry) -> Row:
             "title": guess.title,
             "aliases": list(guess.aliases),
         }
-    return (
-        proposal.field,
-        proposal.value[:VALUE_LIMIT],
-        confidence(proposal.confidence),
-        proposal.reason,
-        speaker_id(proposal, registry),
-        SOURCE,
-        _encode_json(evidence),
-    )
+    return evidence
+
+
+class _Writer:
+    """Writes the rows of one article's proposals, the evidence as the JSON text that
+    ``_encode_json(evidence_of(p))`` gives, with the strings that repeat (rules, roles,
+    speakers) encoded once: an import encodes four or five evidences a claim."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.strings: dict[str, str] = {}
+        self.speakers: dict[SpeakerGuess, str] = {}
+
+    def string(self, value: str) -> str:
+        encoded = self.strings.get(value)
+        if encoded is None:
+            encoded = self.strings[value] = _encode_json(value)
+        return encoded
+
+    def speaker(self, guess: SpeakerGuess) -> str:
+        encoded = self.speakers.get(guess)
+        if encoded is None:
+            encoded = self.speakers[guess] = _encode_json(
+                {
+                    "name": guess.name,
+                    "type": guess.type,
+                    "title": guess.title,
+                    "aliases": list(guess.aliases),
+                }
+            )
+        return encoded
+
+    def evidence(self, proposal: Proposal) -> str:
+        string = self.string
+        items = ",".join(
+            f"[{string(e.role)},{int(e.start)},{int(e.end)}]" for e in proposal.evidence
+        )
+        text = (
+            f'{{"rule":{string(proposal.rule)},'
+            f'"continuation":{"true" if proposal.continuation else "false"},'
+            f'"items":[{items}]'
+        )
+        if proposal.field in SPEAKER_FIELDS and proposal.speaker is not None:
+            return f'{text},"speaker":{self.speaker(proposal.speaker)}}}'
+        return text + "}"
+
+    def row(self, proposal: Proposal) -> Row:
+        return (
+            proposal.field,
+            proposal.value[:VALUE_LIMIT],
+            confidence(proposal.confidence),
+            proposal.reason,
+            speaker_id(proposal, self.registry),
+            SOURCE,
+            self.evidence(proposal),
+        )
+
+
+def row(proposal: Proposal, registry: Registry) -> Row:
+    """Return the row that stores ``proposal``."""
+    return _Writer(registry).row(proposal)
 
 
 def encode(result: ArticleSuggestions, registry: Registry) -> Encoded:
     """Return ``result`` (the suggester's, for an article) as the rows to store, each
     speaker or via row naming the registry speaker it means where ``registry`` has it."""
+    write = _Writer(registry).row
     return Encoded(
         spans=tuple((c.start, c.end) for c in result.claims),
-        rows=tuple(tuple(row(p, registry) for p in c.proposals()) for c in result.claims),
+        rows=tuple(tuple(write(p) for p in c.proposals()) for c in result.claims),
         wire_source=(result.wire_source or "")[:WIRE_SOURCE_LIMIT],
     )
