@@ -24,6 +24,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -301,17 +302,27 @@ class Suggestion(Base):
     """
 
     __tablename__ = "suggestions"
-    __table_args__ = (UniqueConstraint("claim_id", "field"),)
+    # Queries by claim use the unique constraint's index (claim_id first); the
+    # speaker index holds only the rows that name a registry speaker (migration 0006).
+    __table_args__ = (
+        UniqueConstraint("claim_id", "field"),
+        Index(
+            "ix_suggestions_speaker_id",
+            "speaker_id",
+            sqlite_where=text("speaker_id IS NOT NULL"),
+            postgresql_where=text("speaker_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
     field: Mapped[str] = mapped_column(String(40))
     value: Mapped[str] = mapped_column(String(300))
     confidence: Mapped[float] = mapped_column(Float, default=1.0)
     evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
     source: Mapped[str] = mapped_column(String(40), default="splitter")
     reason: Mapped[str] = mapped_column(Text, default="", server_default="")
-    speaker_id: Mapped[int | None] = mapped_column(ForeignKey("speakers.id"), index=True)
+    speaker_id: Mapped[int | None] = mapped_column(ForeignKey("speakers.id"))
 
     claim: Mapped[Claim] = relationship(back_populates="suggestions")
     speaker: Mapped[Speaker | None] = relationship()
