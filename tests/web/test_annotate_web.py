@@ -1109,3 +1109,12 @@ def test_a_conflict_names_a_typed_known_speaker_as_it_is_and_refusals_offer_curr
     )
     assert "already names the speaker" in page_text(body)
     assert ">M. Baqeri<" not in body and ">Mohammad Baqeri<" in body
+
+
+def test_a_note_typed_in_the_browser_is_stored_with_lf(web, db, talk):
+    web.login("ann")
+    claim = talk["claims"][0]
+    # Browsers send a textarea's line breaks as CRLF (the HTML form submission rules).
+    response = web.post(_save_url(talk, claim), _fields(talk, note="one\r\ntwo\r\n\r\nthree"))
+    assert response.status_code == 302
+    assert _annotation(db, claim.id).note == "one\ntwo\n\nthree"
