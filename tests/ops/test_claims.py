@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.conftest import make_project, make_user
 from workbench.errors import Conflict, InvalidInput, NotFound
@@ -323,3 +325,35 @@ def test_following_a_claim_merge_stops_on_a_cycle(session, world, longer):
     session.expire_all()
     with pytest.raises(MergeCycle, match=r"^The claim \d+ is merged in a cycle"):
         claim_merged_into(session, third)
+
+
+BOUNDARY_EDITS = {
+    "split": lambda session, claim: split_claim(session, claim, claim.start + 5, user=None),
+    "merge": lambda session, claim: merge_with_next(session, claim, user=None),
+    "trim": lambda session, claim: trim_claim(
+        session, claim, claim.start + 1, claim.end, user=None
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", BOUNDARY_EDITS.values(), ids=BOUNDARY_EDITS.keys())
+def test_a_flagged_annotation_is_updated_now(session, world, edit):
+    """A boundary change moves a flagged annotation's version on, and its updated_at."""
+    article, ann, bob = world["article"], world["ann"], world["bob"]
+    first, second, _ = active_claims(session, article)
+    mine = _annotate(session, world, first, ann, "on the first")
+    moved = _annotate(session, world, second, bob, "moves over in a merge")
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    session.execute(update(Annotation).values(updated_at=long_ago))
+    session.commit()
+    started = datetime.now(UTC)
+    edit(session, first)
+    session.commit()
+    flagged = [mine.id, moved.id] if edit is BOUNDARY_EDITS["merge"] else [mine.id]
+    for annotation_id in flagged:
+        annotation = session.get(Annotation, annotation_id)
+        assert annotation.span_changed
+        assert annotation.updated_at >= started.replace(microsecond=0)
+    if edit is not BOUNDARY_EDITS["merge"]:
+        untouched = session.get(Annotation, moved.id)
+        assert untouched.updated_at == long_ago

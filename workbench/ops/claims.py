@@ -9,6 +9,8 @@ so that none is left from the old boundaries.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, contains_eager
 
@@ -150,13 +152,14 @@ def _lock_for_edit(session: Session, claim: Claim) -> None:
 def _flag_annotations(session: Session, claim: Claim, user: User | None) -> None:
     """Flag the claim's annotations for a second look: their text changed under them.
 
-    Each moves its version on (so a form opened before the change is refused) and
-    gets a history entry saying so, so an annotation's history has every version.
+    Each moves its version on (so a form opened before the change is refused) and its
+    ``updated_at`` to now, and gets a history entry saying so, so an annotation's
+    history has every version.
     """
     flagged = session.execute(
         update(Annotation)
         .where(Annotation.claim_id == claim.id)
-        .values(span_changed=True, version=Annotation.version + 1)
+        .values(span_changed=True, version=Annotation.version + 1, updated_at=datetime.now(UTC))
         .returning(Annotation.id, Annotation.version)
         .execution_options(synchronize_session=False)
     ).all()
