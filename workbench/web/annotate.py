@@ -45,6 +45,7 @@ from workbench.web.common import (
     wants_json,
     whole_number,
 )
+from workbench.words import counted
 
 bp = Blueprint("annotate", __name__)
 
@@ -587,7 +588,7 @@ def merge_claim_view(project_id: int, claim_id: int):
     flash("Claim merged with the next one; annotations are flagged for a second look.", "info")
     if left:
         flash(
-            f"{left} annotator{'s' if left != 1 else ''} had annotated both claims: the "
+            f"{counted(left, 'annotator')} had annotated both claims: the "
             "annotation of the first claim is kept for the merged claim; the one of the "
             "second claim stays in the claim's history but is no longer exported.",
             "warning",
