@@ -20,9 +20,7 @@ def test_an_empty_list_shows_nothing_and_a_list_reads_as_text():
     assert _rows({"moved_annotations": [12, 15]}) == {
         "Moved annotations": "2 annotations (ids 12, 15)"
     }
-    assert _rows({"aliases": ["Baqeri", "General Baqeri"]}) == {
-        "Aliases": "Baqeri, General Baqeri"
-    }
+    assert _rows({"aliases": ["Baqeri", "General Baqeri"]}) == {"Aliases": "Baqeri, General Baqeri"}
     assert _rows({"moved_annotations": [12]}, blind=True) == {}
 
 
