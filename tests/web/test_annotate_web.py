@@ -1202,3 +1202,13 @@ def test_a_note_typed_in_the_browser_is_stored_with_lf(web, db, talk):
     response = web.post(_save_url(talk, claim), _fields(talk, note="one\r\ntwo\r\n\r\nthree"))
     assert response.status_code == 302
     assert _annotation(db, claim.id).note == "one\ntwo\n\nthree"
+
+
+def test_the_progress_of_a_one_claim_article_says_claim(web, db, team):
+    project = team["project"]
+    article, _ = add_article(db, project, "Baqeri said the talks went well.")
+    db.commit()
+    web.login("ann")
+    body = page_text(read(web.get(f"/projects/{project.id}/articles/{article.id}/annotate")))
+    assert "You have annotated 0 of 1 claim." in body
+    assert "You have annotated 0 of 1 claim." in page_text(read(web.get(f"/projects/{project.id}")))
