@@ -24,6 +24,7 @@ PURE = {
     "suggest",
     "fields",
     "pagination",
+    "words",
 }
 DATA = {"models", "ops", "db", "schema", "migrations", "jobs"}
 FORBIDDEN = {
@@ -104,6 +105,7 @@ PURE_IMPORTS = (
     "workbench.resources",
     "workbench.merges",
     "workbench.pagination",
+    "workbench.words",
 )
 _LOADED = """
 import importlib, sys

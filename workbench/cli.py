@@ -34,6 +34,7 @@ from workbench.ops.suggestions import (
 from workbench.ops.users import create_user, generate_password, get_user_by_name, set_password
 from workbench.schema import schema_state, upgrade
 from workbench.settings import load_settings
+from workbench.words import counted
 
 
 class Context:
@@ -402,11 +403,12 @@ def import_command(
         after = 0
         while rows := job_items(session, job, after=after, limit=1000):
             for row in rows:
-                detail = f"{row.claims} claims" if row.status == "imported" else row.reason
+                detail = counted(row.claims, "claim") if row.status == "imported" else row.reason
                 click.echo(f"{row.status:9} {row.source}: {detail}")
             after = rows[-1].position
     click.echo(
-        f"{job.imported} imported, {job.duplicates} duplicates skipped, {job.rejected} rejected."
+        f"{job.imported:,} imported, {counted(job.duplicates, 'duplicate')} skipped, "
+        f"{job.rejected:,} rejected."
     )
     if status != "done":
         raise click.ClickException(
@@ -421,14 +423,14 @@ def import_command(
 def _describe(files: tuple[Path, ...]) -> str:
     names = ", ".join(path.name for path in files[:3])
     more = f" and {len(files) - 3:,} more" if len(files) > 3 else ""
-    return f"{len(files):,} file(s): {names}{more} (command line)"
+    return f"{counted(len(files), 'file')}: {names}{more} (command line)"
 
 
 def _print_progress(job) -> None:
     click.echo(
-        f"{job.items_done:,} of {job.items_total:,} items done ({job.files_read:,} of "
-        f"{job.files_total:,} files read): {job.imported:,} imported, "
-        f"{job.duplicates:,} duplicates, {job.rejected:,} rejected",
+        f"{job.items_done:,} of {counted(job.items_total, 'item')} done ({job.files_read:,} of "
+        f"{counted(job.files_total, 'file')} read): {job.imported:,} imported, "
+        f"{counted(job.duplicates, 'duplicate')}, {job.rejected:,} rejected",
         err=True,
     )
 
@@ -457,8 +459,8 @@ def suggest_command(
             project = get_project_by_name(session, project_name)
             stored = refresh_articles(session, project, [article_id])
         click.echo(
-            f"Article {article_id}: {stored.suggestions:,} suggestions for "
-            f"{stored.claims:,} claims ({stored.written:,} rows written, "
+            f"Article {article_id}: {counted(stored.suggestions, 'suggestion')} for "
+            f"{counted(stored.claims, 'claim')} ({counted(stored.written, 'row')} written, "
             f"{stored.removed:,} removed)."
         )
         return
@@ -473,8 +475,8 @@ def suggest_command(
     with ctx.session(write=False) as session:
         run = get_suggestion_run(session, project, run.id)
     click.echo(
-        f"{run.articles_done:,} of {run.articles_total:,} articles done: "
-        f"{run.suggestions:,} suggestions for {run.claims:,} claims."
+        f"{run.articles_done:,} of {counted(run.articles_total, 'article')} done: "
+        f"{counted(run.suggestions, 'suggestion')} for {counted(run.claims, 'claim')}."
     )
     if status != "done":
         raise click.ClickException(
@@ -484,7 +486,7 @@ def suggest_command(
 
 
 def _print_run_progress(run) -> None:
-    click.echo(f"{run.articles_done:,} of {run.articles_total:,} articles done", err=True)
+    click.echo(f"{run.articles_done:,} of {counted(run.articles_total, 'article')} done", err=True)
 
 
 @main.command("export")

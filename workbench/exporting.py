@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from workbench.fields import FIELDS, STANCES, suggested_value_columns, suggestion_columns
+from workbench.words import counted
 
 # The claim a row is about and who annotated it; the annotation's fields follow.
 ID_COLUMNS = (
@@ -270,7 +271,7 @@ def csv_lines_stream(
                 yield "".join(chunk)
                 chunk = []
     except Exception as exc:
-        error = f"ERROR: the export stopped early after {count} rows: {exc}"
+        error = f"ERROR: the export stopped early after {counted(count, 'row')}: {exc}"
         chunk.append(line([error if raw_formulas else neutralize(error)]))
         yield "".join(chunk)
         raise
@@ -305,7 +306,8 @@ def jsonl_stream(
                 yield "\n".join(parts) + "\n"
                 parts = []
     except Exception as exc:
-        parts.append(json.dumps({"error": f"the export stopped early after {count} rows: {exc}"}))
+        stopped = f"the export stopped early after {counted(count, 'row')}: {exc}"
+        parts.append(json.dumps({"error": stopped}))
         yield "\n".join(parts) + "\n"
         raise
     if parts:

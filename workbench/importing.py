@@ -22,6 +22,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import charset_normalizer
 
@@ -48,7 +49,7 @@ class ArticleDraft:
     outlet: str = ""
     author: str = ""
     url: str = ""
-    published: str = ""  # as given (ISO date recommended), not validated
+    published: str = ""  # as given (ISO date recommended); the paste form checks it
     language: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
     source: str = ""  # "articles.csv row 3", "a.txt", "feed.jsonl line 7", ...
@@ -247,6 +248,36 @@ def _check_not_binary(text: str) -> str:
 
 
 # --------------------------------------------------------------------------
+# A published date as the paste form takes it: an ISO 8601 date, or a date and time
+# (seconds, fractions and a zone optional; T or a space between), checked again by the
+# calendar (no 30 February).
+_ISO_PUBLISHED_RE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?",
+    re.I,
+)
+
+
+def published_problem(value: str) -> str | None:
+    """Return why ``value`` is not a published date the paste form takes (an ISO date,
+    ``YYYY-MM-DD``, or an ISO date and time), or None when it is one or is empty.
+
+    Files keep their ``published`` as given (existing data has "2024" or "March 2024").
+    """
+    value = value.strip()
+    if not value:
+        return None
+    if _ISO_PUBLISHED_RE.fullmatch(value):
+        try:
+            datetime.fromisoformat(value.replace(",", ".").replace("z", "Z"))
+            return None
+        except ValueError:
+            pass
+    return (
+        "Give the date as YYYY-MM-DD (2024-06-10), or an ISO date and time "
+        f"(2024-06-10T14:30:00Z); {value!r} is neither."
+    )
+
+
 # Entry points
 # --------------------------------------------------------------------------
 

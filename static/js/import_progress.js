@@ -8,15 +8,21 @@ const line = section ? section.querySelector('[data-field="progress"]') : null;
 const counts = section ? section.querySelector('[data-field="counts"]') : null;
 const number = new Intl.NumberFormat("en");
 
+// "1 item", "2 items": the count with the noun that fits it (workbench/words.py).
+function counted(count, singular, plural = `${singular}s`) {
+  return `${number.format(count)} ${count === 1 ? singular : plural}`;
+}
+
 function show(state) {
   bar.max = Math.max(state.total, 1);
   bar.value = state.done;
   line.textContent =
-    `${number.format(state.done)} of ${number.format(state.total)} items done ` +
-    `(${state.files_read} of ${state.files_total} files read)`;
+    `${number.format(state.done)} of ${counted(state.total, "item")} done ` +
+    `(${state.files_read} of ${counted(state.files_total, "file")} read)`;
+  const duplicates = state.duplicates === 1 ? "a duplicate" : "duplicates";
   counts.textContent =
     `${number.format(state.imported)} imported, ${number.format(state.duplicates)} ` +
-    `skipped as duplicates, ${number.format(state.rejected)} rejected`;
+    `skipped as ${duplicates}, ${number.format(state.rejected)} rejected`;
 }
 
 async function poll() {

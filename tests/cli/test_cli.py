@@ -271,7 +271,7 @@ def test_import_reports_every_item(cli, session, talks, files):
     assert lines[0] == "imported  talks.txt: 2 claims"
     assert lines[1] == "imported  batch.csv row 2: 2 claims"
     assert lines[2] == "rejected  batch.csv row 3: row 3 has an empty 'text'"
-    assert lines[3] == "imported  batch.csv row 4: 1 claims"
+    assert lines[3] == "imported  batch.csv row 4: 1 claim"
     assert lines[4] == "rejected  empty.txt: the file is empty"
     assert lines[5].startswith("rejected  blob.txt: the file looks binary")
     assert lines[6] == "3 imported, 0 duplicates skipped, 3 rejected."
@@ -286,7 +286,7 @@ def test_import_reports_every_item(cli, session, talks, files):
     output = ok(cli("import", "--project", "Talks", str(files / "talks.txt")))
     assert output.splitlines() == [
         "duplicate talks.txt: the project already has an article with the same text",
-        "0 imported, 1 duplicates skipped, 0 rejected.",
+        "0 imported, 1 duplicate skipped, 0 rejected.",
     ]
 
 

@@ -448,3 +448,23 @@ def test_codebook_version_is_stamped(session, world):
         session, project, world["claims"][0], world["ann"], _full(world), base_version=None
     )
     assert saved.codebook_version == 4
+
+
+def test_a_note_is_stored_with_lf_line_breaks(session, world):
+    """A browser sends a textarea's line breaks as CRLF; article text is LF: notes too."""
+    project, claim, ann = world["project"], world["claims"][0], world["ann"]
+    values = AnnotationInput(note="first line\r\nsecond line\rthird\n\r\nlast")
+    saved = save_annotation(session, project, claim, ann, values, base_version=None)
+    session.commit()
+    assert saved.note == "first line\nsecond line\nthird\n\nlast"
+    entry = claim_history(session, claim.id)[-1]
+    assert entry.after["note"] == "first line\nsecond line\nthird\n\nlast"
+
+
+def test_a_note_at_the_limit_in_crlf_fits_once_normalised(session, world):
+    project, claim, ann = world["project"], world["claims"][0], world["ann"]
+    note = "ab\r\n" * 3_000  # 12,000 characters sent, 9,000 stored
+    saved = save_annotation(
+        session, project, claim, ann, AnnotationInput(note=note), base_version=None
+    )
+    assert saved.note == "ab\n" * 3_000

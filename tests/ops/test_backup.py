@@ -853,3 +853,23 @@ def test_restore_refuses_a_username_differing_in_case_from_an_account_here(sessi
         restore_project(session, read_dump(lines), name="Bad")
     session.rollback()
     assert totals(session) == before
+
+
+def test_a_restore_keeps_a_note_as_the_dump_has_it(session, sqlite_dump):
+    """Saves store notes with LF; a restore keeps what the dump has (a note saved with
+    CRLF before that rule comes back as it was), so dump -> restore -> dump is identical."""
+
+    def crlf_note(records):
+        index = next(i for i, r in enumerate(records) if r["type"] == "annotation" and r["note"])
+        records[index]["note"] = "kept\r\nas it was"
+        return index + 1
+
+    lines, _ = edited(sqlite_dump, crlf_note)
+    restored, _, _ = restore_project(session, read_dump(lines))
+    session.commit()
+    assert list(dump_lines(session, restored)) == lines
+    session.rollback()
+    notes = session.scalars(
+        select(Annotation.note).join(Claim).join(Article).where(Article.project_id == restored.id)
+    ).all()
+    assert "kept\r\nas it was" in notes

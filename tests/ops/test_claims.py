@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.conftest import make_project, make_user
 from workbench.errors import Conflict, InvalidInput, NotFound
@@ -11,7 +13,16 @@ from workbench.importing import ArticleDraft
 from workbench.models import Annotation, Claim
 from workbench.ops.annotations import AnnotationInput, get_annotation, save_annotation
 from workbench.ops.articles import get_article, import_items
-from workbench.ops.claims import active_claims, get_claim, merge_with_next, split_claim, trim_claim
+from workbench.ops.claims import (
+    active_claims,
+    get_claim,
+    merge_with_next,
+    merge_with_previous,
+    prepare_edit,
+    split_claim,
+    split_offset,
+    trim_claim,
+)
 from workbench.ops.history import claim_history
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
@@ -323,3 +334,123 @@ def test_following_a_claim_merge_stops_on_a_cycle(session, world, longer):
     session.expire_all()
     with pytest.raises(MergeCycle, match=r"^The claim \d+ is merged in a cycle"):
         claim_merged_into(session, third)
+
+
+BOUNDARY_EDITS = {
+    "split": lambda session, claim: split_claim(session, claim, claim.start + 5, user=None),
+    "merge": lambda session, claim: merge_with_next(session, claim, user=None),
+    "trim": lambda session, claim: trim_claim(
+        session, claim, claim.start + 1, claim.end, user=None
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", BOUNDARY_EDITS.values(), ids=BOUNDARY_EDITS.keys())
+def test_a_flagged_annotation_is_updated_now(session, world, edit):
+    """A boundary change moves a flagged annotation's version on, and its updated_at."""
+    article, ann, bob = world["article"], world["ann"], world["bob"]
+    first, second, _ = active_claims(session, article)
+    mine = _annotate(session, world, first, ann, "on the first")
+    moved = _annotate(session, world, second, bob, "moves over in a merge")
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    session.execute(update(Annotation).values(updated_at=long_ago))
+    session.commit()
+    started = datetime.now(UTC)
+    edit(session, first)
+    session.commit()
+    flagged = [mine.id, moved.id] if edit is BOUNDARY_EDITS["merge"] else [mine.id]
+    for annotation_id in flagged:
+        annotation = session.get(Annotation, annotation_id)
+        assert annotation.span_changed
+        assert annotation.updated_at >= started.replace(microsecond=0)
+    if edit is not BOUNDARY_EDITS["merge"]:
+        untouched = session.get(Annotation, moved.id)
+        assert untouched.updated_at == long_ago
+
+
+def test_merge_with_previous_is_merging_the_previous_with_this(session, world):
+    article, mona, ann = world["article"], world["mona"], world["ann"]
+    first, second, third = active_claims(session, article)
+    moved = _annotate(session, world, second, ann, "ann on second")
+    merged = merge_with_previous(session, second, user=mona)
+    assert merged.id == first.id
+    assert _texts(session, article) == [
+        "Alpha said one thing. Beta said another thing.",
+        "Gamma agreed with both.",
+    ]
+    gone = get_claim(session, second.id)
+    assert (gone.state, gone.merged_into_id) == ("merged", first.id)
+    now = session.get(Annotation, moved.id)
+    assert (now.claim_id, now.span_changed) == (first.id, True)
+    entry = next(e for e in claim_history(session, first.id) if e.action == "merge")
+    assert (entry.user_id, entry.after["merged_claim_id"]) == (mona.id, second.id)
+    assert third.position == 2
+
+
+def test_the_first_claim_cannot_merge_with_a_previous_one(session, world):
+    first = active_claims(session, world["article"])[0]
+    with pytest.raises(InvalidInput, match="first claim of the article"):
+        merge_with_previous(session, first, user=None)
+    assert claim_history(session, first.id) == []
+
+
+def test_merging_with_the_previous_is_prepared_like_the_merge(session, world):
+    article = world["article"]
+    first, second, third = active_claims(session, article)
+    prepared = prepare_edit(session, second, "merge-previous")
+    assert prepared.spans == ((first.start, second.end), (third.start, third.end))
+    assert prepare_edit(session, first, "merge-previous") is None
+    assert prepare_edit(session, first, "merge").spans == prepared.spans
+
+
+@pytest.mark.parametrize(
+    ("words", "parts"),
+    [
+        ("one thing", ("Alpha said", "one thing.")),  # the second part begins with them
+        ("Alpha said", ("Alpha said", "one thing.")),  # the claim's first words: after them
+        ("Alpha", ("Alpha", "said one thing.")),
+        ("  said  ", ("Alpha", "said one thing.")),
+        ("A", ("A", "lpha said one thing.")),
+        ("thing.", ("Alpha said one", "thing.")),
+    ],
+)
+def test_a_split_at_any_words_inside_the_claim_works(session, world, words, parts):
+    first = active_claims(session, world["article"])[0]
+    second = split_claim(session, first, split_offset(first, words), user=None)
+    assert (first.text, second.text) == parts
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        ("Gamma", "does not occur inside the claim"),
+        ("alpha", "does not occur inside the claim"),
+        ("Alpha said one thing.", "is the whole claim"),
+        ("   ", "Give the text where the second part begins"),
+    ],
+)
+def test_a_split_at_words_not_inside_the_claim_is_refused(session, world, words, message):
+    first = active_claims(session, world["article"])[0]
+    with pytest.raises(InvalidInput, match=message):
+        split_offset(first, words)
+
+
+def test_a_split_at_every_offset_that_leaves_two_parts_works(session, world):
+    """Every position strictly inside the claim, at its first words too, splits it."""
+    project = world["project"]
+    text = "Go now, he said."
+    report = import_items(session, project, [ArticleDraft(text=text)], user=None)
+    article = get_article(session, report.results[0].article_id)
+    session.commit()
+    for at in range(1, len(text)):
+        (claim,) = active_claims(session, article)
+        left, right = text[:at].strip(), text[at:].strip()
+        nested = session.begin_nested()
+        if left and right:
+            second = split_claim(session, claim, claim.start + at, user=None)
+            assert (claim.text, second.text) == (left, right)
+        else:
+            with pytest.raises(InvalidInput, match="besides white space"):
+                split_claim(session, claim, claim.start + at, user=None)
+        nested.rollback()
+        session.expire_all()

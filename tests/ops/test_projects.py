@@ -171,7 +171,7 @@ def test_set_labels_cannot_remove_a_label_in_use(session):
     ):
         before = _pairs(project, field)
         kept = [pair for pair in before if pair[0] != used]
-        with pytest.raises(Conflict, match=f"{used}' is used by 1 annotations"):
+        with pytest.raises(Conflict, match=f"{used}' is used by 1 annotation"):
             set_labels(session, project, field, kept)
         session.expire_all()
         assert _pairs(project, field) == before

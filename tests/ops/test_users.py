@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -93,6 +94,17 @@ def test_generated_passwords_are_long_and_different():
     first, second = generate_password(), generate_password()
     assert first != second
     assert len(first) >= 12
+
+
+def test_a_generated_password_never_starts_with_a_dash():
+    """A password given on a command line must not read as an option. Over 5,000
+    passwords, a first character drawn like the others would be "-" about 78 times."""
+    passwords = [generate_password() for _ in range(5_000)]
+    assert not [p for p in passwords if p.startswith("-")]
+    assert {p[0] for p in passwords} <= set(string.ascii_letters + string.digits)
+    allowed = set(string.ascii_letters + string.digits + "-_")
+    assert all(set(p) <= allowed and len(p) == 14 for p in passwords)
+    assert len(set(passwords)) == len(passwords)
 
 
 @pytest.mark.usefixtures("fast_passwords")

@@ -258,7 +258,7 @@ def test_csv_lines_stream_writes_lines_as_given_and_the_error_line():
     assert read(joined(chunks)) == [
         ["a", "b"],
         ["1", "x"],
-        ['ERROR: the export stopped early after 1 rows: bad, "value"'],
+        ['ERROR: the export stopped early after 1 row: bad, "value"'],
     ]
 
 

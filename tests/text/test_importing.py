@@ -26,6 +26,7 @@ from workbench.importing import (
     normalize_text,
     parse_file,
     parse_pasted,
+    published_problem,
 )
 
 DATA = Path(__file__).parent / "data" / "import"
@@ -816,3 +817,34 @@ def test_a_file_name_keeps_no_character_a_database_cannot_store():
     (item,) = parse_file("C:\\fakepath\\a\x00b\ud800.txt", b"Some text. More text.")
     assert isinstance(item, ArticleDraft)
     assert item.source == "ab\ufffd.txt" and item.title == "ab\ufffd"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "2024-03-14",
+        "2024-03-14T10:20",
+        "2024-03-14T10:20:30",
+        "2024-03-14T10:20:30.125Z",
+        "2024-03-14 10:20:30+05:30",
+        "2024-03-14T10:20:30-0400",
+    ],
+)
+def test_an_iso_date_or_timestamp_is_a_published_date(value):
+    assert published_problem(value) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["June 10th", "2024", "2024-3-14", "14.03.2024", "2024-02-30", "2024-03-14T25:00", "20240314"],
+)
+def test_anything_else_is_not(value):
+    assert value in published_problem(value)
+
+
+def test_files_keep_their_published_date_as_given():
+    """A file's ``published`` is kept as given (existing data has "2024" or "March
+    2024"): only the paste form, whose label asks for YYYY-MM-DD, checks it."""
+    (draft,) = parse_file("a.csv", b"text,published\nSome text here.,March 2024\n")
+    assert draft.published == "March 2024"

@@ -83,6 +83,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("annotate.claims_before", "GET"):            (302, 404, 200, 200, 200),
     ("annotate.split_claim_view", "POST"):        (302, 404, 403, 400, 400),
     ("annotate.merge_claim_view", "POST"):        (302, 404, 403, 400, 400),
+    ("annotate.merge_previous_claim_view", "POST"): (302, 404, 403, 400, 400),
     ("annotate.trim_claim_view", "POST"):         (302, 404, 403, 400, 400),
     ("speakers.list_speakers", "GET"):            (302, 404, 200, 200, 200),
     ("speakers.list_speakers", "POST"):           (302, 404, 400, 400, 400),
@@ -124,7 +125,8 @@ def world(db, team):
     under A's id and the other way round); ann is an annotator of A only.
     """
     project_a = team["project"]
-    _, claims_a = add_article(db, project_a)
+    # One claim: a merge with the next or the previous is refused (there is none).
+    _, claims_a = add_article(db, project_a, "Baqeri said the talks in Baghdad went well.")
     speaker_a = add_speaker(db, project_a)
     bea = make_user(db, "bea")
     project_b = make_project(db, "Other", targets=("Sanctions",), manager=bea)
@@ -138,7 +140,7 @@ def world(db, team):
             "user_id": team["admin"].id,
             "project_id": project_a.id,
             "article_id": claims_a[-1].article_id,
-            # The last claim: a merge is refused (nothing follows), so the table changes nothing.
+            # The only claim: a merge is refused, so the table changes nothing.
             "claim_id": claims_a[-1].id,
             "speaker_id": speaker_a.id,
         },

@@ -4,6 +4,7 @@ members, export and users."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -359,28 +360,108 @@ def _claim_text(db, claim_id):
     return fresh(db).get(Claim, claim_id).text
 
 
+REFUSAL = re.compile(r'<p class="flash error" role="alert" id="edit-refusal"[^>]*>(.*?)</p>')
+
+
 @pytest.mark.parametrize(
     ("action", "data", "message"),
     [
         ("split", {"at_text": "Tehran"}, "does not occur inside the claim"),
         ("split", {}, "Give the text where the second part begins, or an offset."),
         ("split", {"at": "0"}, "Split inside the claim"),
+        ("split", {"at_text": "Baqeri said the talks in Baghdad went well."}, "the whole claim"),
         ("trim", {"start": "5"}, "Give the new start and end offsets as whole numbers."),
         ("trim", {"start": "0", "end": "60"}, "would overlap the next claim"),
         ("merge", {}, "This is the last claim of the article"),
+        ("merge-previous", {}, "This is the first claim of the article"),
     ],
 )
 def test_a_bad_boundary_change_changes_nothing(web, db, talk, action, data, message):
+    """A refusal is shown on the annotate page, in the panel's boundary tools (open),
+    the claim still selected: never a dead-end error page."""
     claim = talk["claims"][-1] if action == "merge" else talk["claims"][0]
     web.login("mona")
     before = [(c.id, c.start, c.end) for c in talk["claims"]]
     response = web.post(f"/projects/{talk['pid']}/claims/{claim.id}/{action}", data)
     body = read(response)
     assert response.status_code == 400
-    assert message in body
+    refusal = REFUSAL.search(body)
+    assert refusal and message in html.unescape(refusal.group(1))
+    assert '<details class="claim-tools" id="claim-tools" open>' in body
+    assert f"Claim {claim.position} <small>of 4" in body  # the annotator's place is kept
+    assert 'id="annotation-form"' in body and "Back button" not in body
     after = [(c.id, c.start, c.end) for c in active_claims(fresh(db), talk["article"])]
     assert after == before
     assert db.scalars(select(HistoryEntry).where(HistoryEntry.entity != "project")).all() == []
+
+
+def test_a_refused_split_or_trim_keeps_what_was_typed(web, db, talk):
+    web.login("mona")
+    claim = talk["claims"][1]
+    url = f"/projects/{talk['pid']}/claims/{claim.id}"
+    body = read(web.post(f"{url}/split", {"at_text": "in Tehran"}))
+    assert form_values(body, "split-form")["at_text"] == "in Tehran"
+    end = str(talk["claims"][2].start + 3)
+    body = read(web.post(f"{url}/trim", {"start": str(claim.start), "end": end}))
+    shown = form_values(body, "trim-form")
+    assert (shown["start"], shown["end"]) == (str(claim.start), end)
+    assert "would overlap the next claim" in body
+
+
+def test_a_refused_boundary_change_answers_json_clients_in_json(web, talk):
+    web.login("mona")
+    claim = talk["claims"][-1]
+    response = web.post(
+        f"/projects/{talk['pid']}/claims/{claim.id}/merge",
+        {},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert "last claim" in response.get_json()["message"]
+
+
+def test_an_edit_of_a_claim_merged_since_shows_the_claim_it_went_into(web, db, talk):
+    first, second = talk["claims"][:2]
+    merge_with_next(db, db.get(Claim, first.id), user=None)
+    db.commit()
+    web.login("mona")
+    response = web.post(f"/projects/{talk['pid']}/claims/{second.id}/split", {"at_text": "he"})
+    body = read(response)
+    assert response.status_code == 400
+    assert "merged into another one" in body
+    assert f'action="/projects/{talk["pid"]}/claims/{first.id}/annotation"' in body
+
+
+def test_merge_is_offered_only_where_there_is_a_claim_to_merge_with(web, talk):
+    web.login("mona")
+    claims = talk["claims"]
+    offered = {}
+    for claim in (claims[0], claims[1], claims[-1]):
+        body = read(web.get(f"{talk['page']}?claim={claim.id}"))
+        offered[claim.position] = ('id="merge-previous"' in body, 'id="merge-next"' in body)
+    assert offered == {1: (False, True), 2: (True, True), 4: (True, False)}
+
+
+def test_merge_with_the_previous_claim_from_the_page(web, db, talk):
+    first, second = talk["claims"][:2]
+    web.login("mona")
+    response = web.post(f"/projects/{talk['pid']}/claims/{second.id}/merge-previous", {})
+    assert response.status_code == 302
+    assert f"claim={first.id}" in response.location
+    assert "Claim merged with the previous one" in read(web.get(response.location))
+    assert _claim_text(db, first.id) == TALK[: second.end]
+    assert fresh(db).get(Claim, second.id).state == "merged"
+
+
+def test_a_split_at_the_claims_first_words_splits_after_them(web, db, talk):
+    first = talk["claims"][0]  # "Baqeri said the talks in Baghdad went well."
+    web.login("mona")
+    response = web.post(
+        f"/projects/{talk['pid']}/claims/{first.id}/split", {"at_text": "Baqeri said"}
+    )
+    assert response.status_code == 302
+    current = active_claims(fresh(db), talk["article"])
+    assert [c.text for c in current[:2]] == ["Baqeri said", "the talks in Baghdad went well."]
 
 
 def test_an_annotator_may_not_change_claims(web, db, talk):
@@ -453,7 +534,7 @@ def test_speakers_add_edit_merge_as_manager(web, db, talk):
     assert response.status_code == 302
     body = read(web.get(url))
     assert (
-        "Merged Mohammad Bagheri into Mohammad Baqeri; 1 annotations now name Mohammad Baqeri."
+        "Merged Mohammad Bagheri into Mohammad Baqeri; 1 annotation now names Mohammad Baqeri."
         in page_text(body)
     )
     assert _annotation(db, talk["claims"][0].id).speaker_id == baqeri.id
@@ -540,12 +621,12 @@ def test_removing_a_label_in_use_is_refused_and_changes_nothing(web, db, talk):
     for change, message in (
         (
             {"stance": "against\nneutral\nunrelated"},
-            "The stance label &#39;favor&#39; is used by 1 annotations; it cannot be removed. "
+            "The stance label &#39;favor&#39; is used by 1 annotation; it cannot be removed. "
             "Nothing was changed.",
         ),
         (
             {"verifiability": "verifiable"},
-            "The verifiability label &#39;opinion&#39; is used by 1 annotations",
+            "The verifiability label &#39;opinion&#39; is used by 1 annotation",
         ),
         ({"targets": "Peace"}, "The target &#39;Cooperation&#39; has 1 stance labels"),
         ({"stance": "Favor Label"}, "Stance labels, line 1: a label is 1 to 80 lowercase"),
@@ -952,7 +1033,7 @@ def test_the_history_page_is_readable_and_annotators_see_only_their_own(web, db,
     save_annotation(db, project, claim, bob, AnnotationInput(note="bob again"), base_version=1)
     set_targets(db, project, ["Cooperation"])  # Sanctions is no longer used: it is retired
     second = split_claim(db, claim, claim.start + 4, user=mona)
-    merge_with_next(db, claim, user=mona)  # back together: bob's annotation moves along
+    merge_with_next(db, claim, user=mona)  # back together
     db.commit()
     url = f"/projects/{talk['pid']}/claims/{claim.id}/history"
 
@@ -961,7 +1042,10 @@ def test_the_history_page_is_readable_and_annotators_see_only_their_own(web, db,
     assert "ann's secret" in text and "bob's secret" in text
     assert "Stance: Sanctions (removed) against" in text
     assert "{" not in text  # no raw dictionaries
-    assert f"New claim id {second.id}" in text and "Moved annotations" in text
+    assert f"New claim id {second.id}" in text
+    assert "Moved annotations" not in text  # the merge moved none: no row, not "[]"
+    assert "Span changed yes" in text
+    assert "[" not in text and "True" not in text and "False" not in text
 
     web.post("/logout")
     web.login("ann")
@@ -1109,3 +1193,22 @@ def test_a_conflict_names_a_typed_known_speaker_as_it_is_and_refusals_offer_curr
     )
     assert "already names the speaker" in page_text(body)
     assert ">M. Baqeri<" not in body and ">Mohammad Baqeri<" in body
+
+
+def test_a_note_typed_in_the_browser_is_stored_with_lf(web, db, talk):
+    web.login("ann")
+    claim = talk["claims"][0]
+    # Browsers send a textarea's line breaks as CRLF (the HTML form submission rules).
+    response = web.post(_save_url(talk, claim), _fields(talk, note="one\r\ntwo\r\n\r\nthree"))
+    assert response.status_code == 302
+    assert _annotation(db, claim.id).note == "one\ntwo\n\nthree"
+
+
+def test_the_progress_of_a_one_claim_article_says_claim(web, db, team):
+    project = team["project"]
+    article, _ = add_article(db, project, "Baqeri said the talks went well.")
+    db.commit()
+    web.login("ann")
+    body = page_text(read(web.get(f"/projects/{project.id}/articles/{article.id}/annotate")))
+    assert "You have annotated 0 of 1 claim." in body
+    assert "You have annotated 0 of 1 claim." in page_text(read(web.get(f"/projects/{project.id}")))

@@ -191,3 +191,13 @@ def test_a_save_can_say_which_claim_span_it_saw(web, db, team):
     body = {"base_version": None, "claim_span": [now.start, now.end], "note": "ok"}
     fresh_save = post_json(web, url, body, token)
     assert fresh_save.status_code == 200, fresh_save.get_json()
+
+
+def test_a_note_sent_with_crlf_is_stored_with_lf(web, db, team):
+    project, claim = setup_claim(db, team)
+    web.login("ann")
+    url = f"/api/projects/{project.id}/claims/{claim.id}/annotation"
+    saved = post_json(web, url, {"base_version": None, "note": "a\r\nb\rc"}, api_token(web))
+    assert saved.status_code == 200, saved.get_json()
+    assert saved.get_json()["annotation"]["note"] == "a\nb\nc"
+    assert web.get(url).get_json()["annotation"]["note"] == "a\nb\nc"

@@ -71,6 +71,7 @@ def _would_change(endpoint: str, ids: dict) -> dict:
         },
         "annotate.split_claim_view": {"at_text": "went well"},
         "annotate.merge_claim_view": {},
+        "annotate.merge_previous_claim_view": {},
         "annotate.trim_claim_view": {"start": "0", "end": "10"},
         "speakers.list_speakers": {"name": "Hatami", "type": "person"},
         "speakers.edit_speaker": {"name": "Renamed", "type": "person"},

@@ -68,6 +68,13 @@ def test_paste_imports_one_article(manager, db, team):
     [
         ({"text": "   \n  "}, "Text: This field is required."),
         ({"text": "Fine text.", "url": "not a url"}, "URL: Invalid URL."),
+        (
+            {"text": "Fine text.", "published": "June 10th"},
+            "Published (YYYY-MM-DD): Give the date as YYYY-MM-DD (2024-06-10), or an ISO "
+            "date and time (2024-06-10T14:30:00Z); 'June 10th' is neither.",
+        ),
+        ({"text": "Fine text.", "published": "2024-02-30"}, "'2024-02-30' is neither."),
+        ({"text": "Fine text.", "published": "10/06/2024"}, "'10/06/2024' is neither."),
     ],
 )
 def test_paste_with_a_bad_field_is_refused(manager, db, team, fields, message):
@@ -544,3 +551,29 @@ def test_a_job_that_lost_its_worker_is_shown_as_interrupted(manager, db, team):
     )
     form = page_text(read(manager.get(f"/projects/{pid}/import")))
     assert "big.csv : interrupted, 0 imported, 0 duplicates, 0 rejected" in form
+
+
+@pytest.mark.parametrize(
+    "published", ["2024-06-10", "2024-06-10T14:30:00Z", "2024-06-10T14:30+02:00", "  2024-06-10 "]
+)
+def test_a_pasted_iso_date_or_timestamp_is_accepted(manager, db, team, published):
+    response = manager.post(
+        f"/projects/{team['project'].id}/import/paste",
+        {"text": "Baqeri said the talks went well.", "published": published},
+    )
+    read(response)
+    assert response.status_code == 200
+    (article,) = _articles(db)
+    assert article.published == published.strip()
+
+
+def test_a_refused_date_keeps_the_form_as_typed(manager, db, team):
+    response = manager.post(
+        f"/projects/{team['project'].id}/import/paste",
+        {"title": "Kept", "text": "Baqeri said the talks went well.", "published": "June 10th"},
+    )
+    body = read(response)
+    assert response.status_code == 400
+    assert 'value="June 10th"' in body and 'value="Kept"' in body
+    assert '<div class="error">Give the date as YYYY-MM-DD (2024-06-10)' in body  # by the field
+    assert "Baqeri said the talks went well." in body

@@ -26,7 +26,7 @@ def test_a_manager_reruns_the_projects_suggestions(web, db, team):
     response = web.post(f"/projects/{project.id}/suggestions/rerun", {"scope": "project"})
     assert response.status_code == 303
     text = page_text(read(web.get(response.location)))
-    assert "Done: 1 articles" in text and "Saved annotations were not changed" in text
+    assert "Done: 1 article , " in text and "Saved annotations were not changed" in text
     db.expire_all()
     assert sorted(db.scalars(select(Suggestion.value))) == sorted(fresh)
     assert db.scalar(select(SuggestionRun.user_id)) == team["manager"].id
@@ -88,7 +88,7 @@ def test_a_runs_page_shows_its_progress_and_an_interrupted_run(web, db, team):
     url = f"/projects/{project.id}/suggestions/runs/{run.id}"
     body = read(web.get(url))
     assert 'http-equiv="refresh"' in body
-    assert "Running: 0 of 1 articles done." in page_text(body)
+    assert "Running: 0 of 1 article done." in page_text(body)
     db.execute(update(SuggestionRun).values(heartbeat_at=run.heartbeat_at - timedelta(hours=1)))
     db.commit()
     text = page_text(read(web.get(url)))

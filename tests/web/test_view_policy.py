@@ -22,6 +22,7 @@ LATE_WRITE = {
     # A boundary edit runs the suggester over the article before it takes the lock.
     "annotate.split_claim_view",
     "annotate.merge_claim_view",
+    "annotate.merge_previous_claim_view",
     "annotate.trim_claim_view",
 }
 AUTOCOMMIT = {"api.save_annotation_api"}

@@ -19,7 +19,7 @@ annotation form, the CLI, the tests) and returns the ORM annotation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, make_dataclass
+from dataclasses import dataclass, field, make_dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -454,6 +454,17 @@ def validate(codebook: Codebook, values: AnnotationInput) -> None:
             )
 
 
+def _with_lf(values: AnnotationInput) -> AnnotationInput:
+    """``values`` with the text fields' line breaks as LF, as article text has them
+    (a browser sends a textarea's as CRLF); the same object when there is none."""
+    changed = {
+        f.column: getattr(values, f.column).replace("\r\n", "\n").replace("\r", "\n")
+        for f in _TEXT_FIELDS
+        if "\r" in getattr(values, f.column)
+    }
+    return replace(values, **changed) if changed else values
+
+
 def _stale(session: Session, state: AnnotationState, user: User, message: str) -> Conflict:
     current = annotation_state(session, user, state.project_id, state.claim_id, None).record
     return Conflict(message, current=current)
@@ -480,12 +491,14 @@ def store_annotation(
     (or, on PostgreSQL, without a transaction): the checks that matter under concurrency are
     made again when writing (the claim's state and boundaries, the codebook version, the
     speakers), or by the writes themselves (the version in the UPDATE's WHERE, the unique
-    claim and user of an INSERT). Every save is appended to the history.
+    claim and user of an INSERT). Every save is appended to the history. A text field's
+    line breaks are stored as LF (CRLF and CR, as browsers send them, become LF).
 
     On PostgreSQL the whole write is one statement (see _CHECKED), atomic even without a
     transaction, under row locks that merges and codebook edits wait for; SQLite writes step by
     step in its write transaction, where it is the only writer.
     """
+    values = _with_lf(values)
     if session.get_bind().dialect.name != "postgresql":
         return _store_in_steps(session, state, user, values, base_version, seen_span)
     for _ in range(3):

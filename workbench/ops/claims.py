@@ -1,4 +1,4 @@
-"""Changing claim boundaries: split, merge with the next claim, trim.
+"""Changing claim boundaries: split, merge with the next or the previous claim, trim.
 
 Every change is recorded in the history. Annotations stay attached; those on a
 claim whose span changed are flagged ``span_changed`` for a second look, and
@@ -8,6 +8,8 @@ so that none is left from the old boundaries.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, contains_eager
@@ -150,13 +152,14 @@ def _lock_for_edit(session: Session, claim: Claim) -> None:
 def _flag_annotations(session: Session, claim: Claim, user: User | None) -> None:
     """Flag the claim's annotations for a second look: their text changed under them.
 
-    Each moves its version on (so a form opened before the change is refused) and
-    gets a history entry saying so, so an annotation's history has every version.
+    Each moves its version on (so a form opened before the change is refused) and its
+    ``updated_at`` to now, and gets a history entry saying so, so an annotation's
+    history has every version.
     """
     flagged = session.execute(
         update(Annotation)
         .where(Annotation.claim_id == claim.id)
-        .values(span_changed=True, version=Annotation.version + 1)
+        .values(span_changed=True, version=Annotation.version + 1, updated_at=datetime.now(UTC))
         .returning(Annotation.id, Annotation.version)
         .execution_options(synchronize_session=False)
     ).all()
@@ -321,6 +324,45 @@ def merge_with_next(
     return claim
 
 
+def merge_with_previous(
+    session: Session, claim: Claim, *, user: User | None, prepared: PreparedArticle | None = None
+) -> Claim:
+    """Merge ``claim`` into the claim before it; return the merged claim.
+
+    The same as merging the previous claim with the next (``merge_with_next``): the
+    merged claim keeps the previous claim's id, ``claim`` is kept as ``merged``.
+    Raises InvalidInput when ``claim`` is the first one.
+    """
+    _lock_for_edit(session, claim)
+    previous, _ = _neighbours(session, claim)
+    if previous is None:
+        raise InvalidInput(
+            "This is the first claim of the article; there is nothing to merge it with before it."
+        )
+    return merge_with_next(session, previous, user=user, prepared=prepared)
+
+
+def split_offset(claim: Claim, words: str) -> int:
+    """Return the text offset where a split of ``claim`` at ``words`` falls: where the
+    words begin inside the claim (the second part begins with them), or, when they are
+    only the claim's own first words, where they end (they are the first part).
+    Raises InvalidInput when the words are not in the claim or are all of it."""
+    needle = words.strip()
+    if not needle:
+        raise InvalidInput("Give the text where the second part begins, or an offset.")
+    text = claim.text
+    found = text.find(needle, 1)
+    if found > 0:
+        return claim.start + found
+    if text.startswith(needle):
+        if not text[len(needle) :].strip():
+            raise InvalidInput(
+                f"{needle!r} is the whole claim: a split needs text on both sides of it."
+            )
+        return claim.start + len(needle)
+    raise InvalidInput(f"{needle!r} does not occur inside the claim.")
+
+
 def annotations_left_behind(session: Session, claim: Claim) -> int:
     """Count the annotations that stayed on claims merged into ``claim``.
 
@@ -397,10 +439,11 @@ def prepare_edit(
     end: int | None = None,
 ) -> PreparedArticle | None:
     """Make the article's suggestions for the claims an edit of ``claim`` ("split" at
-    ``at``, "merge" with the next claim, "trim" to ``start``:``end``) would leave,
-    reading only: call it before the edit's write transaction and pass the result to
-    the edit, which stores it if the claims are then as foreseen (else it suggests
-    again). None when the edit would change nothing or be refused (the edit says why)."""
+    ``at``, "merge" with the next claim, "merge-previous" into the one before, "trim"
+    to ``start``:``end``) would leave, reading only: call it before the edit's write
+    transaction and pass the result to the edit, which stores it if the claims are
+    then as foreseen (else it suggests again). None when the edit would change nothing
+    or be refused (the edit says why)."""
     if claim.state != "active":
         return None
     article = claim.article
@@ -428,6 +471,10 @@ def prepare_edit(
         if i + 1 >= len(spans):
             return None
         spans[i : i + 2] = [(claim.start, spans[i + 1][1])]
+    elif edit == "merge-previous":
+        if i == 0:
+            return None
+        spans[i - 1 : i + 1] = [(spans[i - 1][0], claim.end)]
     elif edit == "trim":
         if start is None or end is None or span_problem(len(text), start, end):
             return None

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from workbench.fields import FIELDS, SPEAKER, STANCES, of_kind
 from workbench.models import Annotation, HistoryEntry, User
 from workbench.pagination import Page, page_of
+from workbench.words import counted
 
 
 def record(
@@ -150,6 +151,30 @@ _PER_TARGET = {f.name: f.label for f in of_kind(STANCES)}
 _ANNOTATION_LISTS = {"moved_annotations", "annotations"}
 
 
+def _shown(value: Any) -> str:
+    """A recorded value in words: yes or no for a boolean, a list as its items separated
+    by commas, a mapping as ``key: value`` pairs, "—" for a value not set."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(_shown(item) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {_shown(item)}" for key, item in value.items())
+    return str(value)
+
+
+def _empty_list(value: Any) -> bool:
+    return isinstance(value, list | tuple | dict) and not value
+
+
+def _annotation_ids(ids: list) -> str:
+    if not all(isinstance(i, int) for i in ids):
+        return _shown(ids)
+    return f"{counted(len(ids), 'annotation')} ({'id' if len(ids) == 1 else 'ids'} {_shown(ids)})"
+
+
 def describe(
     record: dict[str, Any] | None, targets: dict[int, str], *, blind: bool = False
 ) -> list[tuple[str, str, int | None]]:
@@ -159,7 +184,8 @@ def describe(
     targets included); speaker ids are left out where the name is recorded;
     claims are shown by id (positions change with every split and merge). With
     ``blind``, lists of annotation ids are left out: they would tell an annotator
-    about other annotators' work.
+    about other annotators' work. Values are in words (see _shown); an empty list
+    shows no row.
     """
     rows: list[tuple[str, str, int | None]] = []
     for key, value in (record or {}).items():
@@ -167,18 +193,22 @@ def describe(
             continue
         if blind and key in _ANNOTATION_LISTS:
             continue
+        if _empty_list(value) and key not in _PER_TARGET:
+            continue
         if key in _PER_TARGET and isinstance(value, dict):
             for target_id, stance in value.items():
                 name = targets.get(int(target_id)) if str(target_id).isdigit() else None
                 shown = name or "target " + str(target_id)
-                rows.append((f"{_PER_TARGET[key]}: {shown}", str(stance), None))
+                rows.append((f"{_PER_TARGET[key]}: {shown}", _shown(stance), None))
             continue
         if key in _CLAIM_KEYS and isinstance(value, int):
             rows.append((_CLAIM_KEYS[key], f"id {value}", value))
             continue
         label = _LABELS.get(key, key.replace("_", " ").capitalize())
-        shown = "—" if value is None or value == "" else str(value)
-        rows.append((label, shown, None))
+        if key in _ANNOTATION_LISTS and isinstance(value, list):
+            rows.append((label, _annotation_ids(value), None))
+            continue
+        rows.append((label, _shown(value), None))
     return rows
 
 
@@ -205,19 +235,18 @@ PROJECT_ACTIONS = {
 def describe_project_change(record: dict[str, Any] | None) -> list[tuple[str, str]]:
     """Return a project history record as (label, value) rows to show: a list of
     targets as one line, a label set as one ``value: definition`` line per label,
-    the target's id beside its name."""
+    the target's id beside its name; other values in words, an empty list as no row."""
     rows: list[tuple[str, str]] = []
     for key, value in (record or {}).items():
-        if key == "target_id":
+        if key == "target_id" or _empty_list(value):
             continue
         if key == "target" and "target_id" in record:
             rows.append(("Target", f"{value} (id {record['target_id']})"))
         elif key == "targets" and isinstance(value, list):
-            rows.append(("Targets", ", ".join(map(str, value))))
+            rows.append(("Targets", _shown(value)))
         elif key == "labels" and isinstance(value, list):
             lines = [": ".join(str(x) for x in pair if x) for pair in value]
             rows.append(("Labels", "\n".join(lines)))
         else:
-            shown = "—" if value is None or value == "" else str(value)
-            rows.append((key.replace("_", " ").capitalize(), shown))
+            rows.append((key.replace("_", " ").capitalize(), _shown(value)))
     return rows

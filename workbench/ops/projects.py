@@ -24,6 +24,7 @@ from workbench.models import (
     User,
 )
 from workbench.ops.history import record
+from workbench.words import counted
 
 
 def _record(session: Session, project: Project, action: str, user, before, after) -> None:
@@ -372,7 +373,7 @@ def set_labels(
         in_use = label_use_count(session, project, field, value)
         if in_use:
             raise Conflict(
-                f"The {field} label {value!r} is used by {in_use} annotations; "
+                f"The {field} label {value!r} is used by {counted(in_use, 'annotation')}; "
                 "it cannot be removed.",
                 field=field,
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import string
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -30,9 +31,18 @@ def _dummy_hash() -> str:
     return generate_password_hash("not-a-password")
 
 
+# token_urlsafe's alphabet; a password never starts with "-", which a command line
+# would read as an option.
+_PASSWORD_FIRST = string.ascii_letters + string.digits
+_PASSWORD_REST = _PASSWORD_FIRST + "-_"
+_PASSWORD_LENGTH = 14
+
+
 def generate_password() -> str:
-    """Return a random password that is easy to type (about 80 bits)."""
-    return secrets.token_urlsafe(10)
+    """Return a random password that is easy to type: 14 letters, digits, ``-`` and
+    ``_`` (about 84 bits), the first a letter or a digit."""
+    rest = (secrets.choice(_PASSWORD_REST) for _ in range(_PASSWORD_LENGTH - 1))
+    return secrets.choice(_PASSWORD_FIRST) + "".join(rest)
 
 
 def create_user(session: Session, username: str, password: str, *, is_admin: bool = False) -> User:

@@ -18,6 +18,7 @@ from workbench.web import admin, annotate, api, articles, auth, exports, project
 from workbench.web.common import close_db, load_user, public, wants_json
 from workbench.web.guard import refuse_unstorable_text
 from workbench.web.uploads import UploadRequest
+from workbench.words import counted
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -76,6 +77,7 @@ def register(app: Flask) -> None:
     from workbench.web.markdown import render_markdown
 
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.globals["counted"] = counted
 
 
 def _security_headers(response):
@@ -135,7 +137,7 @@ def _too_large(error: RequestEntityTooLarge):
         text_mb = (current_app.config.get("MAX_FORM_MEMORY_SIZE") or 0) / 1_000_000
         message = (
             f"The form is too large: a pasted text may have at most {text_mb:g} MB, and one "
-            f"upload at most {MAX_UPLOAD_FILES:,} files; nothing was imported."
+            f"upload at most {counted(MAX_UPLOAD_FILES, 'file')}; nothing was imported."
         )
     return _error_page(413, "Upload too large", message)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
@@ -16,8 +16,10 @@ from workbench.ops.claims import (
     annotations_left_behind,
     get_project_claim,
     merge_with_next,
+    merge_with_previous,
     prepare_edit,
     split_claim,
+    split_offset,
     trim_claim,
 )
 from workbench.ops.history import claim_history_page, describe
@@ -45,6 +47,7 @@ from workbench.web.common import (
     wants_json,
     whole_number,
 )
+from workbench.words import counted
 
 bp = Blueprint("annotate", __name__)
 
@@ -116,8 +119,22 @@ def annotation_form_class(project, speakers):
     return type("AnnotationForm", (FlaskForm,), attrs)
 
 
+SPLIT_HOW = "Give the text where the second part begins, or an offset."
+EXPIRED_FORM = (
+    "The form had expired (its security token is missing or old); nothing changed. Try again."
+)
+
+
+def _form_problem(form, problem: str) -> str:
+    """Why a boundary form was refused: an expired form, or ``problem``."""
+    return EXPIRED_FORM if "csrf_token" in form.errors else problem
+
+
 class SplitForm(FlaskForm):
-    at_text = StringField("Second part begins with", validators=[Length(max=1000)])
+    at_text = StringField(
+        "Second part begins with (or: the claim's first words, to split after them)",
+        validators=[Length(max=1000)],
+    )
     at = IntegerField("or at character offset", validators=[Optional(), database_int()])
 
 
@@ -305,11 +322,13 @@ def suggested_form_values(ws: Workspace, form) -> dict[str, str]:
     return values
 
 
-def _annotate_page(ws, role, form=None):
+def _annotate_page(ws, role, form=None, *, edit_refusal=None, split_form=None, trim_form=None):
     """Render the annotate page of the workspace ``ws``, its selected claim open: the
     form filled from the database (or, for a claim the user has not annotated, from
     its suggestions), or ``form`` as given (a refused save, shown again as typed).
-    A field whose value is still the suggested one is marked as suggested."""
+    A field whose value is still the suggested one is marked as suggested.
+    ``edit_refusal`` (the tool, the reason) is a refused boundary change, shown in the
+    panel's boundary tools, open, with ``split_form`` or ``trim_form`` as typed."""
     project, selected = ws.project, ws.selected
     prefilled: dict[str, str] = {}
     if selected is not None and form is None:
@@ -343,13 +362,17 @@ def _annotate_page(ws, role, form=None):
         selected=selected,
         form=form,
         next_open=ws.next_open,
-        split_form=SplitForm(formdata=None),
-        trim_form=TrimForm(
+        split_form=split_form or SplitForm(formdata=None),
+        trim_form=trim_form
+        or TrimForm(
             formdata=None,
             start=selected.start if selected else None,
             end=selected.end if selected else None,
         ),
         merge_form=MergeForm(formdata=None),
+        edit_refusal=edit_refusal,
+        has_previous=selected is not None and selected.position > 1,
+        has_next=selected is not None and selected.position < ws.total,
         can_edit_claims=can(g.user, "edit-claims", role),
         can_see_roster=can(g.user, "manage-speakers", role),
         speaker_types=SPEAKER_TYPES,
@@ -541,84 +564,119 @@ def _prepared(claim, edit: str, **where):
     return prepared
 
 
+def _edit_refused(project, role, claim, tool: str, error: WorkbenchError, **forms):
+    """A refused boundary change (``tool``: split, trim or merge) from the page: the
+    annotate page again with the claim still selected (or the claim it was merged into
+    since), the tool's form as typed, and the reason in the panel, with the error's
+    status (400, or 409). A JSON client gets the error as JSON."""
+    article_id = claim.article_id
+    claim_id = claim.id
+    db().rollback()
+    if wants_json():
+        raise error
+    ws = build_workspace(db(), project, article_id, g.user, claim_id=claim_id)
+    if ws.merged_into_id is not None:
+        ws = build_workspace(db(), project, article_id, g.user, claim_id=ws.merged_into_id)
+    page, headers = _annotate_page(ws, role, edit_refusal=(tool, error.message), **forms)
+    return page, error.status, headers
+
+
+def _edited(project, claim, message: str, claim_id=None):
+    db().commit()
+    flash(message, "info")
+    return redirect(_claim_url(project, claim.article, claim_id or claim.id))
+
+
 @bp.post("/projects/<int:project_id>/claims/<int:claim_id>/split")
 @late_write
 def split_claim_view(project_id: int, claim_id: int):
-    project, _ = load_project(project_id, "edit-claims")
+    project, role = load_project(project_id, "edit-claims")
     claim = get_project_claim(db(), project.id, claim_id)
     form = SplitForm()
-    if not form.validate_on_submit():
-        raise InvalidInput("Give the text where the second part begins, or an offset.")
-    at = form.at.data
-    if at is None:
-        needle = (form.at_text.data or "").strip()
-        if not needle:
-            raise InvalidInput("Give the text where the second part begins, or an offset.")
-        found = claim.text.find(needle, 1)
-        if found <= 0:
-            raise InvalidInput(f"{needle!r} does not occur inside the claim (after its start).")
-        at = claim.start + found
-    prepared = _prepared(claim, "split", at=at)
     try:
+        if not form.validate_on_submit():
+            raise InvalidInput(_form_problem(form, SPLIT_HOW))
+        at = form.at.data
+        if at is None:
+            if not (form.at_text.data or "").strip():
+                raise InvalidInput(SPLIT_HOW)
+            at = split_offset(claim, form.at_text.data)
+        prepared = _prepared(claim, "split", at=at)
         second = split_claim(db(), claim, at, user=g.user, prepared=prepared)
-    except WorkbenchError:
-        db().rollback()
-        raise
+    except WorkbenchError as exc:
+        return _edit_refused(project, role, claim, "split", exc, split_form=form)
+    return _edited(
+        project,
+        claim,
+        "Claim split in two; its annotations are flagged for a second look.",
+        second.id,
+    )
+
+
+def _merge(project_id: int, claim_id: int, edit: str):
+    """Merge the claim with the next one, or (``edit`` "merge-previous") into the
+    previous one; then show the merged claim."""
+    project, role = load_project(project_id, "edit-claims")
+    claim = get_project_claim(db(), project.id, claim_id)
+    try:
+        if not MergeForm().validate_on_submit():
+            raise InvalidInput(EXPIRED_FORM)
+        prepared = _prepared(claim, edit)
+        merge = merge_with_previous if edit == "merge-previous" else merge_with_next
+        merged = merge(db(), claim, user=g.user, prepared=prepared)
+    except WorkbenchError as exc:
+        return _edit_refused(project, role, claim, "merge", exc)
+    left = annotations_left_behind(db(), merged)
     db().commit()
-    flash("Claim split in two; its annotations are flagged for a second look.", "info")
-    return redirect(_claim_url(project, claim.article, second.id))
+    which = "previous" if edit == "merge-previous" else "next"
+    flash(f"Claim merged with the {which} one; annotations are flagged for a second look.", "info")
+    if left:
+        flash(
+            f"{counted(left, 'annotator')} had annotated both claims: the "
+            "annotation of the first claim is kept for the merged claim; the one of the "
+            "second claim stays in the claim's history but is no longer exported.",
+            "warning",
+        )
+    return redirect(_claim_url(project, merged.article, merged.id))
 
 
 @bp.post("/projects/<int:project_id>/claims/<int:claim_id>/merge")
 @late_write
 def merge_claim_view(project_id: int, claim_id: int):
-    project, _ = load_project(project_id, "edit-claims")
-    claim = get_project_claim(db(), project.id, claim_id)
-    if not MergeForm().validate_on_submit():
-        abort(400)
-    prepared = _prepared(claim, "merge")
-    try:
-        merge_with_next(db(), claim, user=g.user, prepared=prepared)
-    except WorkbenchError:
-        db().rollback()
-        raise
-    left = annotations_left_behind(db(), claim)
-    db().commit()
-    flash("Claim merged with the next one; annotations are flagged for a second look.", "info")
-    if left:
-        flash(
-            f"{left} annotator{'s' if left != 1 else ''} had annotated both claims: the "
-            "annotation of the first claim is kept for the merged claim; the one of the "
-            "second claim stays in the claim's history but is no longer exported.",
-            "warning",
-        )
-    return redirect(_claim_url(project, claim.article, claim.id))
+    return _merge(project_id, claim_id, "merge")
+
+
+@bp.post("/projects/<int:project_id>/claims/<int:claim_id>/merge-previous")
+@late_write
+def merge_previous_claim_view(project_id: int, claim_id: int):
+    return _merge(project_id, claim_id, "merge-previous")
 
 
 @bp.post("/projects/<int:project_id>/claims/<int:claim_id>/trim")
 @late_write
 def trim_claim_view(project_id: int, claim_id: int):
-    project, _ = load_project(project_id, "edit-claims")
+    project, role = load_project(project_id, "edit-claims")
     claim = get_project_claim(db(), project.id, claim_id)
     form = TrimForm()
-    if not form.validate_on_submit():
-        raise InvalidInput("Give the new start and end offsets as whole numbers.")
-    before = (claim.start, claim.end)
-    prepared = _prepared(claim, "trim", start=form.start.data, end=form.end.data)
     try:
+        if not form.validate_on_submit():
+            raise InvalidInput(
+                _form_problem(form, "Give the new start and end offsets as whole numbers.")
+            )
+        before = (claim.start, claim.end)
+        prepared = _prepared(claim, "trim", start=form.start.data, end=form.end.data)
         trim_claim(db(), claim, form.start.data, form.end.data, user=g.user, prepared=prepared)
-    except WorkbenchError:
-        db().rollback()
-        raise
-    db().commit()
+    except WorkbenchError as exc:
+        return _edit_refused(project, role, claim, "trim", exc, trim_form=form)
     if (claim.start, claim.end) == before:
-        flash(
+        return _edited(
+            project,
+            claim,
             "The claim already has these boundaries (after trimming white space); nothing changed.",
-            "info",
         )
-    else:
-        flash("Claim boundaries changed; annotations are flagged for a second look.", "info")
-    return redirect(_claim_url(project, claim.article, claim.id))
+    return _edited(
+        project, claim, "Claim boundaries changed; annotations are flagged for a second look."
+    )
 
 
 @bp.get("/projects/<int:project_id>/claims/<int:claim_id>/history")

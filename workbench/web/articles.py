@@ -16,11 +16,11 @@ from flask import (
 )
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField, ValidationError
 from wtforms.validators import URL, AnyOf, DataRequired, Length, Optional
 
 from workbench.errors import NotFound
-from workbench.importing import MAX_UPLOAD_FILES, PASTED_SOURCE, parse_pasted
+from workbench.importing import MAX_UPLOAD_FILES, PASTED_SOURCE, parse_pasted, published_problem
 from workbench.jobs import ImportSource, start_import
 from workbench.ops.articles import get_article
 from workbench.ops.heartbeat import job_status
@@ -45,6 +45,11 @@ class PasteForm(FlaskForm):
     url = StringField("URL", validators=[Optional(), URL(require_tld=False), Length(max=2000)])
     published = StringField("Published (YYYY-MM-DD)", validators=[Length(max=100)])
     text = TextAreaField("Text", validators=[DataRequired()])
+
+    def validate_published(self, field):
+        problem = published_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
 
 
 class UploadForm(FlaskForm):
@@ -92,7 +97,7 @@ def import_paste(project_id: int):
         outlet=form.outlet.data or "",
         author=form.author.data or "",
         url=form.url.data or "",
-        published=form.published.data or "",
+        published=(form.published.data or "").strip(),
         max_bytes=int(current_app.config["WORKBENCH"]["MAX_UPLOAD_MB"] * 1_000_000),
     )
     return _run_import(project, [ImportSource(PASTED_SOURCE, items=items)], "pasted text")

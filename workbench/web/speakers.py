@@ -25,6 +25,7 @@ from workbench.ops.suggestions import speaker_found_in
 from workbench.permissions import can
 from workbench.web.common import db, form_errors, load_project, options, query_int
 from workbench.web.stale import record_digest, stale_record
+from workbench.words import counted
 
 bp = Blueprint("speakers", __name__)
 
@@ -197,8 +198,8 @@ def merge_speakers_view(project_id: int):
     else:
         db().commit()
         flash(
-            f"Merged {source.name} into {target.name}; {changed} annotations now name "
-            f"{target.name}.",
+            f"Merged {source.name} into {target.name}; {counted(changed, 'annotation')} now "
+            f"{'names' if changed == 1 else 'name'} {target.name}.",
             "info",
         )
     return redirect(url_for("speakers.list_speakers", project_id=project.id))
