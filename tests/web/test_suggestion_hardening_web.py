@@ -40,7 +40,7 @@ def test_a_second_rerun_while_one_runs_is_refused_and_starts_nothing(app, web, d
     response = web.post(f"/projects/{project.id}/suggestions/rerun", {"scope": "project"})
     body = page_text(read(response))
     assert response.status_code == 409, body
-    assert f"being re-run already (run {running.id}: 0 of 1 articles done)" in body
+    assert f"being re-run already (run {running.id}: 0 of 1 article done)" in body
     assert snapshot(app) == before
     assert fresh(db).scalar(select(func.count()).select_from(SuggestionRun)) == 1
 

@@ -49,6 +49,7 @@ from workbench.suggest.stored import (
     Registry,
     encode,
 )
+from workbench.words import counted
 
 # A re-run stores this many articles a transaction at most, and stops adding
 # articles to a batch once it has this many claims (one article alone may have
@@ -199,7 +200,7 @@ def _claim_rows(article: ArticleClaims, encoded: Encoded) -> Iterable[tuple]:
     if encoded.spans != spans:
         if len(encoded.spans) != len(spans):
             raise ValueError(
-                f"the suggester answered {len(encoded.spans)} claims of article "
+                f"the suggester answered {counted(len(encoded.spans), 'claim')} of article "
                 f"{article.article_id}, asked about {len(spans)}"
             )
         raise ValueError(
@@ -441,7 +442,7 @@ def create_suggestion_run(session: Session, project: Project, user: User | None)
         if run_status(other) == "running":
             raise Conflict(
                 f"The project's suggestions are being re-run already (run {other.id}: "
-                f"{other.articles_done:,} of {other.articles_total:,} articles done); "
+                f"{other.articles_done:,} of {counted(other.articles_total, 'article')} done); "
                 "wait for it to finish (its page shows its progress), then re-run if you "
                 "still need to. A run whose process was stopped shows as interrupted two "
                 "minutes after its last progress, and then no longer holds a new one back."
