@@ -1,0 +1,109 @@
+"""An automated accessibility check: axe-core (vendored, see vendor/axe-core/README.md)
+run in Chromium on the login, project, annotate, import and export pages; any violation
+of impact serious or critical fails the test, listed with the elements it was found on.
+
+axe is served to the page from the page's own origin by a Playwright route (never by the
+app), so the page runs under its real Content-Security-Policy (``script-src 'self'``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from workbench.models import Suggestion
+from workbench.ops.suggestions import refresh_article
+
+from .pages import CHROMIUM, log_in
+
+if not CHROMIUM.exists():
+    pytest.skip(
+        "Chromium not found at /usr/bin/chromium (install Debian's chromium package to run the "
+        "browser tests; `playwright install` is not used)",
+        allow_module_level=True,
+    )
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+AXE_PATH = "/__test-only__/axe.min.js"
+FAILING = ("serious", "critical")
+
+
+def _serve_axe(page, base_url: str) -> None:
+    page.route(
+        f"{base_url}{AXE_PATH}",
+        lambda route: route.fulfill(path=AXE, content_type="text/javascript"),
+    )
+
+
+def _violations(page) -> list[dict]:
+    """Inject axe into the page as it is now and return its serious and critical
+    violations, each {id, impact, help, nodes: [{target, summary}]}."""
+    page.add_script_tag(url=AXE_PATH)
+    found = page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ['violations']});
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => ({target: n.target, summary: n.failureSummary})),
+            }));
+        }"""
+    )
+    return [v for v in found if v["impact"] in FAILING]
+
+
+def _report(where: str, violations: list[dict]) -> str:
+    lines = [f"{where}: {len(violations)} serious or critical axe violation(s)"]
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']}")
+        for node in v["nodes"]:
+            summary = " ".join((node["summary"] or "").split())
+            lines.append(f"    {json.dumps(node['target'])}: {summary}")
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def suggested_claim(demo, db):
+    """Run the suggester over the demo article; return the id of the claim whose
+    suggestions carry the most evidence (the annotate page then shows "suggested"
+    badges and evidence marks)."""
+    refresh_article(db, demo.article)
+    db.commit()
+    evidence: dict[int, int] = {}
+    for s in db.scalars(select(Suggestion).where(Suggestion.claim_id.in_(demo.claim_ids))):
+        evidence[s.claim_id] = evidence.get(s.claim_id, 0) + len(s.evidence.get("items", ()))
+    assert evidence and max(evidence.values()) > 0, "the suggester gives evidence somewhere"
+    return max(evidence, key=evidence.get)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["script", "no-script"])
+def test_no_serious_or_critical_violations(
+    demo, suggested_claim, new_page, server, javascript
+):
+    page = new_page(javascript=True)
+    _serve_axe(page, server.url)
+    if not javascript:
+        # axe needs script; the page's own scripts are kept out instead.
+        page.route("**/static/js/*", lambda route: route.abort())
+    problems = []
+
+    page.goto("/login")
+    problems += [("login", v) for v in _violations(page)]
+    log_in(page)
+    pages = [
+        ("project", f"/projects/{demo.project.id}"),
+        ("annotate", demo.claim_path(suggested_claim)),
+        ("import", f"/projects/{demo.project.id}/import"),
+        ("export", f"/projects/{demo.project.id}/export"),
+    ]
+    for name, path in pages:
+        page.goto(path)
+        if name == "annotate":
+            expect(page.locator(".suggested-badge").first).to_be_visible()
+            expect(page.locator("mark.evidence").first).to_be_visible()
+        problems += [(name, v) for v in _violations(page)]
+
+    assert not problems, "\n".join(_report(name, [v]) for name, v in problems)
