@@ -79,31 +79,57 @@ def suggested_claim(demo, db):
     return max(evidence, key=evidence.get)
 
 
+def _open_pages(page, demo, claim_id: int):
+    """Walk the pages checked, logging in on the way; yield (name, page) at each, the
+    page as a reader sees it (the annotate page with its suggestion's badges and
+    evidence marks, then again after accepting it: a saved claim and a message)."""
+    page.goto("/login")
+    yield "login", page
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator(".flash.error, .error").first).to_be_visible()
+    yield "login, refused", page
+    log_in(page)
+    yield "project", page.goto(f"/projects/{demo.project.id}") and page
+    page.goto(demo.claim_path(claim_id))
+    expect(page.locator(".suggested-badge").first).to_be_visible()
+    expect(page.locator("mark.evidence").first).to_be_visible()
+    yield "annotate", page
+    page.get_by_role("button", name="Accept suggestions").click()
+    expect(page.locator(f"#c{claim_id}.annotated")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Saved claim")).to_be_visible()
+    yield "annotate, saved", page
+    page.goto(f"/projects/{demo.project.id}/import")
+    yield "import", page
+    page.goto(f"/projects/{demo.project.id}/export")
+    yield "export", page
+
+
+def _scripted(new_page, server, javascript: bool):
+    """A page that can run axe; without ``javascript`` the app's own scripts are
+    refused, so the page is the one a reader without JavaScript gets."""
+    page = new_page(javascript=True)
+    _serve_axe(page, server.url)
+    if not javascript:
+        page.route("**/static/js/*", lambda route: route.abort())
+    return page
+
+
 @pytest.mark.parametrize("javascript", [True, False], ids=["script", "no-script"])
 def test_no_serious_or_critical_violations(
     demo, suggested_claim, new_page, server, javascript
 ):
-    page = new_page(javascript=True)
-    _serve_axe(page, server.url)
-    if not javascript:
-        # axe needs script; the page's own scripts are kept out instead.
-        page.route("**/static/js/*", lambda route: route.abort())
+    page = _scripted(new_page, server, javascript)
     problems = []
-
-    page.goto("/login")
-    problems += [("login", v) for v in _violations(page)]
-    log_in(page)
-    pages = [
-        ("project", f"/projects/{demo.project.id}"),
-        ("annotate", demo.claim_path(suggested_claim)),
-        ("import", f"/projects/{demo.project.id}/import"),
-        ("export", f"/projects/{demo.project.id}/export"),
-    ]
-    for name, path in pages:
-        page.goto(path)
-        if name == "annotate":
-            expect(page.locator(".suggested-badge").first).to_be_visible()
-            expect(page.locator("mark.evidence").first).to_be_visible()
-        problems += [(name, v) for v in _violations(page)]
-
+    for name, at in _open_pages(page, demo, suggested_claim):
+        problems += [(name, v) for v in _violations(at)]
     assert not problems, "\n".join(_report(name, [v]) for name, v in problems)
+
+
+def test_the_check_reports_a_violation(demo, new_page, server):
+    page = _scripted(new_page, server, True)
+    page.goto("/login")
+    page.evaluate("document.querySelector('label[for=username]').remove()")
+    found = _violations(page)
+    assert [(v["id"], v["nodes"][0]["target"]) for v in found] == [("label", ["#username"])]
