@@ -89,6 +89,7 @@ def _open_pages(page, demo, claim_id: int):
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Log in").click()
     expect(page.locator(".flash.error, .error").first).to_be_visible()
+    page.wait_for_load_state()  # a click waits for the response, not the stylesheet
     yield "login, refused", page
     log_in(page)
     yield "project", page.goto(f"/projects/{demo.project.id}") and page
@@ -99,6 +100,7 @@ def _open_pages(page, demo, claim_id: int):
     page.get_by_role("button", name="Accept suggestions").click()
     expect(page.locator(f"#c{claim_id}.annotated")).to_be_visible()
     expect(page.get_by_role("status").filter(has_text="Saved claim")).to_be_visible()
+    page.wait_for_load_state()
     yield "annotate, saved", page
     page.goto(f"/projects/{demo.project.id}/import")
     yield "import", page
@@ -117,9 +119,7 @@ def _scripted(new_page, server, javascript: bool):
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["script", "no-script"])
-def test_no_serious_or_critical_violations(
-    demo, suggested_claim, new_page, server, javascript
-):
+def test_no_serious_or_critical_violations(demo, suggested_claim, new_page, server, javascript):
     page = _scripted(new_page, server, javascript)
     problems = []
     for name, at in _open_pages(page, demo, suggested_claim):
@@ -133,3 +133,51 @@ def test_the_check_reports_a_violation(demo, new_page, server):
     page.evaluate("document.querySelector('label[for=username]').remove()")
     found = _violations(page)
     assert [(v["id"], v["nodes"][0]["target"]) for v in found] == [("label", ["#username"])]
+
+
+def _unringed_on_tab(page, limit: int = 400) -> list[str]:
+    """Tab through the page, round to where it started; return a description of each
+    element that took focus without a visible outline (solid or the like, at least
+    2px wide)."""
+    seen: list[int] = []
+    bad: list[str] = []
+    outside = 0
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        got = page.evaluate(
+            """() => {
+                const e = document.activeElement;
+                if (!e || e === document.body) return null;
+                const s = getComputedStyle(e);
+                const key = e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                    + (e.name ? '[name=' + e.name + ']' : '')
+                    + (e.value && e.type === 'radio' ? '[value=' + e.value + ']' : '')
+                    + (e.getAttribute('href') ? '[href=' + e.getAttribute('href') + ']' : '')
+                    + ' "' + (e.innerText || e.value || '').trim().slice(0, 30) + '"';
+                const order = window.__tabOrder = window.__tabOrder || new Map();
+                if (!order.has(e)) order.set(e, order.size);
+                return {key, n: order.get(e), visible: e.matches(':focus-visible'),
+                        style: s.outlineStyle, width: parseFloat(s.outlineWidth)};
+            }"""
+        )
+        if got is None:
+            # Past the last element (or before the first): the next Tab wraps round.
+            outside += 1
+            if outside > 2:
+                break
+            continue
+        if got["n"] in seen:
+            break
+        seen.append(got["n"])
+        if not (got["visible"] and got["style"] not in ("none", "hidden") and got["width"] >= 2):
+            bad.append(f"{got['key']}: outline {got['style']} {got['width']}px")
+    assert seen, "Tab reached no element"
+    return bad
+
+
+def test_focus_is_visible_on_every_element_tab_reaches(demo, suggested_claim, new_page, server):
+    page = _scripted(new_page, server, True)
+    bad = []
+    for name, at in _open_pages(page, demo, suggested_claim):
+        bad += [f"{name}: {b}" for b in _unringed_on_tab(at)]
+    assert not bad, "no visible focus outline on:\n" + "\n".join(bad)
