@@ -181,3 +181,61 @@ def test_focus_is_visible_on_every_element_tab_reaches(demo, suggested_claim, ne
     for name, at in _open_pages(page, demo, suggested_claim):
         bad += [f"{name}: {b}" for b in _unringed_on_tab(at)]
     assert not bad, "no visible focus outline on:\n" + "\n".join(bad)
+
+
+def _luminance(rgb: str) -> float:
+    def channel(value: str) -> float:
+        c = int(value) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in rgb[rgb.index("(") + 1 : -1].split(",")[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(one: str, other: str) -> float:
+    high, low = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+# What identifies a control or a state without text (WCAG 1.4.11, 3:1): the edge of a
+# text field, the underline of an evidence mark (a border, or a wavy text decoration)
+# or of a saved claim, a badge's border.
+EDGES = {
+    "input[type=text], input[type=search], textarea, select": "borderTopColor",
+    "mark.evidence": "borderBottomColor",
+    ".claim.annotated": "borderBottomColor",
+    ".suggested-badge": "borderTopColor",
+}
+
+
+def test_edges_of_controls_and_marks_have_3_to_1_contrast(demo, suggested_claim, new_page, server):
+    page = _scripted(new_page, server, True)
+    low = []
+    checked = set()
+    for name, at in _open_pages(page, demo, suggested_claim):
+        for selector, prop in EDGES.items():
+            found = at.eval_on_selector_all(
+                selector,
+                """(els, prop) => els.filter(e => e.offsetParent !== null).map(e => {
+                    const back = el => {
+                        for (; el; el = el.parentElement) {
+                            const c = getComputedStyle(el).backgroundColor;
+                            if (c !== 'rgba(0, 0, 0, 0)') return c;
+                        }
+                        return 'rgb(255, 255, 255)';
+                    };
+                    const s = getComputedStyle(e);
+                    const drawn = s[prop.replace('Color', 'Style')] !== 'none';
+                    const edge = drawn ? s[prop] : s.textDecorationColor;
+                    return {what: e.outerHTML.slice(0, 60), edge,
+                            inside: back(e), outside: back(e.parentElement)};
+                })""",
+                prop,
+            )
+            for item in found:
+                checked.add(selector)
+                ratio = min(_contrast(item["edge"], item[s]) for s in ("inside", "outside"))
+                if ratio < 3:
+                    low.append(f"{name}: {item['what']} {item['edge']} {ratio:.2f}:1")
+    assert checked == set(EDGES), "every kind of edge was on some page"
+    assert not low, "edges below 3:1:\n" + "\n".join(sorted(set(low)))
