@@ -55,10 +55,11 @@ def _violations(page) -> list[dict]:
     return [v for v in found if v["impact"] in FAILING]
 
 
-def _report(where: str, violations: list[dict]) -> str:
-    lines = [f"{where}: {len(violations)} serious or critical axe violation(s)"]
-    for v in violations:
-        lines.append(f"- {v['id']} ({v['impact']}): {v['help']}")
+def _report(problems: list[tuple[str, dict]]) -> str:
+    """The violations found, each with the page it was on and the elements it names."""
+    lines = [f"{len(problems)} serious or critical axe violation(s):"]
+    for where, v in problems:
+        lines.append(f"- {where}: {v['id']} ({v['impact']}): {v['help']}")
         for node in v["nodes"]:
             summary = " ".join((node["summary"] or "").split())
             lines.append(f"    {json.dumps(node['target'])}: {summary}")
@@ -92,7 +93,8 @@ def _open_pages(page, demo, claim_id: int):
     page.wait_for_load_state()  # a click waits for the response, not the stylesheet
     yield "login, refused", page
     log_in(page)
-    yield "project", page.goto(f"/projects/{demo.project.id}") and page
+    page.goto(f"/projects/{demo.project.id}")
+    yield "project", page
     page.goto(demo.claim_path(claim_id))
     expect(page.locator(".suggested-badge").first).to_be_visible()
     expect(page.locator("mark.evidence").first).to_be_visible()
@@ -124,7 +126,7 @@ def test_no_serious_or_critical_violations(demo, suggested_claim, new_page, serv
     problems = []
     for name, at in _open_pages(page, demo, suggested_claim):
         problems += [(name, v) for v in _violations(at)]
-    assert not problems, "\n".join(_report(name, [v]) for name, v in problems)
+    assert not problems, _report(problems)
 
 
 def test_the_check_reports_a_violation(demo, new_page, server):
