@@ -15,7 +15,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from workbench.models import Suggestion
+from workbench.models import Claim, Suggestion
+from workbench.ops.claims import trim_claim
 from workbench.ops.suggestions import refresh_article
 
 from .pages import CHROMIUM, log_in
@@ -80,10 +81,11 @@ def suggested_claim(demo, db):
     return max(evidence, key=evidence.get)
 
 
-def _open_pages(page, demo, claim_id: int):
+def _open_pages(page, demo, db, claim_id: int):
     """Walk the pages checked, logging in on the way; yield (name, page) at each, the
     page as a reader sees it (the annotate page with its suggestion's badges and
-    evidence marks, then again after accepting it: a saved claim and a message)."""
+    evidence marks, then after accepting it: a saved claim and a message, then after a
+    boundary change flagged the saved claim)."""
     page.goto("/login")
     yield "login", page
     page.get_by_label("Username").fill("admin")
@@ -104,6 +106,13 @@ def _open_pages(page, demo, claim_id: int):
     expect(page.get_by_role("status").filter(has_text="Saved claim")).to_be_visible()
     page.wait_for_load_state()
     yield "annotate, saved", page
+    db.rollback()  # the server committed since
+    claim = db.get(Claim, claim_id)
+    trim_claim(db, claim, claim.start, claim.end - 1, user=demo.user)
+    db.commit()
+    page.goto(demo.claim_path(claim_id))
+    expect(page.locator(f"#c{claim_id}.span-changed")).to_be_visible()
+    yield "annotate, boundaries changed since saved", page
     page.goto(f"/projects/{demo.project.id}/import")
     yield "import", page
     page.goto(f"/projects/{demo.project.id}/export")
@@ -121,10 +130,10 @@ def _scripted(new_page, server, javascript: bool):
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["script", "no-script"])
-def test_no_serious_or_critical_violations(demo, suggested_claim, new_page, server, javascript):
+def test_no_serious_or_critical_violations(demo, db, suggested_claim, new_page, server, javascript):
     page = _scripted(new_page, server, javascript)
     problems = []
-    for name, at in _open_pages(page, demo, suggested_claim):
+    for name, at in _open_pages(page, demo, db, suggested_claim):
         problems += [(name, v) for v in _violations(at)]
     assert not problems, _report(problems)
 
@@ -177,10 +186,10 @@ def _unringed_on_tab(page, limit: int = 400) -> list[str]:
     return bad
 
 
-def test_focus_is_visible_on_every_element_tab_reaches(demo, suggested_claim, new_page, server):
+def test_focus_is_visible_on_every_element_tab_reaches(demo, db, suggested_claim, new_page, server):
     page = _scripted(new_page, server, True)
     bad = []
-    for name, at in _open_pages(page, demo, suggested_claim):
+    for name, at in _open_pages(page, demo, db, suggested_claim):
         bad += [f"{name}: {b}" for b in _unringed_on_tab(at)]
     assert not bad, "no visible focus outline on:\n" + "\n".join(bad)
 
@@ -210,11 +219,13 @@ EDGES = {
 }
 
 
-def test_edges_of_controls_and_marks_have_3_to_1_contrast(demo, suggested_claim, new_page, server):
+def test_edges_of_controls_and_marks_have_3_to_1_contrast(
+    demo, db, suggested_claim, new_page, server
+):
     page = _scripted(new_page, server, True)
     low = []
     checked = set()
-    for name, at in _open_pages(page, demo, suggested_claim):
+    for name, at in _open_pages(page, demo, db, suggested_claim):
         for selector, prop in EDGES.items():
             found = at.eval_on_selector_all(
                 selector,
