@@ -51,6 +51,12 @@ class ImportSource:
     data: bytes | None = None
     items: Sequence[ImportItem] | None = None
 
+    def size(self) -> int:
+        """About how many characters of text the source holds (its bytes, for a file)."""
+        if self.items is not None:
+            return sum(len(getattr(item, "text", "")) for item in self.items)
+        return len(self.data or b"")
+
     def parse(self, max_bytes: int) -> list[ImportItem]:
         if self.items is not None:
             return list(self.items)
@@ -112,6 +118,7 @@ def run_import(
             max_claims=max_claims,
             workers=default_workers() if workers is None else workers,
         ) as preparer:
+            preparer.warm_up(sum(source.size() for source in sources))
             for source in sources:
                 items = source.parse(max_bytes)
                 items_total += len(items)

@@ -285,3 +285,14 @@ def test_parse_file_items_go_through_the_workers_too(monkeypatch):
     data = "".join(json.dumps({"text": f"Claim {i}. Another {i}."}) + "\n" for i in range(20))
     items = parse_file("f.jsonl", data.encode() + b"{broken\n")
     assert _pooled(items, set()) == _inline(items, set())
+
+
+def test_workers_start_early_for_a_large_import_only():
+    with Preparer(set(), registry=REGISTRY, max_claims=MAX_CLAIMS, workers=1, min_chars=100) as p:
+        p.warm_up(99)
+        assert p._pool is None
+        p.warm_up(100)
+        assert len(p._pool) == 1
+        started = p._pool[0]
+        assert list(p.prepare(_items())) == _inline(_items(), set())
+        assert p._pool == [started]  # the same worker, not a second one

@@ -126,6 +126,11 @@ class _Worker:
         for thread in self.threads:
             thread.start()
         self.outbox.put((registry, max_claims))
+
+    def wait_ready(self) -> None:
+        """Wait for the worker's answer to its set-up (the workers of an import start
+        side by side, then each is waited for). Raises WorkerFailed, having closed it,
+        when it does not answer in time or answers something else."""
         try:
             answer = self._next(timeout=START_SECONDS)
         except WorkerFailed:
@@ -251,6 +256,8 @@ class Preparer:
             try:
                 for _ in range(self._slots):
                     pool.append(_Worker(self.registry, self.max_claims))
+                for worker in pool:
+                    worker.wait_ready()
             except WorkerFailed as exc:
                 logger.warning("import workers: %s; preparing in this process", exc)
                 for worker in pool:
@@ -260,6 +267,13 @@ class Preparer:
                 self._slots = 0
             self._pool = pool
         return self._pool
+
+    def warm_up(self, size: int) -> None:
+        """Start the workers now when an import of about ``size`` characters will need
+        them (a file's size in bytes will do), so that they start while its files are
+        read and parsed."""
+        if self.workers and size >= self.min_chars:
+            self._start()
 
     def prepare(self, items: Sequence[ImportItem]) -> Iterator[PreparedArticle | ItemResult]:
         """Yield each item's PreparedArticle, or its result when it is rejected or a

@@ -244,6 +244,7 @@ def store_suggestions(
     registry = registry if registry is not None else load_registry(session, project_id)
     stored = Stored()
     new: dict[tuple[int, str], tuple] = {}
+    rows_of_new: list[tuple] = []  # fresh: every row is new, no need to key them
     wire: list[dict] = []
     for article in articles:
         encoded = article.suggested or suggest_encoded(
@@ -252,13 +253,16 @@ def store_suggestions(
             registry,
             article.outlet,
         )
-        for row in _claim_rows(article, encoded):
-            new[row[0], row[1]] = row
+        if fresh:
+            rows_of_new.extend(_claim_rows(article, encoded))
+        else:
+            for row in _claim_rows(article, encoded):
+                new[row[0], row[1]] = row
         if encoded.wire_source != article.wire_source:
             wire.append({"article_id": article.article_id, "wire_source": encoded.wire_source})
         stored.articles += 1
         stored.claims += len(article.claims)
-    stored.suggestions = len(new)
+    stored.suggestions = len(rows_of_new) if fresh else len(new)
     if not fresh and articles:
         ids = sorted({a.article_id for a in articles})
         # On the tables (Core): the ORM's result processing costs more than the rows.
@@ -296,8 +300,9 @@ def store_suggestions(
             table = Suggestion.__table__
             session.execute(delete(table).where(table.c.id == bindparam("suggestion_id")), stale)
         stored.removed = len(stale)
-    _insert_rows(session, list(new.values()))
-    stored.written = len(new)
+        rows_of_new = list(new.values())
+    _insert_rows(session, rows_of_new)
+    stored.written = len(rows_of_new)
     if wire:
         table = Article.__table__
         session.execute(
