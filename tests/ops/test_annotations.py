@@ -224,11 +224,33 @@ def test_empty_values_mean_not_set(session, world):
         world["project"],
         world["claims"][0],
         world["ann"],
-        AnnotationInput(stances={world["coop"].id: ""}),
+        AnnotationInput(stances={world["coop"].id: ""}, status="draft"),
         base_version=None,
     )
     assert saved.stances == []
     assert (saved.speaker_id, saved.attribution, saved.verifiability) == (None, "", "")
+
+
+def test_an_empty_annotation_is_never_saved_as_done(session, world):
+    """Issue 11: Ctrl+Enter on an empty form stored an empty annotation as submitted,
+    which then counted as done. Refused, nothing written; a draft may be empty."""
+    project, claim, ann = world["project"], world["claims"][0], world["ann"]
+    empty = AnnotationInput(stances={world["coop"].id: ""}, note=" \n\t ")
+    with pytest.raises(InvalidInput, match="not saved as done"):
+        save_annotation(session, project, claim, ann, empty, base_version=None)
+    assert session.scalar(select(func.count()).select_from(Annotation)) == 0
+    saved = save_annotation(session, project, claim, ann, _full(world), base_version=None)
+    cleared = AnnotationInput(stances={world["coop"].id: ""})
+    with pytest.raises(InvalidInput, match="not saved as done"):
+        save_annotation(session, project, claim, ann, cleared, base_version=saved.version)
+    session.refresh(saved)
+    assert saved.version == 1 and saved.status == "submitted"
+    draft = save_annotation(
+        session, project, claim, ann, AnnotationInput(status="draft"), base_version=1
+    )
+    assert (draft.version, draft.status) == (2, "draft")
+    one_stance = AnnotationInput(stances={world["coop"].id: "favor"})
+    assert save_annotation(session, project, claim, ann, one_stance, base_version=2).version == 3
 
 
 def test_stale_base_version_is_refused_with_the_current_values(session, world):

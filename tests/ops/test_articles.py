@@ -232,8 +232,10 @@ def test_article_progress(session):
     first = get_article(session, report.results[0].article_id)
     claims = active_claims(session, first)
     for user in (ann, bob):
-        save_annotation(session, project, claims[0], user, AnnotationInput(), base_version=None)
-    save_annotation(session, project, claims[1], ann, AnnotationInput(), base_version=None)
+        save_annotation(
+            session, project, claims[0], user, AnnotationInput(note="n"), base_version=None
+        )
+    save_annotation(session, project, claims[1], ann, AnnotationInput(note="n"), base_version=None)
     progress = article_progress(session, project, bob)
     rows = [(p.article.id, p.claims, p.annotated_by_me, p.annotations) for p in progress.articles]
     assert rows == [

@@ -197,7 +197,7 @@ def test_history_of_moved_annotations_and_removed_targets_survives_a_restore(ses
         base_version=None,
     )
     save_annotation(
-        session, project, claims[1], manager, AnnotationInput(), base_version=first.version
+        session, project, claims[1], manager, AnnotationInput(note="n"), base_version=first.version
     )
     set_targets(session, project, ["Iran-Iraq military cooperation"])
     merge_with_next(session, claims[0], user=manager)  # moves the annotation of claims[1]

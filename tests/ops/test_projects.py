@@ -118,7 +118,7 @@ def test_a_removed_target_is_retired_and_comes_back_with_its_id(session):
     annotation = _annotate(session, project, ann, stances={b.id: "favor"})
     claim = annotation.claim
     save_annotation(
-        session, project, claim, ann, AnnotationInput(), base_version=1
+        session, project, claim, ann, AnnotationInput(note="n"), base_version=1
     )  # the stance on B is cleared: B is no longer used, only named in the history
     version = project.codebook_version
     assert set_targets(session, project, ["A"]) is True

@@ -526,8 +526,8 @@ def test_a_save_records_which_fields_took_the_suggestion_unchanged(session):
     created = create_speaker(session, project, "John Smith")
     saved = _saved(session, third, mona, speaker_id=created.id)
     assert saved.from_suggestion == ["speaker"]
-    # nothing set, nothing taken; a re-run later does not change what was recorded
-    assert _saved(session, active_claims(session, article)[3], mona).from_suggestion == []
+    # only a note set, nothing taken; a re-run later does not change what was recorded
+    assert _saved(session, active_claims(session, article)[3], mona, note="n").from_suggestion == []
     refresh_articles(session, project, [article.id])
     session.refresh(saved)
     assert saved.from_suggestion == ["speaker"]

@@ -45,7 +45,9 @@ def arrange(session, annotated=()):
     )
     claims = dict(zip(("first", "second", "third"), project.articles[0].claims, strict=True))
     for name in annotated:
-        save_annotation(session, project, claims[name], user, AnnotationInput(), base_version=None)
+        save_annotation(
+            session, project, claims[name], user, AnnotationInput(note="n"), base_version=None
+        )
     session.commit()
     return {"project": project.id, "user": user.id} | {n: c.id for n, c in claims.items()}
 
@@ -72,7 +74,7 @@ def test_an_update_read_before_a_merge_is_refused_after_it(session, session_fact
         store_annotation(session, state, user, AnnotationInput(note="late"), base_version=1)
     session.rollback()
     annotation = session.scalar(select(Annotation).where(Annotation.claim_id == ids["second"]))
-    assert annotation.version == 1 and annotation.note == ""
+    assert annotation.version == 1 and annotation.note == "n"
 
 
 def test_a_first_save_read_before_a_merge_is_refused_after_it(session, session_factory):
@@ -82,7 +84,7 @@ def test_a_first_save_read_before_a_merge_is_refused_after_it(session, session_f
     _merge(session_factory, ids["first"])
     begin_write(session)
     with pytest.raises(InvalidInput, match="merged"):
-        store_annotation(session, state, user, AnnotationInput(), base_version=None)
+        store_annotation(session, state, user, AnnotationInput(note="n"), base_version=None)
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Annotation)) == 0
 
@@ -142,7 +144,7 @@ def test_an_update_during_an_uncommitted_merge(session, database_url, postgresql
 
 def test_a_first_save_during_an_uncommitted_merge(session, database_url, postgresql_only):
     ids = arrange(session)
-    save = _save_later(session, ids, AnnotationInput(), None)
+    save = _save_later(session, ids, AnnotationInput(note="n"), None)
     merge = lambda a: merge_with_next(a, a.get(Claim, ids["first"]), user=None)  # noqa: E731
     result = while_open(database_url, merge, save)
     assert isinstance(result, InvalidInput) and "merged" in result.message
@@ -232,14 +234,16 @@ def test_a_first_save_of_a_claim_split_since_it_was_seen_is_refused(session, ses
     _split_second(session_factory, ids)
     begin_write(session)
     with pytest.raises(Conflict, match="boundaries changed"):
-        store_annotation(session, state, user, AnnotationInput(), base_version=None, seen_span=seen)
+        store_annotation(
+            session, state, user, AnnotationInput(note="n"), base_version=None, seen_span=seen
+        )
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Annotation)) == 0
     # A client that does not say what it saw saves on the claim as it is now.
     user, state = _state(session, ids)
     session.commit()
     begin_write(session)
-    store_annotation(session, state, user, AnnotationInput(), base_version=None)
+    store_annotation(session, state, user, AnnotationInput(note="n"), base_version=None)
     session.commit()
     assert session.scalar(select(func.count()).select_from(Annotation)) == 1
 
@@ -251,7 +255,7 @@ def test_a_first_save_during_an_uncommitted_split(session, database_url, postgre
 
     def save(other):
         u = other.get(User, ids["user"])
-        values = AnnotationInput()
+        values = AnnotationInput(note="n")
         return store_annotation(other, state, u, values, base_version=None, seen_span=state.span)
 
     def split(a):

@@ -242,6 +242,23 @@ def test_an_unknown_label_or_speaker_saves_nothing(web, db, talk, bad):
     assert db.scalar(select(Speaker).where(Speaker.name == "Zorg")) is None
 
 
+def test_an_empty_form_is_never_saved_as_done(web, db, talk):
+    """Issue 11: Ctrl+Enter on an empty form stored an empty annotation as submitted,
+    and the progress counted the claim as done. Refused with the reason, page or JSON."""
+    web.login("ann")
+    claim = talk["claims"][0]
+    response = web.post(_save_url(talk, claim), _fields(talk, note="  \r\n "))
+    assert response.status_code == 400
+    assert "not saved as done" in page_text(read(response))
+    json_accept = {"Accept": "application/json"}
+    response = web.post(_save_url(talk, claim), _fields(talk), headers=json_accept)
+    assert response.status_code == 400
+    assert "not saved as done" in str(response.get_json())
+    assert _annotation(db, claim.id) is None
+    page = read(web.get(talk["page"]))
+    assert "0 of 4" in page_text(page) or "0 / 4" in page_text(page)
+
+
 def test_a_speaker_of_another_project_is_refused(web, db, talk, team):
     other = make_project(db, "Other", targets=("X",), manager=team["manager"])
     stranger_speaker = add_speaker(db, other, "Outsider")

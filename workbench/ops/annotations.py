@@ -454,6 +454,34 @@ def validate(codebook: Codebook, values: AnnotationInput) -> None:
             )
 
 
+EMPTY_SUBMITTED = (
+    "Nothing is set for this claim, so it was not saved as done: choose a speaker, a "
+    "label or a stance, or write a note (an empty claim never counts as annotated)."
+)
+
+
+def is_empty(values: AnnotationInput) -> bool:
+    """Whether ``values`` set no field at all (a note of white space is not set)."""
+    for f in RECORD_ORDER:
+        value = getattr(values, f.column)
+        if f.kind == STANCES:
+            if any(value.values()):
+                return False
+        elif f.kind == TEXT:
+            if value.strip():
+                return False
+        elif value:
+            return False
+    return True
+
+
+def _check_not_empty(values: AnnotationInput) -> None:
+    """Refuse an annotation submitted with no field set (after the checks of the
+    claim's state and version: a stale or merged claim is said first)."""
+    if values.status == "submitted" and is_empty(values):
+        raise InvalidInput(EMPTY_SUBMITTED, field="status")
+
+
 def _with_lf(values: AnnotationInput) -> AnnotationInput:
     """``values`` with the text fields' line breaks as LF, as article text has them
     (a browser sends a textarea's as CRLF); the same object when there is none."""
@@ -491,7 +519,8 @@ def store_annotation(
     (or, on PostgreSQL, without a transaction): the checks that matter under concurrency are
     made again when writing (the claim's state and boundaries, the codebook version, the
     speakers), or by the writes themselves (the version in the UPDATE's WHERE, the unique
-    claim and user of an INSERT). Every save is appended to the history. A text field's
+    claim and user of an INSERT). An annotation submitted with no field set is refused
+    (InvalidInput): it would count as done. Every save is appended to the history. A text field's
     line breaks are stored as LF (CRLF and CR, as browsers send them, become LF).
 
     On PostgreSQL the whole write is one statement (see _CHECKED), atomic even without a
@@ -624,6 +653,7 @@ def _store_in_steps(
         raise InvalidInput(MERGED)
     _check_span((guard.start, guard.end), seen_span, state.record)
     codebook_version = guard.codebook_version
+    _check_not_empty(values)
     validate(codebook_at(session, project_id, created_at, codebook_version), values)
     columns, after = _values(session, project_id, values, codebook_version, state.suggested)
     now = columns["updated_at"]
@@ -684,6 +714,7 @@ def _store_in_one_statement(
     """Write the save with one statement (PostgreSQL); None when its guards
     found that something changed since ``state`` was read (nothing is written then)."""
     _check_state(state, base_version, seen_span)
+    _check_not_empty(values)
     connection = session.connection()
     project_id, created_at, codebook_version = state.codebook_key
     try:
