@@ -41,3 +41,11 @@ def test_no_raw_python_values_are_shown():
 def test_a_project_change_reads_in_words_too():
     rows = dict(describe_project_change({"done": True, "targets": [], "members": ["ann", "bob"]}))
     assert rows == {"Done": "yes", "Members": "ann, bob"}
+
+
+def test_every_action_of_a_claim_s_history_reads_in_words():
+    from workbench.ops.history import describe_action
+
+    assert describe_action("annotation", "moved-by-merge") == "annotation moved here by a merge"
+    assert describe_action("claim", "trim") == "claim trimmed"
+    assert describe_action("claim", "some-new-thing") == "claim some new thing"

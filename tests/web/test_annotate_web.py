@@ -356,8 +356,10 @@ def test_a_manager_splits_trims_and_merges(new_web, db, talk):
 
     history = read(web.get(f"/projects/{pid}/claims/{first.id}/history"))
     actions = re.findall(r"<td>claim (\S+)</td>", history)
-    assert actions == ["split", "trim", "merge"]
-    assert "annotation create" in page_text(history)
+    assert actions == ["split", "trimmed", "merged"]
+    assert "annotation saved" in page_text(history)
+    assert "annotation flagged: the claim's boundaries changed" in html.unescape(history)
+    assert "flag-span-changed" not in history
 
     # The annotator's old form (version 1) is stale after the changes: refused.
     ann = new_web()

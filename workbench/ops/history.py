@@ -250,3 +250,24 @@ def describe_project_change(record: dict[str, Any] | None) -> list[tuple[str, st
         else:
             rows.append((key.replace("_", " ").capitalize(), _shown(value)))
     return rows
+
+
+# What a claim's history entry did, in words (the page's "What" column).
+_ACTION_WORDS = {
+    ("annotation", "create"): "annotation saved",
+    ("annotation", "update"): "annotation changed",
+    ("annotation", "flag-span-changed"): "annotation flagged: the claim's boundaries changed",
+    ("annotation", "moved-by-merge"): "annotation moved here by a merge",
+    ("annotation", "speaker-merged"): "speaker merged into another in the registry",
+    ("claim", "split"): "claim split",
+    ("claim", "merge"): "claim merged",
+    ("claim", "trim"): "claim trimmed",
+}
+
+
+def describe_action(entity: str, action: str) -> str:
+    """Return what a history entry of ``entity`` did (``action``), in words; an entry of
+    a kind this list does not know reads "<entity> <action>" without hyphens."""
+    words = _ACTION_WORDS.get((entity, action))
+    return words or f"{entity} {action.replace('-', ' ')}"
+

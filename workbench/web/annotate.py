@@ -22,7 +22,7 @@ from workbench.ops.claims import (
     split_offset,
     trim_claim,
 )
-from workbench.ops.history import claim_history_page, describe
+from workbench.ops.history import claim_history_page, describe, describe_action
 from workbench.ops.projects import labels_by_field, target_names
 from workbench.ops.speaker_choice import choose_speaker
 from workbench.ops.speakers import lookup, registry, speakers_named
@@ -229,6 +229,12 @@ FIELD_LABELS = {
     "attribution": "Attribution",
     "verifiability": "Verifiability",
 }
+
+
+@bp.app_template_filter("history_action")
+def history_action(entry) -> str:
+    """What a history entry did, in words (ops.history.describe_action)."""
+    return describe_action(entry.entity, entry.action)
 
 
 @bp.app_template_filter("with_marks")
