@@ -1231,3 +1231,28 @@ def test_the_progress_of_a_one_claim_article_says_claim(web, db, team):
     body = page_text(read(web.get(f"/projects/{project.id}/articles/{article.id}/annotate")))
     assert "You have annotated 0 of 1 claim." in body
     assert "You have annotated 0 of 1 claim." in page_text(read(web.get(f"/projects/{project.id}")))
+
+
+def test_claims_in_the_text_show_their_state_by_a_mark_not_by_colour_alone(web, db, talk):
+    """Issue 11 (and WCAG 1.4.1): an annotated, a draft and a flagged claim each carry
+    a mark and words for screen readers; a claim not started carries none."""
+    web.login("ann")
+    first, second, third = talk["claims"][:3]
+    assert web.post(_save_url(talk, first), _fields(talk, note="done")).status_code == 302
+    assert web.post(_save_url(talk, second), _fields(talk, note="later")).status_code == 302
+    later = _annotation(db, second.id)
+    later.status = "draft"  # what a background save will store (issue 11)
+    db.commit()
+    body = read(web.get(talk["page"]))
+
+    def anchor(claim):
+        return re.search(rf'<a id="c{claim.id}".*?</a>', body, re.S).group(0)
+
+    assert "✓" in anchor(first) and "annotated</span>" in anchor(first)
+    assert "state-mark" not in anchor(third)
+    assert "✎" in anchor(second) and "draft</span>" in anchor(second)
+    annotation = _annotation(db, first.id)
+    annotation.span_changed = True
+    db.commit()
+    body = read(web.get(talk["page"]))
+    assert "⚑" in anchor(first) and "flagged" in anchor(first) and "✓" not in anchor(first)
