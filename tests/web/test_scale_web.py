@@ -223,10 +223,10 @@ def test_a_long_claim_history_is_paged(web, db, team):
     web.login("ann")
     url = f"/projects/{project.id}/claims/{claim.id}/history"
     body = read(web.get(url))
-    assert body.count("<td>claim trim</td>") == 100
+    assert body.count("<td>claim trimmed</td>") == 100
     assert "Page 1 of 3 · entries 1–100 of 230" in page_text(body)
     body = read(web.get(f"{url}?page=3"))
-    assert body.count("<td>claim trim</td>") == 30
+    assert body.count("<td>claim trimmed</td>") == 30
     assert "<dt>Entry</dt><dd>229</dd>" in body and "<dd>199</dd>" not in body
     for query, status in [*BAD_PAGES, ("page=4", 404)]:
         response = web.get(f"{url}?{query}")
