@@ -60,3 +60,11 @@ def format_label_lines(pairs: list[tuple[str, str]]) -> str:
     return "\n".join(
         f"{value}: {description}" if description else value for value, description in pairs
     )
+
+
+def label_name(value: str) -> str:
+    """A label's human name, from its value: ``not_a_claim`` -> "Not a claim",
+    ``pro-choice`` -> "Pro-choice" (underscores become spaces, the first letter is
+    capitalised)."""
+    words = value.replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else value

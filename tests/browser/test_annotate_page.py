@@ -41,7 +41,7 @@ def test_new_user_annotates_a_claim_and_sees_it_saved(demo, new_page, db):
     claims = page.locator("#article-text a.claim")
     total = len(demo.claim_ids)
     expect(claims).to_have_count(total)
-    expect(page.locator("#progress")).to_contain_text(f"You have annotated 0 of {total} claims")
+    expect(page.locator("#progress")).to_contain_text(f"You have done 0 of {total} claims")
 
     third = demo.claim_ids[2]
     claims.nth(2).click()
@@ -65,7 +65,7 @@ def test_new_user_annotates_a_claim_and_sees_it_saved(demo, new_page, db):
     expect(page.get_by_role("status")).to_contain_text("Saved claim 3.")
     expect(page.locator(f"#c{third}")).to_have_class(ANNOTATED)
     expect(page.locator(f"#c{demo.claim_ids[3]}")).to_have_class(SELECTED)
-    expect(page.locator("#progress")).to_contain_text(f"You have annotated 1 of {total} claims")
+    expect(page.locator("#progress")).to_contain_text(f"You have done 1 of {total} claims")
     if os.environ.get("WORKBENCH_SCREENSHOT"):
         page.screenshot(path=os.environ["WORKBENCH_SCREENSHOT"])
 

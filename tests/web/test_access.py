@@ -81,6 +81,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("annotate.claim_history_view", "GET"):       (302, 404, 200, 200, 200),
     ("annotate.claims_after", "GET"):             (302, 404, 200, 200, 200),
     ("annotate.claims_before", "GET"):            (302, 404, 200, 200, 200),
+    ("annotate.claim_panel", "GET"):              (302, 404, 200, 200, 200),
     ("annotate.split_claim_view", "POST"):        (302, 404, 403, 400, 400),
     ("annotate.merge_claim_view", "POST"):        (302, 404, 403, 400, 400),
     ("annotate.merge_previous_claim_view", "POST"): (302, 404, 403, 400, 400),

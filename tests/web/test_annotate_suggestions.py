@@ -196,7 +196,7 @@ def test_a_new_claim_is_prefilled_from_its_suggestions_each_field_marked(web, db
     assert 'aria-describedby="new_speaker_name-suggested"' in body
     assert 'id="new_speaker_name-suggested"' in body
     # The new speaker's details are open, so the pre-filled name is in view.
-    assert re.search(r"<details open><summary>Add a speaker", body)
+    assert re.search(r'<details class="new-speaker" open><summary>Add a speaker', body)
     assert 'id="accept-suggestions"' in body
     assert annotation_of(db, talk["claims"][1].id) is None
     assert count(db, Speaker) == 0  # a suggested speaker is created only on saving

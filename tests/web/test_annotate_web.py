@@ -1229,8 +1229,8 @@ def test_the_progress_of_a_one_claim_article_says_claim(web, db, team):
     db.commit()
     web.login("ann")
     body = page_text(read(web.get(f"/projects/{project.id}/articles/{article.id}/annotate")))
-    assert "You have annotated 0 of 1 claim." in body
-    assert "You have annotated 0 of 1 claim." in page_text(read(web.get(f"/projects/{project.id}")))
+    assert "You have done 0 of 1 claim." in body
+    assert "You have done 0 of 1 claim." in page_text(read(web.get(f"/projects/{project.id}")))
 
 
 def test_claims_in_the_text_show_their_state_by_a_mark_not_by_colour_alone(web, db, talk):

@@ -164,7 +164,7 @@ def test_the_project_page_lists_its_articles_a_page_at_a_time(web, db, team):
     body = read(web.get(url))
     assert _rows(body, "articles") == [str(i) for i in ids[:100]]
     assert "Page 1 of 3 · articles 1–100 of 250, 100 a page" in page_text(body)
-    assert "You have annotated 0 of 250 claims." in page_text(body)
+    assert "You have done 0 of 250 claims." in page_text(body)
     assert f'href="{url}?page=2" rel="next"' in body
     body = read(web.get(f"{url}?page=3"))
     assert _rows(body, "articles") == [str(i) for i in ids[200:]]

@@ -44,7 +44,7 @@ def page_text(body: str) -> str:
 
 def progress(body: str) -> tuple[int, int]:
     """Return (done, total) from the annotation page's progress line."""
-    match = re.search(r"You have annotated (\d+) of (\d+) claims?\.", page_text(body))
+    match = re.search(r"You have done (\d+) of (\d+) claims?\.", page_text(body))
     assert match, "no progress line on the page"
     return int(match.group(1)), int(match.group(2))
 

@@ -461,7 +461,14 @@ def article_progress(
         select(func.count(Claim.id), func.count(Annotation.id))
         .select_from(Claim)
         .join(Article, Article.id == Claim.article_id)
-        .outerjoin(Annotation, and_(Annotation.claim_id == Claim.id, Annotation.user_id == user.id))
+        .outerjoin(
+            Annotation,
+            and_(
+                Annotation.claim_id == Claim.id,
+                Annotation.user_id == user.id,
+                Annotation.status == "submitted",  # done, not a draft
+            ),
+        )
         .where(of_project, Claim.state == "active")
     ).one()
     ids = [a.id for a in articles]  # one page: a bounded list
@@ -477,7 +484,11 @@ def article_progress(
         .where(on_page)
         .group_by(Claim.article_id)
     )
-    mine = dict(session.execute(annotated_query.where(Annotation.user_id == user.id)).all())
+    mine = dict(
+        session.execute(
+            annotated_query.where(Annotation.user_id == user.id, Annotation.status == "submitted")
+        ).all()
+    )
     everyone = dict(session.execute(annotated_query).all())
     return ProjectProgress(
         page=current,

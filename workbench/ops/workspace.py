@@ -41,7 +41,7 @@ from workbench.models import (
 from workbench.ops.annotations import annotation_record, get_annotation
 from workbench.ops.claims import claim_merged_into
 from workbench.ops.speaker_choice import registry_speaker_for
-from workbench.ops.speakers import registry, speaker_count
+from workbench.ops.speakers import registry, speaker_count, speaker_merged_into
 
 WINDOW = 40  # claims shown in full before and after the selected one
 STRETCH = 60  # claims a scroll loads at once
@@ -228,9 +228,18 @@ def _active(article_id: int):
     return select(Claim).where(Claim.article_id == article_id, Claim.state == "active")
 
 
-def _not_mine(user: User):
-    """Active claims the user has not annotated (a correlated NOT EXISTS)."""
-    return ~exists().where(Annotation.claim_id == Claim.id, Annotation.user_id == user.id)
+# A claim is done for an annotator when they marked their annotation done (status
+# "submitted"); a draft, saved in the background while they work, is not done.
+DONE = "submitted"
+
+
+def _not_done(user: User):
+    """Active claims the user has not marked done (a correlated NOT EXISTS)."""
+    return ~exists().where(
+        Annotation.claim_id == Claim.id,
+        Annotation.user_id == user.id,
+        Annotation.status == DONE,
+    )
 
 
 def get_project_article(session: Session, project: Project, article_id: int) -> Article:
@@ -279,7 +288,7 @@ def build_workspace(
             raise NotFound(f"This article has no claim number {position}.")
     else:
         selected = session.scalar(
-            _active(article.id).where(_not_mine(user)).order_by(Claim.start).limit(1)
+            _active(article.id).where(_not_done(user)).order_by(Claim.start).limit(1)
         ) or session.scalar(_active(article.id).order_by(Claim.start).limit(1))
     ws.total, ws.done = progress_counts(session, article.id, user)
     ws.registry_size = speaker_count(session, project)
@@ -350,7 +359,7 @@ def claims_stretch(
 
 
 def progress_counts(session: Session, article_id: int, user: User) -> tuple[int, int]:
-    """Return (active claims of the article, those the user has annotated)."""
+    """Return (active claims of the article, those the user has marked done)."""
     total = session.scalar(
         select(func.count())
         .select_from(Claim)
@@ -360,9 +369,99 @@ def progress_counts(session: Session, article_id: int, user: User) -> tuple[int,
         select(func.count())
         .select_from(Claim)
         .join(Annotation, and_(Annotation.claim_id == Claim.id, Annotation.user_id == user.id))
-        .where(Claim.article_id == article_id, Claim.state == "active")
+        .where(Claim.article_id == article_id, Claim.state == "active", Annotation.status == DONE)
     )
     return total or 0, done or 0
+
+
+def project_progress(session: Session, project: Project, user: User) -> tuple[int, int]:
+    """Return (active claims of the project, those the user has marked done): two
+    aggregates, the second over the user's annotations only."""
+    total = session.scalar(
+        select(func.count())
+        .select_from(Claim)
+        .join(Article, Article.id == Claim.article_id)
+        .where(Article.project_id == project.id, Claim.state == "active")
+    )
+    done = session.scalar(
+        select(func.count())
+        .select_from(Annotation)
+        .join(Claim, Claim.id == Annotation.claim_id)
+        .join(Article, Article.id == Claim.article_id)
+        .where(
+            Annotation.user_id == user.id,
+            Annotation.status == DONE,
+            Claim.state == "active",
+            Article.project_id == project.id,
+        )
+    )
+    return total or 0, done or 0
+
+
+def next_article_open(
+    session: Session, project: Project, user: User, article: Article
+) -> Article | None:
+    """The next article of ``project`` after ``article`` (by id, going round to the
+    first) with an active claim the user has not marked done; None when none has."""
+
+    def first(condition):
+        article_id = session.scalar(
+            select(Claim.article_id)
+            .join(Article, Article.id == Claim.article_id)
+            .where(
+                Article.project_id == project.id,
+                Claim.state == "active",
+                condition,
+                _not_done(user),
+            )
+            .order_by(Claim.article_id)
+            .limit(1)
+        )
+        return session.get(Article, article_id) if article_id is not None else None
+
+    return first(Claim.article_id > article.id) or first(Claim.article_id < article.id)
+
+
+def article_speakers(session: Session, article: Article, user: User, limit: int = 30) -> list:
+    """The registry speakers of ``article`` as the speaker picker lists them first: those
+    its claims' suggestions name and those the user's annotations of it name, in the
+    order they first appear in the text (at most ``limit``; merged ones as the speaker
+    they were merged into)."""
+    first_seen: dict[int, int] = {}
+    suggested = session.execute(
+        select(Suggestion.speaker_id, func.min(Claim.start))
+        .join(Claim, Claim.id == Suggestion.claim_id)
+        .where(
+            Claim.article_id == article.id,
+            Claim.state == "active",
+            Suggestion.speaker_id.is_not(None),
+        )
+        .group_by(Suggestion.speaker_id)
+    ).all()
+    for column in (Annotation.speaker_id, Annotation.via_id):
+        suggested += session.execute(
+            select(column, func.min(Claim.start))
+            .join(Claim, Claim.id == Annotation.claim_id)
+            .where(
+                Claim.article_id == article.id, Annotation.user_id == user.id, column.is_not(None)
+            )
+            .group_by(column)
+        ).all()
+    for speaker_id, start in suggested:
+        first_seen[speaker_id] = min(start, first_seen.get(speaker_id, start))
+    if not first_seen:
+        return []
+    speakers = session.scalars(select(Speaker).where(Speaker.id.in_(list(first_seen)))).all()
+    found: dict[int, tuple[int, Speaker]] = {}
+    for speaker in speakers:
+        target = speaker
+        if speaker.merged_into_id is not None:
+            target = speaker_merged_into(session, speaker)
+        start = first_seen[speaker.id]
+        if target.id not in found or start < found[target.id][0]:
+            found[target.id] = (start, target)
+    ordered = sorted(found.values(), key=lambda pair: (pair[0], pair[1].name))
+    return [speaker for _, speaker in ordered[:limit]]
 
 
 def _claims_before(session: Session, article_id: int, start: int, limit: int) -> list[Claim]:
@@ -411,7 +510,7 @@ def _stretch(session, user, article, before, middle, after, limit) -> Stretch:
 def _next_unannotated(session: Session, article_id: int, user: User, selected: Claim):
     """The next active claim after ``selected`` the user has not annotated, going
     round to the article's start; None when there is none but ``selected``."""
-    query = _active(article_id).where(_not_mine(user), Claim.id != selected.id)
+    query = _active(article_id).where(_not_done(user), Claim.id != selected.id)
     return session.scalar(
         query.where(Claim.start > selected.start).order_by(Claim.start).limit(1)
     ) or session.scalar(query.where(Claim.start < selected.start).order_by(Claim.start).limit(1))

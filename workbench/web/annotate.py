@@ -10,6 +10,8 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from workbench.errors import Conflict, InvalidInput, WorkbenchError
 from workbench.fields import FIELDS, LABEL, RECORD_ORDER, SPEAKER, STANCES, TEXT, of_kind
+from workbench.keymap import ACTIONS, resolve
+from workbench.labels import label_name
 from workbench.models import SPEAKER_TYPES, Annotation
 from workbench.ops.annotations import AnnotationInput, save_annotation
 from workbench.ops.claims import (
@@ -29,9 +31,12 @@ from workbench.ops.speakers import lookup, registry, speakers_named
 from workbench.ops.workspace import (
     Mark,
     Workspace,
+    article_speakers,
     build_workspace,
     claim_marks,
     claims_stretch,
+    next_article_open,
+    project_progress,
 )
 from workbench.permissions import can
 from workbench.web.common import (
@@ -50,6 +55,11 @@ from workbench.web.common import (
 from workbench.words import counted
 
 bp = Blueprint("annotate", __name__)
+
+
+def project_keymap(project):
+    """The project's key map (workbench/keymap.py), from what the project stores."""
+    return resolve(getattr(project, "keymap", None))
 
 
 # The form's limits for a new speaker's title, one alias, and the other names field.
@@ -82,7 +92,8 @@ def annotation_form_class(project, speakers):
         return RadioField(
             label,
             choices=options(
-                [("", "not set")] + [(lb.value, lb.value) for lb in grouped[field_name]]
+                [("", "not set")]
+                + [(lb.value, label_name(lb.value)) for lb in grouped[field_name]]
             ),
             default="",
             validators=[Optional()],
@@ -231,6 +242,12 @@ FIELD_LABELS = {
 }
 
 
+@bp.app_template_filter("label_name")
+def label_name_filter(value: str) -> str:
+    """A label's human name (workbench.labels.label_name)."""
+    return label_name(value)
+
+
 @bp.app_template_filter("history_action")
 def history_action(entry) -> str:
     """What a history entry did, in words (ops.history.describe_action)."""
@@ -328,13 +345,14 @@ def suggested_form_values(ws: Workspace, form) -> dict[str, str]:
     return values
 
 
-def _annotate_page(ws, role, form=None, *, edit_refusal=None, split_form=None, trim_form=None):
-    """Render the annotate page of the workspace ``ws``, its selected claim open: the
-    form filled from the database (or, for a claim the user has not annotated, from
-    its suggestions), or ``form`` as given (a refused save, shown again as typed).
-    A field whose value is still the suggested one is marked as suggested.
-    ``edit_refusal`` (the tool, the reason) is a refused boundary change, shown in the
-    panel's boundary tools, open, with ``split_form`` or ``trim_form`` as typed."""
+def _panel_context(ws, role, form=None, *, edit_refusal=None, split_form=None, trim_form=None):
+    """The context of the annotate page's panel (templates/annotate/_panel.html) for
+    the workspace ``ws``, its selected claim open: the form filled from the database
+    (or, for a claim the user has not annotated, from its suggestions), or ``form`` as
+    given (a refused save, shown again as typed). A field whose value is still the
+    suggested one is marked as suggested. ``edit_refusal`` (the tool, the reason) is a
+    refused boundary change, shown in the panel's boundary tools, open, with
+    ``split_form`` or ``trim_form`` as typed."""
     project, selected = ws.project, ws.selected
     prefilled: dict[str, str] = {}
     if selected is not None and form is None:
@@ -357,14 +375,11 @@ def _annotate_page(ws, role, form=None, *, edit_refusal=None, split_form=None, t
         for name, value in ws.suggested.items()
         if prefilled and name in SPEAKER_NAMES and value.registry_speaker is None
     }
-    page = render_template(
-        "annotate/article_annotate.html",
+    keys = project_keymap(project)
+    return dict(
         ws=ws,
         project=project,
         article=ws.article,
-        claims=ws.claims,
-        mine=ws.mine,
-        suggestions=ws.suggestions,
         selected=selected,
         form=form,
         next_open=ws.next_open,
@@ -389,11 +404,84 @@ def _annotate_page(ws, role, form=None, *, edit_refusal=None, split_form=None, t
         marks_for=selected.id if selected is not None and ws.suggested else None,
         evidence_labels=EVIDENCE_LABELS,
         field_labels=FIELD_LABELS,
+        keys=keys,
+        field_keys=_field_keys(project, keys),
+        definitions=_definitions(project),
+        mark_records=[[m.role, m.start, m.end, _mark_title(m)] for m in ws.marks],
     )
+
+
+def _mark_title(m: Mark) -> str:
+    return f"{EVIDENCE_LABELS[m.role]} ({FIELD_LABELS.get(m.field, m.field).lower()})"
+
+
+def _field_keys(project, keys) -> dict[str, str]:
+    """The key that moves to each field of the form, by form field name (the stance
+    keys go to the targets in order; a target past the keys given has none)."""
+    found = {}
+    for f in RECORD_ORDER:
+        if f.kind == STANCES:
+            for target, key in zip(project.targets, keys.get("stance", ()), strict=False):
+                found[_target_field(f, target)] = key
+        elif keys.get(f.name):
+            found[f.name] = keys[f.name][0]
+    return found
+
+
+def _definitions(project) -> dict[str, dict[str, str]]:
+    """Each labelled field's definitions by label value (the codebook's descriptions)."""
+    return {
+        field_name: {lb.value: lb.description for lb in labels}
+        for field_name, labels in labels_by_field(project).items()
+    }
+
+
+def _annotate_page(ws, role, form=None, **panel):
+    """Render the annotate page of the workspace ``ws``: the article's text with its
+    claims, the panel of the selected claim (see ``_panel_context``), the key map and
+    the codebook."""
+    context = _panel_context(ws, role, form, **panel)
+    user = g.user
+    context.update(
+        claims=ws.claims,
+        mine=ws.mine,
+        suggestions=ws.suggestions,
+        next_article=next_article_open(db(), ws.project, user, ws.article)
+        if ws.next_open is None
+        else None,
+        project_total_done=project_progress(db(), ws.project, user),
+        page_data={
+            "keys": {name: list(k) for name, k in context["keys"].items()},
+            "roster": [
+                {"id": s.id, "name": s.name, "type": s.type, "title": s.title or ""}
+                for s in article_speakers(db(), ws.article, user)
+            ],
+            "speakerTypes": list(SPEAKER_TYPES),
+            "canAddSpeaker": can(user, "add-speaker", role),
+        },
+        key_actions=ACTIONS,
+    )
+    page = render_template("annotate/article_annotate.html", **context)
     # Never shown from the browser's cache or back-forward cache: Back must fetch the
     # page again, with the current values and version (the form also says
     # autocomplete="off", so the browser does not put old input back into it).
     return page, {"Cache-Control": "no-store"}
+
+
+@bp.get("/projects/<int:project_id>/articles/<int:article_id>/claims/<int:claim_id>/panel")
+def claim_panel(project_id: int, article_id: int, claim_id: int):
+    """The panel of one claim (its text, suggestions and form) as an HTML fragment,
+    which annotate.js puts in place of the panel shown when the annotator moves to
+    another claim: the same template as the page's, so the page works the same with
+    and without JavaScript. A claim merged away answers with the claim it went into."""
+    project, role = load_project(project_id)
+    ws = build_workspace(db(), project, article_id, g.user, claim_id=claim_id, window=0)
+    if ws.merged_into_id is not None:
+        ws = build_workspace(
+            db(), project, article_id, g.user, claim_id=ws.merged_into_id, window=0
+        )
+    fragment = render_template("annotate/_panel.html", **_panel_context(ws, role))
+    return fragment, {"Cache-Control": "no-store"}
 
 
 def _refused(project, role, claim, form, error: WorkbenchError):
@@ -452,9 +540,11 @@ def save_annotation_view(project_id: int, claim_id: int):
     if seen is not None and (len(seen) != 2 or None in seen):
         raise InvalidInput(damaged)
     next_id = form_int("next_claim")  # refused before anything is saved
+    # "Save draft" sends status=draft; "Done" and "Done, next claim" send none.
+    status = request.form.get("status") or "submitted"
     values = None  # a Conflict can come from adding a speaker, before the values exist
     try:
-        values = AnnotationInput(**_form_values(project, role, claim, form))
+        values = AnnotationInput(**_form_values(project, role, claim, form), status=status)
         annotation = save_annotation(
             db(), project, claim, g.user, values, base_version=base, seen_span=seen
         )
@@ -472,7 +562,10 @@ def save_annotation_view(project_id: int, claim_id: int):
     db().commit()
     if wants_json():
         return jsonify({"saved": True, "version": annotation.version, "claim_id": claim.id})
-    flash(f"Saved claim {claim.position}.", "info")
+    if status == "draft":
+        flash(f"Saved claim {claim.position} as a draft (not done).", "info")
+    else:
+        flash(f"Saved claim {claim.position}. It is done.", "info")
     # No #claim-form fragment here: the saved message and the progress stay in view.
     return redirect(_claim_url(project, article, next_id or claim.id, fragment=False))
 
