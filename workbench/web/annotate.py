@@ -457,7 +457,19 @@ def _annotate_page(ws, role, form=None, **panel):
                 for s in article_speakers(db(), ws.article, user)
             ],
             "speakerTypes": list(SPEAKER_TYPES),
+            "articleId": ws.article.id,
             "canAddSpeaker": can(user, "add-speaker", role),
+            "panelUrl": url_for(
+                "annotate.claim_panel",
+                project_id=ws.project.id,
+                article_id=ws.article.id,
+                claim_id=0,
+            ),
+            "pageUrl": url_for(
+                "annotate.annotate_article", project_id=ws.project.id, article_id=ws.article.id
+            ),
+            "speakersApi": f"/api/projects/{ws.project.id}/speakers",
+            "sessionApi": url_for("api.show_session"),
         },
         key_actions=ACTIONS,
     )
