@@ -95,11 +95,11 @@ function advanceOrder() {
     .filter((name) => !ADVANCE_SKIPS.has(name));
 }
 
+// A digit moves on to the next field, always the same one, so that a run of digits
+// is predictable; the field keys jump anywhere.
 function advance() {
   const order = advanceOrder();
-  const at = order.indexOf(cursor);
-  const rest = order.slice(at + 1);
-  const next = rest.find((name) => !valueOf(fieldNamed(name))) || rest[0];
+  const next = order[order.indexOf(cursor) + 1];
   if (next) setCursor(next);
 }
 
@@ -1412,7 +1412,8 @@ const observer =
             loadMore(entry.target).catch(() => {});
           }
         },
-        { rootMargin: "600px 0px" },
+        // The text scrolls in its own box: watch that box, 600 pixels ahead.
+        { root: text, rootMargin: "600px 0px" },
       )
     : null;
 

@@ -37,5 +37,8 @@ def group(page, legend: str):
 
 
 def choice(page, legend: str, label: str):
-    """Return the radio labelled ``label`` in the group ``legend``."""
-    return group(page, legend).get_by_label(label, exact=True)
+    """Return the radio of the label value ``label`` (shown by its human name:
+    ``not_a_claim`` as "Not a claim") in the group ``legend``."""
+    from workbench.labels import label_name
+
+    return group(page, legend).get_by_role("radio", name=label_name(label), exact=True)
