@@ -50,7 +50,7 @@ let cursor = null; // the field marked for the digits: a data-field name
 let lastSnapshot = null; // the form's values after the last change (for undo)
 let noteBurst = false; // typing in the note: one undo step per burst
 
-const panels = new Map(); // claim id -> panel HTML fetched ahead
+const panels = new Map(); // claim id -> its panel's HTML on its way (a promise)
 const entries = new Map(); // claim id -> background save state (see entryFor)
 const undoStacks = new Map(); // claim id -> snapshots before each change
 
@@ -734,26 +734,26 @@ function prefetch() {
   if (panel && panel.dataset.nextOpen) ids.push(Number(panel.dataset.nextOpen));
   for (const id of ids) {
     if (panels.has(id) || entries.has(id)) continue;
-    panels.set(id, null);
-    fetchPanel(id)
-      .then((html) => panels.set(id, html))
-      .catch(() => panels.delete(id));
+    // The promise itself is kept: a key pressed while it is on its way waits for it.
+    const fetched = fetchPanel(id);
+    panels.set(id, fetched);
+    fetched.catch(() => {
+      if (panels.get(id) === fetched) panels.delete(id);
+    });
   }
 }
 
 let showing = 0;
 async function show(id, { keepFocus = false } = {}) {
   const ticket = ++showing;
-  let html = panels.get(id);
+  const ahead = panels.get(id);
   panels.delete(id);
-  if (!html) {
-    try {
-      html = await fetchPanel(id);
-    } catch {
-      // The server cannot be reached: open the claim the ordinary way later.
-      say("The next claim could not be loaded; the server cannot be reached. Try again in a moment.");
-      return;
-    }
+  let html;
+  try {
+    html = ahead ? await ahead.catch(() => fetchPanel(id)) : await fetchPanel(id);
+  } catch {
+    say("The next claim could not be loaded; the server cannot be reached. Try again in a moment.");
+    return;
   }
   if (ticket !== showing) return; // another key was faster
   aside.innerHTML = html;

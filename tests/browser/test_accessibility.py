@@ -9,13 +9,14 @@ app), so the page runs under its real Content-Security-Policy (``script-src 'sel
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from workbench.models import Claim, Suggestion
+from workbench.models import Annotation, Claim, Suggestion
 from workbench.ops.claims import trim_claim
 from workbench.ops.suggestions import refresh_article
 
@@ -101,12 +102,31 @@ def _open_pages(page, demo, db, claim_id: int):
     expect(page.locator(".suggested-badge").first).to_be_visible()
     expect(page.locator("mark.evidence").first).to_be_visible()
     yield "annotate", page
-    page.get_by_role("button", name="Accept suggestions").click()
+    scripted = page.locator("#help-button").is_visible()
+    if scripted:
+        page.keyboard.press("?")
+        expect(page.get_by_role("dialog", name="Keys")).to_be_visible()
+        yield "annotate, the keys' help", page
+        page.keyboard.press("Escape")
+        page.locator(".picker-open").first.click()
+        page.locator(".picker-search input").first.fill("a")
+        expect(page.locator(".picker-list li").first).to_be_visible()
+        yield "annotate, the speaker picker", page
+        page.keyboard.press("Escape")
+        page.get_by_role("button", name="Codebook").click()
+        yield "annotate, the codebook", page
+        page.keyboard.press("Escape")
+    page.get_by_role("button", name=re.compile("^Accept suggestions")).click()
     expect(page.locator(f"#c{claim_id}.annotated")).to_be_visible()
-    expect(page.get_by_role("status").filter(has_text="Saved claim")).to_be_visible()
+    if not scripted:
+        expect(page.locator(".flashes")).to_contain_text("Saved claim")
     page.wait_for_load_state()
     yield "annotate, saved", page
-    db.rollback()  # the server committed since
+    for _ in range(100):  # a save in the background: until the server has it
+        db.rollback()  # the server committed since
+        if db.scalar(select(Annotation.id).where(Annotation.claim_id == claim_id)):
+            break
+        page.wait_for_timeout(100)
     claim = db.get(Claim, claim_id)
     trim_claim(db, claim, claim.start, claim.end - 1, user=demo.user)
     db.commit()
