@@ -744,7 +744,21 @@ function prefetch() {
 }
 
 let showing = 0;
+let swapping = false; // a claim is on its way to the panel: keys wait for it
+const waitingKeys = [];
+
 async function show(id, { keepFocus = false } = {}) {
+  swapping = true;
+  try {
+    await swapIn(id, { keepFocus });
+  } finally {
+    swapping = false;
+  }
+  // The keys pressed meanwhile, in order, on the claim now shown.
+  while (waitingKeys.length && !swapping) act(waitingKeys.shift());
+}
+
+async function swapIn(id, { keepFocus = false } = {}) {
   const ticket = ++showing;
   const ahead = panels.get(id);
   panels.delete(id);
@@ -1282,17 +1296,22 @@ document.addEventListener("keydown", (event) => {
   const target = event.target instanceof Element ? event.target : null;
   // Enter and Space keep their meaning on a button, a link or a summary.
   if ((event.key === "Enter" || event.key === " ") && target && target.closest("button, a, summary, select")) return;
-  if (/^[0-9]$/.test(event.key)) {
-    if (!form) return;
-    event.preventDefault();
-    pickDigit(Number(event.key));
+  if (!/^[0-9]$/.test(event.key) && !ACTION_OF.has(event.key)) return;
+  event.preventDefault();
+  const pressed = { key: event.key };
+  if (swapping) waitingKeys.push(pressed);
+  else act(pressed);
+});
+
+// A digit or an action's key, pressed on the page (not while typing).
+function act(pressed) {
+  if (/^[0-9]$/.test(pressed.key)) {
+    if (form) pickDigit(Number(pressed.key));
     return;
   }
-  const action = ACTION_OF.get(event.key);
-  if (!action) return;
-  event.preventDefault();
-  run(action, event);
-});
+  const action = ACTION_OF.get(pressed.key);
+  if (action) run(action, pressed);
+}
 
 // A claim clicked in the text opens in the panel, as j and k do.
 text?.addEventListener("click", (event) => {
