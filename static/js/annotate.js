@@ -378,20 +378,25 @@ async function flush(entry) {
       entry.state = "conflict";
       entry.conflict = answer;
       entry.dirty = false;
-    } else if (response.status === 401 || response.status === 403) {
+    } else if (response.status === 401 || (response.status === 403 && /log in/i.test(answer.message || ""))) {
+      // Logged out (the session expired or was ended): kept, and sent again until
+      // the annotator has logged in again (in another tab).
       entry.state = "failed";
-      entry.message =
-        response.status === 401
-          ? "you are logged out; log in again (in another tab) and it will be saved"
-          : answer.message || "you may not save this claim";
-      retry = response.status === 401;
+      entry.message = "you are logged out; log in again (in another tab) and it will be saved";
       entry.dirty = true;
+      retry = true;
+    } else if (response.status === 403) {
+      entry.state = "refused";
+      entry.message = answer.message || "you may not save this claim";
     } else if (response.status === 400 && /expired|token/i.test(answer.error || "")) {
-      await refreshToken();
+      // The form's token is tied to the session: a fresh one, unless logged out.
+      const fresh = await refreshToken();
       entry.dirty = true;
       retry = true;
       entry.state = "failed";
-      entry.message = "the form's security token had expired";
+      entry.message = fresh
+        ? "the form's security token had expired"
+        : "you are logged out; log in again (in another tab) and it will be saved";
     } else if (response.status >= 500 || response.status === 429) {
       entry.state = "failed";
       entry.message = `the server answered ${response.status}`;

@@ -221,6 +221,28 @@ def test_saves_wait_out_a_stopped_server_and_go_through_by_themselves(roster, br
             stop()
 
 
+def test_a_save_while_logged_out_goes_through_after_logging_in_again(roster, browser, server, db):
+    demo = roster
+    claim_id = demo.claim_ids[8]
+    context = browser.new_context(base_url=server.url, viewport={"width": 1366, "height": 768})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    log_in(page)
+    page.goto(demo.claim_path(claim_id))
+    panel_at(page, claim_id)
+    other = context.new_page()  # the same browser: logging out there logs this tab out
+    other.goto("/")
+    other.get_by_role("button", name="Log out").click()
+    press(page, "e", "3")
+    state_line = page.locator("#save-state")
+    expect(state_line).to_contain_text("you are logged out")
+    assert mine(db, demo, claim_id) is None
+    log_in(other)
+    expect(state_line).to_have_text("Draft saved (not done)", timeout=20_000)
+    assert stance_of(db, mine(db, demo, claim_id)) == "neutral"
+    context.close()
+
+
 def test_two_tabs_on_one_claim_end_in_a_conflict_not_an_overwrite(roster, browser, server, db):
     demo = roster
     claim_id = demo.claim_ids[5]
