@@ -34,6 +34,10 @@ for (const each of document.querySelectorAll(".js-only")) each.hidden = false;
 const NOT_TYPING = new Set(["radio", "checkbox", "button", "submit", "reset"]);
 const ADVANCE_SKIPS = new Set(["via", "note"]); // reached by their keys only
 
+function escapeHtml(words) {
+  return String(words).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 function isTyping(target) {
   if (!(target instanceof HTMLElement)) return false;
   if (target.isContentEditable) return true;
@@ -645,9 +649,15 @@ function clearMarks() {
 
 function applyMarks(marks) {
   clearMarks();
+  if (!marks.length) return;
+  const pieces = Array.from(text.querySelectorAll("[data-o]"));
+  const starts = pieces.map((piece) => Number(piece.dataset.o));
   for (const [role, start, end, title] of marks) {
-    for (const piece of text.querySelectorAll("[data-o]")) {
-      let offset = Number(piece.dataset.o);
+    for (let i = 0; i < pieces.length; i += 1) {
+      if (starts[i] >= end) break; // the pieces are in the text's order
+      if (i + 1 < pieces.length && starts[i + 1] <= start) continue;
+      const piece = pieces[i];
+      let offset = starts[i];
       for (const node of textNodesOf(piece)) {
         const from = Math.max(start, offset);
         const to = Math.min(end, offset + node.length);
@@ -726,7 +736,7 @@ async function fetchPanel(id) {
     credentials: "same-origin",
     headers: { Accept: "text/html" },
   });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  if (!response.ok) throw Object.assign(new Error(`HTTP ${response.status}`), { status: response.status });
   return response.text();
 }
 
@@ -770,8 +780,12 @@ async function swapIn(id, { keepFocus = false } = {}) {
   let html;
   try {
     html = ahead ? await ahead.catch(() => fetchPanel(id)) : await fetchPanel(id);
-  } catch {
-    say("The next claim could not be loaded; the server cannot be reached. Try again in a moment.");
+  } catch (error) {
+    say(
+      error.status
+        ? `That claim could not be opened (the server answered ${error.status}); reload the page.`
+        : "That claim could not be loaded: the server cannot be reached. Try again in a moment.",
+    );
     return;
   }
   if (ticket !== showing) return; // another key was faster
@@ -847,7 +861,7 @@ function makePicker(row) {
   const box = document.createElement("div");
   box.className = "picker";
   box.innerHTML = `
-    <div class="picker-line"><span class="picker-label" id="${id}-label">${label}${key ? ` <kbd class="field-key">${key}</kbd>` : ""}</span>
+    <div class="picker-line"><span class="picker-label" id="${id}-label">${label}${key ? ` <kbd class="field-key">${escapeHtml(key)}</kbd>` : ""}</span>
       <span class="picker-value" id="${id}-value"></span>
       <button type="button" class="link picker-open" aria-describedby="${id}-label">change</button></div>
     <div class="picker-search" hidden>
@@ -1011,7 +1025,9 @@ function makePicker(row) {
 
   function openNew(typed) {
     newBox.hidden = false;
-    const types = (PAGE.speakerTypes || ["person"]).map((t) => `<option value="${t}">${t}</option>`).join("");
+    const types = (PAGE.speakerTypes || ["person"])
+      .map((t) => `<option value="${escapeHtml(t)}">${escapeHtml(t)}</option>`)
+      .join("");
     newBox.innerHTML = `
       <p class="hint">A new ${name === "speaker" ? "speaker" : "source"} for the project's registry:</p>
       <div class="field"><label for="${id}-nname">name</label><input type="text" id="${id}-nname" maxlength="300"></div>
@@ -1477,7 +1493,11 @@ if (aside) {
     say("j and k now move through the claims chosen; n still goes to the next claim not done.");
   });
 }
-for (const link of document.querySelectorAll("a.more-claims")) watch(link);
+// The claims around the window load once the page answers keys (the first key's
+// panel goes first).
+setTimeout(() => {
+  for (const link of document.querySelectorAll("a.more-claims")) watch(link);
+}, 400);
 window.addEventListener("pageshow", (event) => {
   // A page from the back-forward cache shows old values and versions: fetch it again.
   if (event.persisted) window.location.reload();
