@@ -26,9 +26,8 @@ def _url(team) -> str:
 
 
 def _keys_error(body: str) -> str:
-    match = re.search(
-        r'<textarea[^>]*name="keys".*?</textarea>\s*((?:<div class="error">.*?</div>)*)', body, re.S
-    )
+    """The errors shown with the keys box (above it, so that they are in view)."""
+    match = re.search(r'<div id="keys-errors">(.*?)</div>\s*<textarea[^>]*name="keys"', body, re.S)
     return page_text(match.group(1)) if match else ""
 
 

@@ -76,7 +76,9 @@ class SettingsForm(ProjectForm):
         "Attribution labels", validators=[DataRequired(), Length(max=20_000)]
     )
     # Empty: the default keys (workbench.keymap).
-    keys = TextAreaField("Keys on the annotate page", validators=[Length(max=5_000)])
+    keys = TextAreaField(
+        "The actions and their keys, one action a line", validators=[Length(max=5_000)]
+    )
     seen = HiddenField()
 
 
