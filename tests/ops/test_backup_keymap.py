@@ -31,6 +31,14 @@ def _records(lines):
     return [json.loads(line) for line in lines]
 
 
+def _dumped(session, project) -> list[dict]:
+    """The project's dump records without the closing one; the dump's read-only
+    snapshot ended, so that the session may restore next."""
+    records = _records(list(dump_lines(session, project)))[:-1]
+    session.rollback()
+    return records
+
+
 def _closed(records):
     """Dump lines of ``records`` (a header first, no closing record) with a closing
     record that matches them, as dump_lines writes it."""
@@ -68,13 +76,19 @@ def test_a_project_on_the_default_keys_dumps_none_and_restores_so(session):
     project = make_project(session, "Plain")
     session.commit()
     lines = list(dump_lines(session, project))
+    session.rollback()
     assert [r["keymap"] for r in _records(lines) if r["type"] == "project"] == [None]
     restored, _, _ = restore_project(session, read_dump(lines), name="Plain again")
+    session.commit()
     assert restored.keymap is None and project_keymap(restored) == defaults()
+    stored = session.scalar(
+        select(func.count()).select_from(Project).where(Project.keymap.is_(None))
+    )
+    assert stored == 2, "SQL NULL, not the JSON null"
 
 
 def test_a_dump_from_before_key_maps_restores_with_the_default_keys(session, keyed):
-    records = _records(list(dump_lines(session, keyed)))[:-1]
+    records = _dumped(session, keyed)
     records[0]["format_version"] = 4
     for record in records:
         if record["type"] == "project":
@@ -85,7 +99,7 @@ def test_a_dump_from_before_key_maps_restores_with_the_default_keys(session, key
 
 
 def test_a_key_map_stored_at_its_defaults_is_restored_as_none(session, keyed):
-    records = _records(list(dump_lines(session, keyed)))[:-1]
+    records = _dumped(session, keyed)
     for record in records:
         if record["type"] == "project":
             record["keymap"] = {"next": ["j", "ArrowDown"]}
@@ -106,7 +120,7 @@ def test_a_key_map_stored_at_its_defaults_is_restored_as_none(session, keyed):
 def test_a_key_map_the_settings_would_refuse_is_refused_naming_the_line(
     session, keyed, keymap, problem
 ):
-    records = _records(list(dump_lines(session, keyed)))[:-1]
+    records = _dumped(session, keyed)
     for record in records:
         if record["type"] == "project":
             record["keymap"] = keymap
