@@ -19,12 +19,19 @@ from workbench.db import (
 from workbench.errors import WorkbenchError
 from workbench.exporting import FORMATS, SHAPES, with_bom
 from workbench.jobs import ImportSource, run_import, run_suggestions
+from workbench.keymap import format_keymap_lines
 from workbench.models import Project, User
 from workbench.ops.backup import dump_lines, read_dump, restore_project
 from workbench.ops.demo import seed_demo
 from workbench.ops.exports import codebook_csv, codebook_markdown, export_stream
 from workbench.ops.import_jobs import create_import_job, get_import_job, job_items
-from workbench.ops.projects import create_project, get_project_by_name, set_member
+from workbench.ops.projects import (
+    create_project,
+    get_project_by_name,
+    project_keymap,
+    set_member,
+    set_project_keymap,
+)
 from workbench.ops.sessions import activate_user, deactivate_user, end_user_sessions
 from workbench.ops.suggestions import (
     create_suggestion_run,
@@ -299,7 +306,7 @@ def users_activate(ctx: Context, username: str) -> None:
 
 @main.group()
 def projects() -> None:
-    """Projects: create, list, add members."""
+    """Projects: create, list, add members, the annotate page's keys."""
 
 
 @projects.command("create")
@@ -357,6 +364,31 @@ def projects_add_member(ctx: Context, project: str, username: str, role: str) ->
             raise click.ClickException(f"No user named {username!r}.")
         set_member(session, found, user, role)
     click.echo(f"{username} is {role} of {project!r}.")
+
+
+@projects.command("keys")
+@click.argument("project")
+@click.option(
+    "--set",
+    "source",
+    type=click.File("r", encoding="utf-8"),
+    help="A file of 'action: key key' lines (`-`: standard input); an empty one "
+    "restores the default keys.",
+)
+@pass_context
+def projects_keys(ctx: Context, project: str, source) -> None:
+    """Print the keys of the project's annotate page as 'action: key key' lines, or
+    set them from a file of such lines (actions left out keep their default keys)."""
+    with ctx.session(write=source is not None) as session:
+        found = get_project_by_name(session, project)
+        changed = source is not None and set_project_keymap(session, found, source.read())
+        lines = format_keymap_lines(project_keymap(found))
+    if source is not None:
+        click.echo(
+            f"The keys of {found.name!r} are changed." if changed else "The keys are unchanged.",
+            err=True,
+        )
+    click.echo(lines)
 
 
 @main.command("import")

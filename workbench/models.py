@@ -172,6 +172,9 @@ class Project(Base):
     guidelines: Mapped[str] = mapped_column(Text, default="")
     codebook_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The annotate page's keys: only the actions changed from the defaults (action name
+    # -> list of keys, see workbench.keymap), NULL (not JSON null) when all are the defaults.
+    keymap: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
     # The targets annotators label; retired ones are kept for the history (see Target).
     targets: Mapped[list[Target]] = relationship(

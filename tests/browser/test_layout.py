@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from .pages import CHROMIUM, log_in
@@ -47,6 +49,10 @@ def test_the_upload_form_and_the_admin_checkbox_are_where_a_reader_looks(demo, n
     assert _in_view(_box(page, "input[type=file]")), "the file chooser is above the fold"
     upload = page.get_by_role("button", name="Upload and import")
     assert _in_view(upload.bounding_box()), "the upload button is above the fold"
+    # First in the page's order too, so that Tab and a screen reader reach it first.
+    actions = page.locator("main form").evaluate_all("forms => forms.map(f => f.action)")
+    assert actions[0].endswith("/import/upload"), actions
+    assert _in_view(_box(page, "h2:text('Upload files')")), "its heading too"
     page.goto("/admin/users")
     check = _box(page, "#is_admin")
     label = _box(page, "label[for=is_admin]")
@@ -82,3 +88,24 @@ def test_a_refused_boundary_change_is_shown_in_the_panel(demo, new_page, javascr
     expect(page.locator("#annotation-form")).to_have_attribute(
         "action", f"/projects/{demo.project.id}/claims/{last}/annotation"
     )
+
+
+def test_a_refused_key_map_is_shown_above_its_box_with_the_line_named(demo, new_page):
+    from playwright.sync_api import expect
+
+    page = new_page()
+    page.set_viewport_size({"width": 1366, "height": 768})
+    log_in(page)
+    page.goto(f"/projects/{demo.project.id}/settings")
+    box = page.get_by_label("The actions and their keys, one action a line")
+    expect(box).to_have_value(re.compile(r"^next: j ArrowDown\nprevious: k ArrowUp\n"))
+    box.fill("note: m\nundo: j")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("the keys need a correction (below)")).to_be_visible()
+    box.scroll_into_view_if_needed()
+    error = page.locator("#keys-errors")
+    expect(error).to_contain_text("line 2: the key 'j' belongs to 'next' by default")
+    assert _in_view(error.bounding_box()), "the reason is in view with its box"
+    assert error.bounding_box()["y"] < box.bounding_box()["y"], "the reason comes first"
+    expect(box).to_have_value("note: m\nundo: j")
+    expect(box).to_have_attribute("aria-describedby", "keys-help keys-errors")

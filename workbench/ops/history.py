@@ -224,6 +224,7 @@ PROJECT_ACTIONS = {
     "restore-target": "Target brought back",
     "reorder-targets": "Targets reordered",
     "edit-labels": "Labels changed",
+    "edit-keys": "Keys changed",
     "add-member": "Member added",
     "change-role": "Role changed",
     "remove-member": "Member removed",

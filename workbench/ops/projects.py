@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from workbench.db import lock_for_update, unique_or_conflict
 from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.fields import BY_LABEL_SET, STANCES
+from workbench.keymap import KeyMap, changed, format_keymap_lines, parse_keymap_lines, resolve
 from workbench.labels import DEFAULT_LABELS, LABELLED_FIELDS
 from workbench.models import (
     ROLES,
@@ -334,6 +335,46 @@ def update_project(
     if codebook_changed:
         project.codebook_version += 1
     session.flush()
+
+
+def project_keymap(project: Project) -> KeyMap:
+    """Return the project's key map for the annotate page (action name -> keys): the
+    defaults with the actions its manager changed (see workbench.keymap.resolve)."""
+    return resolve(project.keymap)
+
+
+def set_project_keymap(
+    session: Session, project: Project, lines: str, *, user: User | None = None
+) -> bool:
+    """Make the key map that ``lines`` (``action: key key`` lines, as the settings
+    form and ``workbench projects keys --set`` give them) describe the project's; empty
+    text restores the defaults. Return whether anything changed.
+
+    The project stores only the actions changed from the defaults (None for none). A
+    change is recorded in the history as done by ``user``: the lines of the actions
+    whose keys changed, before and after. Raises InvalidInput (field ``keys``) with
+    the parser's message naming the line, and changes nothing then.
+    """
+    try:
+        keymap = parse_keymap_lines(lines)
+    except ValueError as exc:
+        raise InvalidInput(f"Keys on the annotate page, {exc}.", field="keys") from exc
+    lock_codebook(session, project)  # (the row: two changes take turns)
+    before = project_keymap(project)
+    if keymap == before:
+        return False
+    moved = [name for name in keymap if keymap[name] != before[name]]
+    _record(
+        session,
+        project,
+        "edit-keys",
+        user,
+        {"keys": format_keymap_lines({name: before[name] for name in moved})},
+        {"keys": format_keymap_lines({name: keymap[name] for name in moved})},
+    )
+    project.keymap = changed(keymap) or None
+    session.flush()
+    return True
 
 
 def set_labels(

@@ -9,6 +9,7 @@ from wtforms.validators import AnyOf, DataRequired, Length
 
 from workbench.errors import InvalidInput, NotFound, PermissionDenied, WorkbenchError
 from workbench.jobs import start_suggestions
+from workbench.keymap import ACTIONS, format_keymap_lines, shown
 from workbench.labels import LABELLED_FIELDS, format_label_lines, parse_label_lines
 from workbench.models import ROLES, Project
 from workbench.ops.articles import article_progress
@@ -31,10 +32,12 @@ from workbench.ops.projects import (
     labels_by_field,
     lock_codebook,
     members,
+    project_keymap,
     projects_for,
     remove_member,
     rename_target,
     set_member,
+    set_project_keymap,
     update_project,
 )
 from workbench.ops.suggestions import (
@@ -72,6 +75,10 @@ class SettingsForm(ProjectForm):
     attribution = TextAreaField(
         "Attribution labels", validators=[DataRequired(), Length(max=20_000)]
     )
+    # Empty: the default keys (workbench.keymap).
+    keys = TextAreaField(
+        "The actions and their keys, one action a line", validators=[Length(max=5_000)]
+    )
     seen = HiddenField()
 
 
@@ -83,8 +90,10 @@ STALE_SETTINGS = (
 
 def settings_record(project: Project) -> dict:
     """Return what the settings form edits, as stored: name, description, guidelines,
-    targets (name, description) and each field's labels (value, definition), in order."""
+    targets (name, description), each field's labels (value, definition), in order,
+    and the annotate page's keys (as the form shows them)."""
     return {
+        "keys": format_keymap_lines(project_keymap(project)),
         "name": project.name,
         "description": project.description,
         "guidelines": project.guidelines,
@@ -277,6 +286,7 @@ def edit_project(project_id: int):
             getattr(form, field).data = format_label_lines(
                 [(lb.value, lb.description) for lb in grouped[field]]
             )
+        form.keys.data = format_keymap_lines(project_keymap(project))
         form.seen.data = record_digest(settings_record(project))
     elif form.validate():
         # Locked first (the lock reads the project, its targets and labels again),
@@ -290,7 +300,11 @@ def edit_project(project_id: int):
                 _save_settings(project, form)
             except WorkbenchError as exc:
                 db().rollback()
-                flash(exc.message + " Nothing was changed.", "error")
+                if exc.field == "keys":  # shown beside the box, naming the line
+                    form.keys.errors = [*form.keys.errors, exc.message]
+                    flash("Nothing was changed: the keys need a correction (below).", "error")
+                else:
+                    flash(exc.message + " Nothing was changed.", "error")
                 status = exc.status
             else:
                 db().commit()
@@ -308,6 +322,7 @@ def edit_project(project_id: int):
         rename_form=rename_form,
         saved=saved,
         stale_message=STALE_SETTINGS,
+        actions=[(a.name, a.description, " ".join(shown(k) for k in a.keys)) for a in ACTIONS],
     ), status
 
 
@@ -328,6 +343,7 @@ def _save_settings(project: Project, form: SettingsForm) -> None:
         labels=labels,
         user=g.user,
     )
+    set_project_keymap(db(), project, form.keys.data or "", user=g.user)
 
 
 @bp.route("/projects/<int:project_id>/members", methods=["GET", "POST"])

@@ -39,6 +39,7 @@ from werkzeug.security import generate_password_hash
 
 from workbench.db import begin_snapshot
 from workbench.errors import Conflict, InvalidInput, NotFound, WorkbenchError
+from workbench.keymap import changed, check
 from workbench.merges import MergeCycle, follow_merges
 from workbench.models import Project, User
 from workbench.ops.backup.kinds import BY_NAME, KINDS, PROJECT
@@ -51,7 +52,9 @@ FORMAT = "claim-workbench-dump"
 # 3: a closing record ends the dump (counts per kind and a digest of the lines).
 # 4: suggestions carry their reason and registry speaker, articles their wire
 # source, annotations the fields saved as suggested (older dumps get the defaults).
-FORMAT_VERSION = 4
+# 5: the project carries the annotate page's keys changed from the defaults (older
+# dumps restore with the default keys).
+FORMAT_VERSION = 5
 CLOSING = "end"
 _FIRST_CLOSED = 3
 NO_CLOSING = "The dump has no closing record: it is cut short or not a whole dump."
@@ -404,7 +407,14 @@ def _restore_project_record(session: Session, record: dict, name: str | None) ->
         guidelines=record["guidelines"],
         codebook_version=record["codebook_version"],
         created_at=parse_time(record["created_at"]),
+        keymap=_stored_keymap(record.get("keymap")),
     )
     session.add(project)
     session.flush()
     return project
+
+
+def _stored_keymap(value: dict | None) -> dict | None:
+    """A dumped key map (checked already) as the settings store it: only the actions
+    that differ from the defaults, None for none."""
+    return (changed(check(value)) or None) if value else None

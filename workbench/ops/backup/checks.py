@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import String
 
+from workbench import keymap as keys
 from workbench.db import MAX_INT
 from workbench.models import SpeakerAlias, Stance
 from workbench.text.storable import TooDeep, json_strings, lone_surrogate
@@ -174,6 +175,18 @@ def stances(value, postgres):
         problem = stance(item, postgres)
         if problem:
             return f"has a stance that {problem}"
+    return None
+
+
+def keymap(value, postgres):
+    """The annotate page's keys as a project stores them (the actions changed from the
+    defaults, or null), by the rules of the settings form."""
+    if value is None:
+        return None
+    try:
+        keys.check(value)
+    except ValueError as exc:
+        return f"is not a key map the settings would take ({exc})"
     return None
 
 

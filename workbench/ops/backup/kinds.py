@@ -408,6 +408,8 @@ PROJECT_FIELDS: tuple[Field, ...] = (
     Field("guidelines", checks.text()),
     Field("codebook_version", checks.integer(low=1)),
     time_field("created_at"),
+    # 5: the annotate page's keys changed from the defaults (older dumps: the defaults).
+    Field("keymap", checks.keymap, default=None),
 )
 PROJECT = Kind(
     "project",
