@@ -31,6 +31,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("accept", "accept the suggestions, mark the claim done, go to the next", ("a",)),
     Action("undo", "undo the last change (Ctrl+Z also does)", ("u",)),
     Action("help", "show or hide the keys", ("?",)),
+    Action("codebook", "show or hide the codebook (guidelines and label definitions)", ("c",)),
     Action("speaker", "the speaker field: open the speaker picker", ("s",)),
     Action("via", "the via field: open the picker for the source relayed", ("v",)),
     Action("attribution", "the attribution field", ("t",)),

@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from workbench.errors import Conflict, InvalidInput, WorkbenchError
 from workbench.fields import FIELDS, LABEL, RECORD_ORDER, SPEAKER, STANCES, TEXT, of_kind
-from workbench.keymap import ACTIONS, resolve
+from workbench.keymap import ACTIONS
 from workbench.labels import label_name
 from workbench.models import SPEAKER_TYPES, Annotation
 from workbench.ops.annotations import AnnotationInput, save_annotation
@@ -25,7 +25,7 @@ from workbench.ops.claims import (
     trim_claim,
 )
 from workbench.ops.history import claim_history_page, describe, describe_action
-from workbench.ops.projects import labels_by_field, target_names
+from workbench.ops.projects import labels_by_field, project_keymap, target_names
 from workbench.ops.speaker_choice import choose_speaker
 from workbench.ops.speakers import lookup, registry, speakers_named
 from workbench.ops.workspace import (
@@ -55,11 +55,6 @@ from workbench.web.common import (
 from workbench.words import counted
 
 bp = Blueprint("annotate", __name__)
-
-
-def project_keymap(project):
-    """The project's key map (workbench/keymap.py), from what the project stores."""
-    return resolve(getattr(project, "keymap", None))
 
 
 # The form's limits for a new speaker's title, one alias, and the other names field.
