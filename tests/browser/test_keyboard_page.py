@@ -401,3 +401,24 @@ def test_a_manager_splits_a_claim_by_selecting_text(roster, new_page, db):
     assert db.get(Claim, claim.id).end <= at
     second = db.scalar(select(Claim).where(Claim.article_id == claim.article_id, Claim.start == at))
     assert second is not None and second.text.startswith(words)
+
+
+def test_a_managers_keys_are_the_ones_the_page_answers(roster, new_page, db):
+    from workbench.ops.projects import set_project_keymap
+
+    set_project_keymap(db, roster.project, "next: x\nverifiability: y", user=roster.user)
+    db.commit()
+    page = new_page()
+    log_in(page)
+    page.goto(roster.claim_path(roster.claim_ids[0]))
+    panel_at(page, roster.claim_ids[0])
+    press(page, "j")  # no longer a key: nothing happens
+    page.wait_for_timeout(300)
+    panel_at(page, roster.claim_ids[0])
+    press(page, "x")
+    panel_at(page, roster.claim_ids[1])
+    expect(page.locator('fieldset[data-field="verifiability"] kbd.field-key')).to_have_text("y")
+    press(page, "y", "3")
+    expect(
+        page.locator('#annotation-form input[name="verifiability"][value="prediction"]')
+    ).to_be_checked()

@@ -239,3 +239,23 @@ def test_a_done_article_links_to_the_next_article_with_claims_left(web, db, talk
     link = re.search(r'<a href="([^"]+)" id="next-article">([^<]+)</a>', body)
     assert link.group(1).endswith(f"/articles/{other.id}/annotate")
     assert "Second" in link.group(2)
+
+
+def test_a_projects_own_keys_are_the_pages(web, db, talk, team):
+    from workbench.ops.projects import set_project_keymap
+
+    set_project_keymap(
+        db, team["project"], "next: x ArrowDown\nverifiability: y\nstance: r", user=team["manager"]
+    )
+    db.commit()
+    web.login("ann")
+    body = read(web.get(talk["page"]))
+    data = json.loads(
+        html.unescape(re.search(r'id="page-data" hidden data-json="([^"]*)"', body).group(1))
+    )
+    assert data["keys"]["next"] == ["x", "ArrowDown"]
+    assert 'data-field="verifiability" data-key="y"' in body
+    target = talk["project"].targets[0]
+    assert re.search(rf'data-field="stance_{target.id}" data-key="r"', body)
+    help_box = body.split('id="help"', 1)[1].split("</table>", 1)[0]
+    assert "<kbd>x</kbd> <kbd>ArrowDown</kbd>" in help_box
