@@ -511,3 +511,30 @@ def find_speaker(session: Session, project: Project, given: str) -> Speaker:
                 "give the id (shown in the list) instead."
             )
     raise NotFound(f"No current speaker is named {given!r}; give its id or its exact name.")
+
+
+def registry_speaker_named(
+    session: Session, project: Project, names: Sequence[str]
+) -> Speaker | None:
+    """Return the current speaker that one of ``names`` (read as the registry keeps
+    names, ``clean_text``) already names, as create_speaker would refuse it: by name
+    or alias in any case, or as the name of a merged speaker (then the speaker it went
+    into); None when none does. For telling a refused caller which speaker to choose."""
+    current = registry(session, project)
+    for given in names:
+        wanted = clean_text(given)
+        if not wanted:
+            continue
+        found = _named(current, wanted, str.casefold)
+        if found is not None:
+            return found
+        merged = session.scalar(
+            select(Speaker).where(
+                Speaker.project_id == project.id,
+                Speaker.name == wanted,
+                Speaker.merged_into_id.is_not(None),
+            )
+        )
+        if merged is not None:
+            return speaker_merged_into(session, merged)
+    return None
