@@ -8,16 +8,18 @@ from sqlalchemy import delete, select
 
 import workbench.ops.speaker_picker as picker
 from tests.conftest import make_project, make_user
+from workbench.errors import WorkbenchError
 from workbench.importing import parse_pasted
-from workbench.models import Article, Speaker, Suggestion
+from workbench.models import Article, HistoryEntry, Speaker, Suggestion
 from workbench.ops.annotations import AnnotationInput, save_annotation
 from workbench.ops.articles import import_items
 from workbench.ops.claims import active_claims
-from workbench.ops.speaker_picker import article_roster_ids, search_speakers
+from workbench.ops.speaker_picker import add_speaker, article_roster_ids, search_speakers
 from workbench.ops.speakers import (
     create_speaker,
     merge_speakers,
     registry_speaker_named,
+    speaker_record,
     update_speaker,
 )
 
@@ -266,3 +268,108 @@ def test_registry_speaker_named_finds_who_a_refused_name_names(session, world):
     assert registry_speaker_named(session, project, ["Someone", ""]) is None
     merge_speakers(session, short, full, user=mona)
     assert registry_speaker_named(session, project, ["General B"]) == full
+
+
+def test_a_small_limit_keeps_the_roster_and_the_ranks(session, world):
+    project, claims = world["project"], world["claims"]
+    other = import_items(session, project, parse_pasted("Someone spoke.", title="B"), user=None)
+    elsewhere = active_claims(session, session.get(Article, other.results[0].article_id))[0]
+    users = [make_user(session, f"user{n}") for n in range(4)]
+    for n, user in enumerate(users):
+        speaker = create_speaker(session, project, f"Reza Used {n}")
+        annotate(session, world, elsewhere, user, speaker_id=speaker.id)
+    roster = create_speaker(session, project, "Reza Zz")  # unused, last by name
+    create_speaker(session, project, "Moreza")  # inside a word
+    suggest(session, claims[0], roster)
+    result = search_speakers(session, project, "reza", article=world["article"], limit=2)
+    assert (names(result), result.more) == (["Reza Zz", "Reza Used 0"], True)
+    result = search_speakers(session, project, "reza", limit=5)
+    assert (names(result), result.more) == (
+        ["Reza Used 0", "Reza Used 1", "Reza Used 2", "Reza Used 3", "Reza Zz"],
+        True,
+    )
+    result = search_speakers(session, project, "reza", limit=6)
+    assert (names(result)[-1], result.more) == ("Moreza", False)
+
+
+def _outcome(session, make, project, name, **kwargs):
+    """What adding a speaker did: its record, or the refusal; undone either way."""
+    savepoint = session.begin_nested()
+    try:
+        speaker = make(session, project, name, **kwargs)
+        result = ("created", speaker_record(speaker))
+    except WorkbenchError as exc:
+        result = (type(exc).__name__, exc.message, exc.field)
+    savepoint.rollback()
+    return result
+
+
+def test_add_speaker_refuses_and_records_exactly_as_create_speaker(session, world):
+    project, mona = world["project"], world["mona"]
+    full = create_speaker(session, project, "Mohammad Baqeri", aliases=["Baqeri", "Bāqerī"])
+    assert search_speakers(session, project, "baqeri").hits  # the folded registry is cached
+    assert _outcome(session, add_speaker, project, "baqeri")[0] == "Conflict"  # and casefolded
+    later = create_speaker(session, project, "Ali Later", aliases=["AL"])
+    short = create_speaker(session, project, "General B")
+    merge_speakers(session, short, full, user=mona)
+    update_speaker(
+        session, later, name="Ali Renamed", type="person", title="", aliases=["Envoy"], user=mona
+    )
+    cases = [
+        ("Mohammad Baqeri", {}),
+        ("MOHAMMAD baqeri", {}),
+        ("baqeri", {}),
+        ("BĀQERĪ", {}),
+        ("Bāqeri", {}),  # another name in any case: allowed
+        ("General B", {}),  # a merged speaker's name
+        ("Ali Later", {}),  # renamed since: free again
+        ("al", {}),  # an alias it lost
+        ("envoy", {}),  # the alias it has now
+        ("Someone", {"aliases": ["ali renamed"]}),
+        ("Someone", {"aliases": ["Envoy", "x"]}),
+        ("Someone", {"aliases": ["Someone", " New  one "], "title": "Chief", "type": "outlet"}),
+        ("", {}),
+        ("Someone", {"type": "alien"}),
+        ("Someone", {"aliases": ["a" * 301]}),
+    ]
+    for name, kwargs in cases:
+        expected = _outcome(session, create_speaker, project, name, user=mona, **kwargs)
+        assert _outcome(session, add_speaker, project, name, user=mona, **kwargs) == expected, (
+            name,
+            kwargs,
+            expected,
+        )
+    speaker = add_speaker(session, project, "Fresh", aliases=["F"], user=mona)
+    [entry] = [e for e in session.scalars(select(HistoryEntry)) if e.entity_id == speaker.id]
+    assert (entry.entity, entry.action, entry.after) == (
+        "speaker",
+        "create",
+        speaker_record(speaker),
+    )
+    assert names(search_speakers(session, project, "fresh")) == ["Fresh"]
+
+
+@pytest.mark.parametrize("overlay", [0, 1000])
+@pytest.mark.parametrize("usage_ttl", [0.0, 120.0])
+def test_changes_since_the_ranked_registry_was_built_rank_as_the_others(
+    session, world, monkeypatch, overlay, usage_ttl
+):
+    """Speakers changed since are kept apart until the registry is ranked again (after
+    many changes, or new usage counts): either way they rank where they belong."""
+    monkeypatch.setattr(picker, "OVERLAY_LIMIT", overlay)
+    monkeypatch.setattr(picker, "USAGE_TTL", usage_ttl)
+    project, ann, mona, claims = world["project"], world["ann"], world["mona"], world["claims"]
+    used = create_speaker(session, project, "Reza Used")
+    create_speaker(session, project, "Reza B")
+    annotate(session, world, claims[0], ann, speaker_id=used.id)
+    assert names(search_speakers(session, project, "reza")) == ["Reza Used", "Reza B"]
+    assert names(search_speakers(session, project, "")) == ["Reza Used", "Reza B"]
+    create_speaker(session, project, "Reza A")
+    update_speaker(session, used, name="Reza Z", type="person", title="", aliases=[], user=mona)
+    create_speaker(session, project, "Moreza")
+    expected = ["Reza Z", "Reza A", "Reza B", "Moreza"]
+    assert names(search_speakers(session, project, "reza")) == expected
+    result = search_speakers(session, project, "reza", limit=2)
+    assert (names(result), result.more) == (expected[:2], True)
+    assert names(search_speakers(session, project, "")) == ["Reza Z", "Moreza", "Reza A", "Reza B"]
+    assert names(search_speakers(session, project, "used")) == []

@@ -12,19 +12,22 @@ named by the entries since (or the whole registry, after more than
 ``HISTORY_TAIL_LIMIT`` entries). A session without that cache reads the whole
 registry every time.
 
-How often annotations use each speaker (the last ranking key) is counted over the
-annotations' speaker and via indexes and kept ``USAGE_TTL`` seconds: it orders
-equal matches, and a count a few seconds old orders them as well.
+How often annotations use each speaker (a ranking key) is counted over the
+annotations' speaker and via columns and kept ``USAGE_TTL`` seconds: it orders
+equal matches, and a count a few seconds old orders them as well. The registry is
+kept in that order too (most used first, then by name), so that a search walks it
+once and stops as soon as it has the best ``limit`` matches and one more.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
 
 from workbench.models import (
     Annotation,
@@ -35,8 +38,9 @@ from workbench.models import (
     Speaker,
     SpeakerAlias,
     Suggestion,
+    User,
 )
-from workbench.ops.speakers import speaker_merged_into
+from workbench.ops.speakers import clean_text, create_speaker_among, speaker_merged_into
 from workbench.text.names import fold_name
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 50
@@ -47,7 +51,9 @@ HISTORY_TAIL_LIMIT = 20_000
 # On PostgreSQL a transaction may commit a history entry with an id below one that
 # is visible already; the entries this far behind the last one seen are read again.
 HISTORY_LOOKBACK = 200
-USAGE_TTL = 30.0  # seconds a usage count is kept
+USAGE_TTL = 120.0  # seconds the usage counts are kept
+# Past this many speakers changed since the ranked registry was built, build it again.
+OVERLAY_LIMIT = 1_000
 
 _INDEX_KEY = "speaker-picker-index"
 _USAGE_KEY = "speaker-picker-usage"
@@ -56,16 +62,15 @@ _PROJECTS_KEPT = 16  # folded registries kept per session factory
 
 @dataclass(frozen=True, slots=True)
 class PickerSpeaker:
-    """A current speaker as the picker shows and searches it."""
+    """A current speaker as the picker shows and searches it; ``folded`` holds its
+    folded name, aliases and title, one a line, for one substring test."""
 
     id: int
     name: str
     type: str
     title: str
     aliases: tuple[str, ...]
-    folded_name: str
-    folded_title: str
-    folded_aliases: tuple[str, ...]
+    folded: str
 
     def as_record(self) -> dict:
         return {
@@ -98,16 +103,31 @@ class PickerResult:
         return {"speakers": [hit.as_record() for hit in self.hits], "more": self.more}
 
 
+def fold(text: str) -> str:
+    """``fold_name``, without its work for plain ASCII (the same result: NFKD changes
+    no ASCII character, and casefold is lower there)."""
+    if text.isascii():
+        return " ".join(text.lower().split())
+    return fold_name(text)
+
+
 @dataclass(slots=True)
 class _Index:
-    """A project's folded registry, as of history entry ``mark``."""
+    """A project's folded registry, as of history entry ``mark``.
+
+    ``base`` holds the speakers in rank order for the usage counts read at
+    ``usage_at``; a speaker changed since (created, edited, merged) is in ``stale``,
+    and, when current, in ``extra`` instead, until ``base`` is built again.
+    """
 
     speakers: dict[int, PickerSpeaker]
     mark: int
-    order: list[PickerSpeaker] = field(default_factory=list)  # by name, then id
-
-    def sort(self) -> None:
-        self.order = sorted(self.speakers.values(), key=lambda s: (s.name, s.id))
+    # Each name and alias in any case (casefold), to the speakers that have it.
+    casefolded: dict[str, set[int]] | None = None
+    base: _Ranked | None = None
+    usage_at: float | None = None
+    stale: set[int] = field(default_factory=set)
+    extra: dict[int, PickerSpeaker] = field(default_factory=dict)
 
 
 def _picker_speakers(session: Session, condition) -> list[PickerSpeaker]:
@@ -125,28 +145,22 @@ def _picker_speakers(session: Session, condition) -> list[PickerSpeaker]:
         .order_by(SpeakerAlias.speaker_id, SpeakerAlias.alias)
     ):
         aliases.setdefault(speaker_id, []).append(alias)
-    return [
-        PickerSpeaker(
-            id=speaker_id,
-            name=name,
-            type=type_,
-            title=title or "",
-            aliases=tuple(aliases.get(speaker_id, ())),
-            folded_name=fold_name(name),
-            folded_title=fold_name(title or ""),
-            folded_aliases=tuple(fold_name(a) for a in aliases.get(speaker_id, ())),
-        )
-        for speaker_id, name, type_, title in rows
-    ]
+    speakers = []
+    for speaker_id, name, type_, title in rows:
+        own = tuple(aliases.get(speaker_id, ()))
+        title = title or ""
+        folded = "\n".join((fold(name), *map(fold, own), fold(title)))
+        speakers.append(PickerSpeaker(speaker_id, name, type_, title, own, folded))
+    return speakers
 
 
 def _history_top(session: Session) -> int:
     return session.scalar(select(func.max(HistoryEntry.id))) or 0
 
 
-def picker_index(session: Session, project: Project) -> list[PickerSpeaker]:
-    """Return the project's current speakers, folded, by name (then id): from the
-    cache when the history says it is up to date (see the module)."""
+def _index(session: Session, project: Project) -> _Index:
+    """Return the project's folded registry: from the cache when the history says it
+    is up to date, else brought up to date or read anew (see the module)."""
     top = _history_top(session)
     cache = session.info.get("cache")
     key = (_INDEX_KEY, project.id, project.created_at)
@@ -167,53 +181,147 @@ def picker_index(session: Session, project: Project) -> list[PickerSpeaker]:
             )
             if changed:
                 for speaker_id in changed:
-                    index.speakers.pop(speaker_id, None)
+                    old = index.speakers.pop(speaker_id, None)
+                    if old is not None and index.casefolded is not None:
+                        for text in (old.name, *old.aliases):
+                            index.casefolded.get(text.casefold(), set()).discard(old.id)
                 # History entries of the project name only its speakers.
                 for speaker in _picker_speakers(session, Speaker.id.in_(sorted(changed))):
                     index.speakers[speaker.id] = speaker
-                index.sort()
+                    if index.casefolded is not None:
+                        _add_casefolded(index.casefolded, speaker)
+                    index.extra[speaker.id] = speaker
+                for speaker_id in changed:
+                    index.stale.add(speaker_id)
+                    if speaker_id not in index.speakers:
+                        index.extra.pop(speaker_id, None)
+                if len(index.stale) > OVERLAY_LIMIT:
+                    index.base = None
             index.mark = top
     if index is None:
         speakers = _picker_speakers(session, Speaker.project_id == project.id)
         index = _Index(speakers={s.id: s for s in speakers}, mark=top)
-        index.sort()
         if cache is not None:
             kept = [k for k in cache if isinstance(k, tuple) and k and k[0] == _INDEX_KEY]
             if len(kept) >= _PROJECTS_KEPT:
                 for old in kept:
                     cache.pop(old, None)
             cache[key] = index
-    return index.order
+    return index
 
 
-def usage_counts(session: Session, project: Project) -> dict[int, int]:
-    """Return how many annotations name each speaker (as the speaker or the via), for
-    the speakers annotations use; kept ``USAGE_TTL`` seconds (see the module)."""
+def _add_casefolded(casefolded: dict[str, set[int]], speaker: PickerSpeaker) -> None:
+    for text in (speaker.name, *speaker.aliases):
+        casefolded.setdefault(text.casefold(), set()).add(speaker.id)
+
+
+def clash_candidates(session: Session, project: Project, names: Sequence[str]) -> list[Speaker]:
+    """Return, by name and with aliases loaded, every current speaker of the project
+    whose name or one of whose aliases is one of ``names`` (read as the registry keeps
+    names, ``clean_text``) in any case: all that ``create_speaker_among`` must check a
+    new speaker with these names against. Found in the folded registry (see the
+    module) rather than by reading the whole registry."""
+    index = _index(session, project)
+    if index.casefolded is None:
+        index.casefolded = {}
+        for speaker in index.speakers.values():
+            _add_casefolded(index.casefolded, speaker)
+    ids: set[int] = set()
+    for given in names:
+        ids |= index.casefolded.get(clean_text(given).casefold(), set())
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(Speaker)
+            .where(Speaker.id.in_(sorted(ids)), Speaker.merged_into_id.is_(None))
+            .options(selectinload(Speaker.aliases))
+            .order_by(Speaker.name)
+        )
+    )
+
+
+def add_speaker(
+    session: Session,
+    project: Project,
+    name: str,
+    *,
+    type: str = "person",
+    title: str = "",
+    aliases: Sequence[str] = (),
+    user: User | None = None,
+) -> Speaker:
+    """``create_speaker`` (the same checks, refusals and history entry), checked
+    against the speakers ``clash_candidates`` finds instead of the whole registry.
+    Raises InvalidInput or Conflict."""
+    others = clash_candidates(session, project, [name, *aliases])
+    return create_speaker_among(
+        session, project, others, name, type=type, title=title, aliases=aliases, user=user
+    )
+
+
+def _ranked(session: Session, project: Project, index: _Index) -> tuple[_Ranked, dict]:
+    """Return the index's ranked speakers (built again when the usage counts were read
+    again, or after many changes) and the usage counts they are ranked by."""
+    read_at, usage = usage_counts(session, project)
+    if index.base is None or index.usage_at != read_at:
+        by_name = sorted(index.speakers.values(), key=lambda s: (s.name, s.id))
+        used = sorted(
+            (s for s in by_name if s.id in usage), key=lambda s: -usage[s.id]
+        )  # stable: by name among equal counts
+        index.base = _Ranked(used + [s for s in by_name if s.id not in usage])
+        index.usage_at = read_at
+        index.stale, index.extra = set(), {}
+    return index.base, usage
+
+
+class _Ranked:
+    """Speakers in rank order, with their folded texts in one string (each ending in
+    a NUL), so that one ``str.find`` finds the next speaker that contains a query."""
+
+    __slots__ = ("speakers", "starts", "text")
+
+    def __init__(self, speakers: list[PickerSpeaker]) -> None:
+        self.speakers = speakers
+        self.starts: list[int] = []
+        at = 0
+        for speaker in speakers:
+            self.starts.append(at)
+            at += len(speaker.folded) + 1
+        self.text = "".join(f"{s.folded}\0" for s in speakers)
+
+    def containing(self, wanted: str) -> Iterator[PickerSpeaker]:
+        """Yield, in rank order, the speakers whose folded texts contain ``wanted``."""
+        at = self.text.find(wanted)
+        while at >= 0:
+            i = bisect_right(self.starts, at) - 1
+            yield self.speakers[i]
+            nxt = self.starts[i + 1] if i + 1 < len(self.starts) else len(self.text)
+            at = self.text.find(wanted, nxt)
+
+
+def usage_counts(session: Session, project: Project) -> tuple[float, dict[int, int]]:
+    """Return when they were counted (``time.monotonic``) and how many annotations name
+    each speaker (as the speaker or the via), for the speakers annotations use (of any
+    project: look the project's up by id); kept ``USAGE_TTL`` seconds (see the module)."""
     cache = session.info.get("cache")
     key = (_USAGE_KEY, project.id, project.created_at)
     now = time.monotonic()
     cached = cache.get(key) if cache is not None else None
     if cached is not None and now - cached[0] < USAGE_TTL:
-        return cached[1]
-    # Speaker ids are the project's own, so counting over the whole table and
-    # keeping only the project's speakers needs no join to claims and articles.
-    uses = union_all(
-        select(Annotation.speaker_id.label("sid")).where(Annotation.speaker_id.is_not(None)),
-        select(Annotation.via_id.label("sid")).where(Annotation.via_id.is_not(None)),
-    ).subquery()
-    counts = {
-        speaker_id: count
+        return cached
+    # Speaker ids are the project's own: counted over the whole table, along the
+    # speaker and via indexes alone (no join to claims and articles), and looked up
+    # by the project's speaker ids.
+    counts: dict[int, int] = {}
+    for column in (Annotation.speaker_id, Annotation.via_id):
         for speaker_id, count in session.execute(
-            select(uses.c.sid, func.count())
-            .select_from(uses)
-            .join(Speaker, Speaker.id == uses.c.sid)
-            .where(Speaker.project_id == project.id)
-            .group_by(uses.c.sid)
-        )
-    }
+            select(column, func.count()).where(column.is_not(None)).group_by(column)
+        ):
+            counts[speaker_id] = counts.get(speaker_id, 0) + count
     if cache is not None:
         cache[key] = (now, counts)
-    return counts
+    return now, counts
 
 
 def article_roster_ids(session: Session, article: Article) -> list[int]:
@@ -255,10 +363,8 @@ def article_roster_ids(session: Session, article: Article) -> list[int]:
     return ordered
 
 
-# What a match is worth: at the start of a word, then inside one; among equal ones,
-# the name before an alias before the title.
+# Where a match is: at the start of a word (which ranks first), or inside one.
 WORD_START, INSIDE = 0, 1
-_FIELD_RANK = {"name": 0, "alias": 1, "title": 2}
 
 
 def _where(folded: str, wanted: str) -> int | None:
@@ -274,22 +380,19 @@ def _where(folded: str, wanted: str) -> int | None:
     return INSIDE
 
 
-def match(speaker: PickerSpeaker, wanted: str) -> tuple[int, int, str] | None:
-    """Return how well folded ``wanted`` matches the speaker, as (WORD_START or INSIDE,
-    field rank, what matched: ``"name"``, ``"alias: ..."``, ``"title: ..."``), or None."""
-    best: tuple[int, int, str] | None = None
-    candidates: Iterable[tuple[str, str, str]] = (
-        ("name", speaker.folded_name, ""),
-        *(("alias", f, a) for f, a in zip(speaker.folded_aliases, speaker.aliases, strict=True)),
-        ("title", speaker.folded_title, speaker.title),
-    )
-    for kind, folded, shown in candidates:
-        if wanted not in folded:
-            continue
+def match(speaker: PickerSpeaker, wanted: str) -> tuple[int, str] | None:
+    """Return where folded ``wanted`` matches the speaker, as (WORD_START or INSIDE,
+    what matched: ``"name"``, ``"alias: ..."`` or ``"title: ..."``), or None. The best
+    place wins; between equal ones, the name before an alias before the title."""
+    if wanted not in speaker.folded:
+        return None
+    parts = speaker.folded.split("\n")
+    shown = ["name", *(f"alias: {a}" for a in speaker.aliases), f"title: {speaker.title}"]
+    best: tuple[int, str] | None = None
+    for folded, what in zip(parts, shown, strict=True):
         where = _where(folded, wanted)
-        found = (where, _FIELD_RANK[kind], kind if kind == "name" else f"{kind}: {shown}")
-        if best is None or found[:2] < best[:2]:
-            best = found
+        if where is not None and (best is None or where < best[0]):
+            best = (where, what)
     return best
 
 
@@ -309,29 +412,55 @@ def search_speakers(
     by name. Without one: the article's roster in order of first appearance, then the
     most used speakers, then by name. ``article`` must be of ``project``.
     """
-    wanted = fold_name(query)
-    speakers = picker_index(session, project)
+    wanted = fold(query)
+    index = _index(session, project)
+    base, usage = _ranked(session, project, index)
+
+    def rank(speaker: PickerSpeaker) -> tuple:
+        return (-usage.get(speaker.id, 0), speaker.name, speaker.id)
+
     roster = article_roster_ids(session, article) if article is not None else []
-    in_roster = {speaker_id: place for place, speaker_id in enumerate(roster)}
-    usage = usage_counts(session, project)
+    roster = [i for i in roster if i in index.speakers]
+    in_roster = set(roster)
+    skip = in_roster | index.stale
+    extra = sorted((s for s in index.extra.values() if s.id not in in_roster), key=rank)
     if not wanted:
-        by_id = {s.id: s for s in speakers} if roster else {}
-        first = [by_id[i] for i in roster if i in by_id]
-        rest = sorted(
-            (s for s in speakers if s.id not in in_roster),
-            key=lambda s: -usage.get(s.id, 0),
-        )  # stable: by name among equal counts
-        ordered = [*first, *rest]
-        hits = [PickerHit(s, s.id in in_roster, "") for s in ordered[:limit]]
-        return PickerResult(hits=tuple(hits), more=len(ordered) > limit)
-    found: list[tuple[tuple, PickerSpeaker, str]] = []
-    for speaker in speakers:
-        quality = match(speaker, wanted)
-        if quality is None:
+        others: list[PickerSpeaker] = []
+        for speaker in base.speakers:
+            if len(others) > limit:
+                break
+            if speaker.id not in skip:
+                others.append(speaker)
+        others = sorted([*others, *extra], key=rank)
+        hits = [PickerHit(index.speakers[i], True, "") for i in roster]
+        hits += [PickerHit(s, False, "") for s in others[: limit + 1]]
+        return PickerResult(hits=tuple(hits[:limit]), more=len(hits) > limit)
+    # Four groups, in rank order: the roster at word starts, the others at word
+    # starts, the roster inside words, the others inside words; each by use, then
+    # name. The walk of ``base`` stops once the first two hold limit + 1; the
+    # speakers changed since it was built are looked at apart (``extra``).
+    groups: list[list[tuple[PickerSpeaker, str]]] = [[], [], [], []]
+    for speaker in sorted((index.speakers[i] for i in roster), key=rank):
+        found = match(speaker, wanted)
+        if found is not None:
+            groups[2 * found[0]].append((speaker, found[1]))
+    for speaker in base.containing(wanted):
+        if len(groups[0]) + len(groups[1]) > limit:
+            break
+        if speaker.id in skip:
             continue
-        where, field_rank, matched = quality
-        key = (where, speaker.id not in in_roster, -usage.get(speaker.id, 0), field_rank)
-        found.append((key, speaker, matched))
-    found.sort(key=lambda item: item[0])  # stable: by name, then id, among equals
-    hits = [PickerHit(s, s.id in in_roster, matched) for _, s, matched in found[:limit]]
-    return PickerResult(hits=tuple(hits), more=len(found) > limit)
+        where, matched = match(speaker, wanted)
+        if where == WORD_START or len(groups[3]) <= limit:
+            groups[1 + 2 * where].append((speaker, matched))
+    for speaker in extra:
+        found = match(speaker, wanted)
+        if found is not None:
+            groups[1 + 2 * found[0]].append((speaker, found[1]))
+    for group in (groups[1], groups[3]):
+        group.sort(key=lambda hit: rank(hit[0]))
+    hits = [
+        PickerHit(speaker, place % 2 == 0, matched)
+        for place, group in enumerate(groups)
+        for speaker, matched in group
+    ]
+    return PickerResult(hits=tuple(hits[:limit]), more=len(hits) > limit)

@@ -15,11 +15,16 @@ from flask import Blueprint, g, jsonify, request
 from workbench.errors import Conflict, InvalidInput, NotFound, WorkbenchError
 from workbench.models import SPEAKER_TYPES
 from workbench.ops.articles import get_article
-from workbench.ops.speaker_picker import MAX_LIMIT, QUERY_LIMIT, search_speakers
+from workbench.ops.speaker_picker import (
+    MAX_LIMIT,
+    QUERY_LIMIT,
+    add_speaker,
+    clash_candidates,
+    search_speakers,
+)
 from workbench.ops.speakers import (
     ALIAS_LIMIT,
     clean_text,
-    create_speaker,
     registry_speaker_named,
     speaker_record,
 )
@@ -120,7 +125,7 @@ def create_speaker_api(project_id: int):
     project, _ = load_project(project_id, "add-speaker", eager=False)
     given = _new_speaker(request.get_json(silent=True))
     try:
-        speaker = create_speaker(
+        speaker = add_speaker(
             db(),
             project,
             given["name"],
@@ -131,7 +136,9 @@ def create_speaker_api(project_id: int):
         )
     except Conflict as exc:
         db().rollback()
-        existing = registry_speaker_named(db(), project, [given["name"], *given["aliases"]])
+        names = [given["name"], *given["aliases"]]
+        others = clash_candidates(db(), project, names)
+        existing = registry_speaker_named(db(), project, names, others)
         extra = {"speaker": _record(existing)} if existing is not None else {}
         return _error(exc, **extra)
     except WorkbenchError:
