@@ -25,6 +25,8 @@ import time
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
+from operator import attrgetter
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -124,21 +126,25 @@ class _Index:
     mark: int
     # Each name and alias in any case (casefold), to the speakers that have it.
     casefolded: dict[str, set[int]] | None = None
+    by_name: list[PickerSpeaker] | None = None
     base: _Ranked | None = None
     usage_at: float | None = None
+    usage: dict[int, int] = field(default_factory=dict)
     stale: set[int] = field(default_factory=set)
     extra: dict[int, PickerSpeaker] = field(default_factory=dict)
 
 
 def _picker_speakers(session: Session, condition) -> list[PickerSpeaker]:
     """Read the current speakers matching ``condition`` with their aliases (two queries)."""
-    rows = session.execute(
+    # On the connection: plain rows, without the ORM's result processing.
+    connection = session.connection()
+    rows = connection.execute(
         select(Speaker.id, Speaker.name, Speaker.type, Speaker.title).where(
             condition, Speaker.merged_into_id.is_(None)
         )
     ).all()
     aliases: dict[int, list[str]] = {}
-    for speaker_id, alias in session.execute(
+    for speaker_id, alias in connection.execute(
         select(SpeakerAlias.speaker_id, SpeakerAlias.alias)
         .join(Speaker, Speaker.id == SpeakerAlias.speaker_id)
         .where(condition, Speaker.merged_into_id.is_(None))
@@ -155,6 +161,8 @@ def _picker_speakers(session: Session, condition) -> list[PickerSpeaker]:
 
 
 def _history_top(session: Session) -> int:
+    """The history's highest id; through the session, which flushes what is pending
+    first (the rest reads on its connection, which does not)."""
     return session.scalar(select(func.max(HistoryEntry.id))) or 0
 
 
@@ -261,16 +269,24 @@ def add_speaker(
 
 
 def _ranked(session: Session, project: Project, index: _Index) -> tuple[_Ranked, dict]:
-    """Return the index's ranked speakers (built again when the usage counts were read
-    again, or after many changes) and the usage counts they are ranked by."""
+    """Return the index's ranked speakers (built again after many changes, or when the
+    usage counts, read again, changed) and the usage counts they are ranked by."""
     read_at, usage = usage_counts(session, project)
+    if index.base is not None and index.usage_at != read_at and usage == index.usage:
+        index.usage_at = read_at  # the same counts: the same ranks
     if index.base is None or index.usage_at != read_at:
-        by_name = sorted(index.speakers.values(), key=lambda s: (s.name, s.id))
+        by_name = attrgetter("name", "id")
+        if index.by_name is None:
+            index.by_name = sorted(index.speakers.values(), key=by_name)
+        elif index.stale:
+            # In order but for the changed speakers at the end: that sorts fast.
+            kept = [s for s in index.by_name if s.id not in index.stale]
+            index.by_name = sorted([*kept, *index.extra.values()], key=by_name)
         used = sorted(
-            (s for s in by_name if s.id in usage), key=lambda s: -usage[s.id]
+            (s for s in index.by_name if s.id in usage), key=lambda s: -usage[s.id]
         )  # stable: by name among equal counts
-        index.base = _Ranked(used + [s for s in by_name if s.id not in usage])
-        index.usage_at = read_at
+        index.base = _Ranked(used + [s for s in index.by_name if s.id not in usage])
+        index.usage_at, index.usage = read_at, usage
         index.stale, index.extra = set(), {}
     return index.base, usage
 
@@ -283,12 +299,9 @@ class _Ranked:
 
     def __init__(self, speakers: list[PickerSpeaker]) -> None:
         self.speakers = speakers
-        self.starts: list[int] = []
-        at = 0
-        for speaker in speakers:
-            self.starts.append(at)
-            at += len(speaker.folded) + 1
-        self.text = "".join(f"{s.folded}\0" for s in speakers)
+        folded = [speaker.folded for speaker in speakers]
+        self.starts = [0, *accumulate(map(len, folded), lambda at, n: at + n + 1)][:-1]
+        self.text = "\0".join(folded) + "\0"
 
     def containing(self, wanted: str) -> Iterator[PickerSpeaker]:
         """Yield, in rank order, the speakers whose folded texts contain ``wanted``."""
@@ -315,7 +328,8 @@ def usage_counts(session: Session, project: Project) -> tuple[float, dict[int, i
     # by the project's speaker ids.
     counts: dict[int, int] = {}
     for column in (Annotation.speaker_id, Annotation.via_id):
-        for speaker_id, count in session.execute(
+        # On the connection: plain rows, without the ORM's result processing.
+        for speaker_id, count in session.connection().execute(
             select(column, func.count()).where(column.is_not(None)).group_by(column)
         ):
             counts[speaker_id] = counts.get(speaker_id, 0) + count
