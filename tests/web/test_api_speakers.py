@@ -138,12 +138,17 @@ def test_search_limits(web, db, team):
     most = search(web, project, q="speaker", limit=50)
     assert (len(most["speakers"]), most["more"]) == (50, True)
     assert search(web, project, q="speaker 5", limit=50)["more"] is False
+    assert len(search(web, project, q="speaker", limit="007")["speakers"]) == 7
+    assert len(search(web, project, q="speaker", limit="")["speakers"]) == 20
     url = f"/api/projects/{project.id}/speakers"
     for args, status, words in [
-        ({"limit": "51"}, 400, "at most 50"),
-        ({"limit": "0"}, 404, "?limit="),
-        ({"limit": "ten"}, 400, "whole number"),
-        ({"limit": "-1"}, 400, "whole number"),
+        ({"limit": "51"}, 400, "from 1 to 50"),
+        ({"limit": "0"}, 400, "from 1 to 50"),
+        ({"limit": "0000051"}, 400, "from 1 to 50"),
+        ({"limit": "9" * 30}, 400, "from 1 to 50"),
+        ({"limit": "ten"}, 400, "from 1 to 50"),
+        ({"limit": "-1"}, 400, "from 1 to 50"),
+        ({"limit": "٣"}, 400, "from 1 to 50"),
         ({"article": "x"}, 400, "whole number"),
         ({"article": "999999"}, 404, "No such article"),
         ({"q": "x" * 301}, 400, "at most 300"),

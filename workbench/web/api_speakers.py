@@ -16,6 +16,7 @@ from workbench.errors import Conflict, InvalidInput, NotFound, WorkbenchError
 from workbench.models import SPEAKER_TYPES
 from workbench.ops.articles import get_article
 from workbench.ops.speaker_picker import (
+    DEFAULT_LIMIT,
     MAX_LIMIT,
     QUERY_LIMIT,
     add_speaker,
@@ -62,19 +63,29 @@ def search_speakers_api(project_id: int):
     query = request.args.get("q", "")
     if len(query) > QUERY_LIMIT:
         raise InvalidInput(f"A search has at most {QUERY_LIMIT} characters.", field="q")
-    limit = query_int("limit", minimum=1)
-    if limit is not None and limit > MAX_LIMIT:
-        raise InvalidInput(f"?limit= is at most {MAX_LIMIT}, not {limit}.", field="limit")
+    limit = _limit(request.args.get("limit", ""))
     article_id = query_int("article")
     article = None
     if article_id is not None:
         article = get_article(db(), article_id)
         if article.project_id != project.id:
             raise NotFound("No such article in this project.")
-    result = search_speakers(
-        db(), project, query, article=article, **({"limit": limit} if limit else {})
-    )
+    result = search_speakers(db(), project, query, article=article, limit=limit)
     return jsonify(result.as_record())
+
+
+def _limit(given: str) -> int:
+    """Return ?limit= as a number from 1 to MAX_LIMIT (DEFAULT_LIMIT when absent or
+    empty); raise InvalidInput for anything else."""
+    if not given:
+        return DEFAULT_LIMIT
+    digits = given.isascii() and given.isdigit() and len(given.lstrip("0")) <= 3
+    if not digits or not 1 <= int(given) <= MAX_LIMIT:
+        raise InvalidInput(
+            f"?limit= is a whole number from 1 to {MAX_LIMIT}, not {given[:40]!r}.",
+            field="limit",
+        )
+    return int(given)
 
 
 def _new_speaker(body: Any) -> dict:
