@@ -22,6 +22,8 @@ to the last byte of the body), it times:
     registry keeps its ranks)
     ranking the registry again (what a search pays when the counts it read changed)
     adding a speaker (POST) and the search right after it (the cache follows the history)
+    a search after 1,000, HISTORY_TAIL_LIMIT - 100 and HISTORY_TAIL_LIMIT + 1 other
+    history entries (the last reads the registry again)
 
 Target (issue 11): a search under 50 ms median on a 100,000-speaker registry.
 
@@ -61,6 +63,7 @@ from workbench.models import (  # noqa: E402
     Annotation,
     Article,
     Claim,
+    HistoryEntry,
     Project,
     Speaker,
     SpeakerAlias,
@@ -245,6 +248,23 @@ def build(engine, speakers: int, annotations: int) -> dict:
     return {"project": pid, "article": roster_article, "annotations": len(rows)}
 
 
+def add_history(engine, project_id: int, entries: int) -> None:
+    """Append ``entries`` history entries of annotation saves (what a busy project
+    writes between two searches of one worker)."""
+    row = {
+        "project_id": project_id,
+        "entity": "annotation",
+        "entity_id": 1,
+        "claim_id": 1,
+        "action": "save",
+        "before": {"verifiability": "opinion", "version": 1},
+        "after": {"verifiability": "verifiable", "version": 2},
+    }
+    with engine.begin() as conn:
+        for chunk in batches([row] * entries):
+            conn.execute(insert(HistoryEntry), chunk)
+
+
 def timed(client, method: str, url: str, **kwargs) -> tuple[float, object]:
     t0 = time.perf_counter()
     response = client.open(url, method=method, **kwargs)
@@ -368,6 +388,12 @@ def main() -> None:
                 f"search right after it (found): median {statistics.median(after):.1f} ms, "
                 f"p95 {p95(after):.1f} ms"
             )
+            tail = []
+            for entries in (1_000, picker.HISTORY_TAIL_LIMIT - 100, picker.HISTORY_TAIL_LIMIT + 1):
+                add_history(engine, p, entries)
+                elapsed, _ = timed(client, "GET", f"{base}?q=baq")
+                tail.append(f"{entries:,} entries: {elapsed:.0f} ms")
+            print(f"search after other history entries (saves) since the last: {'; '.join(tail)}")
             print(
                 f"summary   search median {statistics.median(every):.1f} ms, "
                 f"p95 {p95(every):.1f} ms (with recounts: median "
