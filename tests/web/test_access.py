@@ -100,6 +100,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("api.show_annotation", "GET"):               (403, 404, 200, 200, 200),
     ("api.show_workspace", "GET"):                (403, 404, 200, 200, 200),
     ("api.save_annotation_api", "POST"):          (403, 404, 400, 400, 400),
+    ("api_speakers.search_speakers_api", "GET"):  (403, 404, 200, 200, 200),
+    ("api_speakers.create_speaker_api", "POST"):  (403, 404, 400, 400, 400),
 }  # fmt: skip
 
 # A version that never exists: the save is refused as stale (409), nothing is written.

@@ -152,7 +152,34 @@ def create_speaker(
     user: User | None = None,
 ) -> Speaker:
     """Add a speaker to the registry and return it. Raises InvalidInput or Conflict."""
-    others = _others(session, project, None)
+    return create_speaker_among(
+        session,
+        project,
+        _others(session, project, None),
+        name,
+        type=type,
+        title=title,
+        aliases=aliases,
+        user=user,
+    )
+
+
+def create_speaker_among(
+    session: Session,
+    project: Project,
+    others: Sequence[Speaker],
+    name: str,
+    *,
+    type: str = "person",
+    title: str = "",
+    aliases: Sequence[str] = (),
+    user: User | None = None,
+) -> Speaker:
+    """``create_speaker``, with the current speakers whose names and aliases the new
+    one is checked against already read: the whole registry, or (as the speaker
+    picker does, ops.speaker_picker) every current speaker that has the name or one
+    of the aliases in any case, by name (the others cannot clash). With aliases
+    loaded. Raises InvalidInput or Conflict."""
     name = _check(session, project, name, type, others)
     cleaned = clean_aliases(name, aliases)
     check_aliases_free(others, cleaned)
@@ -511,3 +538,36 @@ def find_speaker(session: Session, project: Project, given: str) -> Speaker:
                 "give the id (shown in the list) instead."
             )
     raise NotFound(f"No current speaker is named {given!r}; give its id or its exact name.")
+
+
+def registry_speaker_named(
+    session: Session,
+    project: Project,
+    names: Sequence[str],
+    others: Sequence[Speaker] | None = None,
+) -> Speaker | None:
+    """Return the current speaker that one of ``names`` (read as the registry keeps
+    names, ``clean_text``) already names, as create_speaker would refuse it: by name
+    or alias in any case, or as the name of a merged speaker (then the speaker it went
+    into); None when none does. For telling a refused caller which speaker to choose.
+
+    ``others``: the current speakers to look among, by name, when they are read
+    already (as for ``create_speaker_among``); the whole registry without it."""
+    current = registry(session, project) if others is None else others
+    for given in names:
+        wanted = clean_text(given)
+        if not wanted:
+            continue
+        found = _named(current, wanted, str.casefold)
+        if found is not None:
+            return found
+        merged = session.scalar(
+            select(Speaker).where(
+                Speaker.project_id == project.id,
+                Speaker.name == wanted,
+                Speaker.merged_into_id.is_not(None),
+            )
+        )
+        if merged is not None:
+            return speaker_merged_into(session, merged)
+    return None
