@@ -55,7 +55,9 @@ def test_new_user_annotates_a_claim_and_sees_it_saved(demo, new_page, db):
     page.locator(".picker-open").first.click()
     page.locator(".picker-search input").first.fill("Mohammad Baqeri")
     page.get_by_role("option", name=re.compile("Add “Mohammad Baqeri”")).click()
-    page.get_by_label("title or role").fill("Chief of Staff of the Iranian Armed Forces")
+    page.locator(".picker-new").get_by_label("title or role").fill(
+        "Chief of Staff of the Iranian Armed Forces"
+    )
     page.get_by_role("button", name="Add and choose").click()
     expect(page.locator(".picker-value").first).to_have_text("Mohammad Baqeri")
     choice(page, "Attribution", "indirect").check()
@@ -73,7 +75,7 @@ def test_new_user_annotates_a_claim_and_sees_it_saved(demo, new_page, db):
 
     page.locator(f"#c{third}").click()
     page.wait_for_url(at_claim(third))
-    expect(page.locator("#save-state")).to_have_text("Done")
+    expect(page.locator("#save-state")).to_have_text("Done · saved")
     expect(page.locator("#speaker option:checked")).to_have_text("Mohammad Baqeri")
     expect(choice(page, "Attribution", "indirect")).to_be_checked()
     expect(choice(page, "Stance", "favor")).to_be_checked()

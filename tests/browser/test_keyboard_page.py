@@ -85,6 +85,9 @@ def test_ten_claims_with_the_keyboard_alone(roster, new_page, db):
     log_in(page)
     page.goto(demo.annotate_path)
     panel_at(page, ids[0])
+    roster_second = page.evaluate(
+        "JSON.parse(document.getElementById('page-data').dataset.json).roster[1].name"
+    )
     # 1, 2: the suggestions are right: one key each.
     press(page, "a")
     panel_at(page, ids[1])
@@ -133,9 +136,6 @@ def test_ten_claims_with_the_keyboard_alone(roster, new_page, db):
     )
     new = db.get(Speaker, fourth.speaker_id)
     assert (new.name, new.type, fourth.attribution) == ("Jane Example", "person", "indirect")
-    roster_second = page.evaluate(
-        "JSON.parse(document.getElementById('page-data').dataset.json).roster[1].name"
-    )
     assert speaker_named(db, fifth) == roster_second
     assert (fifth.attribution, stance_of(db, fifth), fifth.verifiability) == (
         "direct",
