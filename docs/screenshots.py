@@ -80,10 +80,8 @@ def main() -> None:
         page.keyboard.press("e")
         page.keyboard.press("1")
         expect(page.locator("#save-state")).to_have_text("Draft saved (not done)")
-        page.locator("#suggestion-reasons summary").click()
         page.mouse.move(0, 0)
         page.screenshot(path=str(OUT / "annotate.png"))
-        page.locator("#suggestion-reasons summary").click()
         # The speaker picker.
         page.keyboard.press("Escape")
         page.locator("#panel-title").focus()

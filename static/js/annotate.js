@@ -822,6 +822,19 @@ function selectInText() {
     }
   }
   applyMarks(JSON.parse(panel.dataset.marks || "[]"));
+  // Which evidence lies outside the text on the page (the panel came alone).
+  const pieces = text.querySelectorAll("[data-o]");
+  const first = pieces.length ? Number(pieces[0].dataset.o) : 0;
+  const lastPiece = pieces[pieces.length - 1];
+  let last = 0;
+  if (lastPiece) {
+    last = lastPiece.dataset.end
+      ? Number(lastPiece.dataset.end)
+      : Number(lastPiece.dataset.o) + lastPiece.textContent.length;
+  }
+  for (const note of panel.querySelectorAll(".off-text")) {
+    note.hidden = Number(note.dataset.start) >= first && Number(note.dataset.end) <= last;
+  }
 }
 
 // ---------------------------------------------------------------- the speaker picker
@@ -881,6 +894,7 @@ function makePicker(row) {
   let options = [];
   let active = -1;
   let asked = 0;
+  let moved = false; // the annotator chose with the arrows since typing
 
   function current() {
     const typed = form.elements[`new_${name}_name`];
@@ -988,6 +1002,7 @@ function makePicker(row) {
   }
 
   async function filter() {
+    moved = false;
     const q = fold(input.value);
     options = localMatches(q);
     if (input.value.trim() && PAGE.canAddSpeaker) options.push({ add: true, name: input.value.trim() });
@@ -1003,13 +1018,14 @@ function makePicker(row) {
       });
       if (!response.ok || ticket !== asked) return;
       const found = (await response.json()).speakers || [];
-      const have = new Set(options.filter((o) => !o.add).map((o) => o.id));
-      const added = found.filter((s) => !have.has(s.id));
       for (const s of found) rememberSpeaker(s);
+      // The server's order (word starts first, then the article's speakers, then
+      // the most used) replaces the first guess made from the article's speakers.
       const adder = options.find((o) => o.add);
-      options = [...options.filter((o) => !o.add), ...added].slice(0, 20);
+      const activeId = options[active] && !options[active].add ? options[active].id : null;
+      options = found.slice(0, 20);
       if (adder) options.push(adder);
-      if (active < 0 && options.length) active = 0;
+      active = moved ? Math.max(0, options.findIndex((o) => o.id === activeId)) : 0;
       render();
     } catch {
       // The registry search is out of reach: the article's speakers still filter.
@@ -1105,6 +1121,7 @@ function makePicker(row) {
       event.preventDefault();
       event.stopPropagation();
       if (!options.length) return;
+      moved = true;
       active = (active + (event.key === "ArrowDown" ? 1 : -1) + options.length) % options.length;
       render();
       list.children[active]?.scrollIntoView({ block: "nearest" });
