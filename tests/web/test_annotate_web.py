@@ -1248,7 +1248,7 @@ def test_claims_in_the_text_show_their_state_by_a_mark_not_by_colour_alone(web, 
     def anchor(claim):
         return re.search(rf'<a id="c{claim.id}".*?</a>', body, re.S).group(0)
 
-    assert "✓" in anchor(first) and "annotated</span>" in anchor(first)
+    assert "✓" in anchor(first) and "done</span>" in anchor(first)
     assert "state-mark" not in anchor(third)
     assert "✎" in anchor(second) and "draft</span>" in anchor(second)
     annotation = _annotation(db, first.id)
