@@ -10,6 +10,12 @@ in the database (the annotation's final version and one history entry per save).
     python bench/load.py                       # SQLite (WAL)
     python bench/load.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
     python bench/load.py --with-import         # the saves while a manager imports ~10 MB
+    python bench/load.py --autosave            # the annotate page's background draft save
+
+--autosave sends exactly the request the annotate page sends in the background
+(issue 11): status "draft", every field, the claim's span as shown, the speaker
+and via from the registry, each based on the version the previous answer gave
+and each changing something (see ``autosave_body``); the same check follows.
 
 With --with-import a manager uploads, while the annotators save, first the line of
 issue 9 (`{"text": "Ab. " * 2200000}`, 8.8 MB, which must be refused quickly for
@@ -45,6 +51,7 @@ from workbench.db import make_engine, make_session_factory  # noqa: E402
 from workbench.models import Annotation, Claim, HistoryEntry, User  # noqa: E402
 from workbench.ops.demo import seed_demo  # noqa: E402
 from workbench.ops.projects import set_member  # noqa: E402
+from workbench.ops.speakers import create_speaker  # noqa: E402
 from workbench.ops.users import create_user  # noqa: E402
 from workbench.schema import upgrade  # noqa: E402
 
@@ -69,6 +76,9 @@ def prepare(url: str, clients: int) -> tuple[int, list[int], list[str]]:
     with sessions() as session:
         manager = create_user(session, "manager", PASSWORD)
         project, _ = seed_demo(session, manager=manager)
+        # Registry speakers for the autosaves to pick (--autosave, bench/autosave.py).
+        for name, type_ in (("Mohammad Baqeri", "person"), ("Tasnim", "outlet")):
+            create_speaker(session, project, name, type=type_)
         names = []
         for i in range(clients):
             user = create_user(session, f"annotator{i}", PASSWORD)
@@ -79,6 +89,50 @@ def prepare(url: str, clients: int) -> tuple[int, list[int], list[str]]:
         project_id = project.id
     engine.dispose()
     return project_id, claims, names
+
+
+def page_claims(engine, project_id: int) -> tuple[list[tuple[int, int, int]], int, list[int]]:
+    """Return the first article's claims as (id, start, end), the project's target id
+    and its registry speakers' ids: what the annotate page's autosave sends."""
+    with engine.connect() as conn:
+        claims = conn.execute(
+            text(
+                "SELECT claims.id, claims.start, claims.\"end\" FROM claims "
+                "WHERE article_id = (SELECT min(id) FROM articles WHERE project_id = :p) "
+                "AND state = 'active' ORDER BY claims.start"
+            ),
+            {"p": project_id},
+        ).all()
+        target_id = conn.execute(
+            text("SELECT id FROM targets WHERE project_id = :p ORDER BY id"), {"p": project_id}
+        ).scalar()
+        speakers = (
+            conn.execute(
+                text("SELECT id FROM speakers WHERE project_id = :p ORDER BY id"), {"p": project_id}
+            )
+            .scalars()
+            .all()
+        )
+    return [tuple(c) for c in claims], target_id, list(speakers)
+
+
+def autosave_body(
+    i: int, base_version: int | None, span: tuple[int, int], target_id: int, speakers: list[int]
+) -> dict:
+    """The ``i``-th autosave of the annotate page, exactly as the page sends it (issue 11):
+    every field, status "draft", the claim's span as shown, based on ``base_version``;
+    the note changes every time, the labels, the stance and the speaker alternate."""
+    return {
+        "base_version": base_version,
+        "status": "draft",
+        "speaker_id": speakers[i % len(speakers)] if speakers and i % 3 else None,
+        "via_id": speakers[-1] if speakers and i % 2 else None,
+        "attribution": ("direct", "indirect", "mixed", "none")[i % 4],
+        "verifiability": ("verifiable", "opinion", "prediction")[i % 3],
+        "note": f"draft {i}: the speaker reads this line as typed so far",
+        "stances": {str(target_id): "favor" if i % 2 else "neutral"},
+        "claim_span": list(span),
+    }
 
 
 class Client:
@@ -173,7 +227,13 @@ class Client:
         return data
 
 
-def client_run(port, project_id, claims, username, target_id, seconds, queue, read, stop=None):
+def client_run(
+    port, project_id, claims, username, target_id, seconds, queue, read, stop=None, autosave=None
+):
+    """Log in as ``username`` and save (or, with ``read``, read) the claims' annotations
+    until ``seconds`` have passed or ``stop`` is set; put the results on ``queue``.
+    ``autosave``, ({claim id: (start, end)}, registry speaker ids), sends the annotate
+    page's draft autosave (``autosave_body``) instead of the submitted save."""
     client = Client(port)
     status, page = client.request("GET", "/login")
     token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page).group(1).decode()
@@ -198,13 +258,17 @@ def client_run(port, project_id, claims, username, target_id, seconds, queue, re
         if stop is not None and stop.is_set():
             break
         claim = claims[i % len(claims)]
-        body = {
-            "base_version": versions[claim],
-            "verifiability": labels[i % 3],
-            "attribution": "indirect",
-            "note": f"save {i} by {username}",
-            "stances": {str(target_id): "favor" if i % 2 else "neutral"},
-        }
+        if autosave is not None:
+            spans, speakers = autosave
+            body = autosave_body(i, versions[claim], spans[claim], target_id, speakers)
+        else:
+            body = {
+                "base_version": versions[claim],
+                "verifiability": labels[i % 3],
+                "attribution": "indirect",
+                "note": f"save {i} by {username}",
+                "stances": {str(target_id): "favor" if i % 2 else "neutral"},
+            }
         url = f"/api/projects/{project_id}/claims/{claim}/annotation"
         started = time.perf_counter()
         try:
@@ -414,6 +478,11 @@ def main() -> None:
         action="store_true",
         help="GET each annotation instead of saving it: what the request path costs alone",
     )
+    parser.add_argument(
+        "--autosave",
+        action="store_true",
+        help="send the annotate page's background draft save (issue 11) instead",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
@@ -440,9 +509,12 @@ def main() -> None:
             realistic_jsonl(articles)
             uploads = [huge, articles]
         engine = make_engine(url)
-        with engine.connect() as conn:
-            target_id = conn.execute(text("SELECT id FROM targets")).scalar_one()
+        page, target_id, speakers = page_claims(engine, project_id)
         engine.dispose()
+        autosave = None
+        if args.autosave:
+            autosave = ({c[0]: (c[1], c[2]) for c in page}, speakers)
+            claims = [c[0] for c in page]
         port = free_port()
         env = dict(
             os.environ,
@@ -488,6 +560,7 @@ def main() -> None:
                         queue,
                         args.read,
                         stop,
+                        autosave,
                     ),
                 )
                 for name in names
@@ -534,6 +607,7 @@ def main() -> None:
     print(
         f"backend: {backend}; gunicorn workers: {args.workers} ({args.worker_class}{threads}); "
         f"clients: {args.clients}; {args.seconds:g} s"
+        + ("; the annotate page's autosave (draft)" if args.autosave else "")
     )
     print(f"machine: {os.cpu_count()} cores, {cpu}; Python {platform.python_version()}")
     what = "reads answered" if args.read else "saves accepted"
