@@ -97,7 +97,7 @@ def page_claims(engine, project_id: int) -> tuple[list[tuple[int, int, int]], in
     with engine.connect() as conn:
         claims = conn.execute(
             text(
-                "SELECT claims.id, claims.start, claims.\"end\" FROM claims "
+                'SELECT claims.id, claims.start, claims."end" FROM claims '
                 "WHERE article_id = (SELECT min(id) FROM articles WHERE project_id = :p) "
                 "AND state = 'active' ORDER BY claims.start"
             ),
