@@ -420,6 +420,26 @@ def cpu_times() -> tuple[int, int] | None:
     return sum(fields), fields[3] + fields[4]  # idle and iowait
 
 
+def server_cpu(pid: int) -> float | None:
+    """CPU seconds spent so far by process ``pid`` and its children (the gunicorn
+    master and its workers; Linux), or None where /proc cannot tell."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    try:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if entry.name == str(pid) or fields[1] == str(pid):
+                total += int(fields[11]) + int(fields[12])
+    except OSError:
+        return None
+    return total / tick
+
+
 def wait_for(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -570,6 +590,7 @@ def main() -> None:
             # How busy the whole machine is while the clients save (after their logins).
             time.sleep(min(2.0, args.seconds / 4))
             before = cpu_times()
+            server_before, window_began = server_cpu(server.pid), time.perf_counter()
             imports = []
             if uploads:
                 import_queue: mp.Queue = mp.Queue()
@@ -584,6 +605,7 @@ def main() -> None:
             else:
                 time.sleep(args.seconds / 2)
             after = cpu_times()
+            server_after, window_ended = server_cpu(server.pid), time.perf_counter()
             results = [queue.get(timeout=seconds + 120) for _ in procs]
             for p in procs:
                 p.join(timeout=30)
@@ -619,6 +641,13 @@ def main() -> None:
     )
     cpu_per_request = sum(r["cpu"] for r in results) / max(len(latencies), 1)
     print(f"clients' own CPU: {cpu_per_request * 1000:.2f} ms per request")
+    in_window = len(window_stats(results, window_began, window_ended)[0])
+    if server_before is not None and server_after is not None and in_window:
+        server_per_request = (server_after - server_before) / in_window
+        print(
+            f"server's CPU (gunicorn master and workers): {server_per_request * 1000:.2f} ms "
+            "per request (sampled while the clients worked)"
+        )
     if before and after:
         total, idle = after[0] - before[0], after[1] - before[1]
         print(

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, make_dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, select, text, update
+from sqlalchemy import and_, bindparam, case, delete, exists, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload
 
@@ -40,6 +40,7 @@ from workbench.models import (
     Membership,
     Project,
     Speaker,
+    SpeakerAlias,
     Stance,
     Suggestion,
     User,
@@ -149,6 +150,7 @@ _members = Membership.__table__
 _annotations = Annotation.__table__
 _stances = Stance.__table__
 _speakers = Speaker.__table__
+_aliases = SpeakerAlias.__table__
 _suggestions = Suggestion.__table__
 # One alias of the speakers table per speaker field, to read its speaker's name.
 _named = {f.name: _speakers.alias(f.name) for f in _SPEAKER_FIELDS}
@@ -583,14 +585,73 @@ def _taken(session: Session, project_id: int, f, value, speaker, suggested: dict
         return False
     if suggested_speaker is not None and suggested_speaker == speaker[0]:
         return True  # linked to the saved (current) speaker: what the page offered
-    # ops.speakers imports this module: imported here, it is the page's own look-up.
-    from workbench.ops.speaker_choice import registry_speaker_for
-
-    project = session.get(Project, project_id)
-    offered = registry_speaker_for(session, project, suggested_speaker, suggested_value)
+    offered = offered_speaker_id(
+        session.connection(), project_id, suggested_speaker, suggested_value
+    )
     if offered is not None:
-        return offered.id == speaker[0]
+        return offered == speaker[0]
     return fold_name(suggested_value) == fold_name(speaker[1])
+
+
+# The registry speakers a suggested name may mean: the one of that name first (names
+# are unique in a project, merged speakers included), then current ones with that alias.
+_NAMED_OR_ALIASED = (
+    select(_speakers.c.id, _speakers.c.name, _speakers.c.merged_into_id, _speakers.c.project_id)
+    .where(
+        _speakers.c.project_id == bindparam("project_id"),
+        or_(
+            _speakers.c.name == bindparam("wanted"),
+            and_(
+                _speakers.c.merged_into_id.is_(None),
+                exists().where(
+                    _aliases.c.speaker_id == _speakers.c.id, _aliases.c.alias == bindparam("wanted")
+                ),
+            ),
+        ),
+    )
+    .order_by(case((_speakers.c.name == bindparam("wanted"), 0), else_=1))
+    .limit(3)
+)
+
+
+def offered_speaker_id(
+    connection, project_id: int, suggested_speaker: int | None, suggested_value: str
+) -> int | None:
+    """Return the id of the registry speaker the annotate page offers for a suggestion,
+    ``ops.speaker_choice.registry_speaker_for`` in at most two Core statements (the save
+    asks this on every save of a claim with a suggested speaker, so it stays off the ORM):
+    the linked speaker through merges, else the speaker of that name through merges,
+    else the only current one with that alias; None when there is none. Raises
+    MergeCycle on a damaged merge chain."""
+    if suggested_speaker is not None:
+        linked = connection.execute(_SPEAKER, {"speaker_id": suggested_speaker}).first()
+        if linked is not None and linked.project_id == project_id:
+            return _merged_into(connection, linked).id
+    # ops.speakers imports this module: imported here (the registry's own cleaning).
+    from workbench.ops.speakers import clean_text
+
+    wanted = clean_text(suggested_value or "")
+    if not wanted:
+        return None
+    rows = connection.execute(_NAMED_OR_ALIASED, {"project_id": project_id, "wanted": wanted}).all()
+    if rows and rows[0].name == wanted:
+        return _merged_into(connection, rows[0]).id
+    return rows[0].id if len(rows) == 1 else None
+
+
+def _merged_into(connection, row):
+    """The row of the speaker ``row`` was merged into, through every later merge."""
+    return follow_merges(
+        row,
+        lambda r: (
+            connection.execute(_SPEAKER, {"speaker_id": r.merged_into_id}).first()
+            if r.merged_into_id is not None
+            else None
+        ),
+        what="speaker",
+        key=lambda r: r.id,
+        show=lambda r: repr(r.name),
+    )
 
 
 def _values(
