@@ -259,9 +259,14 @@ _STANCE_DELETE = delete(_stances).where(
 _CODEBOOK_VERSION = select(_projects.c.codebook_version).where(
     _projects.c.id == bindparam("project_id")
 )
-_SPEAKER = select(
-    _speakers.c.id, _speakers.c.project_id, _speakers.c.name, _speakers.c.merged_into_id
-).where(_speakers.c.id == bindparam("speaker_id"))
+_SPEAKER_COLUMNS = (
+    _speakers.c.id,
+    _speakers.c.project_id,
+    _speakers.c.name,
+    _speakers.c.merged_into_id,
+)
+_SPEAKER = select(*_SPEAKER_COLUMNS).where(_speakers.c.id == bindparam("speaker_id"))
+_SPEAKERS = select(*_SPEAKER_COLUMNS).where(_speakers.c.id.in_(bindparam("ids", expanding=True)))
 
 # On PostgreSQL a save is one statement, so that it needs neither a transaction
 # nor more than one round trip to the server; being one statement, it is atomic.
@@ -404,8 +409,20 @@ def annotation_state(
     return state
 
 
-def _resolve_speaker(connection, project_id: int, speaker_id: int | None, what: str):
+def _speaker_rows(connection, values: AnnotationInput) -> dict:
+    """The registry rows of the speakers ``values`` names (speaker and via), by id, in
+    one statement (none when it names none)."""
+    ids = {getattr(values, f.column) for f in _SPEAKER_FIELDS} - {None}
+    if not ids:
+        return {}
+    return {row.id: row for row in connection.execute(_SPEAKERS, {"ids": sorted(ids)})}
+
+
+def _resolve_speaker(
+    connection, project_id: int, speaker_id: int | None, what: str, rows: dict | None = None
+):
     """Return (id, name) of the speaker, following merges; None for no speaker.
+    ``rows`` are speaker rows already read (``_speaker_rows``), by id.
 
     Raises InvalidInput for a speaker not in the project, MergeCycle on a cycle."""
     if speaker_id is None:
@@ -416,7 +433,10 @@ def _resolve_speaker(connection, project_id: int, speaker_id: int | None, what: 
             return None
         return connection.execute(_SPEAKER, {"speaker_id": row.merged_into_id}).first()
 
-    row = connection.execute(_SPEAKER, {"speaker_id": speaker_id}).first()
+    if rows is not None:
+        row = rows.get(speaker_id)
+    else:
+        row = connection.execute(_SPEAKER, {"speaker_id": speaker_id}).first()
     if row is not None:
         row = follow_merges(
             row, into, what="speaker", key=lambda r: r.id, show=lambda r: f"{r.name!r} ({r.id})"
@@ -671,11 +691,12 @@ def _values(
     columns: dict[str, Any] = {}
     record: dict[str, Any] = {}
     taken: list[str] = []
+    rows = _speaker_rows(connection, values)
     for f in RECORD_ORDER:
         value = getattr(values, f.column)
         speaker = None
         if f.kind == SPEAKER:
-            speaker = _resolve_speaker(connection, project_id, value, f.name)
+            speaker = _resolve_speaker(connection, project_id, value, f.name, rows)
             columns[f.column] = record[f.column] = speaker[0] if speaker else None
             record[f.name] = speaker[1] if speaker else None
         elif f.kind == STANCES:
