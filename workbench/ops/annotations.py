@@ -19,6 +19,7 @@ annotation form, the CLI, the tests) and returns the ORM annotation.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field, make_dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +29,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload
 
 from workbench.db import is_unique_violation
-from workbench.errors import Conflict, InvalidInput, NotFound
+from workbench.errors import Conflict, InvalidInput, NotFound, WorkbenchError
 from workbench.fields import LABEL, RECORD_ORDER, SPEAKER, STANCES, TEXT, of_kind
 from workbench.merges import follow_merges
 from workbench.models import (
@@ -232,6 +233,20 @@ _UPDATE = update(_annotations).where(
     _annotations.c.id == bindparam("_id"), _annotations.c.version == bindparam("_base")
 )
 _INSERT = insert(_annotations).returning(_annotations.c.id)
+# The UPDATE of a save on SQLite, with _GUARD's checks in its WHERE (one statement fewer).
+_CHECKED_UPDATE = _UPDATE.where(
+    select(_claims.c.id)
+    .join(_articles, _articles.c.id == _claims.c.article_id)
+    .join(_projects, _projects.c.id == _articles.c.project_id)
+    .where(
+        _claims.c.id == bindparam("_claim"),
+        _claims.c.state == "active",
+        _claims.c.start == bindparam("_start"),
+        _claims.c.end == bindparam("_end"),
+        _projects.c.codebook_version == bindparam("_codebook"),
+    )
+    .exists()
+)
 # Read again when a save writes on SQLite, inside its write transaction (one
 # writer at a time: what it reads there stays true until it commits).
 _GUARD = (
@@ -726,6 +741,10 @@ def _store_in_steps(
     seen_span: tuple[int, int] | None,
 ) -> tuple[int, dict[str, Any]]:
     _check_state(state, base_version, seen_span)
+    if state.record is not None:
+        saved = _update_if_unchanged(session, state, user, values, base_version)
+        if saved is not None:
+            return saved
     connection = session.connection()
     # The state may be older than this transaction: a merge, a split or a
     # codebook edit may have come between. Check against what is there now.
@@ -739,12 +758,12 @@ def _store_in_steps(
     validate(codebook_at(session, project_id, created_at, codebook_version), values)
     columns, after = _values(session, project_id, values, codebook_version, state.suggested)
     now = columns["updated_at"]
-    try:
+    with _busy_is_conflict():
         if state.record is None:
             annotation_id = _insert(session, state, user, columns, now)
-            version, before, action = 1, None, "create"
+            version, action = 1, "create"
         else:
-            annotation_id, before, action = state.annotation_id, state.record, "update"
+            annotation_id, action = state.annotation_id, "update"
             version = base_version + 1
             where = {"_id": annotation_id, "_base": base_version}
             changed = connection.execute(_UPDATE, {**where, "version": version, **columns}).rowcount
@@ -756,8 +775,54 @@ def _store_in_steps(
                     "Someone saved this annotation at the same moment; "
                     "your changes were not saved.",
                 )
-        old = (before or {}).get("stances", {})
-        _write_stances(connection, annotation_id, old, after["stances"])
+        return _write_rest(connection, state, user, annotation_id, version, action, after, now)
+
+
+def _update_if_unchanged(
+    session: Session,
+    state: AnnotationState,
+    user: User,
+    values: AnnotationInput,
+    base_version: int,
+) -> tuple[int, dict[str, Any]] | None:
+    """Save an update in one statement fewer (SQLite, in its write transaction): the
+    UPDATE itself checks what ``_GUARD`` would read (the claim active with the offsets
+    read, the codebook the values were checked against). None when anything refused
+    or changed: the caller then checks and writes step by step, with the messages,
+    their order and the retries it has always had."""
+    project_id, created_at, codebook_version = state.codebook_key
+    try:
+        _check_not_empty(values)
+        validate(codebook_at(session, project_id, created_at, codebook_version), values)
+        columns, after = _values(session, project_id, values, codebook_version, state.suggested)
+    except WorkbenchError:
+        return None  # said by the checks in steps, in their order
+    connection = session.connection()
+    version = base_version + 1
+    parameters = {
+        "_id": state.annotation_id,
+        "_base": base_version,
+        "_claim": state.claim_id,
+        "_start": state.span[0],
+        "_end": state.span[1],
+        "_codebook": codebook_version,
+        "version": version,
+        **columns,
+    }
+    now = columns["updated_at"]
+    with _busy_is_conflict():
+        if connection.execute(_CHECKED_UPDATE, parameters).rowcount != 1:
+            return None
+        return _write_rest(
+            connection, state, user, state.annotation_id, version, "update", after, now
+        )
+
+
+@contextmanager
+def _busy_is_conflict():
+    """Turn SQLite's refusal of a write (SQLITE_BUSY) into a Conflict."""
+    try:
+        yield
     except OperationalError as exc:
         # SQLite (WAL) refuses the write when another connection is writing or has
         # written since this transaction first read: another save came first.
@@ -767,11 +832,27 @@ def _store_in_steps(
             "Another save reached the database at the same moment; your changes were not "
             "saved. Reload the claim and try again."
         ) from exc
+
+
+def _write_rest(
+    connection,
+    state: AnnotationState,
+    user: User,
+    annotation_id: int,
+    version: int,
+    action: str,
+    after: dict[str, Any],
+    now: datetime,
+) -> tuple[int, dict[str, Any]]:
+    """Write the stances that changed and the history entry of a save whose annotation
+    row is written; return the annotation's id and its values."""
+    before = state.record
+    _write_stances(connection, annotation_id, (before or {}).get("stances", {}), after["stances"])
     after["version"] = version
     connection.execute(
         _HISTORY,
         {
-            "project_id": project_id,
+            "project_id": state.codebook_key[0],
             "entity": "annotation",
             "entity_id": annotation_id,
             "claim_id": state.claim_id,
