@@ -10,6 +10,7 @@ something (the note, the verifiability, the stance and the speaker alternate).
 Every save is timed on its own, from the test client's call to the answer
 (the app's whole request path, no network); prints the median and the 95th
 percentile, the CPU per save, the SQL statements per save, and with --profile
+the Python function calls per save (which the machine's load does not change) and
 a cProfile summary of where the time goes.
 
     python bench/autosave.py
@@ -150,6 +151,8 @@ def main() -> None:
     print(f"SQL statements per autosave (through SQLAlchemy): {statements:g}")
     if args.profile:
         stats = pstats.Stats(profile).sort_stats(os.environ.get("BENCH_SORT", "cumulative"))
+        # What a shared machine's load does not change: the work done per autosave.
+        print(f"Python function calls per autosave: {stats.total_calls / args.saves:,.0f}")
         stats.print_stats(25)
         if os.environ.get("BENCH_CALLEES"):
             stats.print_callees(os.environ["BENCH_CALLEES"])
