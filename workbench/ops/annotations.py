@@ -11,7 +11,9 @@ statements rather than through the ORM's unit of work:
    older version changes nothing and is refused), the stances that changed, and
    one history entry, after checking again what may have changed since the
    read (the claim merged away, the codebook edited, a speaker merged). On
-   PostgreSQL all of that is one statement, run without a transaction.
+   PostgreSQL all of that is one statement, run without a transaction; on
+   SQLite an update makes those checks in its own WHERE (``_CHECKED_UPDATE``)
+   and falls back to checking step by step when it writes nothing.
 
 ``save_annotation`` wraps both for callers that hold ORM objects (the
 annotation form, the CLI, the tests) and returns the ORM annotation.
