@@ -10,6 +10,12 @@ in the database (the annotation's final version and one history entry per save).
     python bench/load.py                       # SQLite (WAL)
     python bench/load.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
     python bench/load.py --with-import         # the saves while a manager imports ~10 MB
+    python bench/load.py --autosave            # the annotate page's background draft save
+
+--autosave sends exactly the request the annotate page sends in the background
+(issue 11): status "draft", every field, the claim's span as shown, the speaker
+and via from the registry, each based on the version the previous answer gave
+and each changing something (see ``autosave_body``); the same check follows.
 
 With --with-import a manager uploads, while the annotators save, first the line of
 issue 9 (`{"text": "Ab. " * 2200000}`, 8.8 MB, which must be refused quickly for
@@ -45,6 +51,7 @@ from workbench.db import make_engine, make_session_factory  # noqa: E402
 from workbench.models import Annotation, Claim, HistoryEntry, User  # noqa: E402
 from workbench.ops.demo import seed_demo  # noqa: E402
 from workbench.ops.projects import set_member  # noqa: E402
+from workbench.ops.speakers import create_speaker  # noqa: E402
 from workbench.ops.users import create_user  # noqa: E402
 from workbench.schema import upgrade  # noqa: E402
 
@@ -69,6 +76,9 @@ def prepare(url: str, clients: int) -> tuple[int, list[int], list[str]]:
     with sessions() as session:
         manager = create_user(session, "manager", PASSWORD)
         project, _ = seed_demo(session, manager=manager)
+        # Registry speakers for the autosaves to pick (--autosave, bench/autosave.py).
+        for name, type_ in (("Mohammad Baqeri", "person"), ("Tasnim", "outlet")):
+            create_speaker(session, project, name, type=type_)
         names = []
         for i in range(clients):
             user = create_user(session, f"annotator{i}", PASSWORD)
@@ -79,6 +89,50 @@ def prepare(url: str, clients: int) -> tuple[int, list[int], list[str]]:
         project_id = project.id
     engine.dispose()
     return project_id, claims, names
+
+
+def page_claims(engine, project_id: int) -> tuple[list[tuple[int, int, int]], int, list[int]]:
+    """Return the first article's claims as (id, start, end), the project's target id
+    and its registry speakers' ids: what the annotate page's autosave sends."""
+    with engine.connect() as conn:
+        claims = conn.execute(
+            text(
+                'SELECT claims.id, claims.start, claims."end" FROM claims '
+                "WHERE article_id = (SELECT min(id) FROM articles WHERE project_id = :p) "
+                "AND state = 'active' ORDER BY claims.start"
+            ),
+            {"p": project_id},
+        ).all()
+        target_id = conn.execute(
+            text("SELECT id FROM targets WHERE project_id = :p ORDER BY id"), {"p": project_id}
+        ).scalar()
+        speakers = (
+            conn.execute(
+                text("SELECT id FROM speakers WHERE project_id = :p ORDER BY id"), {"p": project_id}
+            )
+            .scalars()
+            .all()
+        )
+    return [tuple(c) for c in claims], target_id, list(speakers)
+
+
+def autosave_body(
+    i: int, base_version: int | None, span: tuple[int, int], target_id: int, speakers: list[int]
+) -> dict:
+    """The ``i``-th autosave of the annotate page, exactly as the page sends it (issue 11):
+    every field, status "draft", the claim's span as shown, based on ``base_version``;
+    the note changes every time, the labels, the stance and the speaker alternate."""
+    return {
+        "base_version": base_version,
+        "status": "draft",
+        "speaker_id": speakers[i % len(speakers)] if speakers and i % 3 else None,
+        "via_id": speakers[-1] if speakers and i % 2 else None,
+        "attribution": ("direct", "indirect", "mixed", "none")[i % 4],
+        "verifiability": ("verifiable", "opinion", "prediction")[i % 3],
+        "note": f"draft {i}: the speaker reads this line as typed so far",
+        "stances": {str(target_id): "favor" if i % 2 else "neutral"},
+        "claim_span": list(span),
+    }
 
 
 class Client:
@@ -173,7 +227,13 @@ class Client:
         return data
 
 
-def client_run(port, project_id, claims, username, target_id, seconds, queue, read, stop=None):
+def client_run(
+    port, project_id, claims, username, target_id, seconds, queue, read, stop=None, autosave=None
+):
+    """Log in as ``username`` and save (or, with ``read``, read) the claims' annotations
+    until ``seconds`` have passed or ``stop`` is set; put the results on ``queue``.
+    ``autosave``, ({claim id: (start, end)}, registry speaker ids), sends the annotate
+    page's draft autosave (``autosave_body``) instead of the submitted save."""
     client = Client(port)
     status, page = client.request("GET", "/login")
     token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page).group(1).decode()
@@ -198,13 +258,17 @@ def client_run(port, project_id, claims, username, target_id, seconds, queue, re
         if stop is not None and stop.is_set():
             break
         claim = claims[i % len(claims)]
-        body = {
-            "base_version": versions[claim],
-            "verifiability": labels[i % 3],
-            "attribution": "indirect",
-            "note": f"save {i} by {username}",
-            "stances": {str(target_id): "favor" if i % 2 else "neutral"},
-        }
+        if autosave is not None:
+            spans, speakers = autosave
+            body = autosave_body(i, versions[claim], spans[claim], target_id, speakers)
+        else:
+            body = {
+                "base_version": versions[claim],
+                "verifiability": labels[i % 3],
+                "attribution": "indirect",
+                "note": f"save {i} by {username}",
+                "stances": {str(target_id): "favor" if i % 2 else "neutral"},
+            }
         url = f"/api/projects/{project_id}/claims/{claim}/annotation"
         started = time.perf_counter()
         try:
@@ -356,6 +420,26 @@ def cpu_times() -> tuple[int, int] | None:
     return sum(fields), fields[3] + fields[4]  # idle and iowait
 
 
+def server_cpu(pid: int) -> float | None:
+    """CPU seconds spent so far by process ``pid`` and its children (the gunicorn
+    master and its workers; Linux), or None where /proc cannot tell."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    try:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if entry.name == str(pid) or fields[1] == str(pid):
+                total += int(fields[11]) + int(fields[12])
+    except OSError:
+        return None
+    return total / tick
+
+
 def wait_for(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -414,6 +498,11 @@ def main() -> None:
         action="store_true",
         help="GET each annotation instead of saving it: what the request path costs alone",
     )
+    parser.add_argument(
+        "--autosave",
+        action="store_true",
+        help="send the annotate page's background draft save (issue 11) instead",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
@@ -440,9 +529,12 @@ def main() -> None:
             realistic_jsonl(articles)
             uploads = [huge, articles]
         engine = make_engine(url)
-        with engine.connect() as conn:
-            target_id = conn.execute(text("SELECT id FROM targets")).scalar_one()
+        page, target_id, speakers = page_claims(engine, project_id)
         engine.dispose()
+        autosave = None
+        if args.autosave:
+            autosave = ({c[0]: (c[1], c[2]) for c in page}, speakers)
+            claims = [c[0] for c in page]
         port = free_port()
         env = dict(
             os.environ,
@@ -488,6 +580,7 @@ def main() -> None:
                         queue,
                         args.read,
                         stop,
+                        autosave,
                     ),
                 )
                 for name in names
@@ -497,6 +590,7 @@ def main() -> None:
             # How busy the whole machine is while the clients save (after their logins).
             time.sleep(min(2.0, args.seconds / 4))
             before = cpu_times()
+            server_before, window_began = server_cpu(server.pid), time.perf_counter()
             imports = []
             if uploads:
                 import_queue: mp.Queue = mp.Queue()
@@ -511,6 +605,7 @@ def main() -> None:
             else:
                 time.sleep(args.seconds / 2)
             after = cpu_times()
+            server_after, window_ended = server_cpu(server.pid), time.perf_counter()
             results = [queue.get(timeout=seconds + 120) for _ in procs]
             for p in procs:
                 p.join(timeout=30)
@@ -534,6 +629,7 @@ def main() -> None:
     print(
         f"backend: {backend}; gunicorn workers: {args.workers} ({args.worker_class}{threads}); "
         f"clients: {args.clients}; {args.seconds:g} s"
+        + ("; the annotate page's autosave (draft)" if args.autosave else "")
     )
     print(f"machine: {os.cpu_count()} cores, {cpu}; Python {platform.python_version()}")
     what = "reads answered" if args.read else "saves accepted"
@@ -545,6 +641,13 @@ def main() -> None:
     )
     cpu_per_request = sum(r["cpu"] for r in results) / max(len(latencies), 1)
     print(f"clients' own CPU: {cpu_per_request * 1000:.2f} ms per request")
+    in_window = len(window_stats(results, window_began, window_ended)[0])
+    if server_before is not None and server_after is not None and in_window:
+        server_per_request = (server_after - server_before) / in_window
+        print(
+            f"server's CPU (gunicorn master and workers): {server_per_request * 1000:.2f} ms "
+            "per request (sampled while the clients worked)"
+        )
     if before and after:
         total, idle = after[0] - before[0], after[1] - before[1]
         print(

@@ -279,8 +279,8 @@ def test_a_speaker_renamed_while_a_save_is_written_is_recorded_by_its_new_name(
     resolve = annotations_ops._resolve_speaker
     renamed = []
 
-    def resolve_then_rename(connection, project_id, speaker_id, what):
-        found = resolve(connection, project_id, speaker_id, what)
+    def resolve_then_rename(connection, project_id, speaker_id, what, *rows):
+        found = resolve(connection, project_id, speaker_id, what, *rows)
         if speaker_id is not None and not renamed:  # between the save's read and its write
             with session_factory() as other:
                 speaker = other.get(Speaker, speaker_id)

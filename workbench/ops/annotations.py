@@ -11,7 +11,9 @@ statements rather than through the ORM's unit of work:
    older version changes nothing and is refused), the stances that changed, and
    one history entry, after checking again what may have changed since the
    read (the claim merged away, the codebook edited, a speaker merged). On
-   PostgreSQL all of that is one statement, run without a transaction.
+   PostgreSQL all of that is one statement, run without a transaction; on
+   SQLite an update makes those checks in its own WHERE (``_CHECKED_UPDATE``)
+   and falls back to checking step by step when it writes nothing.
 
 ``save_annotation`` wraps both for callers that hold ORM objects (the
 annotation form, the CLI, the tests) and returns the ORM annotation.
@@ -19,16 +21,17 @@ annotation form, the CLI, the tests) and returns the ORM annotation.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field, make_dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, select, text, update
+from sqlalchemy import and_, bindparam, case, delete, exists, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload
 
 from workbench.db import is_unique_violation
-from workbench.errors import Conflict, InvalidInput, NotFound
+from workbench.errors import Conflict, InvalidInput, NotFound, WorkbenchError
 from workbench.fields import LABEL, RECORD_ORDER, SPEAKER, STANCES, TEXT, of_kind
 from workbench.merges import follow_merges
 from workbench.models import (
@@ -40,6 +43,7 @@ from workbench.models import (
     Membership,
     Project,
     Speaker,
+    SpeakerAlias,
     Stance,
     Suggestion,
     User,
@@ -149,6 +153,7 @@ _members = Membership.__table__
 _annotations = Annotation.__table__
 _stances = Stance.__table__
 _speakers = Speaker.__table__
+_aliases = SpeakerAlias.__table__
 _suggestions = Suggestion.__table__
 # One alias of the speakers table per speaker field, to read its speaker's name.
 _named = {f.name: _speakers.alias(f.name) for f in _SPEAKER_FIELDS}
@@ -230,6 +235,20 @@ _UPDATE = update(_annotations).where(
     _annotations.c.id == bindparam("_id"), _annotations.c.version == bindparam("_base")
 )
 _INSERT = insert(_annotations).returning(_annotations.c.id)
+# The UPDATE of a save on SQLite, with _GUARD's checks in its WHERE (one statement fewer).
+_CHECKED_UPDATE = _UPDATE.where(
+    select(_claims.c.id)
+    .join(_articles, _articles.c.id == _claims.c.article_id)
+    .join(_projects, _projects.c.id == _articles.c.project_id)
+    .where(
+        _claims.c.id == bindparam("_claim"),
+        _claims.c.state == "active",
+        _claims.c.start == bindparam("_start"),
+        _claims.c.end == bindparam("_end"),
+        _projects.c.codebook_version == bindparam("_codebook"),
+    )
+    .exists()
+)
 # Read again when a save writes on SQLite, inside its write transaction (one
 # writer at a time: what it reads there stays true until it commits).
 _GUARD = (
@@ -257,9 +276,14 @@ _STANCE_DELETE = delete(_stances).where(
 _CODEBOOK_VERSION = select(_projects.c.codebook_version).where(
     _projects.c.id == bindparam("project_id")
 )
-_SPEAKER = select(
-    _speakers.c.id, _speakers.c.project_id, _speakers.c.name, _speakers.c.merged_into_id
-).where(_speakers.c.id == bindparam("speaker_id"))
+_SPEAKER_COLUMNS = (
+    _speakers.c.id,
+    _speakers.c.project_id,
+    _speakers.c.name,
+    _speakers.c.merged_into_id,
+)
+_SPEAKER = select(*_SPEAKER_COLUMNS).where(_speakers.c.id == bindparam("speaker_id"))
+_SPEAKERS = select(*_SPEAKER_COLUMNS).where(_speakers.c.id.in_(bindparam("ids", expanding=True)))
 
 # On PostgreSQL a save is one statement, so that it needs neither a transaction
 # nor more than one round trip to the server; being one statement, it is atomic.
@@ -402,8 +426,20 @@ def annotation_state(
     return state
 
 
-def _resolve_speaker(connection, project_id: int, speaker_id: int | None, what: str):
+def _speaker_rows(connection, values: AnnotationInput) -> dict:
+    """The registry rows of the speakers ``values`` names (speaker and via), by id, in
+    one statement (none when it names none)."""
+    ids = {getattr(values, f.column) for f in _SPEAKER_FIELDS} - {None}
+    if not ids:
+        return {}
+    return {row.id: row for row in connection.execute(_SPEAKERS, {"ids": sorted(ids)})}
+
+
+def _resolve_speaker(
+    connection, project_id: int, speaker_id: int | None, what: str, rows: dict | None = None
+):
     """Return (id, name) of the speaker, following merges; None for no speaker.
+    ``rows`` are speaker rows already read (``_speaker_rows``), by id.
 
     Raises InvalidInput for a speaker not in the project, MergeCycle on a cycle."""
     if speaker_id is None:
@@ -414,7 +450,10 @@ def _resolve_speaker(connection, project_id: int, speaker_id: int | None, what: 
             return None
         return connection.execute(_SPEAKER, {"speaker_id": row.merged_into_id}).first()
 
-    row = connection.execute(_SPEAKER, {"speaker_id": speaker_id}).first()
+    if rows is not None:
+        row = rows.get(speaker_id)
+    else:
+        row = connection.execute(_SPEAKER, {"speaker_id": speaker_id}).first()
     if row is not None:
         row = follow_merges(
             row, into, what="speaker", key=lambda r: r.id, show=lambda r: f"{r.name!r} ({r.id})"
@@ -583,14 +622,73 @@ def _taken(session: Session, project_id: int, f, value, speaker, suggested: dict
         return False
     if suggested_speaker is not None and suggested_speaker == speaker[0]:
         return True  # linked to the saved (current) speaker: what the page offered
-    # ops.speakers imports this module: imported here, it is the page's own look-up.
-    from workbench.ops.speaker_choice import registry_speaker_for
-
-    project = session.get(Project, project_id)
-    offered = registry_speaker_for(session, project, suggested_speaker, suggested_value)
+    offered = offered_speaker_id(
+        session.connection(), project_id, suggested_speaker, suggested_value
+    )
     if offered is not None:
-        return offered.id == speaker[0]
+        return offered == speaker[0]
     return fold_name(suggested_value) == fold_name(speaker[1])
+
+
+# The registry speakers a suggested name may mean: the one of that name first (names
+# are unique in a project, merged speakers included), then current ones with that alias.
+_NAMED_OR_ALIASED = (
+    select(_speakers.c.id, _speakers.c.name, _speakers.c.merged_into_id, _speakers.c.project_id)
+    .where(
+        _speakers.c.project_id == bindparam("project_id"),
+        or_(
+            _speakers.c.name == bindparam("wanted"),
+            and_(
+                _speakers.c.merged_into_id.is_(None),
+                exists().where(
+                    _aliases.c.speaker_id == _speakers.c.id, _aliases.c.alias == bindparam("wanted")
+                ),
+            ),
+        ),
+    )
+    .order_by(case((_speakers.c.name == bindparam("wanted"), 0), else_=1))
+    .limit(3)
+)
+
+
+def offered_speaker_id(
+    connection, project_id: int, suggested_speaker: int | None, suggested_value: str
+) -> int | None:
+    """Return the id of the registry speaker the annotate page offers for a suggestion,
+    ``ops.speaker_choice.registry_speaker_for`` in at most two Core statements (the save
+    asks this on every save of a claim with a suggested speaker, so it stays off the ORM):
+    the linked speaker through merges, else the speaker of that name through merges,
+    else the only current one with that alias; None when there is none. Raises
+    MergeCycle on a damaged merge chain."""
+    if suggested_speaker is not None:
+        linked = connection.execute(_SPEAKER, {"speaker_id": suggested_speaker}).first()
+        if linked is not None and linked.project_id == project_id:
+            return _merged_into(connection, linked).id
+    # ops.speakers imports this module: imported here (the registry's own cleaning).
+    from workbench.ops.speakers import clean_text
+
+    wanted = clean_text(suggested_value or "")
+    if not wanted:
+        return None
+    rows = connection.execute(_NAMED_OR_ALIASED, {"project_id": project_id, "wanted": wanted}).all()
+    if rows and rows[0].name == wanted:
+        return _merged_into(connection, rows[0]).id
+    return rows[0].id if len(rows) == 1 else None
+
+
+def _merged_into(connection, row):
+    """The row of the speaker ``row`` was merged into, through every later merge."""
+    return follow_merges(
+        row,
+        lambda r: (
+            connection.execute(_SPEAKER, {"speaker_id": r.merged_into_id}).first()
+            if r.merged_into_id is not None
+            else None
+        ),
+        what="speaker",
+        key=lambda r: r.id,
+        show=lambda r: repr(r.name),
+    )
 
 
 def _values(
@@ -610,11 +708,12 @@ def _values(
     columns: dict[str, Any] = {}
     record: dict[str, Any] = {}
     taken: list[str] = []
+    rows = _speaker_rows(connection, values)
     for f in RECORD_ORDER:
         value = getattr(values, f.column)
         speaker = None
         if f.kind == SPEAKER:
-            speaker = _resolve_speaker(connection, project_id, value, f.name)
+            speaker = _resolve_speaker(connection, project_id, value, f.name, rows)
             columns[f.column] = record[f.column] = speaker[0] if speaker else None
             record[f.name] = speaker[1] if speaker else None
         elif f.kind == STANCES:
@@ -644,6 +743,10 @@ def _store_in_steps(
     seen_span: tuple[int, int] | None,
 ) -> tuple[int, dict[str, Any]]:
     _check_state(state, base_version, seen_span)
+    if state.record is not None:
+        saved = _update_if_unchanged(session, state, user, values, base_version)
+        if saved is not None:
+            return saved
     connection = session.connection()
     # The state may be older than this transaction: a merge, a split or a
     # codebook edit may have come between. Check against what is there now.
@@ -657,12 +760,12 @@ def _store_in_steps(
     validate(codebook_at(session, project_id, created_at, codebook_version), values)
     columns, after = _values(session, project_id, values, codebook_version, state.suggested)
     now = columns["updated_at"]
-    try:
+    with _busy_is_conflict():
         if state.record is None:
             annotation_id = _insert(session, state, user, columns, now)
-            version, before, action = 1, None, "create"
+            version, action = 1, "create"
         else:
-            annotation_id, before, action = state.annotation_id, state.record, "update"
+            annotation_id, action = state.annotation_id, "update"
             version = base_version + 1
             where = {"_id": annotation_id, "_base": base_version}
             changed = connection.execute(_UPDATE, {**where, "version": version, **columns}).rowcount
@@ -674,8 +777,54 @@ def _store_in_steps(
                     "Someone saved this annotation at the same moment; "
                     "your changes were not saved.",
                 )
-        old = (before or {}).get("stances", {})
-        _write_stances(connection, annotation_id, old, after["stances"])
+        return _write_rest(connection, state, user, annotation_id, version, action, after, now)
+
+
+def _update_if_unchanged(
+    session: Session,
+    state: AnnotationState,
+    user: User,
+    values: AnnotationInput,
+    base_version: int,
+) -> tuple[int, dict[str, Any]] | None:
+    """Save an update in one statement fewer (SQLite, in its write transaction): the
+    UPDATE itself checks what ``_GUARD`` would read (the claim active with the offsets
+    read, the codebook the values were checked against). None when anything refused
+    or changed: the caller then checks and writes step by step, with the messages,
+    their order and the retries it has always had."""
+    project_id, created_at, codebook_version = state.codebook_key
+    try:
+        _check_not_empty(values)
+        validate(codebook_at(session, project_id, created_at, codebook_version), values)
+        columns, after = _values(session, project_id, values, codebook_version, state.suggested)
+    except WorkbenchError:
+        return None  # said by the checks in steps, in their order
+    connection = session.connection()
+    version = base_version + 1
+    parameters = {
+        "_id": state.annotation_id,
+        "_base": base_version,
+        "_claim": state.claim_id,
+        "_start": state.span[0],
+        "_end": state.span[1],
+        "_codebook": codebook_version,
+        "version": version,
+        **columns,
+    }
+    now = columns["updated_at"]
+    with _busy_is_conflict():
+        if connection.execute(_CHECKED_UPDATE, parameters).rowcount != 1:
+            return None
+        return _write_rest(
+            connection, state, user, state.annotation_id, version, "update", after, now
+        )
+
+
+@contextmanager
+def _busy_is_conflict():
+    """Turn SQLite's refusal of a write (SQLITE_BUSY) into a Conflict."""
+    try:
+        yield
     except OperationalError as exc:
         # SQLite (WAL) refuses the write when another connection is writing or has
         # written since this transaction first read: another save came first.
@@ -685,11 +834,27 @@ def _store_in_steps(
             "Another save reached the database at the same moment; your changes were not "
             "saved. Reload the claim and try again."
         ) from exc
+
+
+def _write_rest(
+    connection,
+    state: AnnotationState,
+    user: User,
+    annotation_id: int,
+    version: int,
+    action: str,
+    after: dict[str, Any],
+    now: datetime,
+) -> tuple[int, dict[str, Any]]:
+    """Write the stances that changed and the history entry of a save whose annotation
+    row is written; return the annotation's id and its values."""
+    before = state.record
+    _write_stances(connection, annotation_id, (before or {}).get("stances", {}), after["stances"])
     after["version"] = version
     connection.execute(
         _HISTORY,
         {
-            "project_id": project_id,
+            "project_id": state.codebook_key[0],
             "entity": "annotation",
             "entity_id": annotation_id,
             "claim_id": state.claim_id,
