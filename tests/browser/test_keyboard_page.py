@@ -422,3 +422,93 @@ def test_a_managers_keys_are_the_ones_the_page_answers(roster, new_page, db):
     expect(
         page.locator('#annotation-form input[name="verifiability"][value="prediction"]')
     ).to_be_checked()
+
+
+def test_the_filter_chooses_the_claims_j_and_k_visit(roster, new_page, db):
+    demo = roster
+    ids = demo.claim_ids
+    page = new_page()
+    log_in(page)
+    page.goto(demo.claim_path(ids[0]))
+    panel_at(page, ids[0])
+    press(page, "a")  # claim 1 done
+    panel_at(page, ids[1])
+    press(page, "e", "1")  # claim 2 a draft
+    expect(page.locator("#save-state")).to_have_text("Draft saved (not done)")
+    page.get_by_label("Move through").select_option("draft")
+    page.locator("#panel-title").focus()
+    press(page, "k")  # no draft before claim 2
+    panel_at(page, ids[1])
+    page.get_by_label("Move through").select_option("open")
+    page.locator("#panel-title").focus()
+    press(page, "k")  # claim 1 is done: skipped; claim 2 is the first not done
+    panel_at(page, ids[1])
+    press(page, "j")
+    panel_at(page, ids[2])
+    page.get_by_label("Move through").select_option("")
+    page.locator("#panel-title").focus()
+    press(page, "k", "k")
+    panel_at(page, ids[0])
+
+
+def test_a_manager_trims_a_claim_to_the_selection(roster, new_page, db):
+    demo = roster
+    claim = db.get(Claim, demo.claim_ids[2])
+    words = "Baqeri highlighted the role of Iran and Iraq"
+    start = claim.start + claim.text.index(words)
+    page = new_page()
+    log_in(page)
+    page.goto(demo.claim_path(claim.id))
+    panel_at(page, claim.id)
+    page.evaluate(
+        """([id, words]) => {
+          const link = document.getElementById(`c${id}`);
+          const text = [];
+          const walker = document.createTreeWalker(link, NodeFilter.SHOW_TEXT);
+          for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+            if (!n.parentElement.closest('sup')) text.push(n);
+          }
+          // The words may cross evidence marks: find them across the text nodes.
+          let all = '', at = [];
+          for (const n of text) { at.push([n, all.length]); all += n.data; }
+          const from = all.indexOf(words), to = from + words.length;
+          const place = (offset) => {
+            for (let i = at.length - 1; i >= 0; i--) {
+              if (at[i][1] <= offset) return [at[i][0], offset - at[i][1]];
+            }
+          };
+          const range = document.createRange();
+          range.setStart(...place(from)); range.setEnd(...place(to));
+          const s = getSelection(); s.removeAllRanges(); s.addRange(range);
+          link.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
+        }""",
+        [claim.id, words],
+    )
+    page.get_by_role("button", name="Trim to the selection").click()
+    expect(page.locator(".flashes")).to_contain_text("Claim boundaries changed")
+    db.rollback()
+    trimmed = db.get(Claim, claim.id)
+    assert (trimmed.start, trimmed.end) == (start, start + len(words))
+
+
+def test_leaving_with_a_save_not_done_asks_first(roster, new_page, db):
+    """The network down (the API's requests fail): a change is not saved, and leaving
+    the page asks first; once it is saved, leaving does not ask."""
+    demo = roster
+    page = new_page()
+    log_in(page)
+    page.goto(demo.claim_path(demo.claim_ids[4]))
+    panel_at(page, demo.claim_ids[4])
+    page.route("**/api/**", lambda route: route.abort())
+    press(page, "e", "2")
+    expect(page.locator("#save-state")).to_contain_text("Not saved")
+    leaving = """() => {
+      const event = new Event('beforeunload', {cancelable: true});
+      window.dispatchEvent(event);
+      return event.defaultPrevented;
+    }"""
+    assert page.evaluate(leaving) is True
+    page.unroute("**/api/**")
+    expect(page.locator("#save-state")).to_have_text("Draft saved (not done)", timeout=20_000)
+    assert page.evaluate(leaving) is False
+    assert stance_of(db, mine(db, demo, demo.claim_ids[4])) == "against"
