@@ -512,3 +512,21 @@ def test_leaving_with_a_save_not_done_asks_first(roster, new_page, db):
     expect(page.locator("#save-state")).to_have_text("Draft saved (not done)", timeout=20_000)
     assert page.evaluate(leaving) is False
     assert stance_of(db, mine(db, demo, demo.claim_ids[4])) == "against"
+
+
+def test_on_a_tablet_the_panel_comes_under_the_text_and_the_keys_work(roster, browser, server):
+    context = browser.new_context(base_url=server.url, viewport={"width": 800, "height": 1280})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    log_in(page)
+    page.goto(roster.claim_path(roster.claim_ids[2]))
+    panel_at(page, roster.claim_ids[2])
+    text_box = page.locator("#article-text").bounding_box()
+    panel_box = page.locator("#claim-form").bounding_box()
+    assert panel_box["y"] >= text_box["y"] + text_box["height"] - 1, (
+        "the panel is not under the text"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800, "the page scrolls sideways"
+    press(page, "j")
+    panel_at(page, roster.claim_ids[3])
+    context.close()
