@@ -732,9 +732,11 @@ function panelUrl(id) {
 }
 
 async function fetchPanel(id) {
+  // Given up after 10 s (a network that swallows requests): the keys waiting go on.
   const response = await fetch(panelUrl(id), {
     credentials: "same-origin",
     headers: { Accept: "text/html" },
+    signal: AbortSignal.timeout ? AbortSignal.timeout(10000) : undefined,
   });
   if (!response.ok) throw Object.assign(new Error(`HTTP ${response.status}`), { status: response.status });
   return response.text();
@@ -759,18 +761,16 @@ function prefetch() {
 }
 
 let showing = 0;
-let swapping = false; // a claim is on its way to the panel: keys wait for it
-const waitingKeys = [];
+let swapping = null; // a claim on its way to the panel (a promise): keys wait for it
 
 async function show(id, { keepFocus = false } = {}) {
-  swapping = true;
+  const swap = swapIn(id, { keepFocus });
+  swapping = swap;
   try {
-    await swapIn(id, { keepFocus });
+    await swap;
   } finally {
-    swapping = false;
+    if (swapping === swap) swapping = null;
   }
-  // The keys pressed meanwhile, in order, on the claim now shown.
-  while (waitingKeys.length && !swapping) act(waitingKeys.shift());
 }
 
 async function swapIn(id, { keepFocus = false } = {}) {
@@ -1194,15 +1194,15 @@ function setUp() {
 }
 
 function markDone({ next = true } = {}) {
-  if (!form) return;
+  if (!form) return undefined;
   const { body } = collect();
   if (isEmptyBody(body)) {
     say("Nothing is set on this claim: set a field before marking it done.");
-    return;
+    return undefined;
   }
   queueSave(claimId, { delay: 0, done: true });
   markInText(claimId, "submitted");
-  if (next) goNextOpen();
+  return next ? goNextOpen() : undefined;
 }
 
 function pickDigit(digit) {
@@ -1273,15 +1273,16 @@ if (codebook) {
   document.getElementById("codebook-close")?.addEventListener("click", () => toggleCodebook(false));
 }
 
+// Returns the promise of an action that moves to another claim: the next key waits.
 function run(action, event) {
   const stanceKeys = KEYS.stance || [];
-  if (action === "next") go(1);
-  else if (action === "previous") go(-1);
-  else if (action === "next-open") goNextOpen();
-  else if (action === "done") markDone();
-  else if (action === "accept") {
-    if (panel && panel.dataset.canAccept) markDone();
-    else say("This claim has no suggestions to accept.");
+  if (action === "next") return go(1);
+  if (action === "previous") return go(-1);
+  if (action === "next-open") return goNextOpen();
+  if (action === "done") return markDone();
+  if (action === "accept") {
+    if (panel && panel.dataset.canAccept) return markDone();
+    say("This claim has no suggestions to accept.");
   } else if (action === "undo") undo();
   else if (action === "help") toggleHelp();
   else if (action === "codebook") toggleCodebook();
@@ -1294,6 +1295,7 @@ function run(action, event) {
     }
     if (target) setCursor(target);
   } else moveTo(action);
+  return undefined;
 }
 
 document.addEventListener("keydown", (event) => {
@@ -1336,19 +1338,38 @@ document.addEventListener("keydown", (event) => {
   if ((event.key === "Enter" || event.key === " ") && target && target.closest("button, a, summary, select")) return;
   if (!/^[0-9]$/.test(event.key) && !ACTION_OF.has(event.key)) return;
   event.preventDefault();
-  const pressed = { key: event.key };
-  if (swapping) waitingKeys.push(pressed);
-  else act(pressed);
+  waitingKeys.push({ key: event.key });
+  if (!draining) drain();
 });
 
-// A digit or an action's key, pressed on the page (not while typing).
-function act(pressed) {
-  if (/^[0-9]$/.test(pressed.key)) {
-    if (form) pickDigit(Number(pressed.key));
-    return;
+// The keys are done one after the other, each on the claim the one before left
+// shown: a key pressed while the next claim is on its way applies to that claim.
+const waitingKeys = [];
+let draining = false;
+async function drain() {
+  draining = true;
+  try {
+    while (waitingKeys.length) {
+      while (swapping) await swapping.catch(() => {});
+      await act(waitingKeys.shift());
+    }
+  } finally {
+    draining = false;
   }
-  const action = ACTION_OF.get(pressed.key);
-  if (action) run(action, pressed);
+}
+
+// A digit or an action's key, pressed on the page (not while typing).
+async function act(pressed) {
+  try {
+    if (/^[0-9]$/.test(pressed.key)) {
+      if (form) pickDigit(Number(pressed.key));
+      return;
+    }
+    const action = ACTION_OF.get(pressed.key);
+    if (action) await run(action, pressed);
+  } catch (error) {
+    say(`That key did not work: ${error.message}`);
+  }
 }
 
 // A claim clicked in the text opens in the panel, as j and k do.
