@@ -530,3 +530,23 @@ def test_on_a_tablet_the_panel_comes_under_the_text_and_the_keys_work(roster, br
     press(page, "j")
     panel_at(page, roster.claim_ids[3])
     context.close()
+
+
+def test_a_run_of_keys_past_the_claims_loaded_ends_where_it_should(roster, new_page, db):
+    """Sixty j pressed at once from the first claim of a long article: the claims past
+    the window load on the way, and every key counts, once."""
+    from tests.bulk import make_long_article
+    from workbench.ops.claims import active_claims
+
+    article = make_long_article(db, roster.project, 200)
+    db.commit()
+    ids = [c.id for c in active_claims(db, article)]
+    page = new_page()
+    log_in(page)
+    page.goto(f"/projects/{roster.project.id}/articles/{article.id}/annotate?claim={ids[0]}")
+    panel_at(page, ids[0])
+    for _ in range(60):
+        page.keyboard.press("j")
+    expect(page.locator("#panel")).to_have_attribute("data-claim-id", str(ids[60]), timeout=30_000)
+    page.wait_for_timeout(500)
+    panel_at(page, ids[60])
