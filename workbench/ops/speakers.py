@@ -90,13 +90,7 @@ def _check(
         raise Conflict(_TAKEN.format(name=name), field="name")
     # A merged speaker keeps its name (the history refers to it), and names are
     # unique in the table, so the name cannot be given to another speaker.
-    merged = session.scalar(
-        select(Speaker).where(
-            Speaker.project_id == project.id,
-            Speaker.name == name,
-            Speaker.merged_into_id.is_not(None),
-        )
-    )
+    merged = _merged_named(session, project, name)
     if merged is not None:
         into = speaker_merged_into(session, merged)
         raise Conflict(
@@ -120,6 +114,18 @@ def clean_name(name: str, type_: str) -> str:
             f"Unknown speaker type {type_!r} (types: {', '.join(SPEAKER_TYPES)}).", field="type"
         )
     return name
+
+
+def _merged_named(session: Session, project: Project, name: str) -> Speaker | None:
+    """The merged speaker of ``project`` named ``name`` exactly, if there is one (a
+    merged speaker keeps its name, which no other speaker may then take)."""
+    return session.scalar(
+        select(Speaker).where(
+            Speaker.project_id == project.id,
+            Speaker.name == name,
+            Speaker.merged_into_id.is_not(None),
+        )
+    )
 
 
 def check_name_free(others: Sequence[Speaker], name: str) -> None:
@@ -561,13 +567,7 @@ def registry_speaker_named(
         found = _named(current, wanted, str.casefold)
         if found is not None:
             return found
-        merged = session.scalar(
-            select(Speaker).where(
-                Speaker.project_id == project.id,
-                Speaker.name == wanted,
-                Speaker.merged_into_id.is_not(None),
-            )
-        )
+        merged = _merged_named(session, project, wanted)
         if merged is not None:
             return speaker_merged_into(session, merged)
     return None
