@@ -1522,7 +1522,6 @@ if (aside) {
   pending.className = "flash warning";
   pending.setAttribute("role", "status");
   pending.hidden = true;
-  aside.before(pending);
   document.querySelector(".toolbar")?.append(pending);
   setUp();
   const selected = document.getElementById(`c${claimId}`);

@@ -27,6 +27,7 @@ from workbench.ops.suggestions import (
     store_suggestions,
     suggest_encoded,
 )
+from workbench.ops.workspace import project_progress
 from workbench.pagination import Page, page_of
 from workbench.text.splitter import Split, TooManySpans, split_text
 
@@ -456,21 +457,7 @@ def article_progress(
             .limit(current.size)
         )
     )
-    # Both totals in one pass over the project's claims (a big project has many).
-    claims_total, mine_total = session.execute(
-        select(func.count(Claim.id), func.count(Annotation.id))
-        .select_from(Claim)
-        .join(Article, Article.id == Claim.article_id)
-        .outerjoin(
-            Annotation,
-            and_(
-                Annotation.claim_id == Claim.id,
-                Annotation.user_id == user.id,
-                Annotation.status == "submitted",  # done, not a draft
-            ),
-        )
-        .where(of_project, Claim.state == "active")
-    ).one()
+    claims_total, mine_total = project_progress(session, project, user)
     ids = [a.id for a in articles]  # one page: a bounded list
     on_page = and_(Claim.article_id.in_(ids), Claim.state == "active")
     claims = dict(
@@ -501,6 +488,6 @@ def article_progress(
             )
             for a in articles
         ],
-        claims_total=claims_total or 0,
-        mine_total=mine_total or 0,
+        claims_total=claims_total,
+        mine_total=mine_total,
     )
