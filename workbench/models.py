@@ -24,6 +24,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    true,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -37,7 +38,8 @@ NAMING_CONVENTION = {
 }
 
 SPEAKER_TYPES = ("person", "organization", "outlet", "author", "unknown")
-ROLES = ("manager", "annotator")
+# A member's role in a project (see workbench.permissions for what each may do).
+ROLES = ("manager", "annotator", "adjudicator", "viewer")
 CLAIM_STATES = ("active", "merged")
 ANNOTATION_STATUSES = ("draft", "submitted")
 
@@ -175,6 +177,11 @@ class Project(Base):
     # The annotate page's keys: only the actions changed from the defaults (action name
     # -> list of keys, see workbench.keymap), NULL (not JSON null) when all are the defaults.
     keymap: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    # Blind mode: an annotator never sees another annotator's labels, notes or history.
+    blind: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Whether annotators annotate only the articles assigned to them (see Assignment):
+    # on once the first article is assigned, and a manager may turn it off again.
+    assigned_only: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     # The targets annotators label; retired ones are kept for the history (see Target).
     targets: Mapped[list[Target]] = relationship(
@@ -201,6 +208,23 @@ class Membership(Base):
 
     project: Mapped[Project] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class Assignment(Base):
+    """An article assigned to an annotator of its project."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        UniqueConstraint("article_id", "user_id"),
+        Index(None, "project_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Target(Base):

@@ -11,22 +11,39 @@ from typing import Protocol
 
 from workbench.errors import NotFound, PermissionDenied
 
+MANAGER, ANNOTATOR, ADJUDICATOR, VIEWER = "manager", "annotator", "adjudicator", "viewer"
+_ALL = frozenset({MANAGER, ANNOTATOR, ADJUDICATOR, VIEWER})
+_CODERS = frozenset({MANAGER, ANNOTATOR})
+_REVIEWERS = frozenset({MANAGER, ADJUDICATOR})
+
 PROJECT_ACTIONS: dict[str, frozenset[str]] = {
-    "view-project": frozenset({"manager", "annotator"}),
-    "annotate-claim": frozenset({"manager", "annotator"}),
-    "add-speaker": frozenset({"manager", "annotator"}),
-    "import-articles": frozenset({"manager"}),
+    "view-project": _ALL,
+    # An annotator annotates the articles assigned to them once the project assigns
+    # work (Project.assigned_only); a manager annotates any.
+    "annotate-claim": _CODERS,
+    "add-speaker": _CODERS | _REVIEWERS,
+    "import-articles": frozenset({MANAGER}),
     # Re-run the suggester over a project's articles.
-    "suggest-articles": frozenset({"manager"}),
-    "edit-claims": frozenset({"manager"}),
-    "edit-project": frozenset({"manager"}),
-    "manage-speakers": frozenset({"manager"}),
-    "export-project": frozenset({"manager"}),
-    "view-history": frozenset({"manager", "annotator"}),
+    "suggest-articles": frozenset({MANAGER}),
+    "edit-claims": frozenset({MANAGER}),
+    "edit-project": frozenset({MANAGER}),
+    "manage-speakers": frozenset({MANAGER}),
+    # The annotations, with annotators' names and notes.
+    "export-project": frozenset({MANAGER}),
+    "view-history": _CODERS | _REVIEWERS,
     # The history of the project's settings and members.
-    "view-project-history": frozenset({"manager"}),
+    "view-project-history": frozenset({MANAGER}),
     # Everyone's annotations of a claim (its history page): annotators code blind.
-    "view-all-annotations": frozenset({"manager"}),
+    "view-all-annotations": _REVIEWERS,
+    # Review: who annotates which article, bringing earlier coding in.
+    "assign-articles": frozenset({MANAGER}),
+    "import-annotations": frozenset({MANAGER}),
+    # Counts and coefficients, no one's labels: the viewer's part.
+    "view-progress": _ALL - {ANNOTATOR},
+    "view-agreement": _ALL - {ANNOTATOR},
+    # Settle disagreements into gold labels; see and export gold.
+    "adjudicate": _REVIEWERS,
+    "export-gold": _REVIEWERS,
 }
 
 GLOBAL_ACTIONS: dict[str, bool | str] = {
