@@ -228,6 +228,9 @@ PROJECT_ACTIONS = {
     "add-member": "Member added",
     "change-role": "Role changed",
     "remove-member": "Member removed",
+    # ops.annotation_import: earlier annotations imported, an imported account activated.
+    "import-annotations": "Annotations imported",
+    "activate-member": "Member activated",
     # ops.suggestions: a re-run of the suggester over every article, when it ends.
     "rerun-suggestions": "Suggestions re-run",
 }
@@ -271,4 +274,3 @@ def describe_action(entity: str, action: str) -> str:
     a kind this list does not know reads "<entity> <action>" without hyphens."""
     words = _ACTION_WORDS.get((entity, action))
     return words or f"{entity} {action.replace('-', ' ')}"
-
