@@ -127,6 +127,9 @@ class ParsedFile:
     ignored: list[str]  # columns read past (known, or article metadata)
     unannotated: int = 0  # rows without an annotator (claims nobody annotated)
     warnings: list[str] = field(default_factory=list)
+    # The problems of rows (not in ``rows``): the file is refused with them, after the
+    # rows that were read are matched to the project (ops.annotation_import).
+    problems: list[Problem] = field(default_factory=list)
 
 
 class _Problems(list):
@@ -188,11 +191,13 @@ def parse_annotation_csv(
     ``raw_formulas`` (a file exported with --raw-formulas), the apostrophes the export
     puts before formula characters are taken out again (``restore_formulas``).
 
-    Raises AnnotationImportError listing every problem (at most MAX_PROBLEMS): a file
-    too large, empty, binary or not text, cut short or not valid CSV; a header
-    without the columns that name a claim and an annotator, with unknown or repeated
-    columns; a row with a bad number, an unknown label or status, a note too long,
-    labels without an annotator, or nothing set in a submitted annotation.
+    Raises AnnotationImportError for a file that gives no rows to match: too large,
+    empty, binary or not text; a header without the columns that name a claim and an
+    annotator, or with unknown or repeated columns; no row read. The problems of rows
+    (at most MAX_PROBLEMS) are returned in ``ParsedFile.problems``, with the rows
+    read well: a bad number, an unknown label or status, a note too long, labels
+    without an annotator, nothing set in a submitted annotation, a row cut short,
+    text that is not valid CSV (the rows after it are not read).
     """
     problems = _Problems()
     if len(data) > max_bytes:
@@ -283,8 +288,10 @@ def parse_annotation_csv(
         problems.add(None, None, "the file has no header row (every row is empty)")
     elif header is not None and not parsed.rows and not parsed.unannotated and not problems:
         problems.add(None, None, "the file has a header row but no annotations")
-    if problems:
+    if columns is None or not parsed.rows:
         raise AnnotationImportError(problems)
+    # The rows' problems are said with those that matching the rows finds.
+    parsed.problems = list(problems)
     return parsed
 
 

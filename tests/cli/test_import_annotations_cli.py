@@ -136,7 +136,8 @@ def test_a_bad_file_lists_every_problem_and_stores_nothing(cli, session, tmp_pat
         encoding="utf-8",
     )
     result = cli("import-annotations", "--project", DEMO, str(bad))
-    fails(result, "Nothing was imported: 1 problem(s), listed above.")
+    fails(result, "Nothing was imported: 2 problem(s), listed above.")
+    assert "line 4, column 'claim_id': no claim 123456 in this project" in result.stderr
     assert (
         "bad.csv: line 3, column 'attribution': unknown attribution label 'shouted'"
         in result.stderr

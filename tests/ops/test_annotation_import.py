@@ -515,9 +515,17 @@ def test_every_problem_is_reported_line_by_line_and_nothing_is_stored(session, t
         [claims[3].id, "", "", "", "ann", "", "", "", "", ""],
     )
     problems = refused(session, talks, text)
+    article, (start, end) = claims[0].article_id, (claims[2].start, claims[2].end)
     assert problems == [
         "line 3, column 'attribution': unknown attribution label 'shouted' (labels: direct, "
         "indirect, mixed, none)",
+        "line 4, column 'claim_id': no claim 99999 in this project",
+        f"line 5, column 'char_start': no claim of article {article} has the offsets 0-3",
+        f"line 6, column 'char_start': the offsets 1-2 are not those of claim {claims[2].id} "
+        f"({start}-{end}): its boundaries changed since the file was made, or the file is "
+        "of another project",
+        f"line 7: a second row for claim {claims[0].id} and annotator ANN (the first is on "
+        "line 2): one annotation each",
         "line 8, column 'stance:Cooperation': unknown stance label 'maybe' (labels: against, "
         "favor, neutral, unrelated)",
         "line 8, column 'status': unknown status 'done' (statuses: draft, submitted)",

@@ -28,6 +28,7 @@ from workbench import exporting
 from workbench.errors import Conflict, InvalidInput, NotFound, WorkbenchError
 from workbench.fields import FIELDS, LABEL, RECORD_ORDER, SPEAKER, STANCES, of_kind
 from workbench.importing_annotations import (
+    MAX_PROBLEMS,
     AnnotationImportError,
     ImportRow,
     ParsedFile,
@@ -125,7 +126,9 @@ def read_annotation_file(
     filename: str = "",
 ) -> PreparedImport:
     """Read and check ``data`` against the project's codebook (reads only). Raises
-    AnnotationImportError (see importing_annotations.parse_annotation_csv)."""
+    AnnotationImportError for a file that gives no rows (see
+    importing_annotations.parse_annotation_csv); the problems of its rows are raised
+    by ``store_annotation_import``, with those found in matching them."""
     codebook = load_codebook(session, project)
     parsed = parse_annotation_csv(
         data,
@@ -188,7 +191,7 @@ def store_annotation_import(
     summary = ImportSummary(
         unannotated=prepared.parsed.unannotated, warnings=list(prepared.parsed.warnings)
     )
-    problems: list[Problem] = []
+    problems: list[Problem] = list(prepared.parsed.problems)
     claims = _match_claims(session, project, rows, problems)
     _check_claim_texts(session, rows, claims, problems)
     _check_repeats(rows, claims, problems)
@@ -217,7 +220,7 @@ def store_annotation_import(
         else:
             replacing.append(row)
     if problems:
-        raise AnnotationImportError(sorted(problems, key=_where)[:1000])
+        raise AnnotationImportError(sorted(problems, key=_where)[:MAX_PROBLEMS])
     try:
         people.create_missing(user)
         speakers.create_missing()
