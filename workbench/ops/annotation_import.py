@@ -572,6 +572,7 @@ class _Registry:
         # folded name -> name, type, title, field, line
         self.new: dict[str, tuple[str, str, str, str, int]] = {}
         self.created: list[str] = []
+        self.by_cell: dict[str, Speaker | None] = {}  # a cell's name as written -> speaker
 
     def into(self, speaker: Speaker) -> Speaker:
         """The current speaker ``speaker`` was merged into (itself when current)."""
@@ -633,9 +634,15 @@ class _Registry:
             self.folded_names.setdefault(speaker.name.casefold(), speaker)
             self.created.append(speaker.name)
         self.found.clear()  # names looked up before were not found: look again
+        self.by_cell.clear()
 
     def speaker(self, cell) -> Speaker | None:
-        return None if cell is None else self.lookup(clean_text(cell.name))
+        if cell is None:
+            return None
+        found = self.by_cell.get(cell.name)
+        if found is None:
+            found = self.by_cell[cell.name] = self.lookup(clean_text(cell.name))
+        return found
 
     def offered(self, suggested_id: int | None, value: str) -> Speaker | None:
         """The speaker the annotate page offers for a suggestion (as
