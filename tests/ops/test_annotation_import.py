@@ -699,3 +699,15 @@ def test_restore_formulas_undoes_what_the_export_adds():
     for text in ("=SUM(A1)", "-5%", "a\n-b", "x;=y", "\tTab", "+1, @me", "plain", "it's"):
         assert restore_formulas(neutralize(text)) == text
     assert restore_formulas("'nothing added") == "'nothing added"
+
+
+def test_a_save_that_comes_in_between_is_a_conflict(session, talks, monkeypatch):
+    """Checked before the insert; if an annotator's save lands between the check and
+    the insert (PostgreSQL takes no lock), the unique claim and annotator refuse it."""
+    import workbench.ops.annotation_import as module
+
+    annotate(session, talks)
+    text = file_of(good_row(talks, claim_id=talks["claims"][1].id))
+    monkeypatch.setattr(module._People, "existing_annotations", lambda self, rows, claims: {})
+    with pytest.raises(Conflict, match="saved an annotation of a claim of the file"):
+        run(session, talks, text)

@@ -21,10 +21,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import and_, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workbench import exporting
+from workbench.db import is_unique_violation
 from workbench.errors import Conflict, InvalidInput, NotFound, WorkbenchError
 from workbench.fields import FIELDS, LABEL, RECORD_ORDER, SPEAKER, STANCES, of_kind
 from workbench.importing_annotations import (
@@ -227,9 +229,18 @@ def store_annotation_import(
     except _RowProblem as exc:
         raise AnnotationImportError([exc.problem]) from exc
     new_rows = [r for r in rows if (claims[r.line], people.key(r.annotator)) not in existing]
-    summary.created = _insert_annotations(
-        session, project, prepared.codebook, new_rows, claims, people, speakers, targets
-    )
+    try:
+        summary.created = _insert_annotations(
+            session, project, prepared.codebook, new_rows, claims, people, speakers, targets
+        )
+    except IntegrityError as exc:
+        if not is_unique_violation(exc):
+            raise
+        # Checked above, but a save on the annotate page can come in between (PostgreSQL).
+        raise Conflict(
+            "An annotator saved an annotation of a claim of the file while it was being "
+            "imported; nothing was imported. Import the file again."
+        ) from exc
     for row in replacing:
         annotator = people.user(row.annotator)
         values = _input(row, speakers, targets)
@@ -293,22 +304,31 @@ def _match_claims(
 ) -> dict[int, int]:
     """Return line -> claim id for every row whose claim is found (by id, checked
     against the row's article and offsets where it gives them; or by article and
-    offsets), adding a problem for every other row. The project's claims are read
-    in one query."""
-    query = (
-        select(
-            Claim.id, Claim.article_id, Claim.start, Claim.end, Claim.state, Claim.merged_into_id
-        )
-        .join(Article, Article.id == Claim.article_id)
-        .where(Article.project_id == project.id)
+    offsets), adding a problem for every other row. The claims the rows name are read
+    a chunk of ids at a time, and those of the articles the rows name by offsets."""
+    columns = (
+        Claim.id,
+        Claim.article_id,
+        Claim.start,
+        Claim.end,
+        Claim.state,
+        Claim.merged_into_id,
     )
-    by_id: dict[int, tuple] = {}
+    in_project = (Article.id == Claim.article_id, Article.project_id == project.id)
+    by_id: dict[int, Any] = {}
+    for ids in _chunks({r.claim_id for r in rows if r.claim_id is not None}):
+        query = select(*columns).join(Article, and_(*in_project)).where(Claim.id.in_(ids))
+        by_id.update((claim.id, claim) for claim in session.execute(query))
     by_span: dict[tuple[int, int, int], int] = {}
     articles: set[int] = set()
-    for claim in session.execute(query):
-        by_id[claim.id] = claim
-        articles.add(claim.article_id)
-        if claim.state == "active":
+    for ids in _chunks({r.article_id for r in rows if r.claim_id is None}):
+        articles.update(
+            session.scalars(
+                select(Article.id).where(Article.project_id == project.id, Article.id.in_(ids))
+            )
+        )
+        query = select(*columns).where(Claim.article_id.in_(ids), Claim.state == "active")
+        for claim in session.execute(query):
             by_span[(claim.article_id, claim.start, claim.end)] = claim.id
     found: dict[int, int] = {}
     for row in rows:

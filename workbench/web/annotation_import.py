@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField
 
+from workbench.errors import WorkbenchError
 from workbench.importing_annotations import AnnotationImportError
 from workbench.ops.annotation_import import read_annotation_file, store_annotation_import
 from workbench.web.common import db, form_errors, late_write, load_project, start_write
@@ -70,5 +71,8 @@ def import_upload(project_id: int):
     except AnnotationImportError as exc:
         db().rollback()
         return _render(project, form, problems=[str(p) for p in exc.problems], status=400)
+    except WorkbenchError as exc:  # the codebook changed meanwhile, a save came in between
+        db().rollback()
+        return _render(project, form, problems=[exc.message], status=exc.status)
     db().commit()
     return _render(project, AnnotationImportForm(formdata=None), summary=summary)
