@@ -268,7 +268,8 @@ def store_annotation_import(
             "replaced": summary.replaced,
             "unchanged": summary.unchanged,
             "accounts": people.created,
-            "speakers": speakers.created,
+            # How many: each new speaker's own history has its name.
+            "speakers_added": len(speakers.created),
         },
     )
     session.flush()
