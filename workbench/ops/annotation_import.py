@@ -747,12 +747,19 @@ def _insert_annotations(
             )
             values.append(columns)
             records.append(after)
-        ids = connection.execute(
-            insert(annotations).returning(annotations.c.id, sort_by_parameter_order=True),
-            values,
-        ).scalars()
+        # No RETURNING: SQLite would insert one row a statement to keep the ids in
+        # order. A claim and an annotator name one annotation: read the ids back.
+        connection.execute(insert(annotations), values)
+        ids: dict[tuple[int, int], int] = {}
+        user_ids = sorted({v["user_id"] for v in values})
+        for claim_ids in _chunks(sorted({v["claim_id"] for v in values})):
+            query = select(annotations.c.id, annotations.c.claim_id, annotations.c.user_id).where(
+                annotations.c.claim_id.in_(claim_ids), annotations.c.user_id.in_(user_ids)
+            )
+            ids.update(((c, u), i) for i, c, u in connection.execute(query))
         stance_rows, history_rows = [], []
-        for annotation_id, columns, after in zip(ids, values, records, strict=True):
+        for columns, after in zip(values, records, strict=True):
+            annotation_id = ids[(columns["claim_id"], columns["user_id"])]
             stance_rows += [
                 {"annotation_id": annotation_id, "target_id": int(t), "value": v}
                 for t, v in after[_STANCE_FIELD.name].items()
