@@ -230,6 +230,9 @@ def parse_annotation_csv(
     columns: _Columns | None = None
     parsed = ParsedFile([], [], [], warnings=warnings)
     line_before = 0
+    # One object for each distinct value (labels, names, speaker cells, stances): a
+    # file of 100,000 rows holds a few hundred distinct ones.
+    shared: dict = {}
     while not problems.full:
         line = line_before + 1
         try:
@@ -277,7 +280,7 @@ def parse_annotation_csv(
                     f"{counted(len(header), 'column')}",
                 )
                 continue
-        row = _read_row(line, cells, columns, labels, statuses, clean, problems)
+        row = _read_row(line, cells, columns, labels, statuses, clean, problems, shared)
         if row is None:
             continue
         if row == "unannotated":
@@ -386,10 +389,12 @@ def _read_header(header: list[str], targets: Sequence[str], problems: _Problems)
     return _Columns(at, speakers, labels, stances, texts)
 
 
-def _read_row(line, cells, columns: _Columns, label_sets, statuses, clean, problems: _Problems):
+def _read_row(
+    line, cells, columns: _Columns, label_sets, statuses, clean, problems: _Problems, shared
+):
     """Return the row's ImportRow, "unannotated" for a row without annotator or labels
     (a claim nobody annotated, in an --all-claims export), or None after adding its
-    problems."""
+    problems. Equal values of rows are one object, from ``shared``."""
     at = columns.at
     before = len(problems)
 
@@ -413,7 +418,7 @@ def _read_row(line, cells, columns: _Columns, label_sets, statuses, clean, probl
         if f.kind == SPEAKER:
             name_at, type_at, title_at = columns.speakers[f.name]
             name = clean(cells[name_at]).strip() if name_at is not None else ""
-            values[f.name] = (
+            speaker = (
                 SpeakerCell(
                     name,
                     clean(cells[type_at]).strip() if type_at is not None else "",
@@ -422,13 +427,14 @@ def _read_row(line, cells, columns: _Columns, label_sets, statuses, clean, probl
                 if name
                 else None
             )
+            values[f.name] = shared.setdefault(speaker, speaker)
             anything = anything or bool(name)
         elif f.kind == LABEL:
             value = clean(cells[columns.labels[f.name]]).strip() if f.name in columns.labels else ""
             allowed = frozenset(label_sets.get(f.choices, ()))
             if value and value not in allowed:
                 problems.add(line, f.name, _unknown_label(f.choices, value, allowed))
-            values[f.name] = value
+            values[f.name] = shared.setdefault(value, value)
             anything = anything or bool(value)
         elif f.kind == STANCES:
             stances = {}
@@ -441,7 +447,8 @@ def _read_row(line, cells, columns: _Columns, label_sets, statuses, clean, probl
                     )
                 if value:
                     stances[target] = value
-            values[f.name] = stances
+            key = ("stances", *stances.items())
+            values[f.name] = shared.setdefault(key, stances)  # read only, never changed
             anything = anything or bool(stances)
         elif f.kind == TEXT:
             value = clean(cells[columns.texts[f.name]]) if f.name in columns.texts else ""
@@ -453,6 +460,7 @@ def _read_row(line, cells, columns: _Columns, label_sets, statuses, clean, probl
             values[f.name] = value
             anything = anything or bool(value.strip())
     annotator = cell(ANNOTATOR).strip()
+    annotator = shared.setdefault(annotator, annotator)
     status = cell(STATUS).strip() or "submitted"
     if status not in statuses:
         problems.add(line, STATUS, f"unknown status {status!r} (statuses: {', '.join(statuses)})")

@@ -722,7 +722,6 @@ def _insert_annotations(
     fields saved as the claim's suggestion); return how many."""
     if not rows:
         return 0
-    suggested = _suggestions(session, {claims[r.line] for r in rows})
     connection = session.connection()
     annotations, stances, history = (
         Annotation.__table__,
@@ -731,6 +730,8 @@ def _insert_annotations(
     )
     for batch in _chunks(rows, WRITE_BATCH):
         now = datetime.now(UTC)
+        # The batch's claims' suggestions only: memory stays that of a batch.
+        suggested = _suggestions(session, {claims[r.line] for r in batch})
         values, records = [], []
         for row in batch:
             claim_id = claims[row.line]
