@@ -12,7 +12,6 @@ ignored, the label columns are read. User documentation: docs/importing.md,
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -210,22 +209,20 @@ def parse_annotation_csv(
                 )
             ]
         )
-    if not data.strip():
+    if not data or data.isspace():
         raise AnnotationImportError([Problem(None, None, "the file is empty")])
     try:
         text = decode_bytes(data)
     except UndecodableError as exc:
         raise AnnotationImportError([Problem(None, None, str(exc))]) from None
     warnings = []
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
+    if not data.isascii() and not _is_utf8(data):
         warnings.append(
             "The file is not UTF-8; its encoding was guessed. Check the names and notes "
             "it gave, or save it as UTF-8 and import again."
         )
     clean = (lambda cell: cell) if raw_formulas else restore_formulas
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+    reader = csv.reader(_lines(text), delimiter=_delimiter(text), strict=True)
     header: list[str] | None = None
     columns: _Columns | None = None
     parsed = ParsedFile([], [], [], warnings=warnings)
@@ -298,10 +295,34 @@ def parse_annotation_csv(
     return parsed
 
 
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _lines(text: str):
+    """Yield the text's lines with their ends, as a file opened with newline="" gives
+    them to csv.reader (which joins the lines of a quoted cell), without a copy of
+    the whole text (io.StringIO keeps one of four bytes a character). Lines end at
+    LF (CRLF included), or at CR in a file with no LF (an old Mac spreadsheet's)."""
+    end_char = "\n" if "\n" in text or "\r" not in text else "\r"
+    start = 0
+    while start < len(text):
+        end = text.find(end_char, start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
+
+
 def _delimiter(text: str) -> str:
     """The separator of the header line: a comma (the export's), or a semicolon or tab
     that a spreadsheet saved the file with; whichever the header has most of."""
-    header = next((line for line in io.StringIO(text, newline="") if line.strip()), "")
+    header = next((line for line in _lines(text) if line.strip()), "")
     header = re.sub(r'"[^"]*"', "", header)
     counts = [header.count(d) for d in _DELIMITERS]
     return _DELIMITERS[counts.index(max(counts))] if max(counts) else ","

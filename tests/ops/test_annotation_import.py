@@ -711,3 +711,24 @@ def test_a_save_that_comes_in_between_is_a_conflict(session, talks, monkeypatch)
     monkeypatch.setattr(module._People, "existing_annotations", lambda self, rows, claims: {})
     with pytest.raises(Conflict, match="saved an annotation of a claim of the file"):
         run(session, talks, text)
+
+
+def test_lines_end_at_lf_or_at_cr_alone_and_nowhere_else(session, talks):
+    """A note with a Unicode line separator, unquoted in the export, stays one cell; a
+    file with CR line ends (an old Mac spreadsheet's) is read by its lines."""
+    claims = talks["claims"]
+    save_annotation(
+        session,
+        talks["project"],
+        claims[0],
+        talks["ann"],
+        AnnotationInput(note="one\u2028two\x0cthree"),
+        base_version=None,
+    )
+    first = export(session, talks["project"], raw_formulas=True)
+    wipe_annotations(session)
+    assert run(session, talks, first, raw_formulas=True).created == 1
+    assert session.scalar(select(Annotation.note)) == "one\u2028two\x0cthree"
+    wipe_annotations(session)
+    text = f"claim_id,annotator,note\r{claims[1].id},ann,mac\r{claims[2].id},bob,too\r"
+    assert run(session, talks, text).created == 2
