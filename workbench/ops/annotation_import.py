@@ -140,7 +140,7 @@ def read_annotation_file(
         max_bytes=max_bytes,
         raw_formulas=raw_formulas,
     )
-    return PreparedImport(parsed, codebook, filename)
+    return PreparedImport(parsed, codebook, filename[:300])  # as the history keeps it
 
 
 def import_annotations(
