@@ -625,3 +625,6 @@ def restore_command(ctx: Context, file, name: str | None) -> None:
             f"Created {len(created)} account(s) the dump names: {', '.join(created)}. "
             "They have random passwords: set one with `workbench users set-password NAME`."
         )
+
+# Commands kept in modules of their own, registered on `main` when imported.
+from workbench import cli_assign  # noqa: E402, F401
