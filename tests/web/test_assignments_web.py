@@ -71,15 +71,16 @@ def test_bad_assignment_forms_say_why_and_change_nothing(app, db, world):
     pid = world["project"].id
     mona = _as(app, "mona")
     before = snapshot(app)
+    ann = ["ann"]
     cases = [
         ("auto", {"auto-k": "3", "auto-annotators": ["ann", "bob"]}, "between 1 and the 2 chosen"),
         ("auto", {"auto-k": "1", "auto-annotators": ["vic"]}, "'vic' is not a valid choice"),
-        ("manual", {"manual-articles": "1, x", "manual-annotators": ["ann"]}, "'x' is not an article id"),
-        ("manual", {"manual-articles": "5-2", "manual-annotators": ["ann"]}, "runs backwards"),
-        ("manual", {"manual-articles": "99999", "manual-annotators": ["ann"]}, "No such article in this project: 99999"),
-        ("manual", {"manual-articles": "1-20000", "manual-annotators": ["ann"]}, "At most 10,000"),
-        ("hand-over", {"hand-username": "ann", "hand-to": ["bob"]}, "ann has no unstarted article"),
-    ]  # fmt: skip
+        ("manual", {"manual-articles": "1, x", "manual-annotators": ann}, "'x' is not an article"),
+        ("manual", {"manual-articles": "5-2", "manual-annotators": ann}, "runs backwards"),
+        ("manual", {"manual-articles": "99999", "manual-annotators": ann}, "No such article in"),
+        ("manual", {"manual-articles": "1-20000", "manual-annotators": ann}, "At most 10,000"),
+        ("hand-over", {"hand-username": "ann", "hand-to": ["bob"]}, "ann has no unstarted"),
+    ]
     for path, data, message in cases:
         response = mona.post(f"/projects/{pid}/assignments/{path}", data)
         assert response.status_code in (400, 404), (path, data)
