@@ -19,6 +19,7 @@ from workbench.ops.assignments import (
     set_modes,
     unassign,
 )
+from workbench.ops.progress import dashboard
 from workbench.ops.projects import get_project_by_name
 from workbench.ops.users import get_user_by_name
 
@@ -139,3 +140,26 @@ def assign_list(ctx: Context, project_name: str, annotator: str | None) -> None:
         for item in sorted(items, key=lambda i: i.article_id):
             row = [item.article_id, item.title, item.claims, item.done, item.draft, item.state]
             out.writerow([csv_cell(value) for value in row])
+
+
+@main.command("progress")
+@PROJECT
+@pass_context
+def progress_command(ctx: Context, project_name: str) -> None:
+    """Print each annotator's progress as CSV: claims to annotate, done, draft, not
+    started, last activity (UTC), and per suggested field the done claims that kept
+    the suggestion unchanged and those that had one."""
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    with ctx.session(write=False) as session:
+        board = dashboard(session, get_project_by_name(session, project_name))
+    kept = list(board.kept)
+    out.writerow(
+        ["annotator", "role", "claims", "done", "draft", "not_started", "last_active"]
+        + [f"{name}_{part}" for name in kept for part in ("kept", "suggested")]
+    )
+    for p in board.annotators:
+        when = p.last_active.strftime("%Y-%m-%dT%H:%M:%SZ") if p.last_active else ""
+        row = [p.username, p.role, p.expected, p.done, p.draft, p.not_started, when]
+        for name in kept:
+            row.extend(p.kept.get(name, (0, 0)))
+        out.writerow([csv_cell(value) for value in row])

@@ -106,3 +106,13 @@ def test_bad_input_is_refused_and_changes_nothing(cli, session, talks, tmp_path)
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Assignment)) == 0
     assert session.scalar(select(Project.assigned_only)) is False
+
+
+def test_progress_prints_each_annotators_counts(cli, talks, tmp_path):  # noqa: F811
+    _setup(cli, tmp_path)
+    lines = ok(cli("progress", "--project", "Talks")).splitlines()
+    assert lines[0].startswith("annotator,role,claims,done,draft,not_started,last_active,")
+    assert "speaker_kept,speaker_suggested" in lines[0]
+    rows = {line.split(",")[0]: line.split(",") for line in lines[1:]}
+    assert set(rows) == {"ann", "bob", "mona"}
+    assert rows["ann"][3:7] == ["0", "0", rows["ann"][2], ""]

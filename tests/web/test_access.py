@@ -109,6 +109,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("assignments.hand_over_view", "POST"):      (302, 404, 403, 400, 400, 403, 403, 403),
     ("assignments.unassign_view", "POST"):       (302, 404, 403, 302, 302, 403, 403, 403),
     ("assignments.modes_view", "POST"):          (302, 404, 403, 302, 302, 403, 403, 403),
+    ("progress.show_progress", "GET"):           (302, 404, 403, 200, 200, 200, 200, 403),
     ("exports.export_page", "GET"):               (302, 404, 403, 200, 200, 403, 403, 403),
     ("exports.download_data", "GET"):             (302, 404, 403, 200, 200, 403, 403, 403),
     ("exports.download_codebook", "GET"):         (302, 404, 200, 200, 200, 200, 200, 200),

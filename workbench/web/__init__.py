@@ -22,6 +22,7 @@ from workbench.web import (
     assignments,
     auth,
     exports,
+    progress,
     projects,
     speakers,
 )
@@ -70,6 +71,7 @@ def register(app: Flask) -> None:
         exports.bp,
         admin.bp,
         assignments.bp,
+        progress.bp,
         api.bp,
         api_speakers_bp,
     ):
