@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, delete, exists, func, insert, select
 from sqlalchemy.orm import Session
 
+from workbench.db import MAX_INT
 from workbench.errors import InvalidInput, NotFound
 from workbench.models import (
     Annotation,
@@ -163,7 +164,9 @@ def _project_article_ids(session: Session, project: Project, ids: Iterable[int] 
     if ids is None:
         return list(session.scalars(query))
     wanted = list(dict.fromkeys(ids))
-    found = set(session.scalars(query.where(Article.id.in_(wanted)))) if wanted else set()
+    # An id beyond what the column holds names no article (and would fail the query).
+    storable = [i for i in wanted if 0 < i <= MAX_INT]
+    found = set(session.scalars(query.where(Article.id.in_(storable)))) if storable else set()
     missing = [str(i) for i in wanted if i not in found]
     if missing:
         raise NotFound(f"No such article in this project: {', '.join(missing[:10])}.")

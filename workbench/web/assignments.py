@@ -15,7 +15,8 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange
 
-from workbench.errors import InvalidInput, WorkbenchError
+from workbench.db import stored_int
+from workbench.errors import InvalidInput, NotFound, WorkbenchError
 from workbench.ops.assignments import (
     ASSIGNABLE_ROLES,
     assign,
@@ -29,7 +30,7 @@ from workbench.ops.assignments import (
 )
 from workbench.ops.projects import members
 from workbench.ops.users import get_user_by_name
-from workbench.web.common import db, form_errors, load_project, query_int
+from workbench.web.common import database_int, db, form_errors, load_project, query_int
 
 bp = Blueprint("assignments", __name__)
 
@@ -54,7 +55,7 @@ class ManualAssignForm(FlaskForm):
 
 
 class UnassignForm(FlaskForm):
-    article = IntegerField(validators=[DataRequired(), NumberRange(1, 2**31 - 1)])
+    article = IntegerField(validators=[DataRequired(), database_int(1)])
     username = SelectField(validators=[DataRequired()])
 
 
@@ -76,9 +77,13 @@ def parse_ids(text: str) -> list[int]:
     ids: list[int] = []
     for part in text.replace(",", " ").split():
         low, dash, high = part.partition("-")
-        if not low.isdigit() or (dash and not high.isdigit()):
+        first, last = stored_int(low), stored_int(high) if dash else stored_int(low)
+        if first is None or last is None:
+            if (low.isascii() and low.isdigit()) and (
+                not dash or (high.isascii() and high.isdigit())
+            ):
+                raise NotFound(f"No such article in this project: {part[:30]}.")
             raise InvalidInput(f"{part[:30]!r} is not an article id or a range such as 10-20.")
-        first, last = int(low), int(high) if dash else int(low)
         if last < first:
             raise InvalidInput(f"The range {part!r} runs backwards.")
         if len(ids) + last - first + 1 > MAX_LISTED:
