@@ -135,7 +135,7 @@ def assign_list(ctx: Context, project_name: str, annotator: str | None) -> None:
         user = get_user_by_name(session, annotator)
         if user is None:
             raise click.ClickException(f"No user named {annotator!r}.")
-        items, _ = queue(session, project, user, limit=10**9)
+        items, _, _ = queue(session, project, user, limit=None)
         out.writerow(["article_id", "title", "claims", "done", "draft", "state"])
         for item in sorted(items, key=lambda i: i.article_id):
             row = [item.article_id, item.title, item.claims, item.done, item.draft, item.state]

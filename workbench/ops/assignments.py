@@ -424,39 +424,67 @@ def _claim_counts(session: Session, article_ids: list[int], user_ids: list[int])
     return claims, marks
 
 
-def queue(
-    session: Session, project: Project, user: User, *, limit: int = 200
-) -> tuple[list[QueueItem], int]:
-    """The user's assigned articles of the project (unfinished first, then by id, at
-    most ``limit``) with their progress, and how many are assigned in all."""
-    total = (
-        session.scalar(
-            select(func.count()).where(
-                Assignment.project_id == project.id, Assignment.user_id == user.id
-            )
-        )
-        or 0
+def _queue_rows(project: Project, user: User):
+    """Each article assigned to the user in the project, with its active claims and the
+    user's done and draft annotations of them, as one statement's rows."""
+    mine = select(Assignment.article_id).where(
+        Assignment.project_id == project.id, Assignment.user_id == user.id
     )
-    rows = session.execute(
-        select(Article.id, Article.title)
+    claims = (
+        select(Claim.article_id, func.count().label("n"))
+        .where(Claim.article_id.in_(mine), Claim.state == "active")
+        .group_by(Claim.article_id)
+        .subquery()
+    )
+    marks = (
+        select(
+            Claim.article_id,
+            func.count(case((Annotation.status == DONE, 1))).label("done"),
+            func.count(case((Annotation.status != DONE, 1))).label("draft"),
+        )
+        .join(Annotation, Annotation.claim_id == Claim.id)
+        .where(Claim.article_id.in_(mine), Claim.state == "active", Annotation.user_id == user.id)
+        .group_by(Claim.article_id)
+        .subquery()
+    )
+    n = func.coalesce(claims.c.n, 0)
+    done = func.coalesce(marks.c.done, 0)
+    finished = and_(n > 0, done >= n)
+    query = (
+        select(
+            Article.id,
+            Article.title,
+            n.label("claims"),
+            done.label("done"),
+            func.coalesce(marks.c.draft, 0).label("draft"),
+        )
         .join(Assignment, Assignment.article_id == Article.id)
+        .outerjoin(claims, claims.c.article_id == Article.id)
+        .outerjoin(marks, marks.c.article_id == Article.id)
         .where(Assignment.project_id == project.id, Assignment.user_id == user.id)
-        .order_by(Article.id)
-    ).all()
-    if not rows:
-        return [], 0
-    ids = [r.id for r in rows]
-    items = []
-    for start in range(0, len(ids), _BATCH):
-        chunk = ids[start : start + _BATCH]
-        claims, marks = _claim_counts(session, chunk, [user.id])
-        for article_id in chunk:
-            done, draft = marks.get((article_id, user.id), (0, 0))
-            items.append((article_id, claims.get(article_id, 0), done, draft))
-    titles = {r.id: r.title for r in rows}
-    out = [QueueItem(a, titles[a], c, d, dr) for a, c, d, dr in items]
-    out.sort(key=lambda item: (item.state == "done", item.article_id))
-    return out[:limit], total
+    )
+    return query, finished
+
+
+def queue(
+    session: Session, project: Project, user: User, *, limit: int | None = 200
+) -> tuple[list[QueueItem], int, int]:
+    """The user's assigned articles of the project with their progress, unfinished
+    first, then by id (at most ``limit``; None: all), how many are assigned in all and
+    how many the user finished. Three aggregate statements, whatever the queue's size."""
+    query, finished = _queue_rows(project, user)
+    rows = query.subquery()
+    totals = session.execute(
+        select(
+            func.count(),
+            func.count(case((and_(rows.c.claims > 0, rows.c.done >= rows.c.claims), 1))),
+        )
+    ).one()
+    ordered = query.order_by(case((finished, 1), else_=0), Article.id)
+    if limit is not None:
+        ordered = ordered.limit(limit)
+    items = [QueueItem(r.id, r.title, r.claims, r.done, r.draft) for r in session.execute(ordered)]
+    return items, totals[0] or 0, totals[1] or 0
 
 
 @dataclass(frozen=True)
@@ -571,7 +599,6 @@ def queues_for(session: Session, user: User, *, shown: int = 20) -> list[Project
     )
     out = []
     for project in projects:
-        items, total = queue(session, project, user, limit=10**9)
-        finished = sum(1 for item in items if item.state == "done")
-        out.append(ProjectQueue(project, items[:shown], total, finished))
+        items, total, finished = queue(session, project, user, limit=shown)
+        out.append(ProjectQueue(project, items, total, finished))
     return out
