@@ -35,7 +35,7 @@ def test_auto_then_list_then_hand_over(cli, session, talks, tmp_path):  # noqa: 
             "1",
         )
     )
-    assert "Assigned 4 article(s): ann 2, bob 2." in out
+    assert "Made 4 assignments: ann 2, bob 2." in out
     assert "Annotators now annotate only the articles assigned to them." in out
     assert (
         ok(cli("assign", "list", "--project", "Talks"))
@@ -45,7 +45,7 @@ def test_auto_then_list_then_hand_over(cli, session, talks, tmp_path):  # noqa: 
     assert queue[0] == "article_id,title,claims,done,draft,state"
     assert len(queue) == 3 and all(line.endswith("not started") for line in queue[1:])
     out = ok(cli("assign", "hand-over", "--project", "Talks", "--from", "ann", "--to", "bob"))
-    assert "Assigned 2 article(s): bob 2." in out
+    assert "Made 2 assignments: bob 2." in out
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Assignment)) == 4
     again = ok(
@@ -62,7 +62,7 @@ def test_auto_then_list_then_hand_over(cli, session, talks, tmp_path):  # noqa: 
             "1",
         )
     )
-    assert "No article was assigned: each had its annotators already." in again
+    assert "Nothing was assigned: each had its annotators already." in again
 
 
 def test_add_remove_and_modes(cli, session, talks, tmp_path):  # noqa: F811

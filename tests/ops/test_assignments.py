@@ -64,7 +64,7 @@ def test_k_per_article_is_balanced_and_turns_the_mode_on(world, db):
         select(Assignment.article_id, func.count()).group_by(Assignment.article_id)
     ).all()
     assert {n for _, n in per_article} == {2}
-    assert "Assigned 18 article(s): ann 6, bob 6, cy 6." in report.summary()
+    assert "Made 18 assignments: ann 6, bob 6, cy 6." in report.summary()
     actions = list(db.scalars(select(HistoryEntry.action).where(HistoryEntry.entity == "project")))
     assert actions[-2:] == ["assign", "assignment-mode"]
 

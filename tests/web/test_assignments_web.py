@@ -48,7 +48,7 @@ def test_a_manager_assigns_k_per_article_and_the_annotators_see_their_queue(app,
         f"/projects/{pid}/assignments/auto", {"auto-k": "1", "auto-annotators": ["ann", "bob"]}
     )
     said = _flash(mona, response)
-    assert "Assigned 4 article(s): ann 2, bob 2." in said
+    assert "Made 4 assignments: ann 2, bob 2." in said
     assert "Annotators now annotate only the articles assigned to them." in said
     ann = _as(app, "ann")
     home = page_text(read(ann.get("/")))
@@ -99,7 +99,7 @@ def test_manual_assignment_unassign_and_the_modes(app, db, world):
             {"manual-articles": f"{a0.id}-{a1.id}", "manual-annotators": ["bob"]},
         ),
     )
-    assert "Assigned 2 article(s): bob 2." in said
+    assert "Made 2 assignments: bob 2." in said
     said = _flash(
         mona,
         mona.post(
@@ -136,7 +136,7 @@ def test_removing_an_annotator_hands_their_unstarted_articles_over(app, db, worl
         mona,
         mona.post(f"/projects/{project.id}/members/remove", {"username": "bob", "hand_over": "y"}),
     )
-    assert "bob was removed; their annotations stay. Their unstarted articles: Assigned 2" in said
+    assert "bob was removed; their annotations stay. Their unstarted articles: Made 2 assignments" in said
     rows = db.execute(select(Assignment.article_id, Assignment.user_id)).all()
     assert sorted(rows) == [(a1.id, world["annotator"].id), (a2.id, world["annotator"].id)]
     assert db.scalar(select(func.count()).select_from(Assignment)) == 2

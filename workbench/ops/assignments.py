@@ -147,11 +147,13 @@ class AssignReport:
 
     def summary(self) -> str:
         if not self.added:
-            text = "No article was assigned"
+            text = "Nothing was assigned"
             text += ": each had its annotators already." if self.already else "."
         else:
             each = ", ".join(f"{name} {n}" for name, n in sorted(self.per_annotator.items()))
-            text = f"Assigned {self.added} article(s): {each}."
+            text = (
+                f"Made {self.added} {'assignment' if self.added == 1 else 'assignments'}: {each}."
+            )
         if self.short:
             text += f" {self.short} article(s) could not get enough annotators."
         if self.mode_turned_on:
