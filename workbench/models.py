@@ -218,7 +218,8 @@ class Assignment(Base):
     __tablename__ = "assignments"
     __table_args__ = (
         UniqueConstraint("article_id", "user_id"),
-        Index(None, "project_id", "user_id"),
+        # A user's queue, article by article.
+        Index(None, "project_id", "user_id", "article_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

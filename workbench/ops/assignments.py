@@ -428,44 +428,26 @@ def _claim_counts(session: Session, article_ids: list[int], user_ids: list[int])
 
 def _queue_rows(project: Project, user: User):
     """Each article assigned to the user in the project, with its active claims and the
-    user's done and draft annotations of them, as one statement's rows."""
-    mine = select(Assignment.article_id).where(
-        Assignment.project_id == project.id, Assignment.user_id == user.id
-    )
-    claims = (
-        select(Claim.article_id, func.count().label("n"))
-        .where(Claim.article_id.in_(mine), Claim.state == "active")
-        .group_by(Claim.article_id)
-        .subquery()
-    )
-    marks = (
+    user's done and draft annotations of them: one pass from the user's assignments
+    through the claims' and annotations' indexes, grouped by article."""
+    n = func.count(Claim.id)
+    done = func.count(case((Annotation.status == DONE, 1)))
+    per_article = (
         select(
-            Claim.article_id,
-            func.count(case((Annotation.status == DONE, 1))).label("done"),
-            func.count(case((Annotation.status != DONE, 1))).label("draft"),
-        )
-        .join(Annotation, Annotation.claim_id == Claim.id)
-        .where(Claim.article_id.in_(mine), Claim.state == "active", Annotation.user_id == user.id)
-        .group_by(Claim.article_id)
-        .subquery()
-    )
-    n = func.coalesce(claims.c.n, 0)
-    done = func.coalesce(marks.c.done, 0)
-    finished = and_(n > 0, done >= n)
-    query = (
-        select(
-            Article.id,
-            Article.title,
+            Assignment.article_id.label("id"),
             n.label("claims"),
             done.label("done"),
-            func.coalesce(marks.c.draft, 0).label("draft"),
+            func.count(case((Annotation.status != DONE, 1))).label("draft"),
         )
-        .join(Assignment, Assignment.article_id == Article.id)
-        .outerjoin(claims, claims.c.article_id == Article.id)
-        .outerjoin(marks, marks.c.article_id == Article.id)
+        .select_from(Assignment)
+        .outerjoin(Claim, and_(Claim.article_id == Assignment.article_id, Claim.state == "active"))
+        .outerjoin(Annotation, and_(Annotation.claim_id == Claim.id, Annotation.user_id == user.id))
         .where(Assignment.project_id == project.id, Assignment.user_id == user.id)
+        .group_by(Assignment.article_id)
+        .subquery()
     )
-    return query, finished
+    finished = and_(per_article.c.claims > 0, per_article.c.done >= per_article.c.claims)
+    return per_article, finished
 
 
 def queue(
@@ -474,18 +456,25 @@ def queue(
     """The user's assigned articles of the project with their progress, unfinished
     first, then by id (at most ``limit``; None: all), how many are assigned in all and
     how many the user finished. Three aggregate statements, whatever the queue's size."""
-    query, finished = _queue_rows(project, user)
-    rows = query.subquery()
-    totals = session.execute(
+    rows, finished = _queue_rows(project, user)
+    # The totals ride along on every row (window aggregates, taken before the LIMIT):
+    # one pass over the queue, whatever its size.
+    done_flag = case((finished, 1), else_=0)
+    ordered = (
         select(
-            func.count(),
-            func.count(case((and_(rows.c.claims > 0, rows.c.done >= rows.c.claims), 1))),
+            rows,
+            Article.title,
+            func.count().over().label("total"),
+            func.sum(done_flag).over().label("finished"),
         )
-    ).one()
-    ordered = query.order_by(case((finished, 1), else_=0), Article.id)
+        .join(Article, Article.id == rows.c.id)
+        .order_by(done_flag, rows.c.id)
+    )
     if limit is not None:
         ordered = ordered.limit(limit)
-    items = [QueueItem(r.id, r.title, r.claims, r.done, r.draft) for r in session.execute(ordered)]
+    found = session.execute(ordered).all()
+    items = [QueueItem(r.id, r.title, r.claims, r.done, r.draft) for r in found]
+    totals = (found[0].total, found[0].finished) if found else (0, 0)
     return items, totals[0] or 0, totals[1] or 0
 
 

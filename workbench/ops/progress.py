@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Text, case, cast, func, literal, select
+from sqlalchemy import Text, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from workbench.fields import FIELDS
@@ -72,19 +72,25 @@ class Dashboard:
     now: datetime
 
 
-def _active_claims(project: Project):
+def _in_project(query, project: Project, claim_id):
+    """``query`` joined to the active claims of the project's articles by ``claim_id``."""
     return (
-        select(Claim.id, Claim.article_id)
+        query.join(Claim, and_(Claim.id == claim_id, Claim.state == "active"))
         .join(Article, Article.id == Claim.article_id)
-        .where(Article.project_id == project.id, Claim.state == "active")
-        .subquery()
+        .where(Article.project_id == project.id)
     )
 
 
 def dashboard(session: Session, project: Project) -> Dashboard:
     """The project's totals and each annotating member's progress."""
-    claims = _active_claims(project)
-    claim_total = session.scalar(select(func.count()).select_from(claims)) or 0
+    claim_total = (
+        session.scalar(
+            select(func.count(Claim.id))
+            .join(Article, Article.id == Claim.article_id)
+            .where(Article.project_id == project.id, Claim.state == "active")
+        )
+        or 0
+    )
     article_total = (
         session.scalar(select(func.count()).where(Article.project_id == project.id)) or 0
     )
@@ -98,14 +104,16 @@ def dashboard(session: Session, project: Project) -> Dashboard:
         people[user_id] = AnnotatorProgress(username, role, claim_total)
     # Anyone else who annotated (a member since removed, an imported coder).
     marks = session.execute(
-        select(
-            Annotation.user_id,
-            func.count(case((Annotation.status == DONE, 1))),
-            func.count(case((Annotation.status != DONE, 1))),
-            func.max(Annotation.updated_at),
-        )
-        .join(claims, claims.c.id == Annotation.claim_id)
-        .group_by(Annotation.user_id)
+        _in_project(
+            select(
+                Annotation.user_id,
+                func.count(case((Annotation.status == DONE, 1))),
+                func.count(case((Annotation.status != DONE, 1))),
+                func.max(Annotation.updated_at),
+            ),
+            project,
+            Annotation.claim_id,
+        ).group_by(Annotation.user_id)
     ).all()
     missing = [m[0] for m in marks if m[0] not in people]
     if missing:
@@ -119,8 +127,11 @@ def dashboard(session: Session, project: Project) -> Dashboard:
     if project.assigned_only:
         expected = dict(
             session.execute(
-                select(Assignment.user_id, func.count(claims.c.id))
-                .join(claims, claims.c.article_id == Assignment.article_id)
+                select(Assignment.user_id, func.count(Claim.id))
+                .join(
+                    Claim,
+                    and_(Claim.article_id == Assignment.article_id, Claim.state == "active"),
+                )
                 .where(Assignment.project_id == project.id)
                 .group_by(Assignment.user_id)
             ).all()
@@ -130,14 +141,16 @@ def dashboard(session: Session, project: Project) -> Dashboard:
     kept_all: dict[str, list[int]] = {name: [0, 0] for name in SUGGESTED_FIELDS}
     named = literal('%"') + Suggestion.field + literal('"%')
     for user_id, name, kept, out_of in session.execute(
-        select(
-            Annotation.user_id,
-            Suggestion.field,
-            func.count(case((cast(Annotation.from_suggestion, Text).like(named), 1))),
-            func.count(),
+        _in_project(
+            select(
+                Annotation.user_id,
+                Suggestion.field,
+                func.count(case((cast(Annotation.from_suggestion, Text).like(named), 1))),
+                func.count(),
+            ).join(Suggestion, Suggestion.claim_id == Annotation.claim_id),
+            project,
+            Annotation.claim_id,
         )
-        .join(claims, claims.c.id == Annotation.claim_id)
-        .join(Suggestion, Suggestion.claim_id == Annotation.claim_id)
         .where(Annotation.status == DONE, Suggestion.field.in_(SUGGESTED_FIELDS))
         .group_by(Annotation.user_id, Suggestion.field)
     ):
