@@ -534,21 +534,21 @@ def assignment_page(
 
 
 def assignment_counts(session: Session, project: Project) -> dict[str, int]:
-    """Each member's number of assigned articles, by username (members without any: 0)."""
+    """Each annotating member's number of assigned articles, by username (0 for none);
+    counted on the assignments' index alone."""
     counts = dict(
         session.execute(
-            select(User.username, func.count(Assignment.id))
-            .select_from(Membership)
-            .join(User, User.id == Membership.user_id)
-            .outerjoin(
-                Assignment,
-                and_(Assignment.user_id == User.id, Assignment.project_id == project.id),
-            )
-            .where(Membership.project_id == project.id, Membership.role.in_(ASSIGNABLE_ROLES))
-            .group_by(User.username)
+            select(Assignment.user_id, func.count())
+            .where(Assignment.project_id == project.id)
+            .group_by(Assignment.user_id)
         ).all()
     )
-    return dict(sorted(counts.items()))
+    names = session.execute(
+        select(User.id, User.username)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.project_id == project.id, Membership.role.in_(ASSIGNABLE_ROLES))
+    ).all()
+    return {name: counts.get(user_id, 0) for user_id, name in sorted(names, key=lambda r: r[1])}
 
 
 def drop_assignments(
