@@ -184,3 +184,30 @@ def test_blind_mode_is_recorded(world, db):
         {"blind": True},
         {"blind": False},
     )
+
+
+def test_two_k_per_article_runs_at_once_take_turns(session, database_url, engine):
+    """PostgreSQL: the second run waits for the first and plans from what it stored,
+    so no pair is doubled (no server error) and the balance holds."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite writes one transaction at a time: these cannot interleave")
+    from tests.ops.conftest import while_open
+    from workbench.models import Project
+
+    mona = make_user(session, "mona")
+    coders = [make_user(session, n) for n in ("ann", "bob", "cy")]
+    project = make_project(session, "Race", targets=("Peace",), manager=mona, annotators=coders)
+    for n, text in enumerate(TEXTS):
+        add_article(session, project, text, title=f"A{n}")
+    session.commit()
+    pid = project.id
+
+    def run(s):
+        return assign_k(s, s.get(Project, pid), ["ann", "bob", "cy"], 2)
+
+    second = while_open(database_url, run, run)
+    assert not isinstance(second, Exception), second
+    assert second.added == 0
+    session.expire_all()
+    counts = assignment_counts(session, session.get(Project, pid))
+    assert sorted(counts.values()) == [0, 6, 6, 6]

@@ -55,6 +55,16 @@ def article_grant(session: Session, project_id: int, user_id: int, article_id: i
     return ArticleGrant(assigned_only=bool(row[0]), assigned=bool(row[1]))
 
 
+def _lock(session: Session, project: Project) -> None:
+    """Take the project's row FOR NO KEY UPDATE (PostgreSQL; SQLite writes one
+    transaction at a time anyway): two assignment changes of a project take turns, so
+    the second plans from what the first stored (no duplicate pair, no lost balance),
+    while annotators' saves, which hold the row FOR KEY SHARE, go on."""
+    session.execute(
+        select(Project.id).where(Project.id == project.id).with_for_update(key_share=True)
+    )
+
+
 def _record(session: Session, project: Project, action: str, by: User | None, before, after):
     record(
         session,
@@ -186,6 +196,7 @@ def assign(
     """Assign each of ``article_ids`` to each of ``annotators`` (usernames or ids of
     members who annotate), skipping pairs that exist; turns the project's assignment
     mode on. Raises NotFound (an article of another project) or InvalidInput."""
+    _lock(session, project)
     users = _annotators(session, project, annotators)
     articles = _project_article_ids(session, project, article_ids)
     if not articles:
@@ -208,6 +219,7 @@ def assign_k(
     balanced across ``annotators`` (see review.assignment.k_per_article): an article
     that has annotators keeps them, and a second run after new imports assigns only
     the new articles. Turns the project's assignment mode on."""
+    _lock(session, project)
     users = _annotators(session, project, annotators)
     articles = _project_article_ids(session, project, article_ids)
     have = _current(session, project)
@@ -256,6 +268,7 @@ def unassign(
     session: Session, project: Project, article_id: int, username: str, *, by: User | None = None
 ) -> None:
     """Take the article from the annotator; their annotations stay. Raises NotFound."""
+    _lock(session, project)
     user = session.scalar(select(User).where(User.username == username))
     deleted = (
         user is not None
@@ -311,6 +324,7 @@ def hand_over(
     """Hand the user's unstarted articles to the annotators ``to``, balanced (see
     review.assignment.hand_over); the articles they started stay theirs. Returns
     what was assigned (``short``: articles none of ``to`` could take, which stay)."""
+    _lock(session, project)
     users = [u for u in _annotators(session, project, to) if u.id != from_user.id]
     if not users:
         raise InvalidInput("Choose someone else to hand the articles to.", field="to")
@@ -351,6 +365,8 @@ def set_modes(
 ) -> list[str]:
     """Change whether annotators annotate only their assigned articles and whether
     they code blind; each change recorded. Returns what changed, in words."""
+    _lock(session, project)
+    session.refresh(project, ["assigned_only", "blind"])
     said = []
     if assigned_only is not None and assigned_only != project.assigned_only:
         _record(
