@@ -56,7 +56,7 @@ from workbench.ops.history import record
 from workbench.ops.projects import set_member
 from workbench.ops.speakers import clean_name, clean_text, create_speaker_among, registry
 from workbench.ops.users import check_username, set_password
-from workbench.permissions import PROJECT_ACTIONS
+from workbench.permissions import ACTIONS
 from workbench.text.names import fold_name
 from workbench.words import counted
 
@@ -66,7 +66,7 @@ from workbench.words import counted
 IMPORTED_PASSWORD = "!imported-annotator"
 # The roles whose members annotate (an adjudicator's or a viewer's labels are not
 # annotations of theirs).
-ANNOTATING_ROLES = PROJECT_ACTIONS["annotate-claim"]
+ANNOTATING_ROLES = ACTIONS["annotate-claim"].roles
 # The type a speaker new to the registry gets when the file does not say (the
 # annotate page's defaults for a new speaker and a new via, web/annotate.py).
 NEW_SPEAKER_TYPE = {"speaker": "person", "via": "organization"}

@@ -228,6 +228,11 @@ PROJECT_ACTIONS = {
     "add-member": "Member added",
     "change-role": "Role changed",
     "remove-member": "Member removed",
+    # ops.assignments
+    "assign": "Articles assigned",
+    "unassign": "Article unassigned",
+    "assignment-mode": "Assignment mode changed",
+    "blind-mode": "Blind mode changed",
     # ops.annotation_import: earlier annotations imported, an imported account activated.
     "import-annotations": "Annotations imported",
     "activate-member": "Member activated",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -21,6 +22,7 @@ from workbench.labels import LABELLED_FIELDS, format_label_lines, parse_label_li
 from workbench.models import ROLES, Project
 from workbench.ops.annotation_import import activate_imported_member, imported_members
 from workbench.ops.articles import article_progress
+from workbench.ops.assignments import drop_assignments, hand_over, queues_for, unstarted_articles
 from workbench.ops.history import (
     PROJECT_ACTIONS,
     PROJECT_HISTORY_PAGE_SIZE,
@@ -55,7 +57,7 @@ from workbench.ops.suggestions import (
     run_status,
 )
 from workbench.ops.users import get_user_by_name
-from workbench.permissions import can
+from workbench.permissions import ArticleGrant, can
 from workbench.web.common import database_int, db, form_errors, load_project, options, query_int
 from workbench.web.stale import record_digest, stale_record
 
@@ -113,6 +115,11 @@ def settings_record(project: Project) -> dict:
     }
 
 
+# An article of the project that is not the user's, as the permission check sees it.
+def _unassigned(project) -> ArticleGrant:
+    return ArticleGrant(assigned_only=project.assigned_only, assigned=False)
+
+
 class MemberForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=80)])
     role = SelectField("Role", choices=options(ROLES), default="annotator")
@@ -120,6 +127,8 @@ class MemberForm(FlaskForm):
 
 class RemoveMemberForm(FlaskForm):
     username = StringField(validators=[DataRequired(), Length(max=80)])
+    # Offered when the project assigns work: their unstarted articles go to the others.
+    hand_over = BooleanField()
 
 
 class ActivateMemberForm(FlaskForm):
@@ -161,6 +170,7 @@ def list_projects():
         can_create=_may_create_project(),
         invitations=invitations_for(db(), g.user),
         answer_form=AnswerInvitationForm(formdata=None),
+        queues=queues_for(db(), g.user),
     )
 
 
@@ -218,7 +228,11 @@ def create_project_view():
 @bp.get("/projects/<int:project_id>")
 def show_project(project_id: int):
     project, role = load_project(project_id)
-    progress = article_progress(db(), project, g.user, page=query_int("page", minimum=1))
+    # An annotator of a project that assigns work sees the articles assigned to them.
+    mine_only = not can(g.user, "view-article", role, article=_unassigned(project))
+    progress = article_progress(
+        db(), project, g.user, page=query_int("page", minimum=1), assigned_only=mine_only
+    )
     return render_template(
         "projects/project_show.html",
         project=project,
@@ -227,6 +241,7 @@ def show_project(project_id: int):
         page=progress.page,
         claims_total=progress.claims_total,
         mine_total=progress.mine_total,
+        mine_only=mine_only,
         can=lambda action: can(g.user, action, role),
         rerun_form=RerunSuggestionsForm(formdata=None, scope="project"),
         runs=recent_suggestion_runs(db(), project, limit=1)
@@ -427,12 +442,19 @@ def remove_member_view(project_id: int):
                 # The same words as for an account that is no member: nothing to learn.
                 raise NotFound(f"{form.username.data.strip()} is not a member of this project.")
             remove_member(db(), project, user, by=g.user)
+            moved = _hand_over_on_removal(project, user) if form.hand_over.data else None
+            dropped = drop_assignments(db(), project, user, unstarted_only=False)
         except WorkbenchError as exc:
             db().rollback()
             flash(exc.message, "error")
         else:
             db().commit()
-            flash(f"{user.username} was removed; their annotations stay.", "info")
+            said = f"{user.username} was removed; their annotations stay."
+            if moved:
+                said += f" Their unstarted articles: {moved}"
+            elif dropped:
+                said += f" {dropped} article(s) assigned to them now lack an annotator."
+            flash(said, "info")
             if user.id == g.user.id and not g.user.is_admin:
                 # Managers may remove themselves (another manager stays); the
                 # members page is no longer theirs to see.
@@ -466,6 +488,15 @@ def activate_member_view(project_id: int):
     else:
         form_errors(form)
     return redirect(url_for("projects.edit_members", project_id=project.id))
+
+
+def _hand_over_on_removal(project: Project, user) -> str | None:
+    """Hand the removed member's unstarted articles to the project's other annotators;
+    return what happened in words (None: nothing to hand over, or no one to take it)."""
+    others = [m.user.username for m in members(db(), project) if m.role == "annotator"]
+    if not others or not unstarted_articles(db(), project, user):
+        return None
+    return hand_over(db(), project, user, others, by=g.user).summary()
 
 
 @bp.post("/projects/<int:project_id>/invitations/withdraw")

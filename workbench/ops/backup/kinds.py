@@ -19,6 +19,7 @@ from workbench.models import (
     SPEAKER_TYPES,
     Annotation,
     Article,
+    Assignment,
     Claim,
     HistoryEntry,
     Label,
@@ -359,6 +360,25 @@ KINDS: tuple[Kind, ...] = (
             "claim_id": "claim",
         },
     ),
+    # 6: which annotator has which article (older dumps have none).
+    Kind(
+        "assignment",
+        "assignments",
+        Assignment,
+        (
+            Field("article", KEY, attr="article_id", ref="article"),
+            user_field("annotator", "user_id"),
+            user_field("assigned_by", "assigned_by_id", null=True),
+            time_field("assigned_at"),
+        ),
+        lambda d: (
+            select(Assignment)
+            .where(Assignment.project_id == d.project.id)
+            .order_by(Assignment.article_id, Assignment.user_id)
+        ),
+        sort=lambda a, d: (d.keys.key("article", a.article_id), d.users[a.user_id]),
+        unique=(("article", "annotator"),),
+    ),
     Kind(
         "history",
         "history entries",
@@ -410,6 +430,9 @@ PROJECT_FIELDS: tuple[Field, ...] = (
     time_field("created_at"),
     # 5: the annotate page's keys changed from the defaults (older dumps: the defaults).
     Field("keymap", checks.keymap, default=None),
+    # 6: blind mode (on by default) and whether annotators annotate only their articles.
+    Field("blind", checks.boolean, default=True),
+    Field("assigned_only", checks.boolean, default=False),
 )
 PROJECT = Kind(
     "project",
