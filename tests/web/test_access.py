@@ -87,6 +87,11 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     # An empty form adds nothing: back to the roster page.
     ("articles.add_roster_view", "POST"):         (302, 404, 403, 302, 302, 403, 403, 403),
     ("articles.import_progress", "GET"):          (403, 404, 403, 404, 404, 403, 403, 403),
+    # An upload without a file is refused with the form (400); an empty activation
+    # form, back to the members page.
+    ("annotation_import.import_form", "GET"):     (302, 404, 403, 200, 200, 403, 403, 403),
+    ("annotation_import.import_upload", "POST"):  (302, 404, 403, 400, 400, 403, 403, 403),
+    ("projects.activate_member_view", "POST"):    (302, 404, 403, 302, 302, 403, 403, 403),
     ("annotate.annotate_article", "GET"):         (302, 404, 200, 200, 200, 200, 200, 403),
     ("annotate.save_annotation_view", "POST"):    (302, 404, 409, 409, 409, 403, 403, 403),
     ("annotate.claim_history_view", "GET"):       (302, 404, 200, 200, 200, 200, 403, 200),

@@ -233,6 +233,9 @@ PROJECT_ACTIONS = {
     "unassign": "Article unassigned",
     "assignment-mode": "Assignment mode changed",
     "blind-mode": "Blind mode changed",
+    # ops.annotation_import: earlier annotations imported, an imported account activated.
+    "import-annotations": "Annotations imported",
+    "activate-member": "Member activated",
     # ops.suggestions: a re-run of the suggester over every article, when it ends.
     "rerun-suggestions": "Suggestions re-run",
 }
@@ -276,4 +279,3 @@ def describe_action(entity: str, action: str) -> str:
     a kind this list does not know reads "<entity> <action>" without hyphens."""
     words = _ACTION_WORDS.get((entity, action))
     return words or f"{entity} {action.replace('-', ' ')}"
-

@@ -26,6 +26,7 @@ from workbench.web import (
     projects,
     speakers,
 )
+from workbench.web.annotation_import import bp as annotation_import_bp
 from workbench.web.api_speakers import bp as api_speakers_bp
 from workbench.web.common import close_db, load_user, public, wants_json
 from workbench.web.guard import refuse_unstorable_text
@@ -66,6 +67,7 @@ def register(app: Flask) -> None:
         auth.bp,
         projects.bp,
         articles.bp,
+        annotation_import_bp,
         annotate.bp,
         speakers.bp,
         exports.bp,

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from workbench.errors import InvalidInput, NotFound, PermissionDenied, WorkbenchError
@@ -12,6 +20,7 @@ from workbench.jobs import start_suggestions
 from workbench.keymap import ACTIONS, format_keymap_lines, shown
 from workbench.labels import LABELLED_FIELDS, format_label_lines, parse_label_lines
 from workbench.models import ROLES, Project
+from workbench.ops.annotation_import import activate_imported_member, imported_members
 from workbench.ops.articles import article_progress
 from workbench.ops.assignments import drop_assignments, hand_over, queues_for, unstarted_articles
 from workbench.ops.history import (
@@ -120,6 +129,13 @@ class RemoveMemberForm(FlaskForm):
     username = StringField(validators=[DataRequired(), Length(max=80)])
     # Offered when the project assigns work: their unstarted articles go to the others.
     hand_over = BooleanField()
+
+
+class ActivateMemberForm(FlaskForm):
+    """Activate an account an annotation import made, with a first password."""
+
+    username = StringField(validators=[DataRequired(), Length(max=80)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=200)])
 
 
 class RenameTargetForm(FlaskForm):
@@ -388,6 +404,8 @@ def edit_members(project_id: int):
         direct=direct,
         remove_form=RemoveMemberForm(),
         withdraw_form=WithdrawInvitationForm(formdata=None),
+        activate_form=ActivateMemberForm(formdata=None),
+        imported=imported_members(db(), project),
         memberships=members(db(), project),
         invitations=pending_invitations(db(), project),
     ), status
@@ -441,6 +459,32 @@ def remove_member_view(project_id: int):
                 # Managers may remove themselves (another manager stays); the
                 # members page is no longer theirs to see.
                 return redirect(url_for("projects.list_projects"))
+    else:
+        form_errors(form)
+    return redirect(url_for("projects.edit_members", project_id=project.id))
+
+
+@bp.post("/projects/<int:project_id>/members/activate")
+def activate_member_view(project_id: int):
+    """Let an annotator whose account an annotation import made log in, with the
+    password the manager gives it (ops.annotation_import.activate_imported_member)."""
+    project, _ = load_project(project_id, "edit-project")
+    form = ActivateMemberForm()
+    if form.validate_on_submit():
+        try:
+            user = activate_imported_member(
+                db(), project, form.username.data, form.password.data, by=g.user
+            )
+        except WorkbenchError as exc:
+            db().rollback()
+            flash(f"{exc.message} Nothing was changed.", "error")
+        else:
+            db().commit()
+            flash(
+                f"{user.username} can log in now, with the password you gave; they can "
+                "change it by clicking their name at the top.",
+                "info",
+            )
     else:
         form_errors(form)
     return redirect(url_for("projects.edit_members", project_id=project.id))
