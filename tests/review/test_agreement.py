@@ -16,7 +16,6 @@ from scipy import stats
 from statsmodels.stats.inter_rater import aggregate_raters, cohens_kappa, fleiss_kappa
 
 from workbench.review.agreement import (
-    MISSING,
     NO_PAIRS,
     ONE_ANNOTATOR,
     Ratings,
@@ -303,8 +302,8 @@ class TestShapes:
     def test_patterns_are_counted_once(self):
         ratings = Ratings.from_matrix([["x", "y"]] * 1000 + [["x", "x"]] * 500)
         assert len(ratings.units) == 2 and sum(ratings.units.values()) == 1500
-        assert ratings.units[(0, 1)] == 1000 and ratings.units[(0, 0)] == 500
-        assert ratings.units[(0, MISSING)] == 0
+        assert ratings.units[((0, 0), (1, 1))] == 1000
+        assert ratings.units[((0, 0), (1, 0))] == 500
 
     def test_each_annotator_against_the_others(self):
         # c disagrees with a and b on every item; a and b always agree.
@@ -331,9 +330,9 @@ class TestShapes:
 
     def test_unit_agreement(self):
         ratings = Ratings.from_matrix([["x", "x", "y"]], labels=("x", "y"))
-        unit = unit_agreement(ratings, (0, 0, 1))
+        unit = unit_agreement(ratings, ((0, 0), (1, 0), (2, 1)))
         assert (unit.values, unit.pairs, unit.agreeing, unit.majority) == (3, 3, 1, "x")
-        assert unit_agreement(ratings, (0, 1, MISSING)).majority is None
+        assert unit_agreement(ratings, ((0, 0), (1, 1))).majority is None
 
 
 class TestBootstrap:

@@ -1,9 +1,9 @@
 """Agreement coefficients for nominal coding, as a methods section reports them (pure).
 
 The input is reliability data: items (claims) by annotators, each cell a value or
-missing. ``Ratings`` holds it compressed: every value is an integer code and every
-item a *pattern*, the tuple of its codes in annotator order (``MISSING`` where the
-annotator gave no value); items with the same pattern are counted once, with their
+missing. ``Ratings`` holds it compressed: every value is an integer code, and every
+item is a *pattern*, the tuple of its ``(annotator, code)`` pairs in annotator order
+(missing cells left out); items with the same pattern are counted once, with their
 number. Every coefficient here depends only on the patterns and their counts, so a
 project of 100,000 items and a handful of labels is a few hundred distinct
 patterns, and one pass over them computes everything.
@@ -28,7 +28,8 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
-MISSING = -1
+# A pattern: ((annotator index, code), ...) in annotator order, missing cells left out.
+Pattern = tuple[tuple[int, int], ...]
 # The bootstrap's defaults: resamples, and the seed that makes it reproducible.
 RESAMPLES = 1_000
 SEED = 2007
@@ -42,13 +43,13 @@ ONE_ANNOTATOR = "only one annotator: nothing to compare"
 
 @dataclass(frozen=True, slots=True)
 class Ratings:
-    """Reliability data, compressed: ``units`` maps each pattern (one code per
-    annotator, in the order of ``annotators``, MISSING where there is no value) to
-    the number of items that have it; code ``c`` stands for ``labels[c]``."""
+    """Reliability data, compressed: ``units`` maps each pattern (the item's
+    ``(annotator index, code)`` pairs, in the order of ``annotators``, missing cells
+    left out) to the number of items that have it; code ``c`` stands for ``labels[c]``."""
 
     annotators: tuple[Hashable, ...]
     labels: tuple[Hashable, ...]
-    units: Mapping[tuple[int, ...], int]
+    units: Mapping[Pattern, int]
 
     @classmethod
     def from_matrix(
@@ -65,7 +66,7 @@ class Ratings:
         or do not match ``annotators``.
         """
         codes: dict[Hashable, int] = {label: i for i, label in enumerate(labels)}
-        units: Counter[tuple[int, ...]] = Counter()
+        units: Counter[Pattern] = Counter()
         width = len(annotators) if annotators is not None else None
         for row in rows:
             if width is None:
@@ -73,7 +74,9 @@ class Ratings:
             elif len(row) != width:
                 raise ValueError(f"a row has {len(row)} cells, not {width}")
             units[
-                tuple(MISSING if v is None else codes.setdefault(v, len(codes)) for v in row)
+                tuple(
+                    (i, codes.setdefault(v, len(codes))) for i, v in enumerate(row) if v is not None
+                )
             ] += 1
         names = tuple(annotators) if annotators is not None else tuple(range(width or 0))
         return cls(names, tuple(codes), units)
@@ -91,20 +94,16 @@ class Ratings:
         """
         codes: dict[Hashable, int] = {label: i for i, label in enumerate(labels)}
         columns: dict[Hashable, int] = {}
-        items: dict[Hashable, dict[int, int]] = {}
+        items: dict[Hashable, dict[int, int | None]] = {}
         for item, annotator, value in triples:
             column = columns.setdefault(annotator, len(columns))
             cells = items.setdefault(item, {})
             if column in cells:
                 raise ValueError(f"annotator {annotator!r} has two values for item {item!r}")
-            cells[column] = MISSING if value is None else codes.setdefault(value, len(codes))
-        width = len(columns)
-        units: Counter[tuple[int, ...]] = Counter()
+            cells[column] = None if value is None else codes.setdefault(value, len(codes))
+        units: Counter[Pattern] = Counter()
         for cells in items.values():
-            row = [MISSING] * width
-            for column, code in cells.items():
-                row[column] = code
-            units[tuple(row)] += 1
+            units[tuple(sorted((i, c) for i, c in cells.items() if c is not None))] += 1
         return cls(tuple(columns), tuple(codes), units)
 
 
@@ -211,9 +210,9 @@ class UnitAgreement:
         return self.agreeing / self.pairs if self.pairs else None
 
 
-def unit_agreement(ratings: Ratings, pattern: tuple[int, ...]) -> UnitAgreement:
+def unit_agreement(ratings: Ratings, pattern: Pattern) -> UnitAgreement:
     """Return the agreement within one item of ``ratings`` (its pattern)."""
-    counts = Counter(c for c in pattern if c != MISSING)
+    counts = Counter(c for _, c in pattern)
     m = sum(counts.values())
     ranked = counts.most_common(2)
     majority = None
@@ -241,18 +240,17 @@ def _one_label(labels: Iterable[Hashable]) -> str:
     )
 
 
-def summarise(units: Mapping[tuple[int, ...], int]) -> Summary:
+def summarise(units: Mapping[Pattern, int]) -> Summary:
     """Return items, values, observed agreement and alpha of a subset of patterns
     (an article's claims), with the subset's own expected disagreement."""
     items = values = 0
     observed = diagonal = 0.0
     totals: Counter[int] = Counter()
     for pattern, weight in units.items():
-        counts = Counter(pattern)
-        counts.pop(MISSING, None)
-        m = sum(counts.values())
+        m = len(pattern)
         if m < 2:
             continue
+        counts = Counter(c for _, c in pattern)
         same = 0
         for code, k in counts.items():
             same += k * (k - 1)
@@ -300,8 +298,7 @@ def agreement(
     coder_pairs: Counter[int] = Counter()
     coder_same: Counter[int] = Counter()
     seen: set[int] = set()
-    for pattern, weight in ratings.units.items():
-        present = [(i, c) for i, c in enumerate(pattern) if c != MISSING]
+    for present, weight in ratings.units.items():
         m = len(present)
         if not m:
             continue
