@@ -286,55 +286,64 @@ def agreement(
     width = len(ratings.annotators)
     items_coded = items = values = pairs = 0
     observed = diagonal = 0.0
-    totals: Counter[int] = Counter()  # pairable values per label (n_c)
-    diagonals: Counter[int] = Counter()  # o_cc
-    shares: Counter[int] = Counter()  # Gwet's sum over items of r_ik / r_i
-    specific_same: Counter[int] = Counter()
-    specific_all: Counter[int] = Counter()
+    # Plain dicts and local names: this loop runs once per distinct pattern, which for
+    # a speaker field is nearly once per item.
+    totals: dict[int, int] = {}  # pairable values per label (n_c)
+    diagonals: dict[int, float] = {}  # o_cc
+    shares: dict[int, float] = {}  # Gwet's sum over items of r_ik / r_i
+    specific_same: dict[int, int] = {}
+    specific_all: dict[int, int] = {}
     cells: set[tuple[int, int]] = set()  # off-diagonal coincidences seen
     sizes: set[int] = set()
-    tables: Counter[tuple[int, int, int, int]] = Counter()  # (i, j, c_i, c_j) -> items
-    coder_items: Counter[int] = Counter()
-    coder_pairs: Counter[int] = Counter()
-    coder_same: Counter[int] = Counter()
-    seen: set[int] = set()
+    tables: dict[tuple[int, int, int, int], int] = {}  # (i, j, c_i, c_j) -> items
+    coder_items: dict[int, int] = {}
+    coder_pairs: dict[int, int] = {}
+    coder_same: dict[int, int] = {}
     for present, weight in ratings.units.items():
         m = len(present)
         if not m:
             continue
         items_coded += weight
-        counts = Counter(c for _, c in present)
-        seen.update(counts)
-        for code, k in counts.items():
-            shares[code] += weight * k / m
-        if m < 2:
+        if m == 1:
+            code = present[0][1]
+            shares[code] = shares.get(code, 0.0) + weight
             continue
+        counts: dict[int, int] = {}
+        for _, code in present:
+            counts[code] = counts.get(code, 0) + 1
         sizes.add(m)
         items += weight
         values += weight * m
         pairs += weight * m * (m - 1) // 2
         same = 0
         for code, k in counts.items():
-            same += k * (k - 1)
-            totals[code] += weight * k
+            shares[code] = shares.get(code, 0.0) + weight * k / m
+            totals[code] = totals.get(code, 0) + weight * k
+            specific_all[code] = specific_all.get(code, 0) + weight * k * (m - 1)
             if k > 1:
-                diagonals[code] += weight * k * (k - 1) / (m - 1)
-                specific_same[code] += weight * k * (k - 1)
-            specific_all[code] += weight * k * (m - 1)
+                agreeing = k * (k - 1)
+                same += agreeing
+                diagonals[code] = diagonals.get(code, 0.0) + weight * agreeing / (m - 1)
+                specific_same[code] = specific_same.get(code, 0) + weight * agreeing
         observed += weight * same / (m * (m - 1))
         diagonal += weight * same / (m - 1)
-        if len(counts) > 1:
+        if macro_cap and len(counts) > 1:
             cells.update(combinations(sorted(counts), 2))
-        for (i, ci), (j, cj) in combinations(present, 2):
-            tables[i, j, ci, cj] += weight
-        for i, c in present:
-            coder_items[i] += weight
-            coder_pairs[i] += weight * (m - 1)
-            coder_same[i] += weight * (counts[c] - 1)
+        for a in range(m - 1):
+            i, ci = present[a]
+            for b in range(a + 1, m):
+                j, cj = present[b]
+                key = (i, j, ci, cj)
+                tables[key] = tables.get(key, 0) + weight
+        for i, code in present:
+            coder_items[i] = coder_items.get(i, 0) + weight
+            coder_pairs[i] = coder_pairs.get(i, 0) + weight * (m - 1)
+            coder_same[i] = coder_same.get(i, 0) + weight * (counts[code] - 1)
+    seen = shares
 
     labels = ratings.labels
-    used = [labels[c] for c in sorted(totals)]
-    one = _one_label(used)
+    # Only ever shown when a single label was used.
+    one = _one_label(labels[c] for c in sorted(totals)) if len(totals) < 3 else ""
     squares = sum(t * t for t in totals.values())
     none = ONE_ANNOTATOR if width < 2 else NO_PAIRS
     alpha = _alpha(values, diagonal, squares, one) if values else Coefficient(None, none)
@@ -376,7 +385,7 @@ def agreement(
                 squares,
                 diagonals,
                 pairs,
-                len(cells) + len(diagonals) if macro_cap else None,
+                len(cells) + sum(1 for v in diagonals.values() if v) if macro_cap else None,
                 resamples,
                 seed,
             )
@@ -404,7 +413,7 @@ def agreement(
             LabelAgreement(
                 labels[c],
                 totals[c],
-                specific_same[c] / specific_all[c] if specific_all[c] else None,
+                specific_same.get(c, 0) / specific_all[c] if specific_all.get(c) else None,
             )
             for c in sorted(totals)
         ],
@@ -417,7 +426,7 @@ def agreement(
     )
 
 
-def _pairs(ratings: Ratings, tables: Counter[tuple[int, int, int, int]]) -> list[PairAgreement]:
+def _pairs(ratings: Ratings, tables: dict[tuple[int, int, int, int], int]) -> list[PairAgreement]:
     """Cohen's kappa for each pair of annotators with an item in common."""
     grouped: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
     for (i, j, ci, cj), count in tables.items():
