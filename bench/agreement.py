@@ -158,7 +158,9 @@ def build(engine, claims: int, annotators: int, speakers: int, seed: int = 12) -
             )
 
         articles = -(-claims // CLAIMS_PER_ARTICLE)
-        texts = [f"Article {i:06d}. " + "A claim is here. " * CLAIMS_PER_ARTICLE for i in range(articles)]
+        texts = [
+            f"Article {i:06d}. " + "A claim is here. " * CLAIMS_PER_ARTICLE for i in range(articles)
+        ]
         article_ids: list[int] = []
         for chunk in batches(texts):
             article_ids += session.scalars(
@@ -279,7 +281,8 @@ def main() -> None:
         built = time.perf_counter() - t0
         sessions = make_session_factory(engine)
         print(f"date      {started}")
-        print(f"machine   {cpu_name()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f} at start")
+        load = os.getloadavg()[0]
+        print(f"machine   {cpu_name()}, {os.cpu_count()} cores, load {load:.2f} at start")
         print(f"python    {platform.python_version()} ({platform.python_implementation()})")
         print(f"database  {engine.dialect.name}")
         print(
@@ -296,7 +299,8 @@ def main() -> None:
 
             times, report = timed(everything, args.repeat)
             print(
-                f"all figures, every field, no bootstrap: median {statistics.median(times):.0f} ms, "
+                "all figures, every field, no bootstrap: "
+                f"median {statistics.median(times):.0f} ms, "
                 f"max {max(times):.0f} ms (target {TARGET_ALL_MS} ms; {args.repeat} runs)"
             )
             for f in report.fields:
