@@ -257,9 +257,11 @@ def agreement_report(
     first = 4 if where else 2
     resolve = _speaker_resolver(session, project.id)
     width = len(columns)
-    # Per field, one key per claim with at least two done annotations: the tuple of
-    # its annotators and the tuple of their values (counted at C speed below).
+    # Per field, one key per claim with at least two done annotations: its tuple of
+    # annotators (as a number: ``teams``) and the tuple of their values, counted at C
+    # speed below; only distinct keys are decoded into patterns.
     keys: list[list[tuple]] = [[] for _ in range(width)]
+    teams: dict[tuple, int] = {}
     claim_articles: list[int] = []
     per_claim: list[tuple[int, int]] = []
     keep_claims = article_id is not None
@@ -268,8 +270,10 @@ def agreement_report(
         group = tuple(group)
         if len(group) < 2:
             continue
-        transposed = tuple(zip(*group, strict=True))
-        users = transposed[1]
+        transposed = tuple(zip(*group, strict=False))
+        users = teams.get(transposed[1])
+        if users is None:
+            users = teams[transposed[1]] = len(teams)
         claims += 1
         for j in range(width):
             keys[j].append((users, transposed[first + j]))
@@ -279,7 +283,8 @@ def agreement_report(
             per_claim.append((claim_id, transposed[3][0]))
     counted = [Counter(k) for k in keys]
 
-    user_ids = sorted({u for counter in counted for users, _ in counter for u in users})
+    team_users = list(teams)
+    user_ids = sorted({u for users in team_users for u in users})
     names = (
         dict(session.execute(select(User.id, User.username).where(User.id.in_(user_ids))).all())
         if user_ids
@@ -303,7 +308,7 @@ def agreement_report(
             pattern = decoded.get(key)
             if pattern is None:
                 cells = []
-                for u, v in zip(users, values, strict=True):
+                for u, v in zip(team_users[users], values, strict=True):
                     if v is None or v == "":
                         continue
                     if speaker:
