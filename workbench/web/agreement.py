@@ -124,7 +124,7 @@ def download_agreement(project_id: int):
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", project.name).strip("-").lower() or "project"
     suffix = f"-article-{article_id}" if article_id else ""
     return Response(
-        "".join(to_csv(report)),
+        to_csv(report),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{stem}-agreement{suffix}.csv"'},
     )
