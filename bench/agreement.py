@@ -20,7 +20,7 @@ annotations are drafts (left out of agreement).
 Then it times, through ops.agreement (the path the page, the CSV and the CLI
 take), ``--repeat`` times after one warm-up:
 
-    the database read alone (the one query)
+    the database read alone (the one query, as ops.agreement reads it)
     all figures for every field, without the bootstrap (target: under 1 s)
     the same with every article's figures
     one field, and one field with the bootstrap interval of alpha, 1,000 resamples
@@ -68,7 +68,12 @@ from workbench.models import (  # noqa: E402
     Target,
 )
 from workbench.ops import agreement as ops_agreement  # noqa: E402
-from workbench.ops.agreement import _columns, _query, agreement_report  # noqa: E402
+from workbench.ops.agreement import (  # noqa: E402
+    _columns,
+    _fetch_all,
+    _query,
+    agreement_report,
+)
 from workbench.ops.projects import create_project, set_member  # noqa: E402
 from workbench.ops.users import create_user  # noqa: E402
 from workbench.review.agreement import agreement  # noqa: E402
@@ -321,7 +326,7 @@ def main() -> None:
             query = _query(project, columns, None, project.codebook_version, where=False)
 
             def read():
-                return session.execute(query).all()
+                return _fetch_all(session, query)
 
             def report(**options):
                 def run():
@@ -362,11 +367,13 @@ def main() -> None:
                 f"  alpha {f.agreement.alpha.value:.3f}, 95% CI "
                 f"[{interval.low:.3f}, {interval.high:.3f}], seed {interval.seed}"
             )
-            ratings = _ratings_of(session, project, field)
-            wall, cpu, _ = timed(lambda: agreement(ratings), args.repeat)
-            print(line(f"coefficients alone, in memory ({field})", wall, cpu))
-            wall, cpu, _ = timed(lambda: agreement(ratings, resamples=1000), args.repeat)
-            print(line(f"coefficients and bootstrap alone, in memory ({field})", wall, cpu))
+            for name in (field, "speaker"):
+                ratings = _ratings_of(session, project, name)
+                patterns = f"{len(ratings.units):,} distinct patterns"
+                wall, cpu, _ = timed(lambda r=ratings: agreement(r), args.repeat)
+                print(line(f"coefficients alone, in memory ({name}, {patterns})", wall, cpu))
+                wall, cpu, _ = timed(lambda r=ratings: agreement(r, resamples=1000), args.repeat)
+                print(line(f"coefficients and bootstrap alone, in memory ({name})", wall, cpu))
     finally:
         cleanup()
 
