@@ -245,6 +245,13 @@ def test_per_article_and_per_claim(session, study):
     assert articles[first.id].summary.observed == 1.0
     assert articles[first.id].summary.items == len(first_claims)
     assert articles[second.id].summary.observed == 0.0 and articles[second.id].title == "Article 1"
+    assert report.article_count == 2
+    paged = agreement_report(
+        session, project, field_key="attribution", by_article=True, article_slice=slice(1, 2)
+    )
+    assert paged.article_count == 2
+    assert [a.article_id for a in paged.fields[0].articles] == [second.id]
+    assert paged.fields[0].articles[0].summary == articles[second.id].summary
     one = agreement_report(session, project, field_key="attribution", article_id=second.id)
     assert one.article_title == "Article 1" and one.claims == 1
     (claim,) = one.fields[0].claims

@@ -99,6 +99,7 @@ class AgreementReport:
     article_id: int | None
     article_title: str
     claims: int  # claims with at least two done annotations
+    article_count: int  # their articles (0 unless by article or for one article)
     annotators: list[str]
     resamples: int
     seed: int
@@ -220,6 +221,7 @@ def agreement_report(
     codebook_version: int | None = None,
     across_versions: bool = False,
     by_article: bool = False,
+    article_slice: slice | None = None,
     resamples: int = 0,
     seed: int = SEED,
 ) -> AgreementReport:
@@ -228,7 +230,9 @@ def agreement_report(
     ``field_key`` keeps one field (a key of ``field_keys``); ``article_id`` keeps one
     article's claims and adds each claim's figures; ``codebook_version`` (default the
     project's current one) or ``across_versions`` chooses the annotations;
-    ``by_article`` adds each article's figures; ``resamples`` (0 or at least 1,000)
+    ``by_article`` adds each article's figures (with ``article_slice``, only for that
+    slice of the articles in id order, a page of them; ``article_count`` counts them
+    all); ``resamples`` (0 or at least 1,000)
     adds the bootstrap interval of alpha. Raises InvalidInput for an unknown field,
     a version with ``across_versions``, or too few resamples, and NotFound for an
     article of another project.
@@ -276,7 +280,14 @@ def agreement_report(
     annotators = tuple(names.get(u, str(u)) for u in user_ids)
     label_sets = _label_sets(session, project.id)
     speaker_names = _speaker_names(session, project.id, columns)
-    article_titles = _article_titles(session, set(claim_articles)) if by_article else {}
+    article_ids = sorted(set(claim_articles))
+    chosen = None
+    if by_article and article_slice is not None:
+        wanted = set(article_ids[article_slice])
+        chosen = [i for i, a in enumerate(claim_articles) if a in wanted]
+    article_titles = (
+        _article_titles(session, article_ids[article_slice or slice(None)]) if by_article else {}
+    )
 
     fields = []
     for j, column in enumerate(columns):
@@ -305,10 +316,10 @@ def agreement_report(
             units[decode(users, values)] += count
         articles: dict[int, Counter[Pattern]] = {}
         if by_article:
-            values_j = grouped[first + j]
-            for (article, *key), count in Counter(
-                zip(claim_articles, teams, values_j, strict=True)
-            ).items():
+            columns_j = (claim_articles, teams, grouped[first + j])
+            if chosen is not None:
+                columns_j = tuple(_pick(column, chosen) for column in columns_j)
+            for (article, *key), count in Counter(zip(*columns_j, strict=True)).items():
                 patterns = articles.get(article)
                 if patterns is None:
                     patterns = articles[article] = Counter()
@@ -349,11 +360,21 @@ def agreement_report(
         article_id=article_id,
         article_title=title,
         claims=claims,
+        article_count=len(article_ids),
         annotators=list(annotators),
         resamples=resamples,
         seed=seed,
         fields=fields,
     )
+
+
+def _pick(values: list, indexes: list[int]) -> list:
+    """The items of ``values`` at ``indexes``, in that order."""
+    if not indexes:
+        return []
+    if len(indexes) == 1:
+        return [values[indexes[0]]]
+    return list(itemgetter(*indexes)(values))
 
 
 def _fetch_all(session: Session, query) -> list[tuple]:

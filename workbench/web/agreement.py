@@ -64,15 +64,20 @@ def _args(options: dict) -> dict:
 def show_agreement(project_id: int):
     project, role = load_project(project_id, "view-agreement")
     options = _options(project)
-    report = agreement_report(db(), project, by_article=True, **options)
-    # Every field has the same articles: the claims with two or more done annotations.
-    articles = report.fields[0].articles if report.fields else []
-    page = page_of(query_int("page", minimum=1), ARTICLES_PER_PAGE, len(articles))
-    shown = articles[page.offset : page.offset + page.size]
-    by_field = {
-        f.key: {a.article_id: a.summary for a in f.articles[page.offset : page.offset + page.size]}
-        for f in report.fields
-    }
+    number = query_int("page", minimum=1) or 1
+    start = (number - 1) * ARTICLES_PER_PAGE
+    # Only the page's articles get their figures computed (a big project has thousands).
+    report = agreement_report(
+        db(),
+        project,
+        by_article=True,
+        article_slice=slice(start, start + ARTICLES_PER_PAGE),
+        **options,
+    )
+    page = page_of(number, ARTICLES_PER_PAGE, report.article_count)
+    # Every field has the same articles: those of the claims with two or more done annotations.
+    shown = report.fields[0].articles if report.fields else []
+    by_field = {f.key: {a.article_id: a.summary for a in f.articles} for f in report.fields}
     return render_template(
         "agreement/agreement_show.html",
         project=project,
