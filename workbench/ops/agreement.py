@@ -232,10 +232,9 @@ def agreement_report(
     project's current one) or ``across_versions`` chooses the annotations;
     ``by_article`` adds each article's figures (with ``article_slice``, only for that
     slice of the articles in id order, a page of them; ``article_count`` counts them
-    all); ``resamples`` (0 or at least 1,000)
-    adds the bootstrap interval of alpha. Raises InvalidInput for an unknown field,
-    a version with ``across_versions``, or too few resamples, and NotFound for an
-    article of another project.
+    all); ``resamples`` (0 or at least 1,000) adds the bootstrap interval of alpha.
+    Raises InvalidInput for an unknown field, a version with ``across_versions``, or
+    too few resamples, and NotFound for an article of another project.
     """
     columns = _columns(project)
     if field_key is not None:
