@@ -118,6 +118,9 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("exports.export_page", "GET"):               (302, 404, 403, 200, 200, 403, 403, 403),
     ("exports.download_data", "GET"):             (302, 404, 403, 200, 200, 403, 403, 403),
     ("exports.download_codebook", "GET"):         (302, 404, 200, 200, 200, 200, 200, 200),
+    ("agreement.show_agreement", "GET"):          (302, 404, 403, 200, 200, 200, 200, 403),
+    ("agreement.show_article_agreement", "GET"):  (302, 404, 403, 200, 200, 200, 200, 403),
+    ("agreement.download_agreement", "GET"):      (302, 404, 403, 200, 200, 200, 200, 403),
     # The JSON API answers 403 instead of redirecting to the login page.
     ("api.show_session", "GET"):                  (403, 200, 200, 200, 200, 200, 200, 200),
     ("api.show_annotation", "GET"):               (403, 404, 200, 200, 200, 200, 200, 403),

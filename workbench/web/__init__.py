@@ -26,6 +26,7 @@ from workbench.web import (
     projects,
     speakers,
 )
+from workbench.web.agreement import bp as agreement_bp
 from workbench.web.annotation_import import bp as annotation_import_bp
 from workbench.web.api_speakers import bp as api_speakers_bp
 from workbench.web.common import close_db, load_user, public, wants_json
@@ -76,6 +77,7 @@ def register(app: Flask) -> None:
         progress.bp,
         api.bp,
         api_speakers_bp,
+        agreement_bp,
     ):
         app.register_blueprint(blueprint)
     # Flask's own view of the static files needs no login.
