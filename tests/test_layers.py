@@ -26,6 +26,8 @@ PURE = {
     "fields",
     "pagination",
     "words",
+    "review",
+    "charts",
 }
 DATA = {"models", "ops", "db", "schema", "migrations", "jobs"}
 FORBIDDEN = {
@@ -108,6 +110,11 @@ PURE_IMPORTS = (
     "workbench.merges",
     "workbench.pagination",
     "workbench.words",
+    "workbench.review",
+    "workbench.review.agreement",
+    "workbench.review.assignment",
+    "workbench.review.tables",
+    "workbench.charts",
 )
 _LOADED = """
 import importlib, sys
