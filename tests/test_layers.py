@@ -25,6 +25,7 @@ PURE = {
     "fields",
     "pagination",
     "words",
+    "review",
 }
 DATA = {"models", "ops", "db", "schema", "migrations", "jobs"}
 FORBIDDEN = {
@@ -106,6 +107,7 @@ PURE_IMPORTS = (
     "workbench.merges",
     "workbench.pagination",
     "workbench.words",
+    "workbench.review.disagreement",
 )
 _LOADED = """
 import importlib, sys
