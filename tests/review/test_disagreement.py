@@ -179,3 +179,11 @@ def test_disagrees_exactly_when_two_set_values_differ(rows):
         assert stance.agrees == (len(set(values)) == 1 and len(values) >= 2)
         assert stance.given == len(values)
         assert stance.given + stance.missing == stance.annotators
+
+
+def test_keys_in_words():
+    from workbench.review.disagreement import describe_key
+
+    assert describe_key("speaker", {}) == "Speaker"
+    assert describe_key("stance:7", {7: "Cooperation"}) == "Stance: Cooperation"
+    assert describe_key("stance:8", {}) == "Stance: target 8"

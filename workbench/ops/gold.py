@@ -113,10 +113,11 @@ def parse_reasons(text: str) -> list[str]:
 
 def set_gold_reasons(session: Session, project: Project, text: str, *, user: User | None) -> bool:
     """Set the project's reasons from ``text`` (one a line; see parse_reasons, which
-    says what it raises); the default list is stored as NULL. Gold labels keep the
+    says what it raises; an empty text means the defaults); the default list is
+    stored as NULL. Gold labels keep the
     reason they were settled with. Records the change in the project's history;
     returns whether anything changed."""
-    reasons = parse_reasons(text)
+    reasons = parse_reasons(text) if text.strip() else list(GOLD_REASONS)
     before = gold_reasons(project)
     if reasons == before:
         return False
@@ -153,7 +154,7 @@ def project_keys(project: Project) -> list[str]:
     return keys_for([t.id for t in project.targets])
 
 
-def _done_values(session: Session, claim_ids: Sequence[int]) -> list[Done]:
+def done_values(session: Session, claim_ids: Sequence[int]) -> list[Done]:
     """The done annotations of these claims as plain values (review.disagreement.Done)."""
     if not claim_ids:
         return []
@@ -183,7 +184,7 @@ def _done_values(session: Session, claim_ids: Sequence[int]) -> list[Done]:
     return [Done(aid, claim, user, values) for aid, (claim, user, values) in found.items()]
 
 
-def _golds(session: Session, claim_ids: Sequence[int]) -> dict[tuple[int, str], GoldLabel]:
+def golds_of(session: Session, claim_ids: Sequence[int]) -> dict[tuple[int, str], GoldLabel]:
     if not claim_ids:
         return {}
     rows = session.scalars(select(GoldLabel).where(GoldLabel.claim_id.in_(claim_ids)))
@@ -326,11 +327,11 @@ def list_disagreements(
         more = len(ids) == limit
         if not ids:
             break
-        compared = compare_claims(_done_values(session, ids), keys, merged=merged)
+        compared = compare_claims(done_values(session, ids), keys, merged=merged)
         found = disagreements(
             compared, key=filters.key, label=filters.label, user_id=filters.annotator_id
         )
-        golds = _golds(session, [claim_id for claim_id, _ in found])
+        golds = golds_of(session, [claim_id for claim_id, _ in found])
         cursor = ids[-1]
         for claim_id, fields in found:
             settled = [(c, golds.get((claim_id, c.key))) for c in fields]
@@ -427,9 +428,9 @@ def claim_review(session: Session, project: Project, claim_id: int) -> ClaimRevi
     )
     keys = project_keys(project)
     merged = merged_speakers(session, project.id)
-    compared = compare_claims(_done_values(session, [claim.id]), keys, merged=merged)
+    compared = compare_claims(done_values(session, [claim.id]), keys, merged=merged)
     comparisons = compared.get(claim.id) or {k: Comparison(claim.id, k, 0) for k in keys}
-    golds = {key: g for (_, key), g in _golds(session, [claim.id]).items()}
+    golds = {key: g for (_, key), g in golds_of(session, [claim.id]).items()}
     speaker_ids = {g.speaker_id for g in golds.values() if g.speaker_id is not None}
     for key in keys:
         if is_speaker_key(key):
@@ -536,7 +537,7 @@ def _chosen_value(
         annotation = session.get(Annotation, pick)
         if annotation is None or annotation.claim_id != claim.id or annotation.status != DONE:
             raise InvalidInput("That is not a done annotation of this claim.", field="pick")
-        done = _done_values(session, [claim.id])
+        done = done_values(session, [claim.id])
         chosen = next((d.values.get(key) for d in done if d.annotation_id == pick), None)
         if not is_set(chosen):
             raise InvalidInput(
@@ -631,7 +632,7 @@ def settle_gold(
         user=user,
         merged=merged,
     )
-    comparison = compare_claims(_done_values(session, [claim.id]), [key], merged=merged)
+    comparison = compare_claims(done_values(session, [claim.id]), [key], merged=merged)
     found = comparison.get(claim.id, {}).get(key)
     source = found.candidate(chosen) if found is not None and is_set(chosen) else None
     values = {
@@ -690,7 +691,7 @@ class AcceptReport:
     claims: int = 0
 
 
-def _project_claim_batches(
+def project_claim_batches(
     session: Session, project: Project, article_id: int | None, *, with_gold: bool = False
 ) -> Iterator[list[int]]:
     """The ids of the project's active claims (with gold only, when asked), BATCH at a
@@ -741,13 +742,13 @@ def accept_agreed(
     report = AcceptReport()
     now = utcnow()
     settled_by = user.id if user else None
-    for ids in _project_claim_batches(session, project, article_id):
+    for ids in project_claim_batches(session, project, article_id):
         report.claims += len(ids)
-        compared = compare_claims(_done_values(session, ids), keys, merged=merged)
+        compared = compare_claims(done_values(session, ids), keys, merged=merged)
         agreed = agreements(compared)
         if not agreed:
             continue
-        golds = _golds(session, sorted({c.claim_id for c in agreed}))
+        golds = golds_of(session, sorted({c.claim_id for c in agreed}))
         new_rows = []
         for c in agreed:
             gold = golds.get((c.claim_id, c.key))
@@ -849,6 +850,16 @@ def gold_history(session: Session, gold_ids: Iterable[int]) -> list[HistoryEntry
             .options(selectinload(HistoryEntry.user))
             .order_by(HistoryEntry.id)
         )
+    )
+
+
+def speaker_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """{speaker id: name} for these ids (one query)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(
+        session.execute(select(Speaker.id, Speaker.name).where(Speaker.id.in_(wanted))).all()
     )
 
 

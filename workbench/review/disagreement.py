@@ -74,6 +74,15 @@ def keys_for(target_ids: Sequence[int]) -> list[str]:
     return keys
 
 
+def describe_key(key: str, target_names: Mapping[int, str]) -> str:
+    """A key in words: the field's label, or "Stance: <target>" (a target not in
+    ``target_names`` by its id)."""
+    f, target_id = parse_key(key)
+    if target_id is None:
+        return f.label
+    return f"{f.label}: {target_names.get(target_id, f'target {target_id}')}"
+
+
 def is_speaker_key(key: str) -> bool:
     return not key.startswith(STANCE_PREFIX) and BY_NAME[key].kind == SPEAKER
 

@@ -15,6 +15,7 @@ from workbench.db import MAX_INT, is_lock_timeout
 from workbench.errors import WorkbenchError
 from workbench.importing import MAX_UPLOAD_FILES
 from workbench.web import admin, annotate, api, articles, auth, exports, projects, speakers
+from workbench.web.adjudication import bp as adjudication_bp
 from workbench.web.api_speakers import bp as api_speakers_bp
 from workbench.web.common import close_db, load_user, public, wants_json
 from workbench.web.guard import refuse_unstorable_text
@@ -61,6 +62,7 @@ def register(app: Flask) -> None:
         admin.bp,
         api.bp,
         api_speakers_bp,
+        adjudication_bp,
     ):
         app.register_blueprint(blueprint)
     # Flask's own view of the static files needs no login.

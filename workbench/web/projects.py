@@ -13,6 +13,7 @@ from workbench.keymap import ACTIONS, format_keymap_lines, shown
 from workbench.labels import LABELLED_FIELDS, format_label_lines, parse_label_lines
 from workbench.models import ROLES, Project
 from workbench.ops.articles import article_progress
+from workbench.ops.gold import gold_reasons, set_gold_reasons
 from workbench.ops.history import (
     PROJECT_ACTIONS,
     PROJECT_HISTORY_PAGE_SIZE,
@@ -79,6 +80,8 @@ class SettingsForm(ProjectForm):
     keys = TextAreaField(
         "The actions and their keys, one action a line", validators=[Length(max=5_000)]
     )
+    # Empty: the default reasons (workbench.models.GOLD_REASONS).
+    gold_reasons = TextAreaField("Reasons for gold, one a line", validators=[Length(max=10_000)])
     seen = HiddenField()
 
 
@@ -94,6 +97,7 @@ def settings_record(project: Project) -> dict:
     and the annotate page's keys (as the form shows them)."""
     return {
         "keys": format_keymap_lines(project_keymap(project)),
+        "gold_reasons": "\n".join(gold_reasons(project)),
         "name": project.name,
         "description": project.description,
         "guidelines": project.guidelines,
@@ -287,6 +291,7 @@ def edit_project(project_id: int):
                 [(lb.value, lb.description) for lb in grouped[field]]
             )
         form.keys.data = format_keymap_lines(project_keymap(project))
+        form.gold_reasons.data = "\n".join(gold_reasons(project))
         form.seen.data = record_digest(settings_record(project))
     elif form.validate():
         # Locked first (the lock reads the project, its targets and labels again),
@@ -344,6 +349,7 @@ def _save_settings(project: Project, form: SettingsForm) -> None:
         user=g.user,
     )
     set_project_keymap(db(), project, form.keys.data or "", user=g.user)
+    set_gold_reasons(db(), project, form.gold_reasons.data or "", user=g.user)
 
 
 @bp.route("/projects/<int:project_id>/members", methods=["GET", "POST"])
