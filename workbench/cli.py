@@ -625,3 +625,6 @@ def restore_command(ctx: Context, file, name: str | None) -> None:
             f"Created {len(created)} account(s) the dump names: {', '.join(created)}. "
             "They have random passwords: set one with `workbench users set-password NAME`."
         )
+
+
+import workbench.cli_gold  # noqa: E402, F401  (registers `workbench gold`, see cli_gold.py)
