@@ -268,9 +268,15 @@ def _any_stance_differs():
     )
 
 
-def _candidate_claims(project: Project, filters: Filters, after: int, limit: int):
-    """The claim ids, after ``after``, whose done annotations may disagree (in SQL, in
-    claim id order, at most ``limit``): the exact check is review.disagreement's."""
+def _candidate_claims(project: Project, filters: Filters, low: int, high: int | None):
+    """The claim ids from ``low`` up to (not including) ``high`` whose done annotations
+    may disagree, in claim id order (in SQL: the exact check is review.disagreement's).
+
+    Without an article, the query is driven by the range of claim ids on the
+    annotations' (claim_id, user_id) index: the project's condition is written
+    ``project_id + 0`` so that no planner starts from the project's articles and reads
+    all of them before the first group (SQLite would). With an article, the claims
+    index of the article drives it."""
     if filters.key is not None:
         having = _differs(filters.key)
     else:
@@ -286,19 +292,41 @@ def _candidate_claims(project: Project, filters: Filters, after: int, limit: int
             .outerjoin(_stances, _stances.c.annotation_id == _annotations.c.id)
         )
         .where(
-            _articles.c.project_id == project.id,
             _claims.c.state == "active",
             _annotations.c.status == DONE,
-            _annotations.c.claim_id > after,
+            _annotations.c.claim_id >= low,
         )
         .group_by(_annotations.c.claim_id)
         .having(having)
         .order_by(_annotations.c.claim_id)
-        .limit(limit)
+    )
+    if high is not None:
+        query = query.where(_annotations.c.claim_id < high)
+    if filters.article_id is not None:
+        return query.where(
+            _articles.c.project_id == project.id, _claims.c.article_id == filters.article_id
+        )
+    return query.where(_articles.c.project_id + 0 == project.id)
+
+
+def _claim_id_range(session: Session, project: Project, filters: Filters) -> tuple[int, int]:
+    """The smallest and largest claim id of the project (or of the article); (1, 0)
+    when it has none."""
+    query = select(func.min(_claims.c.id), func.max(_claims.c.id)).select_from(
+        _claims.join(_articles, _articles.c.id == _claims.c.article_id)
     )
     if filters.article_id is not None:
         query = query.where(_claims.c.article_id == filters.article_id)
-    return query
+    else:
+        query = query.where(_articles.c.project_id == project.id)
+    low, high = session.execute(query).one()
+    return (low, high) if low is not None else (1, 0)
+
+
+# The first window of claim ids the list reads, in pages; it doubles while the
+# disagreements are sparse, up to WINDOW_LIMIT claim ids.
+FIRST_WINDOW = 4
+WINDOW_LIMIT = 50_000
 
 
 def list_disagreements(
@@ -312,42 +340,48 @@ def list_disagreements(
     """Return a page of the claims whose done annotations disagree, in claim id order,
     each with its disagreeing fields (after the filters) and their gold, if settled.
 
-    Pages go by key (``after``: the last claim id of the page before), so every page
-    costs what the first does. Raises what check_filters raises.
+    Pages go by key (``after``: the last claim id of the page before), and each page
+    reads windows of claim ids from there until it is full, so every page costs what
+    the first does. Raises what check_filters raises.
     """
     filters = check_filters(session, project, filters or Filters())
     keys = project_keys(project)
     merged = merged_speakers(session, project.id)
+    first, last = _claim_id_range(session, project, filters)
     rows: list[tuple[int, list[tuple[Comparison, GoldLabel | None]]]] = []
-    cursor = after or 0
-    more = True
-    while len(rows) < size and more:
-        limit = max(2 * (size - len(rows)), 20)
-        ids = list(session.scalars(_candidate_claims(project, filters, cursor, limit)))
-        more = len(ids) == limit
-        if not ids:
-            break
-        compared = compare_claims(done_values(session, ids), keys, merged=merged)
-        found = disagreements(
-            compared, key=filters.key, label=filters.label, user_id=filters.annotator_id
-        )
-        golds = golds_of(session, [claim_id for claim_id, _ in found])
-        cursor = ids[-1]
-        for claim_id, fields in found:
-            settled = [(c, golds.get((claim_id, c.key))) for c in fields]
-            open_ = any(g is None for _, g in settled)
-            if filters.state == "open" and not open_ or filters.state == "settled" and open_:
-                continue
-            rows.append((claim_id, settled))
-            if len(rows) == size:
-                cursor = claim_id
-                more = True
+    low = max(first, (after or 0) + 1)
+    width = FIRST_WINDOW * size
+    full_at = None
+    while full_at is None and low <= last:
+        high = None if filters.article_id is not None else low + width
+        candidates = list(session.scalars(_candidate_claims(project, filters, low, high)))
+        for start in range(0, len(candidates), 2 * size):
+            ids = candidates[start : start + 2 * size]
+            compared = compare_claims(done_values(session, ids), keys, merged=merged)
+            found = disagreements(
+                compared, key=filters.key, label=filters.label, user_id=filters.annotator_id
+            )
+            golds = golds_of(session, [claim_id for claim_id, _ in found])
+            for claim_id, fields in found:
+                settled = [(c, golds.get((claim_id, c.key))) for c in fields]
+                open_ = any(g is None for _, g in settled)
+                if filters.state == "open" and not open_ or filters.state == "settled" and open_:
+                    continue
+                rows.append((claim_id, settled))
+                if len(rows) == size:
+                    full_at = claim_id
+                    break
+            if full_at is not None:
                 break
+        if high is None:
+            break
+        low = high
+        width = min(2 * width, WINDOW_LIMIT)
     claims = _claims_by_id(session, [claim_id for claim_id, _ in rows])
     return DisagreementPage(
         [DisagreementRow(claims[claim_id], fields) for claim_id, fields in rows],
         after,
-        cursor if more and rows else None,
+        full_at if full_at is not None and full_at < last else None,
         size,
     )
 
@@ -748,10 +782,23 @@ def accept_agreed(
         agreed = agreements(compared)
         if not agreed:
             continue
-        golds = golds_of(session, sorted({c.claim_id for c in agreed}))
+        # Plain rows, not ORM objects: most of them are only compared.
+        stored = {
+            (row.claim_id, row.key): row
+            for row in session.execute(
+                select(
+                    _gold.c.id,
+                    _gold.c.claim_id,
+                    _gold.c.key,
+                    _gold.c.value,
+                    _gold.c.speaker_id,
+                    _gold.c.adjudicated,
+                ).where(_gold.c.claim_id.in_(sorted({c.claim_id for c in agreed})))
+            )
+        }
         new_rows = []
         for c in agreed:
-            gold = golds.get((c.claim_id, c.key))
+            gold = stored.get((c.claim_id, c.key))
             value = c.agreed_value
             if gold is None:
                 f, target_id = parse_key(c.key)
@@ -776,15 +823,18 @@ def accept_agreed(
                 )
             elif gold.adjudicated:
                 report.kept += 1
-            elif gold_value(gold) == value or (
-                is_speaker_key(c.key) and merged.get(gold.speaker_id, gold.speaker_id) == value
-            ):
+            elif (
+                merged.get(gold.speaker_id, gold.speaker_id)
+                if is_speaker_key(c.key)
+                else gold.value
+            ) == value:
                 report.unchanged += 1
             else:
-                _update_accepted(session, project, gold, c, value, user)
+                _update_accepted(session, project, session.get(GoldLabel, gold.id), c, value, user)
                 report.updated += 1
         if new_rows:
-            session.execute(insert(GoldLabel), new_rows)
+            # Core, not the ORM: one executemany, whatever the rows hold.
+            session.execute(insert(_gold), new_rows)
             report.accepted += len(new_rows)
     if report.accepted or report.updated:
         f, target_id = parse_key(key) if key else (None, None)

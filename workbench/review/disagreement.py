@@ -183,23 +183,33 @@ def compare_claims(
     out: dict[int, dict[str, Comparison]] = {}
     for claim_id, done in by_claim.items():
         done.sort(key=lambda a: a.annotation_id)
+        count = len(done)
         fields: dict[str, Comparison] = {}
         for key in keys:
             votes: dict[Any, tuple[list[int], list[int]]] = {}
             for a in done:
                 value = a.values.get(key)
-                if not is_set(value):
+                if value is None or value == "":
                     continue
                 if key in speaker_keys:
-                    value = resolved(value, merged)
-                ids, users = votes.setdefault(value, ([], []))
-                ids.append(a.annotation_id)
-                users.append(a.user_id)
-            candidates = sorted(
-                (Candidate(v, tuple(ids), tuple(users)) for v, (ids, users) in votes.items()),
-                key=lambda c: (-c.votes, c.annotation_ids[0]),
-            )
-            fields[key] = Comparison(claim_id, key, len(done), tuple(candidates))
+                    value = merged.get(value, value)
+                found = votes.get(value)
+                if found is None:
+                    votes[value] = ([a.annotation_id], [a.user_id])
+                else:
+                    found[0].append(a.annotation_id)
+                    found[1].append(a.user_id)
+            if len(votes) == 1:  # the usual case: no sorting
+                ((value, (ids, users)),) = votes.items()
+                candidates: tuple[Candidate, ...] = (Candidate(value, tuple(ids), tuple(users)),)
+            else:
+                candidates = tuple(
+                    sorted(
+                        (Candidate(v, tuple(i), tuple(u)) for v, (i, u) in votes.items()),
+                        key=lambda c: (-c.votes, c.annotation_ids[0]),
+                    )
+                )
+            fields[key] = Comparison(claim_id, key, count, candidates)
         out[claim_id] = fields
     return out
 
