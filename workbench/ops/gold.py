@@ -74,6 +74,7 @@ _claims = Claim.__table__
 _articles = Article.__table__
 _gold = GoldLabel.__table__
 _COLUMN_FIELDS = tuple(f for f in GOLD_FIELDS if f.kind != STANCES)
+_STANCE_FIELD = next(f for f in GOLD_FIELDS if f.kind == STANCES)
 
 
 def gold_reasons(project: Project) -> list[str]:
@@ -173,14 +174,18 @@ def done_values(session: Session, claim_ids: Sequence[int]) -> list[Done]:
         .where(_annotations.c.claim_id.in_(claim_ids), _annotations.c.status == DONE)
     )
     found: dict[int, tuple[int, int, dict[str, Any]]] = {}
-    stance_name = next(f.name for f in GOLD_FIELDS if f.kind == STANCES)
-    for row in session.execute(query):
-        entry = found.get(row[0])
+    names = [f.name for f in _COLUMN_FIELDS]
+    stance_keys: dict[int, str] = {}
+    # .all(): the rows fetched at once, not one driver call per row.
+    for aid, claim_id, user_id, *values, target_id, stance in session.execute(query).all():
+        entry = found.get(aid)
         if entry is None:
-            values = {f.name: row[3 + i] for i, f in enumerate(_COLUMN_FIELDS)}
-            entry = found[row[0]] = (row[1], row[2], values)
-        if row.target_id is not None:
-            entry[2][field_key(stance_name, row.target_id)] = row.value
+            entry = found[aid] = (claim_id, user_id, dict(zip(names, values, strict=True)))
+        if target_id is not None:
+            key = stance_keys.get(target_id)
+            if key is None:
+                key = stance_keys[target_id] = field_key(_STANCE_FIELD.name, target_id)
+            entry[2][key] = stance
     return [Done(aid, claim, user, values) for aid, (claim, user, values) in found.items()]
 
 
@@ -729,14 +734,18 @@ def project_claim_batches(
     session: Session, project: Project, article_id: int | None, *, with_gold: bool = False
 ) -> Iterator[list[int]]:
     """The ids of the project's active claims (with gold only, when asked), BATCH at a
-    time, in id order."""
+    time, in id order.
+
+    Each batch reads claims in id order from the last one (``project_id + 0``: not by
+    the project's articles, which would read every claim of the project and sort
+    them for each batch); with an article, its claims index drives the read."""
     cursor = 0
     while True:
         query = (
             select(_claims.c.id)
             .select_from(_claims.join(_articles, _articles.c.id == _claims.c.article_id))
             .where(
-                _articles.c.project_id == project.id,
+                _articles.c.project_id + 0 == project.id,
                 _claims.c.state == "active",
                 _claims.c.id > cursor,
             )
@@ -794,7 +803,7 @@ def accept_agreed(
                     _gold.c.speaker_id,
                     _gold.c.adjudicated,
                 ).where(_gold.c.claim_id.in_(sorted({c.claim_id for c in agreed})))
-            )
+            ).all()
         }
         new_rows = []
         for c in agreed:
