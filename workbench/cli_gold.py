@@ -9,8 +9,9 @@ import click
 
 from workbench.cli import Context, _write_chunks, main, pass_context
 from workbench.db import begin_snapshot
+from workbench.errors import WorkbenchError
 from workbench.exporting import with_bom
-from workbench.ops.gold import accept_agreed
+from workbench.jobs import run_accept_agreed
 from workbench.ops.gold_exports import accuracy_stream, gold_csv_stream
 from workbench.ops.projects import get_project_by_name
 from workbench.words import counted
@@ -34,9 +35,15 @@ def accept_agreed_command(ctx: Context, project_name: str, article_id, key) -> N
     """Accept into gold every field on which all done annotations of a claim agree
     (two or more); adjudicated gold labels are never overwritten, and running it
     again changes nothing."""
-    with ctx.session() as session:
-        project = get_project_by_name(session, project_name)
-        report = accept_agreed(session, project, user=None, article_id=article_id, key=key)
+    with ctx.session(write=False) as session:
+        project_id = get_project_by_name(session, project_name).id
+    try:
+        # Batch by batch, each in a short write transaction: the server's saves go on.
+        report = run_accept_agreed(
+            ctx.sessions, project_id, user_id=None, article_id=article_id, key=key
+        )
+    except WorkbenchError as exc:
+        raise click.ClickException(exc.message) from exc
     click.echo(
         f"Accepted {counted(report.accepted, 'new gold label')}; {report.updated:,} changed to "
         f"a new agreement, {report.unchanged:,} already gold, {report.kept:,} adjudicated "

@@ -437,3 +437,35 @@ def test_every_page_together_is_exactly_what_the_pure_comparison_finds(session, 
             compare_claims(done_values(session, ids), keys), key=filters.key, label=filters.label
         )
         assert seen == [(claim_id, [c.key for c in fs]) for claim_id, fs in want], filters
+
+
+def test_the_batch_by_batch_run_accepts_what_one_transaction_would(
+    session, session_factory, world, monkeypatch
+):
+    import workbench.ops.gold as gold_ops
+    from workbench.jobs import run_accept_agreed
+
+    c1, c2, c3, _ = world["claims"]
+    for claim in (c1, c2, c3):
+        three(session, world, claim, *[{"attribution": "direct", "verifiability": "opinion"}] * 3)
+    settle_gold(
+        session,
+        world["project"],
+        c2.id,
+        "attribution",
+        user=world["boss"],
+        reason="other",
+        value="mixed",
+    )
+    session.commit()
+    monkeypatch.setattr(gold_ops, "BATCH", 1)  # a batch (and a transaction) per claim
+    report = run_accept_agreed(session_factory, world["project"].id, user_id=world["boss"].id)
+    assert (report.accepted, report.kept, report.claims) == (5, 1, 4)
+    again = run_accept_agreed(session_factory, world["project"].id, user_id=None)
+    assert (again.accepted, again.unchanged, again.kept) == (0, 5, 1)
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(GoldLabel)) == 6
+    (entry,) = session.scalars(select(HistoryEntry).where(HistoryEntry.action == "accept-gold"))
+    assert entry.after["accepted"] == 5 and entry.user_id == world["boss"].id
+    with pytest.raises(InvalidInput):
+        run_accept_agreed(session_factory, world["project"].id, user_id=None, key="note")

@@ -730,37 +730,166 @@ class AcceptReport:
     claims: int = 0
 
 
+def claim_batch(
+    session: Session,
+    project: Project,
+    article_id: int | None,
+    after: int,
+    *,
+    with_gold: bool = False,
+) -> list[int]:
+    """The ids of the next BATCH of the project's active claims after claim ``after``
+    (of one article, or with gold only, when asked), in id order.
+
+    Claims are read in id order from ``after`` (``project_id + 0``: not through the
+    project's articles, which would read every claim of the project and sort them
+    for each batch); with an article, its claims index drives the read."""
+    query = (
+        select(_claims.c.id)
+        .select_from(_claims.join(_articles, _articles.c.id == _claims.c.article_id))
+        .where(
+            _articles.c.project_id + 0 == project.id,
+            _claims.c.state == "active",
+            _claims.c.id > after,
+        )
+        .order_by(_claims.c.id)
+        .limit(BATCH)
+    )
+    if article_id is not None:
+        query = query.where(_claims.c.article_id == article_id)
+    if with_gold:
+        query = query.where(select(_gold.c.id).where(_gold.c.claim_id == _claims.c.id).exists())
+    return list(session.scalars(query))
+
+
 def project_claim_batches(
     session: Session, project: Project, article_id: int | None, *, with_gold: bool = False
 ) -> Iterator[list[int]]:
-    """The ids of the project's active claims (with gold only, when asked), BATCH at a
-    time, in id order.
-
-    Each batch reads claims in id order from the last one (``project_id + 0``: not by
-    the project's articles, which would read every claim of the project and sort
-    them for each batch); with an article, its claims index drives the read."""
-    cursor = 0
-    while True:
-        query = (
-            select(_claims.c.id)
-            .select_from(_claims.join(_articles, _articles.c.id == _claims.c.article_id))
-            .where(
-                _articles.c.project_id + 0 == project.id,
-                _claims.c.state == "active",
-                _claims.c.id > cursor,
-            )
-            .order_by(_claims.c.id)
-            .limit(BATCH)
-        )
-        if article_id is not None:
-            query = query.where(_claims.c.article_id == article_id)
-        if with_gold:
-            query = query.where(select(_gold.c.id).where(_gold.c.claim_id == _claims.c.id).exists())
-        ids = list(session.scalars(query))
-        if not ids:
-            return
+    """Every batch of ``claim_batch`` in turn, in one session."""
+    after = 0
+    while ids := claim_batch(session, project, article_id, after, with_gold=with_gold):
         yield ids
-        cursor = ids[-1]
+        after = ids[-1]
+
+
+def accept_keys(session: Session, project: Project, article_id: int | None, key: str | None):
+    """The keys an accept-all-agree compares, after checking its scope: raises
+    InvalidInput for an unknown field, NotFound for an article of another project."""
+    check_filters(session, project, Filters(article_id=article_id, key=key, state="all"))
+    return [key] if key is not None else project_keys(project)
+
+
+def agreed_fields(
+    session: Session, ids: Sequence[int], keys: Sequence[str], merged: dict[int, int]
+) -> list[Comparison]:
+    """The fields of these claims on which all done annotations agree (reads only)."""
+    return agreements(compare_claims(done_values(session, ids), keys, merged=merged))
+
+
+def store_agreed(
+    session: Session,
+    project: Project,
+    agreed: Sequence[Comparison],
+    report: AcceptReport,
+    *,
+    user: User | None,
+    merged: dict[int, int],
+) -> None:
+    """Write gold for ``agreed`` (from agreed_fields, maybe read in an earlier
+    transaction), counting into ``report``: new gold labels; an accepted one whose
+    value differs takes the agreed value; an adjudicated one is kept. The gold stored
+    is read here, in the writing transaction, so a gold settled since the read is
+    never overwritten."""
+    if not agreed:
+        return
+    now = utcnow()
+    settled_by = user.id if user else None
+    # Plain rows, not ORM objects: most of them are only compared.
+    stored = {
+        (row.claim_id, row.key): row
+        for row in session.execute(
+            select(
+                _gold.c.id,
+                _gold.c.claim_id,
+                _gold.c.key,
+                _gold.c.value,
+                _gold.c.speaker_id,
+                _gold.c.adjudicated,
+            ).where(_gold.c.claim_id.in_(sorted({c.claim_id for c in agreed})))
+        ).all()
+    }
+    new_rows = []
+    for c in agreed:
+        gold = stored.get((c.claim_id, c.key))
+        value = c.agreed_value
+        if gold is None:
+            f, target_id = parse_key(c.key)
+            new_rows.append(
+                {
+                    "project_id": project.id,
+                    "claim_id": c.claim_id,
+                    "field": f.name,
+                    "target_id": target_id,
+                    "key": c.key,
+                    "value": "" if f.kind == SPEAKER else value,
+                    "speaker_id": value if f.kind == SPEAKER else None,
+                    "adjudicated": False,
+                    "reason": "",
+                    "reason_text": "",
+                    "source_annotation_ids": list(c.candidates[0].annotation_ids),
+                    "codebook_version": project.codebook_version,
+                    "settled_by_id": settled_by,
+                    "settled_at": now,
+                    "version": 1,
+                }
+            )
+        elif gold.adjudicated:
+            report.kept += 1
+        elif (
+            merged.get(gold.speaker_id, gold.speaker_id) if is_speaker_key(c.key) else gold.value
+        ) == value:
+            report.unchanged += 1
+        else:
+            _update_accepted(session, project, session.get(GoldLabel, gold.id), c, value, user)
+            report.updated += 1
+    if new_rows:
+        # Core, not the ORM: one executemany, whatever the rows hold.
+        session.execute(insert(_gold), new_rows)
+        report.accepted += len(new_rows)
+    session.flush()
+
+
+def record_accept(
+    session: Session,
+    project: Project,
+    report: AcceptReport,
+    *,
+    user: User | None,
+    article_id: int | None,
+    key: str | None,
+) -> None:
+    """Append the run's entry to the project's history, when it accepted or changed
+    anything."""
+    if not (report.accepted or report.updated):
+        return
+    f, target_id = parse_key(key) if key else (None, None)
+    record(
+        session,
+        project_id=project.id,
+        entity="project",
+        entity_id=project.id,
+        action="accept-gold",
+        user=user,
+        before=None,
+        after={
+            "scope": "article" if article_id is not None else "project",
+            "field": f.name if f else "all",
+            **({"target_id": target_id} if target_id is not None else {}),
+            "accepted": report.accepted,
+            "updated": report.updated,
+        },
+    )
+    session.flush()
 
 
 def accept_agreed(
@@ -772,98 +901,22 @@ def accept_agreed(
     key: str | None = None,
 ) -> AcceptReport:
     """Accept into gold every field on which all of a claim's done annotations agree
-    (two or more, one value), for the project or one article, optionally one field.
+    (two or more, one value), for the project or one article, optionally one field,
+    in this one transaction (jobs.run_accept_agreed does it batch by batch).
 
     Idempotent: a field already gold with the agreed value stays as it is; an accepted
     gold whose annotations now agree on another value takes it; an adjudicated gold is
     never overwritten. Raises InvalidInput for an unknown field, NotFound for an
     article of another project.
     """
-    check_filters(session, project, Filters(article_id=article_id, key=key, state="all"))
-    keys = [key] if key is not None else project_keys(project)
+    keys = accept_keys(session, project, article_id, key)
     merged = merged_speakers(session, project.id)
     report = AcceptReport()
-    now = utcnow()
-    settled_by = user.id if user else None
     for ids in project_claim_batches(session, project, article_id):
         report.claims += len(ids)
-        compared = compare_claims(done_values(session, ids), keys, merged=merged)
-        agreed = agreements(compared)
-        if not agreed:
-            continue
-        # Plain rows, not ORM objects: most of them are only compared.
-        stored = {
-            (row.claim_id, row.key): row
-            for row in session.execute(
-                select(
-                    _gold.c.id,
-                    _gold.c.claim_id,
-                    _gold.c.key,
-                    _gold.c.value,
-                    _gold.c.speaker_id,
-                    _gold.c.adjudicated,
-                ).where(_gold.c.claim_id.in_(sorted({c.claim_id for c in agreed})))
-            ).all()
-        }
-        new_rows = []
-        for c in agreed:
-            gold = stored.get((c.claim_id, c.key))
-            value = c.agreed_value
-            if gold is None:
-                f, target_id = parse_key(c.key)
-                new_rows.append(
-                    {
-                        "project_id": project.id,
-                        "claim_id": c.claim_id,
-                        "field": f.name,
-                        "target_id": target_id,
-                        "key": c.key,
-                        "value": "" if f.kind == SPEAKER else value,
-                        "speaker_id": value if f.kind == SPEAKER else None,
-                        "adjudicated": False,
-                        "reason": "",
-                        "reason_text": "",
-                        "source_annotation_ids": list(c.candidates[0].annotation_ids),
-                        "codebook_version": project.codebook_version,
-                        "settled_by_id": settled_by,
-                        "settled_at": now,
-                        "version": 1,
-                    }
-                )
-            elif gold.adjudicated:
-                report.kept += 1
-            elif (
-                merged.get(gold.speaker_id, gold.speaker_id)
-                if is_speaker_key(c.key)
-                else gold.value
-            ) == value:
-                report.unchanged += 1
-            else:
-                _update_accepted(session, project, session.get(GoldLabel, gold.id), c, value, user)
-                report.updated += 1
-        if new_rows:
-            # Core, not the ORM: one executemany, whatever the rows hold.
-            session.execute(insert(_gold), new_rows)
-            report.accepted += len(new_rows)
-    if report.accepted or report.updated:
-        f, target_id = parse_key(key) if key else (None, None)
-        record(
-            session,
-            project_id=project.id,
-            entity="project",
-            entity_id=project.id,
-            action="accept-gold",
-            user=user,
-            before=None,
-            after={
-                "scope": "article" if article_id is not None else "project",
-                "field": f.name if f else "all",
-                **({"target_id": target_id} if target_id is not None else {}),
-                "accepted": report.accepted,
-                "updated": report.updated,
-            },
-        )
-    session.flush()
+        agreed = agreed_fields(session, ids, keys, merged)
+        store_agreed(session, project, agreed, report, user=user, merged=merged)
+    record_accept(session, project, report, user=user, article_id=article_id, key=key)
     return report
 
 

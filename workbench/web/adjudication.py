@@ -24,12 +24,12 @@ from wtforms.validators import DataRequired, Length, Optional
 from workbench.db import begin_snapshot
 from workbench.errors import Conflict, InvalidInput, WorkbenchError
 from workbench.exporting import with_bom
+from workbench.jobs import run_accept_agreed
 from workbench.ops.gold import (
     GOLD_ACTIONS,
     REASON_TEXT_LENGTH,
     STATES,
     Filters,
-    accept_agreed,
     claim_review,
     gold_history,
     gold_reasons,
@@ -44,7 +44,14 @@ from workbench.ops.history import describe
 from workbench.ops.projects import get_project
 from workbench.permissions import can
 from workbench.review.disagreement import describe_key, field_key, is_speaker_key
-from workbench.web.common import db, form_errors, load_project, query_int, whole_number
+from workbench.web.common import (
+    db,
+    form_errors,
+    late_write,
+    load_project,
+    query_int,
+    whole_number,
+)
 
 bp = Blueprint("adjudication", __name__)
 
@@ -261,8 +268,12 @@ def settle_view(project_id: int, claim_id: int):
 
 
 @bp.post("/projects/<int:project_id>/adjudication/accept")
+@late_write
 def accept_view(project_id: int):
-    project, _ = load_project(project_id, "adjudicate")
+    """Accept every agreed field into gold, batch by batch in short write transactions
+    of their own (jobs.run_accept_agreed): annotators' saves never wait for a whole
+    project."""
+    project, _ = load_project(project_id, "adjudicate", eager=False)
     form = AcceptForm()
     if not form.validate() or form.scope.data not in ("project", "article"):
         form_errors(form)
@@ -273,10 +284,14 @@ def accept_view(project_id: int):
     )
     if form.scope.data == "article" and article_id is None:
         raise InvalidInput("Name the article whose agreed labels to accept.")
-    report = accept_agreed(
-        db(), project, user=g.user, article_id=article_id, key=form.key.data or None
+    db().rollback()  # the request's read ends: the batches read and write on their own
+    report = run_accept_agreed(
+        current_app.extensions["workbench.sessions"],
+        project.id,
+        user_id=g.user.id,
+        article_id=article_id,
+        key=form.key.data or None,
     )
-    db().commit()
     flash(
         f"Accepted into gold: {report.accepted:,} new, {report.updated:,} changed to the new "
         f"agreement, {report.unchanged:,} already gold; {report.kept:,} adjudicated gold "
