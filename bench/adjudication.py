@@ -51,8 +51,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from workbench import create_app  # noqa: E402
 from workbench.db import make_engine, make_session_factory  # noqa: E402
 from workbench.importing import content_hash  # noqa: E402
-from workbench.models import Annotation, Article, Claim, Speaker, Stance  # noqa: E402
 from workbench.jobs import run_accept_agreed  # noqa: E402
+from workbench.models import Annotation, Article, Claim, Speaker, Stance  # noqa: E402
 from workbench.ops.gold import Filters, list_disagreements  # noqa: E402
 from workbench.ops.projects import create_project, get_project, set_member  # noqa: E402
 from workbench.ops.users import create_user  # noqa: E402
