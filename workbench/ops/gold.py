@@ -192,7 +192,11 @@ def done_values(session: Session, claim_ids: Sequence[int]) -> list[Done]:
 def golds_of(session: Session, claim_ids: Sequence[int]) -> dict[tuple[int, str], GoldLabel]:
     if not claim_ids:
         return {}
-    rows = session.scalars(select(GoldLabel).where(GoldLabel.claim_id.in_(claim_ids)))
+    rows = session.scalars(
+        select(GoldLabel)
+        .where(GoldLabel.claim_id.in_(claim_ids))
+        .options(selectinload(GoldLabel.settled_by), selectinload(GoldLabel.speaker))
+    )
     return {(g.claim_id, g.key): g for g in rows}
 
 

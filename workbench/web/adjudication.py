@@ -33,6 +33,7 @@ from workbench.ops.gold import (
     claim_review,
     gold_history,
     gold_reasons,
+    gold_value,
     list_disagreements,
     project_annotators,
     project_keys,
@@ -139,6 +140,7 @@ def list_view(project_id: int):
         ),
         blind=_blind(),
         can_export=can(g.user, "export-gold", role),
+        **_value_helpers(project),
     )
 
 
@@ -174,6 +176,7 @@ def _render_claim(project, claim_id: int, *, status: int = 200, forms=None):
         forms=settle,
         ids={key: "f-" + re.sub(r"[^a-z0-9]", "-", key) for key in review.keys},
         blind=blind,
+        **_value_helpers(project),
         history=[
             (
                 e,
@@ -184,6 +187,15 @@ def _render_claim(project, claim_id: int, *, status: int = 200, forms=None):
             for e in history
         ],
     ), status
+
+
+def _value_helpers(project) -> dict:
+    """What the templates need to show a value: which keys are speakers', and a gold's
+    value as compared (a speaker id or a label)."""
+    return {
+        "speaker_keys": {k for k in project_keys(project) if is_speaker_key(k)},
+        "gold_value": gold_value,
+    }
 
 
 def _history_field(record: dict | None, names: dict[str, str]) -> str:
