@@ -14,6 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "workbench"
 PURE = {
     "text",
     "importing",
+    "importing_annotations",
     "exporting",
     "labels",
     "permissions",
@@ -97,6 +98,7 @@ PURE_IMPORTS = (
     "workbench.suggest",
     "workbench.suggest.model",
     "workbench.importing",
+    "workbench.importing_annotations",
     "workbench.exporting",
     "workbench.labels",
     "workbench.fields",

@@ -20,7 +20,8 @@ from workbench.errors import WorkbenchError
 from workbench.exporting import FORMATS, SHAPES, with_bom
 from workbench.jobs import ImportSource, run_import, run_suggestions
 from workbench.keymap import format_keymap_lines
-from workbench.models import Project, User
+from workbench.models import ROLES, Project, User
+from workbench.ops.annotation_import import is_imported_account
 from workbench.ops.backup import dump_lines, read_dump, restore_project
 from workbench.ops.demo import seed_demo
 from workbench.ops.exports import codebook_csv, codebook_markdown, export_stream
@@ -300,8 +301,17 @@ def users_deactivate(ctx: Context, username: str) -> None:
 def users_activate(ctx: Context, username: str) -> None:
     """Let a deactivated user log in again."""
     with ctx.session() as session:
-        activate_user(session, _named_user(session, username))
-    click.echo(f"{username} can log in again.")
+        user = _named_user(session, username)
+        # An account an import made has no password yet (ops.annotation_import).
+        without_password = is_imported_account(user)
+        activate_user(session, user)
+    if without_password:
+        click.echo(
+            f"{username} is active, but has no password yet: set one with "
+            f"`workbench users set-password {username}`."
+        )
+    else:
+        click.echo(f"{username} can log in again.")
 
 
 @main.group()
@@ -353,7 +363,7 @@ def projects_list(ctx: Context) -> None:
 @projects.command("add-member")
 @click.argument("project")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["manager", "annotator"]), default="annotator")
+@click.option("--role", type=click.Choice(ROLES), default="annotator")
 @pass_context
 def projects_add_member(ctx: Context, project: str, username: str, role: str) -> None:
     """Add a user to a project (or change their role)."""
@@ -626,5 +636,5 @@ def restore_command(ctx: Context, file, name: str | None) -> None:
             "They have random passwords: set one with `workbench users set-password NAME`."
         )
 
-
-import workbench.cli_gold  # noqa: E402, F401  (registers `workbench gold`, see cli_gold.py)
+# Commands kept in modules of their own, registered on `main` when imported.
+from workbench import cli_assign, cli_gold, cli_import_annotations  # noqa: E402, F401

@@ -24,10 +24,12 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
-    true,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from workbench import permissions
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -38,8 +40,8 @@ NAMING_CONVENTION = {
 }
 
 SPEAKER_TYPES = ("person", "organization", "outlet", "author", "unknown")
-# A member's role in a project (see workbench.permissions for what each may do).
-ROLES = ("manager", "annotator", "adjudicator", "viewer")
+# A member's role in a project: workbench.permissions says what each may do.
+ROLES = permissions.ROLES
 CLAIM_STATES = ("active", "merged")
 # The reasons for settling a disagreement a new project offers (Project.gold_reasons).
 GOLD_REASONS = ("guideline unclear", "annotator slip", "genuinely ambiguous", "other")
@@ -221,7 +223,8 @@ class Assignment(Base):
     __tablename__ = "assignments"
     __table_args__ = (
         UniqueConstraint("article_id", "user_id"),
-        Index(None, "project_id", "user_id"),
+        # A user's queue, article by article.
+        Index(None, "project_id", "user_id", "article_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -20,96 +20,119 @@ from tests.web.web_helpers import (
     read,
     snapshot,
 )
+from workbench.ops.assignments import assign
 from workbench.ops.invitations import invite_member
 from workbench.ops.projects import set_member
 
-ROLES = ("anon", "stranger", "annotator", "manager", "admin")
-USERNAMES = {"stranger": "stan", "annotator": "ann", "manager": "mona", "admin": "root"}
+# "unassigned": an annotator of the project (which assigns work) whose articles do not
+# include the one the table requests; "annotator" has it assigned.
+ROLES = ("anon", "stranger", "annotator", "manager", "admin", "adjudicator", "viewer", "unassigned")
+USERNAMES = {
+    "stranger": "stan",
+    "annotator": "ann",
+    "manager": "mona",
+    "admin": "root",
+    "adjudicator": "adele",
+    "viewer": "vic",
+    "unassigned": "una",
+}
 
 # Statuses per role, in the order of ROLES. POSTs carry a valid CSRF token and the
 # data in POST_DATA (chosen so that no request changes what later ones see): an
 # allowed request then fails validation (400: a form page shows the form again with
 # its errors) or conflicts (409).
 # Logged out, a page redirects to /login; the JSON API (/api/) answers 403.
-EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
-    # endpoint, method:                           anon stranger annot manager admin
-    ("static", "GET"):                            (200, 200, 200, 200, 200),
-    ("auth.login", "GET"):                        (200, 302, 302, 302, 302),
-    ("auth.login", "POST"):                       (400, 302, 302, 302, 302),
-    ("auth.logout", "POST"):                      (302, 302, 302, 302, 302),
-    ("auth.change_password", "GET"):              (302, 200, 200, 200, 200),
-    ("auth.change_password", "POST"):             (302, 400, 400, 400, 400),
-    ("projects.list_projects", "GET"):            (302, 200, 200, 200, 200),
+EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
+    # endpoint, method:                          anon strngr annot manag admin adjud viewr unasg
+    ("static", "GET"):                            (200, 200, 200, 200, 200, 200, 200, 200),
+    ("auth.login", "GET"):                        (200, 302, 302, 302, 302, 302, 302, 302),
+    ("auth.login", "POST"):                       (400, 302, 302, 302, 302, 302, 302, 302),
+    ("auth.logout", "POST"):                      (302, 302, 302, 302, 302, 302, 302, 302),
+    ("auth.change_password", "GET"):              (302, 200, 200, 200, 200, 200, 200, 200),
+    ("auth.change_password", "POST"):             (302, 400, 400, 400, 400, 400, 400, 400),
+    ("projects.list_projects", "GET"):            (302, 200, 200, 200, 200, 200, 200, 200),
     # Who may create projects is an admin's setting: admins only by default.
-    ("projects.create_project_view", "GET"):      (302, 403, 403, 403, 200),
-    ("projects.create_project_view", "POST"):     (302, 403, 403, 403, 400),
+    ("projects.create_project_view", "GET"):      (302, 403, 403, 403, 200, 403, 403, 403),
+    ("projects.create_project_view", "POST"):     (302, 403, 403, 403, 400, 403, 403, 403),
     # An empty form: nothing to answer (the invitation of ann is left as it is).
-    ("projects.answer_invitation_view", "POST"):  (302, 302, 302, 302, 302),
-    ("admin.list_users", "GET"):                  (302, 403, 403, 403, 200),
-    ("admin.list_users", "POST"):                 (302, 403, 403, 403, 400),
+    ("projects.answer_invitation_view", "POST"):  (302, 302, 302, 302, 302, 302, 302, 302),
+    ("admin.list_users", "GET"):                  (302, 403, 403, 403, 200, 403, 403, 403),
+    ("admin.list_users", "POST"):                 (302, 403, 403, 403, 400, 403, 403, 403),
     # On the admin's own account: their only session is the current one, which stays;
     # deactivating oneself is refused; activating an active account changes nothing.
-    ("admin.show_user_sessions", "GET"):          (302, 403, 403, 403, 200),
-    ("admin.end_sessions_view", "POST"):          (302, 403, 403, 403, 302),
-    ("admin.deactivate_user_view", "POST"):       (302, 403, 403, 403, 302),
-    ("admin.activate_user_view", "POST"):         (302, 403, 403, 403, 302),
-    ("admin.edit_settings", "GET"):               (302, 403, 403, 403, 200),
-    ("admin.edit_settings", "POST"):              (302, 403, 403, 403, 400),
-    ("projects.show_project", "GET"):             (302, 404, 200, 200, 200),
-    ("projects.edit_project", "GET"):             (302, 404, 403, 200, 200),
-    ("projects.edit_project", "POST"):            (302, 404, 403, 400, 400),
-    ("projects.edit_members", "GET"):             (302, 404, 403, 200, 200),
-    ("projects.edit_members", "POST"):            (302, 404, 403, 400, 400),
-    ("projects.remove_member_view", "POST"):      (302, 404, 403, 302, 302),
-    ("projects.withdraw_invitation_view", "POST"): (302, 404, 403, 302, 302),
-    ("projects.rename_target_view", "POST"):      (302, 404, 403, 302, 302),
-    ("projects.project_history_view", "GET"):     (302, 404, 403, 200, 200),
+    ("admin.show_user_sessions", "GET"):          (302, 403, 403, 403, 200, 403, 403, 403),
+    ("admin.end_sessions_view", "POST"):          (302, 403, 403, 403, 302, 403, 403, 403),
+    ("admin.deactivate_user_view", "POST"):       (302, 403, 403, 403, 302, 403, 403, 403),
+    ("admin.activate_user_view", "POST"):         (302, 403, 403, 403, 302, 403, 403, 403),
+    ("admin.edit_settings", "GET"):               (302, 403, 403, 403, 200, 403, 403, 403),
+    ("admin.edit_settings", "POST"):              (302, 403, 403, 403, 400, 403, 403, 403),
+    ("projects.show_project", "GET"):             (302, 404, 200, 200, 200, 200, 200, 200),
+    ("projects.edit_project", "GET"):             (302, 404, 403, 200, 200, 403, 403, 403),
+    ("projects.edit_project", "POST"):            (302, 404, 403, 400, 400, 403, 403, 403),
+    ("projects.edit_members", "GET"):             (302, 404, 403, 200, 200, 403, 403, 403),
+    ("projects.edit_members", "POST"):            (302, 404, 403, 400, 400, 403, 403, 403),
+    ("projects.remove_member_view", "POST"):      (302, 404, 403, 302, 302, 403, 403, 403),
+    ("projects.withdraw_invitation_view", "POST"): (302, 404, 403, 302, 302, 403, 403, 403),
+    ("projects.rename_target_view", "POST"):      (302, 404, 403, 302, 302, 403, 403, 403),
+    ("projects.project_history_view", "GET"):     (302, 404, 403, 200, 200, 403, 403, 403),
     # An empty form re-runs nothing: back to the project page.
-    ("projects.rerun_suggestions", "POST"):       (302, 404, 403, 302, 302),
-    ("projects.show_suggestion_run", "GET"):      (302, 404, 403, 404, 404),
-    ("articles.import_form", "GET"):              (302, 404, 403, 200, 200),
-    ("articles.import_paste", "POST"):            (302, 404, 403, 400, 400),
-    ("articles.import_upload", "POST"):           (302, 404, 403, 400, 400),
-    ("articles.show_article", "GET"):             (302, 404, 302, 302, 302),
-    ("articles.show_import", "GET"):              (302, 404, 403, 404, 404),
-    ("articles.show_roster", "GET"):              (302, 404, 403, 200, 200),
+    ("projects.rerun_suggestions", "POST"):       (302, 404, 403, 302, 302, 403, 403, 403),
+    ("projects.show_suggestion_run", "GET"):      (302, 404, 403, 404, 404, 403, 403, 403),
+    ("articles.import_form", "GET"):              (302, 404, 403, 200, 200, 403, 403, 403),
+    ("articles.import_paste", "POST"):            (302, 404, 403, 400, 400, 403, 403, 403),
+    ("articles.import_upload", "POST"):           (302, 404, 403, 400, 400, 403, 403, 403),
+    ("articles.show_article", "GET"):             (302, 404, 302, 302, 302, 302, 302, 302),
+    ("articles.show_import", "GET"):              (302, 404, 403, 404, 404, 403, 403, 403),
+    ("articles.show_roster", "GET"):              (302, 404, 403, 200, 200, 403, 403, 403),
     # An empty form adds nothing: back to the roster page.
-    ("articles.add_roster_view", "POST"):         (302, 404, 403, 302, 302),
-    ("articles.import_progress", "GET"):          (403, 404, 403, 404, 404),
-    ("annotate.annotate_article", "GET"):         (302, 404, 200, 200, 200),
-    ("annotate.save_annotation_view", "POST"):    (302, 404, 409, 409, 409),
-    ("annotate.claim_history_view", "GET"):       (302, 404, 200, 200, 200),
-    ("annotate.claims_after", "GET"):             (302, 404, 200, 200, 200),
-    ("annotate.claims_before", "GET"):            (302, 404, 200, 200, 200),
-    ("annotate.claim_panel", "GET"):              (302, 404, 200, 200, 200),
-    ("annotate.split_claim_view", "POST"):        (302, 404, 403, 400, 400),
-    ("annotate.merge_claim_view", "POST"):        (302, 404, 403, 400, 400),
-    ("annotate.merge_previous_claim_view", "POST"): (302, 404, 403, 400, 400),
-    ("annotate.trim_claim_view", "POST"):         (302, 404, 403, 400, 400),
-    ("speakers.list_speakers", "GET"):            (302, 404, 200, 200, 200),
-    ("speakers.list_speakers", "POST"):           (302, 404, 400, 400, 400),
-    ("speakers.show_speaker", "GET"):             (302, 404, 200, 200, 200),
-    ("speakers.edit_speaker", "GET"):             (302, 404, 403, 200, 200),
-    ("speakers.edit_speaker", "POST"):            (302, 404, 403, 400, 400),
-    ("speakers.merge_speakers_view", "POST"):     (302, 404, 403, 302, 302),
-    ("exports.export_page", "GET"):               (302, 404, 403, 200, 200),
-    ("exports.download_data", "GET"):             (302, 404, 403, 200, 200),
-    ("exports.download_codebook", "GET"):         (302, 404, 200, 200, 200),
+    ("articles.add_roster_view", "POST"):         (302, 404, 403, 302, 302, 403, 403, 403),
+    ("articles.import_progress", "GET"):          (403, 404, 403, 404, 404, 403, 403, 403),
+    # An upload without a file is refused with the form (400); an empty activation
+    # form, back to the members page.
+    ("annotation_import.import_form", "GET"):     (302, 404, 403, 200, 200, 403, 403, 403),
+    ("annotation_import.import_upload", "POST"):  (302, 404, 403, 400, 400, 403, 403, 403),
+    ("projects.activate_member_view", "POST"):    (302, 404, 403, 302, 302, 403, 403, 403),
+    ("annotate.annotate_article", "GET"):         (302, 404, 200, 200, 200, 200, 200, 403),
+    ("annotate.save_annotation_view", "POST"):    (302, 404, 409, 409, 409, 403, 403, 403),
+    ("annotate.claim_history_view", "GET"):       (302, 404, 200, 200, 200, 200, 403, 200),
+    ("annotate.claims_after", "GET"):             (302, 404, 200, 200, 200, 200, 200, 403),
+    ("annotate.claims_before", "GET"):            (302, 404, 200, 200, 200, 200, 200, 403),
+    ("annotate.claim_panel", "GET"):              (302, 404, 200, 200, 200, 200, 200, 403),
+    ("annotate.split_claim_view", "POST"):        (302, 404, 403, 400, 400, 403, 403, 403),
+    ("annotate.merge_claim_view", "POST"):        (302, 404, 403, 400, 400, 403, 403, 403),
+    ("annotate.merge_previous_claim_view", "POST"): (302, 404, 403, 400, 400, 403, 403, 403),
+    ("annotate.trim_claim_view", "POST"):         (302, 404, 403, 400, 400, 403, 403, 403),
+    ("speakers.list_speakers", "GET"):            (302, 404, 200, 200, 200, 200, 200, 200),
+    ("speakers.list_speakers", "POST"):           (302, 404, 400, 400, 400, 400, 403, 400),
+    ("speakers.show_speaker", "GET"):             (302, 404, 200, 200, 200, 200, 200, 200),
+    ("speakers.edit_speaker", "GET"):             (302, 404, 403, 200, 200, 403, 403, 403),
+    ("speakers.edit_speaker", "POST"):            (302, 404, 403, 400, 400, 403, 403, 403),
+    ("speakers.merge_speakers_view", "POST"):     (302, 404, 403, 302, 302, 403, 403, 403),
+    ("assignments.show_assignments", "GET"):     (302, 404, 403, 200, 200, 403, 403, 403),
+    ("assignments.auto_assign_view", "POST"):    (302, 404, 403, 400, 400, 403, 403, 403),
+    ("assignments.manual_assign_view", "POST"):  (302, 404, 403, 400, 400, 403, 403, 403),
+    ("assignments.hand_over_view", "POST"):      (302, 404, 403, 400, 400, 403, 403, 403),
+    ("assignments.unassign_view", "POST"):       (302, 404, 403, 302, 302, 403, 403, 403),
+    ("assignments.modes_view", "POST"):          (302, 404, 403, 302, 302, 403, 403, 403),
+    ("progress.show_progress", "GET"):           (302, 404, 403, 200, 200, 200, 200, 403),
+    ("exports.export_page", "GET"):               (302, 404, 403, 200, 200, 403, 403, 403),
+    ("exports.download_data", "GET"):             (302, 404, 403, 200, 200, 403, 403, 403),
+    ("exports.download_codebook", "GET"):         (302, 404, 200, 200, 200, 200, 200, 200),
     # The JSON API answers 403 instead of redirecting to the login page.
-    ("api.show_session", "GET"):                  (403, 200, 200, 200, 200),
-    ("api.show_annotation", "GET"):               (403, 404, 200, 200, 200),
-    ("api.show_workspace", "GET"):                (403, 404, 200, 200, 200),
-    ("api.save_annotation_api", "POST"):          (403, 404, 400, 400, 400),
-    ("api_speakers.search_speakers_api", "GET"):  (403, 404, 200, 200, 200),
-    ("api_speakers.create_speaker_api", "POST"):  (403, 404, 400, 400, 400),
+    ("api.show_session", "GET"):                  (403, 200, 200, 200, 200, 200, 200, 200),
+    ("api.show_annotation", "GET"):               (403, 404, 200, 200, 200, 200, 200, 403),
+    ("api.show_workspace", "GET"):                (403, 404, 200, 200, 200, 200, 200, 403),
+    ("api.save_annotation_api", "POST"):          (403, 404, 400, 400, 400, 403, 403, 403),
+    ("api_speakers.search_speakers_api", "GET"):  (403, 404, 200, 200, 200, 200, 200, 200),
+    ("api_speakers.create_speaker_api", "POST"):  (403, 404, 400, 400, 400, 400, 403, 400),
     # Adjudication (managers and adjudicators): an empty settle form names no field
     # (400), an empty accept form accepts nothing (back to the list).
-    ("adjudication.list_view", "GET"):            (302, 404, 403, 200, 200),
-    ("adjudication.claim_view", "GET"):           (302, 404, 403, 200, 200),
-    ("adjudication.settle_view", "POST"):         (302, 404, 403, 400, 400),
-    ("adjudication.accept_view", "POST"):         (302, 404, 403, 303, 303),
-    ("adjudication.download_gold", "GET"):        (302, 404, 403, 200, 200),
-    ("adjudication.download_accuracy", "GET"):    (302, 404, 403, 200, 200),
+    ("adjudication.list_view", "GET"):            (302, 404, 403, 200, 200, 200, 403, 403),
+    ("adjudication.claim_view", "GET"):           (302, 404, 403, 200, 200, 200, 403, 403),
+    ("adjudication.settle_view", "POST"):         (302, 404, 403, 400, 400, 400, 403, 403),
+    ("adjudication.accept_view", "POST"):         (302, 404, 403, 303, 303, 303, 403, 403),
+    ("adjudication.download_gold", "GET"):        (302, 404, 403, 200, 200, 200, 403, 403),
+    ("adjudication.download_accuracy", "GET"):    (302, 404, 403, 200, 200, 200, 403, 403),
 }  # fmt: skip
 
 # A version that never exists: the save is refused as stale (409), nothing is written.
@@ -133,7 +156,9 @@ def world(db, team):
     """Project A ("Talks") and B, each with an article, claims and a speaker.
 
     mona manages both (so object checks, not membership, must refuse B's ids
-    under A's id and the other way round); ann is an annotator of A only.
+    under A's id and the other way round); ann is an annotator of A only, with A's
+    article assigned to her; adele adjudicates A, vic views it, and una annotates it
+    without that article.
     """
     project_a = team["project"]
     # One claim: a merge with the next or the previous is refused (there is none).
@@ -145,6 +170,10 @@ def world(db, team):
     article_b, claims_b = add_article(db, project_b, "Another text. It has two sentences.")
     speaker_b = add_speaker(db, project_b, "Someone Else")
     invite_member(db, project_a, "stan", "annotator", by=team["manager"])
+    for name, role in (("adele", "adjudicator"), ("vic", "viewer"), ("una", "annotator")):
+        set_member(db, project_a, make_user(db, name), role)
+    # A hands out work: ann has the article, una has none.
+    assign(db, project_a, [claims_a[-1].article_id], ["ann"], by=team["manager"])
     db.commit()
     return {
         "a": {

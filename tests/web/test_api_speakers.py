@@ -3,6 +3,7 @@ speakers, limits) and adding a speaker (limits, clashes, history, refusals, CSRF
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -319,8 +320,9 @@ def test_adding_refusals_are_json(web, db, team, monkeypatch):
     web.client.post("/logout", data={"csrf_token": token})
     response = web.get(f"/api/projects/{project.id}/speakers")
     assert response.status_code == 403
-    # A member without the permission (no role lacks it today: narrowed for the test).
-    monkeypatch.setitem(permissions.PROJECT_ACTIONS, "add-speaker", frozenset({"manager"}))
+    # A member without the permission (an annotator has it: narrowed for the test).
+    narrowed = dataclasses.replace(permissions.ACTIONS["add-speaker"], roles=frozenset({"manager"}))
+    monkeypatch.setitem(permissions.ACTIONS, "add-speaker", narrowed)
     web.login("ann")
     token = api_token(web)
     response = post_json(web, url, {"name": "X"}, token)

@@ -19,6 +19,8 @@ LATE_WRITE = {
     "auth.change_password",
     "articles.import_paste",
     "articles.import_upload",
+    # Earlier annotations: the file is read and checked before the lock is taken.
+    "annotation_import.import_upload",
     # A boundary edit runs the suggester over the article before it takes the lock.
     "annotate.split_claim_view",
     "annotate.merge_claim_view",

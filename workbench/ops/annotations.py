@@ -38,6 +38,7 @@ from workbench.models import (
     ANNOTATION_STATUSES,
     Annotation,
     Article,
+    Assignment,
     Claim,
     HistoryEntry,
     Membership,
@@ -49,7 +50,7 @@ from workbench.models import (
     User,
 )
 from workbench.ops.codebook import Codebook, codebook_at
-from workbench.permissions import authorize
+from workbench.permissions import ArticleGrant, authorize
 from workbench.text.names import fold_name
 
 # SQLITE_BUSY and SQLITE_BUSY_SNAPSHOT
@@ -151,6 +152,7 @@ _articles = Article.__table__
 _projects = Project.__table__
 _members = Membership.__table__
 _annotations = Annotation.__table__
+_assignments = Assignment.__table__
 _stances = Stance.__table__
 _speakers = Speaker.__table__
 _aliases = SpeakerAlias.__table__
@@ -190,6 +192,8 @@ _STATE_COLUMNS = (
     _projects.c.created_at.label("project_created_at"),
     _projects.c.codebook_version,
     _members.c.role,
+    _projects.c.assigned_only,
+    _assignments.c.id.label("assignment_id"),
     _annotations.c.id.label("annotation_id"),
     _annotations.c.version,
     *_field_columns(),
@@ -211,6 +215,13 @@ def _state_query():
             and_(
                 _members.c.project_id == _projects.c.id,
                 _members.c.user_id == bindparam("user_id"),
+            ),
+        )
+        .outerjoin(
+            _assignments,
+            and_(
+                _assignments.c.article_id == _claims.c.article_id,
+                _assignments.c.user_id == bindparam("user_id"),
             ),
         )
         .outerjoin(
@@ -390,10 +401,13 @@ def annotation_state(
     )
     if not rows:
         # Strangers learn nothing about which ids exist.
-        authorize(user, action, None)
+        authorize(user, action and "view-project", None)
         raise NotFound("No such claim in this project.")
     first = rows[0]  # one row per stance (or one row without)
-    authorize(user, action, first.role)
+    grant = ArticleGrant(
+        assigned_only=bool(first.assigned_only), assigned=first.assignment_id is not None
+    )
+    authorize(user, action, first.role, article=grant)
     state = AnnotationState(
         project_id=first.project_id,
         claim_id=claim_id,

@@ -18,7 +18,7 @@ from workbench.importing import (
     content_hash,
     normalize_text,
 )
-from workbench.models import Annotation, Article, Claim, Project, User, utcnow
+from workbench.models import Annotation, Article, Assignment, Claim, Project, User, utcnow
 from workbench.ops.suggestions import (
     ArticleClaims,
     Encoded,
@@ -437,14 +437,21 @@ def article_progress(
     *,
     page: int | None = None,
     size: int = ARTICLES_PAGE,
+    assigned_only: bool = False,
 ) -> ProjectProgress:
     """Return page ``page`` (from 1) of the project's articles, by id, each with its
-    active claims and annotation counts, and the project's claim and annotation totals.
+    active claims and annotation counts, and the project's claim and annotation totals
+    (``assigned_only``: only the articles assigned to ``user``).
 
     Every count is an aggregate; only the page's articles are read (without their
     text). Raises NotFound for a page after the last.
     """
     of_project = Article.project_id == project.id
+    if assigned_only:
+        of_project = and_(
+            of_project,
+            Article.id.in_(select(Assignment.article_id).where(Assignment.user_id == user.id)),
+        )
     total = session.scalar(select(func.count()).select_from(Article).where(of_project))
     current = page_of(page, size, total or 0)
     articles = list(

@@ -228,6 +228,14 @@ PROJECT_ACTIONS = {
     "add-member": "Member added",
     "change-role": "Role changed",
     "remove-member": "Member removed",
+    # ops.assignments
+    "assign": "Articles assigned",
+    "unassign": "Article unassigned",
+    "assignment-mode": "Assignment mode changed",
+    "blind-mode": "Blind mode changed",
+    # ops.annotation_import: earlier annotations imported, an imported account activated.
+    "import-annotations": "Annotations imported",
+    "activate-member": "Member activated",
     # ops.suggestions: a re-run of the suggester over every article, when it ends.
     "rerun-suggestions": "Suggestions re-run",
     # ops.gold: the adjudication reasons, and an accept-all-agree run that accepted some.
@@ -274,4 +282,3 @@ def describe_action(entity: str, action: str) -> str:
     a kind this list does not know reads "<entity> <action>" without hyphens."""
     words = _ACTION_WORDS.get((entity, action))
     return words or f"{entity} {action.replace('-', ' ')}"
-

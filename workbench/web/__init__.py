@@ -14,8 +14,20 @@ from werkzeug.routing import IntegerConverter
 from workbench.db import MAX_INT, is_lock_timeout
 from workbench.errors import WorkbenchError
 from workbench.importing import MAX_UPLOAD_FILES
-from workbench.web import admin, annotate, api, articles, auth, exports, projects, speakers
+from workbench.web import (
+    admin,
+    annotate,
+    api,
+    articles,
+    assignments,
+    auth,
+    exports,
+    progress,
+    projects,
+    speakers,
+)
 from workbench.web.adjudication import bp as adjudication_bp
+from workbench.web.annotation_import import bp as annotation_import_bp
 from workbench.web.api_speakers import bp as api_speakers_bp
 from workbench.web.common import close_db, load_user, public, wants_json
 from workbench.web.guard import refuse_unstorable_text
@@ -56,10 +68,13 @@ def register(app: Flask) -> None:
         auth.bp,
         projects.bp,
         articles.bp,
+        annotation_import_bp,
         annotate.bp,
         speakers.bp,
         exports.bp,
         admin.bp,
+        assignments.bp,
+        progress.bp,
         api.bp,
         api_speakers_bp,
         adjudication_bp,

@@ -38,12 +38,13 @@ from workbench.ops.workspace import (
     next_article_open,
     project_progress,
 )
-from workbench.permissions import can
+from workbench.permissions import OPEN_ARTICLE, can
 from workbench.web.common import (
     database_int,
     db,
     form_int,
     late_write,
+    load_article,
     load_project,
     options,
     query_int,
@@ -175,7 +176,7 @@ def _fill(form, project, annotation: Annotation | None):
 
 @bp.get("/projects/<int:project_id>/articles/<int:article_id>/annotate")
 def annotate_article(project_id: int, article_id: int):
-    project, role = load_project(project_id)
+    project, role = load_article(project_id, article_id)
     ws = requested_workspace(project, article_id)
     if ws.merged_into_id is not None:
         flash("That claim was merged into the one shown.", "info")
@@ -199,7 +200,7 @@ def claims_before(project_id: int, article_id: int, claim_id: int):
 def _claims_fragment(project_id: int, article_id: int, **anchor):
     """The fragment of claims before or after ``anchor``; ``?marks=<claim id>`` (the
     claim open on the page) highlights that claim's evidence in it too."""
-    project, _ = load_project(project_id)
+    project, _ = load_article(project_id, article_id)
     article, stretch = claims_stretch(db(), project, article_id, g.user, **anchor)
     marks_for = query_int("marks")
     fragment = render_template(
@@ -390,6 +391,10 @@ def _panel_context(ws, role, form=None, *, edit_refusal=None, split_form=None, t
         has_previous=selected is not None and selected.position > 1,
         has_next=selected is not None and selected.position < ws.total,
         can_edit_claims=can(g.user, "edit-claims", role),
+        # The page was let through "view-article" for this article, which holds the
+        # article to the same rule as annotating it: the role decides here.
+        can_annotate=can(g.user, "annotate-claim", role, article=OPEN_ARTICLE),
+        can_history=can(g.user, "view-history", role),
         can_see_roster=can(g.user, "manage-speakers", role),
         speaker_types=SPEAKER_TYPES,
         suggested_fields=suggested_fields,
@@ -481,7 +486,7 @@ def claim_panel(project_id: int, article_id: int, claim_id: int):
     which annotate.js puts in place of the panel shown when the annotator moves to
     another claim: the same template as the page's, so the page works the same with
     and without JavaScript. A claim merged away answers with the claim it went into."""
-    project, role = load_project(project_id)
+    project, role = load_article(project_id, article_id)
     ws = build_workspace(db(), project, article_id, g.user, claim_id=claim_id, window=0)
     if ws.merged_into_id is not None:
         ws = build_workspace(
@@ -522,8 +527,9 @@ def _claim_url(project, article, claim_id, fragment=True, **kwargs):
 
 @bp.post("/projects/<int:project_id>/claims/<int:claim_id>/annotation")
 def save_annotation_view(project_id: int, claim_id: int):
-    project, role = load_project(project_id, "annotate-claim")
+    project, _ = load_project(project_id)
     claim = get_project_claim(db(), project.id, claim_id)
+    project, role = load_article(project_id, claim.article_id, "annotate-claim")
     article = claim.article
     # The form is checked against the speakers it names, not the whole registry (which
     # can be big); merged ones too: a form opened before a merge names the merged one,
@@ -789,8 +795,9 @@ def trim_claim_view(project_id: int, claim_id: int):
 def claim_history_view(project_id: int, claim_id: int):
     project, role = load_project(project_id, "view-history")
     claim = get_project_claim(db(), project.id, claim_id)
-    # Annotators code blind: they see their own annotation's history, not the others'.
-    blind = not can(g.user, "view-all-annotations", role)
+    # In blind mode (the default) annotators see their own annotation's history, not
+    # the others'; adjudicators and managers see everyone's.
+    blind = project.blind and not can(g.user, "view-all-annotations", role)
     page, entries = claim_history_page(
         db(),
         claim.id,

@@ -21,7 +21,7 @@ from workbench.ops.workspace import build_workspace, claim_suggestions
 from workbench.web.common import (
     autocommit,
     db,
-    load_project,
+    load_article,
     requested_workspace,
     start_write,
 )
@@ -51,7 +51,7 @@ def show_session():
 
 @bp.get("/projects/<int:project_id>/claims/<int:claim_id>/annotation")
 def show_annotation(project_id: int, claim_id: int):
-    state = annotation_state(db(), g.user, project_id, claim_id, "view-project")
+    state = annotation_state(db(), g.user, project_id, claim_id, "view-article")
     suggested = claim_suggestions(db(), db().get(Claim, state.claim_id))
     return jsonify(
         {
@@ -65,7 +65,7 @@ def show_annotation(project_id: int, claim_id: int):
 @bp.get("/projects/<int:project_id>/articles/<int:article_id>/workspace")
 def show_workspace(project_id: int, article_id: int):
     """The annotate page's state as JSON (see docs/api.md)."""
-    project, _ = load_project(project_id)
+    project, _ = load_article(project_id, article_id)
     ws = requested_workspace(project, article_id)
     if ws.merged_into_id is not None:
         ws = build_workspace(db(), project, article_id, g.user, claim_id=ws.merged_into_id)

@@ -11,6 +11,7 @@ from wtforms.validators import NumberRange
 from workbench.db import MAX_INT, SQLITE_BUSY_TIMEOUT, begin_write, stored_int
 from workbench.errors import InvalidInput, NotFound, PermissionDenied
 from workbench.models import Project
+from workbench.ops.assignments import article_grant
 from workbench.ops.projects import project_with_role
 from workbench.ops.sessions import touch_session, user_for_token
 from workbench.ops.workspace import build_workspace
@@ -156,6 +157,23 @@ def load_project(
     """
     project, role = project_with_role(db(), project_id, g.user, eager=eager)
     authorize(g.user, action, role)
+    return project, role
+
+
+def load_article(
+    project_id: int, article_id: int, action: str = "view-article", *, eager: bool = True
+) -> tuple[Project, str | None]:
+    """Return the project and the user's role, after checking the article-level
+    ``action`` against article ``article_id`` (an annotator of a project that assigns
+    work reaches only the articles assigned to them).
+
+    Raises NotFound (not a member, or no such article in the project: the article's
+    own pages check that it is the project's) or PermissionDenied.
+    """
+    project, role = project_with_role(db(), project_id, g.user, eager=eager)
+    authorize(g.user, "view-project", role)
+    grant = article_grant(db(), project.id, g.user.id, article_id)
+    authorize(g.user, action, role, article=grant)
     return project, role
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from workbench.errors import InvalidInput, NotFound, PermissionDenied, WorkbenchError
@@ -12,7 +20,9 @@ from workbench.jobs import start_suggestions
 from workbench.keymap import ACTIONS, format_keymap_lines, shown
 from workbench.labels import LABELLED_FIELDS, format_label_lines, parse_label_lines
 from workbench.models import ROLES, Project
+from workbench.ops.annotation_import import activate_imported_member, imported_members
 from workbench.ops.articles import article_progress
+from workbench.ops.assignments import drop_assignments, hand_over, queues_for, unstarted_articles
 from workbench.ops.gold import gold_reasons, set_gold_reasons
 from workbench.ops.history import (
     PROJECT_ACTIONS,
@@ -48,7 +58,7 @@ from workbench.ops.suggestions import (
     run_status,
 )
 from workbench.ops.users import get_user_by_name
-from workbench.permissions import can
+from workbench.permissions import ArticleGrant, can
 from workbench.web.common import database_int, db, form_errors, load_project, options, query_int
 from workbench.web.stale import record_digest, stale_record
 
@@ -109,6 +119,11 @@ def settings_record(project: Project) -> dict:
     }
 
 
+# An article of the project that is not the user's, as the permission check sees it.
+def _unassigned(project) -> ArticleGrant:
+    return ArticleGrant(assigned_only=project.assigned_only, assigned=False)
+
+
 class MemberForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=80)])
     role = SelectField("Role", choices=options(ROLES), default="annotator")
@@ -116,6 +131,15 @@ class MemberForm(FlaskForm):
 
 class RemoveMemberForm(FlaskForm):
     username = StringField(validators=[DataRequired(), Length(max=80)])
+    # Offered when the project assigns work: their unstarted articles go to the others.
+    hand_over = BooleanField()
+
+
+class ActivateMemberForm(FlaskForm):
+    """Activate an account an annotation import made, with a first password."""
+
+    username = StringField(validators=[DataRequired(), Length(max=80)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=200)])
 
 
 class RenameTargetForm(FlaskForm):
@@ -150,6 +174,7 @@ def list_projects():
         can_create=_may_create_project(),
         invitations=invitations_for(db(), g.user),
         answer_form=AnswerInvitationForm(formdata=None),
+        queues=queues_for(db(), g.user),
     )
 
 
@@ -207,7 +232,11 @@ def create_project_view():
 @bp.get("/projects/<int:project_id>")
 def show_project(project_id: int):
     project, role = load_project(project_id)
-    progress = article_progress(db(), project, g.user, page=query_int("page", minimum=1))
+    # An annotator of a project that assigns work sees the articles assigned to them.
+    mine_only = not can(g.user, "view-article", role, article=_unassigned(project))
+    progress = article_progress(
+        db(), project, g.user, page=query_int("page", minimum=1), assigned_only=mine_only
+    )
     return render_template(
         "projects/project_show.html",
         project=project,
@@ -216,6 +245,7 @@ def show_project(project_id: int):
         page=progress.page,
         claims_total=progress.claims_total,
         mine_total=progress.mine_total,
+        mine_only=mine_only,
         can=lambda action: can(g.user, action, role),
         rerun_form=RerunSuggestionsForm(formdata=None, scope="project"),
         runs=recent_suggestion_runs(db(), project, limit=1)
@@ -380,6 +410,8 @@ def edit_members(project_id: int):
         direct=direct,
         remove_form=RemoveMemberForm(),
         withdraw_form=WithdrawInvitationForm(formdata=None),
+        activate_form=ActivateMemberForm(formdata=None),
+        imported=imported_members(db(), project),
         memberships=members(db(), project),
         invitations=pending_invitations(db(), project),
     ), status
@@ -416,12 +448,19 @@ def remove_member_view(project_id: int):
                 # The same words as for an account that is no member: nothing to learn.
                 raise NotFound(f"{form.username.data.strip()} is not a member of this project.")
             remove_member(db(), project, user, by=g.user)
+            moved = _hand_over_on_removal(project, user) if form.hand_over.data else None
+            dropped = drop_assignments(db(), project, user, unstarted_only=False)
         except WorkbenchError as exc:
             db().rollback()
             flash(exc.message, "error")
         else:
             db().commit()
-            flash(f"{user.username} was removed; their annotations stay.", "info")
+            said = f"{user.username} was removed; their annotations stay."
+            if moved:
+                said += f" Their unstarted articles: {moved}"
+            elif dropped:
+                said += f" {dropped} article(s) assigned to them now lack an annotator."
+            flash(said, "info")
             if user.id == g.user.id and not g.user.is_admin:
                 # Managers may remove themselves (another manager stays); the
                 # members page is no longer theirs to see.
@@ -429,6 +468,41 @@ def remove_member_view(project_id: int):
     else:
         form_errors(form)
     return redirect(url_for("projects.edit_members", project_id=project.id))
+
+
+@bp.post("/projects/<int:project_id>/members/activate")
+def activate_member_view(project_id: int):
+    """Let an annotator whose account an annotation import made log in, with the
+    password the manager gives it (ops.annotation_import.activate_imported_member)."""
+    project, _ = load_project(project_id, "edit-project")
+    form = ActivateMemberForm()
+    if form.validate_on_submit():
+        try:
+            user = activate_imported_member(
+                db(), project, form.username.data, form.password.data, by=g.user
+            )
+        except WorkbenchError as exc:
+            db().rollback()
+            flash(f"{exc.message} Nothing was changed.", "error")
+        else:
+            db().commit()
+            flash(
+                f"{user.username} can log in now, with the password you gave; they can "
+                "change it by clicking their name at the top.",
+                "info",
+            )
+    else:
+        form_errors(form)
+    return redirect(url_for("projects.edit_members", project_id=project.id))
+
+
+def _hand_over_on_removal(project: Project, user) -> str | None:
+    """Hand the removed member's unstarted articles to the project's other annotators;
+    return what happened in words (None: nothing to hand over, or no one to take it)."""
+    others = [m.user.username for m in members(db(), project) if m.role == "annotator"]
+    if not others or not unstarted_articles(db(), project, user):
+        return None
+    return hand_over(db(), project, user, others, by=g.user).summary()
 
 
 @bp.post("/projects/<int:project_id>/invitations/withdraw")

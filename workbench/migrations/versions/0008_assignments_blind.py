@@ -51,7 +51,9 @@ def upgrade() -> None:
         ),
     )
     op.create_index(
-        op.f("ix_assignments_project_id_user_id"), "assignments", ["project_id", "user_id"]
+        op.f("ix_assignments_project_id_user_id_article_id"),
+        "assignments",
+        ["project_id", "user_id", "article_id"],
     )
     # Plain ADD COLUMNs (see 0002): SQLite's batch mode would copy the table.
     op.add_column(
@@ -67,5 +69,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_column("projects", "assigned_only")
     op.drop_column("projects", "blind")
-    op.drop_index(op.f("ix_assignments_project_id_user_id"), table_name="assignments")
+    op.drop_index(
+        op.f("ix_assignments_project_id_user_id_article_id"), table_name="assignments"
+    )
     op.drop_table("assignments")

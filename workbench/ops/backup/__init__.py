@@ -54,8 +54,10 @@ FORMAT = "claim-workbench-dump"
 # source, annotations the fields saved as suggested (older dumps get the defaults).
 # 5: the project carries the annotate page's keys changed from the defaults (older
 # dumps restore with the default keys).
-# 6: gold labels, and the project's reasons for gold (older dumps: none, the defaults).
-FORMAT_VERSION = 6
+# 6: the project carries its blind and assigned-only modes, and the assignments of
+# articles to annotators come as records (older dumps: blind, open, none assigned).
+# 7: gold labels, and the project's reasons for gold (older dumps: none, the defaults).
+FORMAT_VERSION = 7
 CLOSING = "end"
 _FIRST_CLOSED = 3
 NO_CLOSING = "The dump has no closing record: it is cut short or not a whole dump."
@@ -409,6 +411,8 @@ def _restore_project_record(session: Session, record: dict, name: str | None) ->
         codebook_version=record["codebook_version"],
         created_at=parse_time(record["created_at"]),
         keymap=_stored_keymap(record.get("keymap")),
+        blind=record.get("blind", True),
+        assigned_only=record.get("assigned_only", False),
         gold_reasons=record.get("gold_reasons"),
     )
     session.add(project)

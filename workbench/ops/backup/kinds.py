@@ -19,6 +19,7 @@ from workbench.models import (
     SPEAKER_TYPES,
     Annotation,
     Article,
+    Assignment,
     Claim,
     GoldLabel,
     HistoryEntry,
@@ -404,7 +405,26 @@ KINDS: tuple[Kind, ...] = (
             "claim_id": "claim",
         },
     ),
-    # 6: gold labels (none in older dumps), after the annotations they came from.
+    # 6: which annotator has which article (older dumps have none).
+    Kind(
+        "assignment",
+        "assignments",
+        Assignment,
+        (
+            Field("article", KEY, attr="article_id", ref="article"),
+            user_field("annotator", "user_id"),
+            user_field("assigned_by", "assigned_by_id", null=True),
+            time_field("assigned_at"),
+        ),
+        lambda d: (
+            select(Assignment)
+            .where(Assignment.project_id == d.project.id)
+            .order_by(Assignment.article_id, Assignment.user_id)
+        ),
+        sort=lambda a, d: (d.keys.key("article", a.article_id), d.users[a.user_id]),
+        unique=(("article", "annotator"),),
+    ),
+    # 7: gold labels (none in older dumps), after the annotations they came from.
     Kind(
         "gold",
         "gold labels",
@@ -499,7 +519,10 @@ PROJECT_FIELDS: tuple[Field, ...] = (
     time_field("created_at"),
     # 5: the annotate page's keys changed from the defaults (older dumps: the defaults).
     Field("keymap", checks.keymap, default=None),
-    # 6: the reasons for gold (older dumps: the defaults, NULL).
+    # 6: blind mode (on by default) and whether annotators annotate only their articles.
+    Field("blind", checks.boolean, default=True),
+    Field("assigned_only", checks.boolean, default=False),
+    # 7: the reasons for gold (older dumps: the defaults, NULL).
     Field("gold_reasons", _reasons, default=None),
 )
 PROJECT = Kind(
