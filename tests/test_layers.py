@@ -115,6 +115,7 @@ PURE_IMPORTS = (
     "workbench.review.assignment",
     "workbench.review.tables",
     "workbench.charts",
+    "workbench.review.disagreement",
 )
 _LOADED = """
 import importlib, sys

@@ -637,4 +637,4 @@ def restore_command(ctx: Context, file, name: str | None) -> None:
         )
 
 # Commands kept in modules of their own, registered on `main` when imported.
-from workbench import cli_agreement, cli_assign, cli_import_annotations  # noqa: E402, F401
+from workbench import cli_agreement, cli_assign, cli_gold, cli_import_annotations  # noqa: E402, F401

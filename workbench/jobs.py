@@ -31,10 +31,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from workbench.db import begin_write, is_lock_timeout
 from workbench.errors import WorkbenchError
 from workbench.importing import ImportItem, parse_file
-from workbench.models import Article, ImportJob
-from workbench.ops import articles, suggestions
+from workbench.models import Article, ImportJob, User
+from workbench.ops import articles, gold, suggestions
 from workbench.ops.import_jobs import Progress, finish_import_job, store_job_batch
 from workbench.ops.preparing import Preparer, default_workers
+from workbench.ops.projects import get_project
 
 logger = logging.getLogger(__name__)
 
@@ -229,3 +230,48 @@ def start_suggestions(sessions: sessionmaker[Session], run_id: int) -> threading
     )
     thread.start()
     return thread
+
+
+def run_accept_agreed(
+    sessions: sessionmaker[Session],
+    project_id: int,
+    *,
+    user_id: int | None,
+    article_id: int | None = None,
+    key: str | None = None,
+):
+    """Accept every agreed field into gold (ops.gold.accept_agreed) batch by batch: each
+    batch of claims is compared in a read transaction and stored in a short write
+    transaction of its own, so that on SQLite annotators' saves never wait for a whole
+    project. Returns the AcceptReport. Raises what accept_agreed raises before the first
+    batch; a failure later leaves the batches stored before (running it again finishes
+    the work: it is idempotent)."""
+    with sessions() as session:
+        project = get_project(session, project_id)
+        keys = gold.accept_keys(session, project, article_id, key)
+        merged = gold.merged_speakers(session, project.id)
+    report = gold.AcceptReport()
+    after = 0
+    while True:
+        with sessions() as session:
+            project = get_project(session, project_id, eager=False)
+            ids = gold.claim_batch(session, project, article_id, after)
+            if not ids:
+                break
+            agreed = gold.agreed_fields(session, ids, keys, merged)
+        if agreed:
+            with sessions() as session:
+                begin_write(session)
+                project = get_project(session, project_id, eager=False)
+                user = session.get(User, user_id) if user_id is not None else None
+                gold.store_agreed(session, project, agreed, report, user=user, merged=merged)
+                session.commit()
+        report.claims += len(ids)
+        after = ids[-1]
+    with sessions() as session:
+        begin_write(session)
+        project = get_project(session, project_id, eager=False)
+        user = session.get(User, user_id) if user_id is not None else None
+        gold.record_accept(session, project, report, user=user, article_id=article_id, key=key)
+        session.commit()
+    return report

@@ -43,6 +43,8 @@ SPEAKER_TYPES = ("person", "organization", "outlet", "author", "unknown")
 # A member's role in a project: workbench.permissions says what each may do.
 ROLES = permissions.ROLES
 CLAIM_STATES = ("active", "merged")
+# The reasons for settling a disagreement a new project offers (Project.gold_reasons).
+GOLD_REASONS = ("guideline unclear", "annotator slip", "genuinely ambiguous", "other")
 ANNOTATION_STATUSES = ("draft", "submitted")
 
 
@@ -184,6 +186,9 @@ class Project(Base):
     # Whether annotators annotate only the articles assigned to them (see Assignment):
     # on once the first article is assigned, and a manager may turn it off again.
     assigned_only: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The reasons an adjudicator picks from when settling a disagreement into gold
+    # (see GoldLabel), in order; NULL (not JSON null) means the defaults, GOLD_REASONS.
+    gold_reasons: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
 
     # The targets annotators label; retired ones are kept for the history (see Target).
     targets: Mapped[list[Target]] = relationship(
@@ -439,6 +444,49 @@ class Stance(Base):
 
     annotation: Mapped[Annotation] = relationship(back_populates="stances")
     target: Mapped[Target] = relationship()
+
+
+class GoldLabel(Base):
+    """The settled (gold) value of one field of a claim: for a stance, per target.
+
+    ``key`` is the field's name, or ``stance:<target id>`` for a stance, so that the
+    unique (claim, key) holds for every field (NULL target ids would be distinct in
+    a UNIQUE). A speaker field holds its registry speaker in ``speaker_id`` (its
+    ``value`` empty), a label field its label in ``value``; both empty is a gold of
+    "not set". ``adjudicated`` is false when it was accepted because every done
+    annotation agreed; ``source_annotation_ids`` are the annotations whose value it
+    took. ``version`` counts changes, as Annotation.version does (ops.gold).
+    """
+
+    __tablename__ = "gold_labels"
+    __table_args__ = (
+        UniqueConstraint("claim_id", "key"),
+        Index(None, "project_id", "claim_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    field: Mapped[str] = mapped_column(String(40))
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("targets.id"))
+    key: Mapped[str] = mapped_column(String(60))
+    value: Mapped[str] = mapped_column(String(80), default="")
+    speaker_id: Mapped[int | None] = mapped_column(ForeignKey("speakers.id"), index=True)
+    adjudicated: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    reason_text: Mapped[str] = mapped_column(Text, default="")
+    source_annotation_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    codebook_version: Mapped[int] = mapped_column(Integer, default=1)
+    settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    settled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    claim: Mapped[Claim] = relationship()
+    speaker: Mapped[Speaker | None] = relationship()
+    settled_by: Mapped[User | None] = relationship()
+    target: Mapped[Target | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class HistoryEntry(Base):

@@ -590,7 +590,7 @@ def test_a_dump_ends_with_counts_and_a_digest_of_what_came_before(sqlite_dump):
     assert counts["claim"] > 20 and counts["annotation"] == 4 and counts["history"] > 10
     body = "".join(sqlite_dump[:-1]).encode("utf-8")
     assert end["sha256"] == hashlib.sha256(body).hexdigest()
-    assert json.loads(sqlite_dump[0])["format_version"] == FORMAT_VERSION == 6
+    assert json.loads(sqlite_dump[0])["format_version"] == FORMAT_VERSION == 7
 
 
 @pytest.mark.parametrize("keep", [1, 2, 20, 30, 60, -1])

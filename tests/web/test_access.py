@@ -128,6 +128,14 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("api.save_annotation_api", "POST"):          (403, 404, 400, 400, 400, 403, 403, 403),
     ("api_speakers.search_speakers_api", "GET"):  (403, 404, 200, 200, 200, 200, 200, 200),
     ("api_speakers.create_speaker_api", "POST"):  (403, 404, 400, 400, 400, 400, 403, 400),
+    # Adjudication (managers and adjudicators): an empty settle form names no field
+    # (400), an empty accept form accepts nothing (back to the list).
+    ("adjudication.list_view", "GET"):            (302, 404, 403, 200, 200, 200, 403, 403),
+    ("adjudication.claim_view", "GET"):           (302, 404, 403, 200, 200, 200, 403, 403),
+    ("adjudication.settle_view", "POST"):         (302, 404, 403, 400, 400, 400, 403, 403),
+    ("adjudication.accept_view", "POST"):         (302, 404, 403, 303, 303, 303, 403, 403),
+    ("adjudication.download_gold", "GET"):        (302, 404, 403, 200, 200, 200, 403, 403),
+    ("adjudication.download_accuracy", "GET"):    (302, 404, 403, 200, 200, 200, 403, 403),
 }  # fmt: skip
 
 # A version that never exists: the save is refused as stale (409), nothing is written.

@@ -26,6 +26,8 @@ LATE_WRITE = {
     "annotate.merge_claim_view",
     "annotate.merge_previous_claim_view",
     "annotate.trim_claim_view",
+    # Accept-all-agree stores batch by batch, each in a short write transaction.
+    "adjudication.accept_view",
 }
 AUTOCOMMIT = {"api.save_annotation_api"}
 

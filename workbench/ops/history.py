@@ -238,6 +238,9 @@ PROJECT_ACTIONS = {
     "activate-member": "Member activated",
     # ops.suggestions: a re-run of the suggester over every article, when it ends.
     "rerun-suggestions": "Suggestions re-run",
+    # ops.gold: the adjudication reasons, and an accept-all-agree run that accepted some.
+    "edit-gold-reasons": "Reasons for gold changed",
+    "accept-gold": "Agreed labels accepted into gold",
 }
 
 

@@ -26,6 +26,7 @@ from workbench.web import (
     projects,
     speakers,
 )
+from workbench.web.adjudication import bp as adjudication_bp
 from workbench.web.agreement import bp as agreement_bp
 from workbench.web.annotation_import import bp as annotation_import_bp
 from workbench.web.api_speakers import bp as api_speakers_bp
@@ -78,6 +79,7 @@ def register(app: Flask) -> None:
         api.bp,
         api_speakers_bp,
         agreement_bp,
+        adjudication_bp,
     ):
         app.register_blueprint(blueprint)
     # Flask's own view of the static files needs no login.

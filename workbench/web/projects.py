@@ -23,6 +23,7 @@ from workbench.models import ROLES, Project
 from workbench.ops.annotation_import import activate_imported_member, imported_members
 from workbench.ops.articles import article_progress
 from workbench.ops.assignments import drop_assignments, hand_over, queues_for, unstarted_articles
+from workbench.ops.gold import gold_reasons, set_gold_reasons
 from workbench.ops.history import (
     PROJECT_ACTIONS,
     PROJECT_HISTORY_PAGE_SIZE,
@@ -89,6 +90,8 @@ class SettingsForm(ProjectForm):
     keys = TextAreaField(
         "The actions and their keys, one action a line", validators=[Length(max=5_000)]
     )
+    # Empty: the default reasons (workbench.models.GOLD_REASONS).
+    gold_reasons = TextAreaField("Reasons for gold, one a line", validators=[Length(max=10_000)])
     seen = HiddenField()
 
 
@@ -104,6 +107,7 @@ def settings_record(project: Project) -> dict:
     and the annotate page's keys (as the form shows them)."""
     return {
         "keys": format_keymap_lines(project_keymap(project)),
+        "gold_reasons": "\n".join(gold_reasons(project)),
         "name": project.name,
         "description": project.description,
         "guidelines": project.guidelines,
@@ -317,6 +321,7 @@ def edit_project(project_id: int):
                 [(lb.value, lb.description) for lb in grouped[field]]
             )
         form.keys.data = format_keymap_lines(project_keymap(project))
+        form.gold_reasons.data = "\n".join(gold_reasons(project))
         form.seen.data = record_digest(settings_record(project))
     elif form.validate():
         # Locked first (the lock reads the project, its targets and labels again),
@@ -374,6 +379,7 @@ def _save_settings(project: Project, form: SettingsForm) -> None:
         user=g.user,
     )
     set_project_keymap(db(), project, form.keys.data or "", user=g.user)
+    set_gold_reasons(db(), project, form.gold_reasons.data or "", user=g.user)
 
 
 @bp.route("/projects/<int:project_id>/members", methods=["GET", "POST"])

@@ -56,7 +56,8 @@ FORMAT = "claim-workbench-dump"
 # dumps restore with the default keys).
 # 6: the project carries its blind and assigned-only modes, and the assignments of
 # articles to annotators come as records (older dumps: blind, open, none assigned).
-FORMAT_VERSION = 6
+# 7: gold labels, and the project's reasons for gold (older dumps: none, the defaults).
+FORMAT_VERSION = 7
 CLOSING = "end"
 _FIRST_CLOSED = 3
 NO_CLOSING = "The dump has no closing record: it is cut short or not a whole dump."
@@ -412,6 +413,7 @@ def _restore_project_record(session: Session, record: dict, name: str | None) ->
         keymap=_stored_keymap(record.get("keymap")),
         blind=record.get("blind", True),
         assigned_only=record.get("assigned_only", False),
+        gold_reasons=record.get("gold_reasons"),
     )
     session.add(project)
     session.flush()

@@ -21,6 +21,7 @@ from workbench.models import (
     Article,
     Assignment,
     Claim,
+    GoldLabel,
     HistoryEntry,
     Label,
     Membership,
@@ -35,6 +36,7 @@ from workbench.models import (
 from workbench.ops.backup import checks, rules
 from workbench.ops.backup.checks import KEY, REF, Check
 from workbench.ops.backup.records import (
+    Bad,
     Dumping,
     Field,
     Kind,
@@ -42,6 +44,7 @@ from workbench.ops.backup.records import (
     format_time,
     parse_time,
 )
+from workbench.review.disagreement import GOLD_FIELDS, field_key
 
 FIELD_NAMES = tuple(f.name for f in FIELDS)
 
@@ -157,6 +160,48 @@ def _annotation_field(f) -> Field:
     if f.kind == TEXT:
         return Field(f.name, checks.text())
     return Field(f.name, checks.stances, dump=_dump_stances, load=_load_stances)
+
+
+def _keys_list(value, postgres):
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value
+    ):
+        return "is not a list of record keys"
+    return None
+
+
+def _reasons(value, postgres):
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        return "is not a list of reasons"
+    for reason in value:
+        problem = checks.text_problem(reason, postgres)
+        if problem:
+            return problem
+        if not reason.strip() or len(reason) > 200:
+            return f"holds a reason that is empty or longer than 200 characters ({reason[:40]!r})"
+    if len({r.casefold() for r in value}) != len(value):
+        return "lists a reason twice"
+    return None
+
+
+def _gold_key(gold: GoldLabel, record: dict, restoring: Restoring) -> None:
+    # The key names the target by its id, which restore gives anew: made, not dumped.
+    try:
+        gold.key = field_key(gold.field, gold.target_id)
+    except ValueError as exc:
+        raise Bad(f"the gold label's field and target do not go together ({exc})") from exc
+
+
+def _keep_gold_version(gold: GoldLabel, record: dict, restoring: Restoring) -> None:
+    restoring.session.execute(
+        update(GoldLabel)
+        .where(GoldLabel.id == gold.id)
+        .values(version=record["version"])
+        .execution_options(synchronize_session=False)
+    )
+    restoring.session.expire(gold, ["version"])
 
 
 KINDS: tuple[Kind, ...] = (
@@ -379,6 +424,50 @@ KINDS: tuple[Kind, ...] = (
         sort=lambda a, d: (d.keys.key("article", a.article_id), d.users[a.user_id]),
         unique=(("article", "annotator"),),
     ),
+    # 7: gold labels (none in older dumps), after the annotations they came from.
+    Kind(
+        "gold",
+        "gold labels",
+        GoldLabel,
+        (
+            Field("claim", KEY, attr="claim_id", ref="claim"),
+            Field("field", checks.choice(tuple(f.name for f in GOLD_FIELDS))),
+            Field("target", REF, attr="target_id", ref="target"),
+            Field("value", _text_of(GoldLabel, "value")),
+            Field("speaker", REF, attr="speaker_id", ref="speaker"),
+            Field("adjudicated", checks.boolean),
+            Field("reason", _text_of(GoldLabel, "reason")),
+            Field("reason_text", checks.text()),
+            Field(
+                "source_annotations",
+                _keys_list,
+                attr="source_annotation_ids",
+                dump=lambda gold, d: [
+                    d.keys.key("annotation", i) for i in gold.source_annotation_ids or []
+                ],
+                load=lambda value, record, r: [r.keys.id("annotation", k) for k in value],
+            ),
+            Field("codebook_version", checks.integer(low=1)),
+            user_field("settled_by", "settled_by_id", null=True),
+            time_field("settled_at"),
+            Field("version", checks.integer(low=1)),
+        ),
+        lambda d: (
+            select(GoldLabel)
+            .where(GoldLabel.project_id == d.project.id)
+            .order_by(GoldLabel.claim_id, GoldLabel.id)
+        ),
+        keyed=True,
+        unique=(("key",), ("claim", "field", "target")),
+        checks=(_gold_key,),
+        after=(_keep_gold_version,),
+        history_refs={
+            "claim_id": "claim",
+            "target_id": "target",
+            "speaker_id": "speaker",
+            "source_annotation_ids": "annotation",
+        },
+    ),
     Kind(
         "history",
         "history entries",
@@ -433,6 +522,8 @@ PROJECT_FIELDS: tuple[Field, ...] = (
     # 6: blind mode (on by default) and whether annotators annotate only their articles.
     Field("blind", checks.boolean, default=True),
     Field("assigned_only", checks.boolean, default=False),
+    # 7: the reasons for gold (older dumps: the defaults, NULL).
+    Field("gold_reasons", _reasons, default=None),
 )
 PROJECT = Kind(
     "project",
