@@ -51,6 +51,22 @@ FLEISS_WIKIPEDIA = [
 ]
 
 
+# Fleiss (1971), "Measuring nominal scale agreement among many raters": 30 patients,
+# each diagnosed by 6 psychiatrists into 5 categories (1 depression, 2 personality
+# disorder, 3 schizophrenia, 4 neurosis, 5 other), as R's irr package ships it
+# (`diagnoses`) and statsmodels' tests carry it; the paper's kappa is 0.430.
+FLEISS_1971 = [
+    [4, 4, 4, 4, 4, 4], [2, 2, 2, 5, 5, 5], [2, 3, 3, 3, 3, 5], [5, 5, 5, 5, 5, 5],
+    [2, 2, 2, 4, 4, 4], [1, 1, 3, 3, 3, 3], [3, 3, 3, 3, 5, 5], [1, 1, 3, 3, 3, 4],
+    [1, 1, 4, 4, 4, 4], [5, 5, 5, 5, 5, 5], [1, 4, 4, 4, 4, 4], [1, 2, 4, 4, 4, 4],
+    [2, 2, 2, 3, 3, 3], [1, 4, 4, 4, 4, 4], [2, 2, 4, 4, 4, 5], [3, 3, 3, 3, 3, 5],
+    [1, 1, 1, 4, 5, 5], [1, 1, 1, 1, 1, 2], [2, 2, 4, 4, 4, 4], [1, 3, 3, 5, 5, 5],
+    [5, 5, 5, 5, 5, 5], [2, 4, 4, 4, 4, 4], [2, 2, 4, 5, 5, 5], [1, 1, 4, 4, 4, 4],
+    [1, 4, 4, 4, 4, 5], [2, 2, 2, 2, 2, 4], [1, 1, 1, 1, 5, 5], [2, 2, 4, 4, 4, 4],
+    [1, 3, 3, 3, 3, 3], [5, 5, 5, 5, 5, 5],
+]
+
+
 def by_rows(columns: dict[str, list]) -> Ratings:
     return Ratings.from_matrix(list(zip(*columns.values(), strict=True)), annotators=list(columns))
 
@@ -86,6 +102,11 @@ class TestPublished:
         assert round(result.observed, 3) == 0.378
         assert round(result.fleiss.value, 3) == 0.210
         assert result.items == 10 and result.values == 140
+
+    def test_fleiss_1971_diagnoses(self):
+        result = agreement(Ratings.from_matrix(FLEISS_1971))
+        assert round(result.fleiss.value, 3) == 0.430
+        assert result.items == 30 and result.values == 180
 
     def test_fleiss_wikipedia_per_item_agreement(self):
         ratings = from_counts(FLEISS_WIKIPEDIA)
