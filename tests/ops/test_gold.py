@@ -469,3 +469,20 @@ def test_the_batch_by_batch_run_accepts_what_one_transaction_would(
     assert entry.after["accepted"] == 5 and entry.user_id == world["boss"].id
     with pytest.raises(InvalidInput):
         run_accept_agreed(session_factory, world["project"].id, user_id=None, key="note")
+
+
+def test_a_label_that_gold_uses_cannot_be_removed(session, world):
+    from workbench.errors import Conflict
+    from workbench.ops.projects import labels_by_field, set_labels
+
+    project, boss = world["project"], world["boss"]
+    claim = world["claims"][0]
+    settle_gold(session, project, claim.id, "attribution", user=boss, reason="other", value="mixed")
+    kept = [(lb.value, lb.description) for lb in labels_by_field(project)["attribution"]]
+    with pytest.raises(Conflict, match="'mixed' is used by 1 gold label; it cannot be removed"):
+        set_labels(session, project, "attribution", [p for p in kept if p[0] != "mixed"])
+    key = f"stance:{world['target']}"
+    settle_gold(session, project, claim.id, key, user=boss, reason="other", value="favor")
+    stances = [(lb.value, lb.description) for lb in labels_by_field(project)["stance"]]
+    with pytest.raises(Conflict, match="'favor' is used by 1 gold label"):
+        set_labels(session, project, "stance", [p for p in stances if p[0] != "favor"])

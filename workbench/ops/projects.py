@@ -17,6 +17,7 @@ from workbench.models import (
     Annotation,
     Article,
     Claim,
+    GoldLabel,
     Label,
     Membership,
     Project,
@@ -412,10 +413,18 @@ def set_labels(
         if value in wanted:
             continue
         in_use = label_use_count(session, project, field, value)
-        if in_use:
+        in_gold = gold_label_use_count(session, project, field, value)
+        if in_use or in_gold:
+            uses = " and ".join(
+                text
+                for n, text in (
+                    (in_use, counted(in_use, "annotation")),
+                    (in_gold, counted(in_gold, "gold label")),
+                )
+                if n
+            )
             raise Conflict(
-                f"The {field} label {value!r} is used by {counted(in_use, 'annotation')}; "
-                "it cannot be removed.",
+                f"The {field} label {value!r} is used by {uses}; it cannot be removed.",
                 field=field,
             )
         session.delete(label)
@@ -471,6 +480,23 @@ def label_use_count(session: Session, project: Project, field: str, value: str) 
     else:
         query = base.where(getattr(Annotation, BY_LABEL_SET[field].column) == value)
     return session.scalar(query) or 0
+
+
+def gold_label_use_count(session: Session, project: Project, field: str, value: str) -> int:
+    """Return how many gold labels of the project (ops.gold) settle a field of the label
+    set ``field`` on ``value``."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(GoldLabel)
+            .where(
+                GoldLabel.project_id == project.id,
+                GoldLabel.field == BY_LABEL_SET[field].name,
+                GoldLabel.value == value,
+            )
+        )
+        or 0
+    )
 
 
 def labels_by_field(project: Project) -> dict[str, list[Label]]:
