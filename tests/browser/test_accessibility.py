@@ -137,6 +137,16 @@ def _open_pages(page, demo, db, claim_id: int):
     yield "import", page
     page.goto(f"/projects/{demo.project.id}/export")
     yield "export", page
+    # Team review (issue 12): the manager's and the reviewers' pages.
+    for name, path in (
+        ("assignments", "assignments"),
+        ("progress", "progress"),
+        ("agreement", "agreement"),
+        ("adjudication", "adjudication"),
+        ("annotation import", "annotations/import"),
+    ):
+        page.goto(f"/projects/{demo.project.id}/{path}")
+        yield name, page
 
 
 def _scripted(new_page, server, javascript: bool):
