@@ -52,8 +52,7 @@ from workbench.models import (
 )
 from workbench.ops.annotations import AnnotationInput, annotation_state, store_annotation
 from workbench.ops.codebook import Codebook, load_codebook
-from workbench.ops.history import record
-from workbench.ops.projects import set_member
+from workbench.ops.projects import record_project_change, set_member
 from workbench.ops.speakers import clean_name, clean_text, create_speaker_among, registry
 from workbench.ops.users import check_username, set_password
 from workbench.permissions import ACTIONS
@@ -255,7 +254,7 @@ def store_annotation_import(
         summary.replaced += 1
     summary.accounts = people.created
     summary.speakers = speakers.created
-    _record(
+    record_project_change(
         session,
         project,
         "import-annotations",
@@ -278,20 +277,6 @@ def store_annotation_import(
 
 def _where(problem: Problem) -> tuple[int, str]:
     return (problem.line or 0, problem.column or "")
-
-
-def _record(session: Session, project: Project, action: str, user, before, after) -> None:
-    """Append a change of the project's members or annotations to its history."""
-    record(
-        session,
-        project_id=project.id,
-        entity="project",
-        entity_id=project.id,
-        action=action,
-        user=user,
-        before=before,
-        after=after,
-    )
 
 
 def _chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
@@ -869,7 +854,7 @@ def activate_imported_member(
     set_password(session, user, password)
     user.is_active = True
     session.flush()
-    _record(
+    record_project_change(
         session,
         project,
         "activate-member",

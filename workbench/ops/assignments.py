@@ -26,7 +26,7 @@ from workbench.models import (
     User,
     utcnow,
 )
-from workbench.ops.history import record
+from workbench.ops.projects import record_project_change
 from workbench.pagination import Page, page_of
 from workbench.permissions import ANNOTATOR, MANAGER, ArticleGrant
 from workbench.review import assignment as plans
@@ -62,19 +62,6 @@ def _lock(session: Session, project: Project) -> None:
     while annotators' saves, which hold the row FOR KEY SHARE, go on."""
     session.execute(
         select(Project.id).where(Project.id == project.id).with_for_update(key_share=True)
-    )
-
-
-def _record(session: Session, project: Project, action: str, by: User | None, before, after):
-    record(
-        session,
-        project_id=project.id,
-        entity="project",
-        entity_id=project.id,
-        action=action,
-        user=by,
-        before=before,
-        after=after,
     )
 
 
@@ -137,7 +124,7 @@ def _turn_on(session: Session, project: Project, by) -> bool:
     if project.assigned_only:
         return False
     project.assigned_only = True
-    _record(
+    record_project_change(
         session, project, "assignment-mode", by, {"assigned_only": False}, {"assigned_only": True}
     )
     return True
@@ -247,7 +234,7 @@ def _apply(session, project, pairs, users, already, short, by, extra=None) -> As
         name = names[user_id]
         report.per_annotator[name] = report.per_annotator.get(name, 0) + 1
     report.added = len(pairs)
-    _record(
+    record_project_change(
         session,
         project,
         "assign",
@@ -282,7 +269,7 @@ def unassign(
     )
     if not deleted:
         raise NotFound(f"Article {article_id} is not assigned to {username}.")
-    _record(
+    record_project_change(
         session, project, "unassign", by, {"article_id": article_id, "annotator": username}, None
     )
     session.flush()
@@ -369,7 +356,7 @@ def set_modes(
     session.refresh(project, ["assigned_only", "blind"])
     said = []
     if assigned_only is not None and assigned_only != project.assigned_only:
-        _record(
+        record_project_change(
             session,
             project,
             "assignment-mode",
@@ -384,7 +371,9 @@ def set_modes(
             else "Annotators may now annotate any article."
         )
     if blind is not None and blind != project.blind:
-        _record(session, project, "blind-mode", by, {"blind": project.blind}, {"blind": blind})
+        record_project_change(
+            session, project, "blind-mode", by, {"blind": project.blind}, {"blind": blind}
+        )
         project.blind = blind
         said.append(
             "Blind mode is on: annotators see only their own annotations."

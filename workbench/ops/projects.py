@@ -29,8 +29,11 @@ from workbench.ops.history import record
 from workbench.words import counted
 
 
-def _record(session: Session, project: Project, action: str, user, before, after) -> None:
-    """Append a change of the project's settings or members to the history."""
+def record_project_change(
+    session: Session, project: Project, action: str, user, before, after
+) -> None:
+    """Append a change of the project (its settings, members, assignments, imports) to
+    its own history: the entries of the project's History page."""
     record(
         session,
         project_id=project.id,
@@ -90,7 +93,7 @@ def create_project(
     }
     if creator is not None:
         after["manager"] = creator.username
-    _record(session, project, "create", creator, None, after)
+    record_project_change(session, project, "create", creator, None, after)
     session.flush()
     return project
 
@@ -216,12 +219,12 @@ def _record_target_events(session, project, events, order_before, user) -> None:
     for action, target, old_name in events:
         now = {"target_id": target.id, "target": target.name}
         if action == "retire-target":
-            _record(session, project, action, user, now, None)
+            record_project_change(session, project, action, user, now, None)
         elif action == "rename-target":
             before = {"target_id": target.id, "target": old_name}
-            _record(session, project, action, user, before, now)
+            record_project_change(session, project, action, user, before, now)
         else:
-            _record(session, project, action, user, None, now)
+            record_project_change(session, project, action, user, None, now)
     order_after = list(
         session.scalars(
             select(Target.name)
@@ -234,7 +237,7 @@ def _record_target_events(session, project, events, order_before, user) -> None:
     stayed = [name for name in stayed if name in order_after]
     if stayed != [name for name in order_after if name in stayed]:
         before, after = {"targets": order_before}, {"targets": order_after}
-        _record(session, project, "reorder-targets", user, before, after)
+        record_project_change(session, project, "reorder-targets", user, before, after)
 
 
 def target_names(session: Session, project_id: int) -> dict[int, str]:
@@ -283,7 +286,7 @@ def rename_target(
         target.name = name
         session.flush()
     project.codebook_version += 1
-    _record(
+    record_project_change(
         session, project, "rename-target", user, before, {"target_id": target.id, "target": name}
     )
     session.flush()
@@ -324,7 +327,9 @@ def update_project(
         ("edit-guidelines", "guidelines", guidelines),
     ):
         if getattr(project, key) != value:
-            _record(session, project, action, user, {key: getattr(project, key)}, {key: value})
+            record_project_change(
+                session, project, action, user, {key: getattr(project, key)}, {key: value}
+            )
     with unique_or_conflict(session, taken, field="name"):
         project.name = name
         session.flush()
@@ -365,7 +370,7 @@ def set_project_keymap(
     if keymap == before:
         return False
     moved = [name for name in keymap if keymap[name] != before[name]]
-    _record(
+    record_project_change(
         session,
         project,
         "edit-keys",
@@ -450,7 +455,9 @@ def set_labels(
         project.codebook_version += 1
     if changed:
         after = {"field": field, "labels": [[value, text] for value, text in pairs]}
-        _record(session, project, "edit-labels", user, {"field": field, "labels": before}, after)
+        record_project_change(
+            session, project, "edit-labels", user, {"field": field, "labels": before}, after
+        )
     session.flush()
     session.expire(project, ["labels"])
     return changed
@@ -581,7 +588,9 @@ def set_member(
     if membership is None:
         membership = Membership(project_id=project.id, user_id=user.id, role=role)
         session.add(membership)
-        _record(session, project, "add-member", by, None, {"member": user.username, "role": role})
+        record_project_change(
+            session, project, "add-member", by, None, {"member": user.username, "role": role}
+        )
     else:
         if (
             membership.role == "manager"
@@ -592,7 +601,7 @@ def set_member(
         if membership.role != role:
             before = {"member": user.username, "role": membership.role}
             after = {"member": user.username, "role": role}
-            _record(session, project, "change-role", by, before, after)
+            record_project_change(session, project, "change-role", by, before, after)
         membership.role = role
     session.flush()
     return membership
@@ -612,7 +621,7 @@ def remove_member(
         raise Conflict("A project keeps at least one manager.")
     before = {"member": user.username, "role": membership.role}
     session.delete(membership)
-    _record(session, project, "remove-member", by, before, None)
+    record_project_change(session, project, "remove-member", by, before, None)
     session.flush()
 
 
