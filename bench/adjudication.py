@@ -38,71 +38,29 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
 from machine import cpu_name  # noqa: E402 (bench/ is on sys.path when run)
+from scale import batches, open_database  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from workbench import create_app  # noqa: E402
-from workbench.db import make_engine, make_session_factory  # noqa: E402
+from workbench.db import make_session_factory  # noqa: E402
 from workbench.importing import content_hash  # noqa: E402
 from workbench.jobs import run_accept_agreed  # noqa: E402
 from workbench.models import Annotation, Article, Claim, Speaker, Stance  # noqa: E402
 from workbench.ops.gold import Filters, list_disagreements  # noqa: E402
 from workbench.ops.projects import create_project, get_project, set_member  # noqa: E402
 from workbench.ops.users import create_user  # noqa: E402
-from workbench.schema import upgrade  # noqa: E402
 
 PASSWORD = "adjudication bench password"
-BATCH = 5_000
 TARGET_MS = 200
 ATTRIBUTIONS = ("direct", "indirect", "mixed", "none")
 VERIFIABILITY = ("verifiable", "opinion", "prediction")
 STANCES = ("favor", "against", "neutral", "unrelated")
-
-
-def batches(rows, size=BATCH):
-    for i in range(0, len(rows), size):
-        yield rows[i : i + size]
-
-
-def open_database(url: str | None, keep: bool):
-    """Return (app database URL, engine, cleanup) for a fresh, migrated database."""
-    if url is None:
-        OUT.mkdir(parents=True, exist_ok=True)
-        path = OUT / "adjudication.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-        engine = make_engine(url)
-        upgrade(engine)
-        return url, engine, engine.dispose
-    if make_url(url).get_backend_name() != "postgresql":
-        raise SystemExit("--database-url must be a PostgreSQL URL (SQLite is the default)")
-    schema = f"bench_gold_{os.getpid()}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in url else "?"
-    app_url = f"{url}{separator}options={quote(f'-csearch_path={schema}')}"
-    engine = make_engine(app_url)
-    upgrade(engine)
-
-    def cleanup() -> None:
-        engine.dispose()
-        if keep:
-            print(f"kept      schema {schema}")
-        else:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return app_url, engine, cleanup
 
 
 def build(engine, claims: int, disagree: float) -> dict:
@@ -231,7 +189,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
-    url, engine, cleanup = open_database(args.database_url, args.keep)
+    url, engine, cleanup = open_database(args.database_url, args.keep, "adjudication")
     try:
         started = time.perf_counter()
         ids = build(engine, args.claims, args.disagree)

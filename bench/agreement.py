@@ -46,17 +46,16 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
 from machine import cpu_name  # noqa: E402 (bench/ is on sys.path when run)
+from scale import batches, open_database  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
-from workbench.db import make_engine, make_session_factory  # noqa: E402
+from workbench.db import make_session_factory  # noqa: E402
 from workbench.importing import content_hash  # noqa: E402
 from workbench.models import (  # noqa: E402
     Annotation,
@@ -77,9 +76,7 @@ from workbench.ops.agreement import (  # noqa: E402
 from workbench.ops.projects import create_project, set_member  # noqa: E402
 from workbench.ops.users import create_user  # noqa: E402
 from workbench.review.agreement import agreement  # noqa: E402
-from workbench.schema import upgrade  # noqa: E402
 
-BATCH = 5_000
 CLAIMS_PER_ARTICLE = 20
 TARGETS = ("Iran-Iraq military cooperation", "Sanctions relief")
 ATTRIBUTION = (("direct", 30), ("indirect", 45), ("mixed", 10), ("none", 15))
@@ -92,43 +89,6 @@ STRAY_VIA = 0.03  # an annotator gives a via the claim does not have
 DRAFTS = 0.02
 TARGET_ALL_MS = 1_000
 TARGET_BOOTSTRAP_MS = 10_000
-
-
-def batches(rows, size=BATCH):
-    for i in range(0, len(rows), size):
-        yield rows[i : i + size]
-
-
-def open_database(url: str | None, keep: bool):
-    """Return (engine, cleanup) for a fresh, migrated database."""
-    if url is None:
-        OUT.mkdir(parents=True, exist_ok=True)
-        path = OUT / "agreement.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        engine = make_engine(f"sqlite:///{path}")
-        upgrade(engine)
-        return engine, engine.dispose
-    if make_url(url).get_backend_name() != "postgresql":
-        raise SystemExit("--database-url must be a PostgreSQL URL (SQLite is the default)")
-    schema = f"bench_agreement_{os.getpid()}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in url else "?"
-    engine = make_engine(f"{url}{separator}options={quote(f'-csearch_path={schema}')}")
-    upgrade(engine)
-
-    def cleanup() -> None:
-        engine.dispose()
-        if keep:
-            print(f"kept      schema {schema}")
-        else:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return engine, cleanup
 
 
 def _pick(rng: random.Random, table) -> str:
@@ -301,7 +261,7 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    engine, cleanup = open_database(args.database_url, args.keep)
+    _, engine, cleanup = open_database(args.database_url, args.keep, "agreement")
     try:
         t0 = time.perf_counter()
         pid = build(engine, args.claims, args.annotators, args.speakers)

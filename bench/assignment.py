@@ -111,7 +111,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
-    url, engine, cleanup = open_database(args.database_url, args.keep)
+    url, engine, cleanup = open_database(args.database_url, args.keep, "assignment")
     try:
         print(f"machine   {cpu_name()}")
         print(f"backend   {engine.dialect.name}")

@@ -76,11 +76,13 @@ def batches(rows, size=BATCH):
         yield rows[i : i + size]
 
 
-def open_database(url: str | None, keep: bool):
-    """Return (app database URL, engine, cleanup) for a fresh, migrated database."""
+def open_database(url: str | None, keep: bool, name: str = "scale"):
+    """Return (app database URL, engine, cleanup) for a fresh, migrated database:
+    bench/out/<name>.sqlite3, or a schema bench_<name>_<pid> of the PostgreSQL ``url``
+    (the other benches build theirs here too)."""
     if url is None:
         OUT.mkdir(parents=True, exist_ok=True)
-        path = OUT / "scale.sqlite3"
+        path = OUT / f"{name}.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{path}"
@@ -89,7 +91,7 @@ def open_database(url: str | None, keep: bool):
         return url, engine, engine.dispose
     if make_url(url).get_backend_name() != "postgresql":
         raise SystemExit("--database-url must be a PostgreSQL URL (SQLite is the default)")
-    schema = f"bench_scale_{os.getpid()}"
+    schema = f"bench_{name}_{os.getpid()}"
     admin = make_engine(url)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
