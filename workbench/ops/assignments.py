@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, delete, exists, func, insert, select
+from sqlalchemy import and_, case, delete, exists, func, insert, select, true
 from sqlalchemy.orm import Session
 
 from workbench.db import MAX_INT
@@ -402,8 +402,11 @@ class QueueItem:
         return "started" if self.done or self.draft else "not started"
 
 
-def _claim_counts(session: Session, article_ids: list[int], user_ids: list[int]):
-    """(article, user) -> (claims, done, draft) for the given articles and users."""
+def claim_counts(session: Session, article_ids: list[int], user_ids: list[int] | None = None):
+    """The given articles' active claims (article -> count), and each annotator's done
+    and draft annotations of them ((article, user) -> (done, draft)); ``user_ids``
+    None: every annotator's. The progress of a page of articles (assignment page,
+    dashboard)."""
     claims = dict(
         session.execute(
             select(Claim.article_id, func.count())
@@ -423,7 +426,7 @@ def _claim_counts(session: Session, article_ids: list[int], user_ids: list[int])
         .where(
             Claim.article_id.in_(article_ids),
             Claim.state == "active",
-            Annotation.user_id.in_(user_ids),
+            Annotation.user_id.in_(user_ids) if user_ids is not None else true(),
         )
         .group_by(Claim.article_id, Annotation.user_id)
     ):
@@ -498,11 +501,9 @@ class ArticleAssignments:
     assignees: list[AssigneeProgress]
 
 
-def assignment_page(
-    session: Session, project: Project, *, page: int | None = None, size: int = 100
-) -> tuple[Page, list[ArticleAssignments]]:
-    """Page ``page`` (from 1) of the project's articles (by id) with their annotators
-    and each one's progress. Raises NotFound for a page after the last."""
+def article_page(session: Session, project: Project, *, page: int | None, size: int):
+    """Page ``page`` (from 1) of the project's articles by id, as (id, title) rows, and
+    its Page; raises NotFound for a page after the last."""
     total = session.scalar(select(func.count()).where(Article.project_id == project.id)) or 0
     current = page_of(page, size, total)
     rows = session.execute(
@@ -512,6 +513,15 @@ def assignment_page(
         .offset(current.offset)
         .limit(current.size)
     ).all()
+    return current, rows
+
+
+def assignment_page(
+    session: Session, project: Project, *, page: int | None = None, size: int = 100
+) -> tuple[Page, list[ArticleAssignments]]:
+    """Page ``page`` (from 1) of the project's articles (by id) with their annotators
+    and each one's progress. Raises NotFound for a page after the last."""
+    current, rows = article_page(session, project, page=page, size=size)
     ids = [r.id for r in rows]
     assigned: dict[int, list[tuple[int, str]]] = {}
     for article_id, user_id, username in session.execute(
@@ -522,7 +532,7 @@ def assignment_page(
     ):
         assigned.setdefault(article_id, []).append((user_id, username))
     users = sorted({u for people in assigned.values() for u, _ in people})
-    claims, marks = _claim_counts(session, ids, users) if ids else ({}, {})
+    claims, marks = claim_counts(session, ids, users) if ids else ({}, {})
     page = [
         ArticleAssignments(
             r.id,

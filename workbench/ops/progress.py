@@ -24,7 +24,8 @@ from workbench.models import (
     User,
     utcnow,
 )
-from workbench.pagination import Page, page_of
+from workbench.ops.assignments import article_page, claim_counts
+from workbench.pagination import Page
 from workbench.permissions import ANNOTATOR, MANAGER
 
 DONE = "submitted"
@@ -172,34 +173,9 @@ def article_rows(
 ) -> tuple[Page, list[ArticleRow]]:
     """Page ``page`` of the project's articles with their claims, annotators and
     done and draft annotations (raises NotFound for a page after the last)."""
-    total = session.scalar(select(func.count()).where(Article.project_id == project.id)) or 0
-    current = page_of(page, size, total)
-    rows = session.execute(
-        select(Article.id, Article.title)
-        .where(Article.project_id == project.id)
-        .order_by(Article.id)
-        .offset(current.offset)
-        .limit(current.size)
-    ).all()
+    current, rows = article_page(session, project, page=page, size=size)
     ids = [r.id for r in rows]
-    claims = dict(
-        session.execute(
-            select(Claim.article_id, func.count())
-            .where(Claim.article_id.in_(ids), Claim.state == "active")
-            .group_by(Claim.article_id)
-        ).all()
-    )
-    per_user = session.execute(
-        select(
-            Claim.article_id,
-            Annotation.user_id,
-            func.count(case((Annotation.status == DONE, 1))),
-            func.count(case((Annotation.status != DONE, 1))),
-        )
-        .join(Annotation, Annotation.claim_id == Claim.id)
-        .where(Claim.article_id.in_(ids), Claim.state == "active")
-        .group_by(Claim.article_id, Annotation.user_id)
-    ).all()
+    claims, marks = claim_counts(session, ids) if ids else ({}, {})
     assigned: dict[int, int] = {}
     if project.assigned_only:
         assigned = dict(
@@ -213,7 +189,7 @@ def article_rows(
     draft: dict[int, int] = {}
     coders: dict[int, int] = {}
     finished: dict[int, int] = {}
-    for article_id, _, d, dr in per_user:
+    for (article_id, _), (d, dr) in marks.items():
         done[article_id] = done.get(article_id, 0) + d
         draft[article_id] = draft.get(article_id, 0) + dr
         coders[article_id] = coders.get(article_id, 0) + 1
