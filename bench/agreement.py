@@ -20,7 +20,7 @@ annotations are drafts (left out of agreement).
 Then it times, through ops.agreement (the path the page, the CSV and the CLI
 take), ``--repeat`` times after one warm-up:
 
-    the database read alone (the one query, as ops.agreement reads it)
+    the database read alone (the one query, as ops.agreement reads it, into arrays)
     all figures for every field, without the bootstrap (target: under 1 s)
     the same with every article's figures
     one field, and one field with the bootstrap interval of alpha, 1,000 resamples
@@ -69,8 +69,8 @@ from workbench.models import (  # noqa: E402
 from workbench.ops import agreement as ops_agreement  # noqa: E402
 from workbench.ops.agreement import (  # noqa: E402
     _columns,
-    _fetch_all,
-    _query,
+    _label_sets,
+    _read,
     agreement_report,
 )
 from workbench.ops.projects import create_project, set_member  # noqa: E402
@@ -283,10 +283,12 @@ def main() -> None:
         with sessions() as session:
             project = session.get(Project, pid)
             columns = _columns(project)
-            query = _query(project, columns, None, project.codebook_version, where=False)
+            label_sets = _label_sets(session, project.id)
 
             def read():
-                return _fetch_all(session, query)
+                return _read(
+                    session, project, columns, None, project.codebook_version, False, label_sets
+                )
 
             def report(**options):
                 def run():
@@ -295,8 +297,9 @@ def main() -> None:
 
                 return run
 
-            wall, cpu, rows = timed(read, args.repeat)
-            print(line(f"database read alone ({len(rows):,} annotation rows)", wall, cpu))
+            wall, cpu, data = timed(read, args.repeat)
+            rows = f"{len(data.item):,} annotations of {len(data.claim_ids):,} claims"
+            print(line(f"database read alone, into arrays ({rows})", wall, cpu))
             wall, cpu, everything = timed(report(), args.repeat)
             print(line("all figures, every field, no bootstrap", wall, cpu, TARGET_ALL_MS))
             for f in everything.fields:
@@ -329,7 +332,7 @@ def main() -> None:
             )
             for name in (field, "speaker"):
                 ratings = _ratings_of(session, project, name)
-                patterns = f"{len(ratings.units):,} distinct patterns"
+                patterns = f"{len(ratings.item):,} values, {len(ratings.labels):,} labels"
                 wall, cpu, _ = timed(lambda r=ratings: agreement(r), args.repeat)
                 print(line(f"coefficients alone, in memory ({name}, {patterns})", wall, cpu))
                 wall, cpu, _ = timed(lambda r=ratings: agreement(r, resamples=1000), args.repeat)
@@ -343,7 +346,7 @@ def _show(value) -> str:
 
 
 def _ratings_of(session, project, field: str):
-    """The reliability data that ops.agreement hands the coefficients for ``field``."""
+    """The reliability data (cells) that ops.agreement hands the coefficients for ``field``."""
     captured = []
 
     def spy(ratings, **options):

@@ -46,6 +46,8 @@ CLAIM_STATES = ("active", "merged")
 # The reasons for settling a disagreement a new project offers (Project.gold_reasons).
 GOLD_REASONS = ("guideline unclear", "annotator slip", "genuinely ambiguous", "other")
 ANNOTATION_STATUSES = ("draft", "submitted")
+# The covering index of stances the agreement report reads (migration 0010).
+STANCE_INDEX = "ix_stances_annotation_target_value"
 
 
 def utcnow() -> datetime:
@@ -435,7 +437,12 @@ class Stance(Base):
     """An annotation's stance toward one target."""
 
     __tablename__ = "stances"
-    __table_args__ = (UniqueConstraint("annotation_id", "target_id"),)
+    __table_args__ = (
+        UniqueConstraint("annotation_id", "target_id"),
+        # Covering: the agreement report reads each annotation's stance per target
+        # from the index alone (ops.agreement, migration 0010).
+        Index(STANCE_INDEX, "annotation_id", "target_id", "value"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     annotation_id: Mapped[int] = mapped_column(ForeignKey("annotations.id"))

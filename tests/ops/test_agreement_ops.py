@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
-from sqlalchemy import update
+from sqlalchemy import literal, select, update
 
 from tests.conftest import make_project, make_user
 from workbench.errors import InvalidInput, NotFound
 from workbench.importing import parse_pasted
-from workbench.models import Annotation, Article, Project
-from workbench.ops.agreement import agreement_report, field_keys
+from workbench.models import STANCE_INDEX, Annotation, Article, Project, Stance
+from workbench.ops.agreement import (
+    _columns,
+    _label_sets,
+    _Packing,
+    _query,
+    _stance_index_hint,
+    agreement_report,
+    field_keys,
+)
 from workbench.ops.annotations import AnnotationInput, save_annotation
 from workbench.ops.articles import import_items
 from workbench.ops.claims import active_claims
@@ -280,3 +289,85 @@ def test_bad_requests(session, study):
     report = import_items(session, other, parse_pasted("Someone said something."), user=None)
     with pytest.raises(NotFound):
         agreement_report(session, project, article_id=report.results[0].article_id)
+
+
+def test_a_label_the_codebook_does_not_list_is_its_own_label(session, study):
+    # An annotation of an older codebook may hold a label since removed; the labels
+    # come coded by the database, and such a value sends the report to read them as
+    # stored: it counts as a label of its own, after the listed ones.
+    project, (ann, bob, _) = study["project"], study["users"]
+    (_, claims), _ = study["articles"]
+    code(session, project, claims[0], ann, attribution="direct", stances={"Sanctions": "favor"})
+    code(session, project, claims[0], bob, attribution="direct", stances={"Sanctions": "favor"})
+    code(session, project, claims[1], ann, attribution="direct")
+    code(session, project, claims[1], bob, attribution="direct")
+    session.execute(
+        update(Annotation)
+        .where(Annotation.user_id == bob.id, Annotation.claim_id == claims[1].id)
+        .values(attribution="hearsay")
+    )
+    session.execute(
+        update(Stance)
+        .where(
+            Stance.value == "favor",
+            Stance.annotation_id.in_(select(Annotation.id).where(Annotation.user_id == ann.id)),
+        )
+        .values(value="lukewarm")
+    )
+    fields = by_key(agreement_report(session, project))
+    attribution = fields["attribution"].agreement
+    assert (attribution.items, attribution.observed) == (2, 0.5)
+    assert {label.label: label.values for label in attribution.labels} == {
+        "direct": 3,
+        "hearsay": 1,
+    }
+    stance = fields["stance:Sanctions"].agreement
+    assert {label.label for label in stance.labels} == {"favor", "lukewarm"}
+    assert stance.observed == 0.0
+    # Fields without such a label are read as coded, and agree.
+    assert fields["verifiability"].agreement.items == 0
+
+
+def test_sqlite_reads_stances_from_the_covering_index(session, study):
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan (PostgreSQL chooses its own)")
+    project = study["project"]
+    columns = _columns(project)
+    query = _query(
+        project,
+        columns,
+        None,
+        project.codebook_version,
+        where=False,
+        label_sets=_label_sets(session, project.id),
+    )
+    sql = _stance_index_hint(
+        str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    )
+    plan = [row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+    stance_lines = [line for line in plan if "stance_" in line]
+    assert len(stance_lines) == 2
+    assert all(f"COVERING INDEX {STANCE_INDEX}" in line for line in stance_lines)
+    assert not any("TEMP B-TREE" in line for line in plan)  # no sort
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_packed_words_come_back_as_the_columns(session, seed):
+    rng = np.random.default_rng(seed)
+    widths = [
+        (int(b), int(bias))
+        for b, bias in zip(rng.integers(1, 32, 12), rng.integers(0, 3, 12), strict=True)
+    ]
+    packing = _Packing.of(widths)
+    assert all(offset + bits <= 62 for _, offset, bits, _ in packing.places)
+    rows = [
+        [int(rng.integers(-bias, (1 << bits) - bias)) for bits, bias in widths] for _ in range(5)
+    ]
+    rows.append([(1 << bits) - 1 - bias for bits, bias in widths])  # the largest values
+    rows.append([-bias for _, bias in widths])
+    words = []
+    for row in rows:
+        (packed,) = session.execute(select(*packing.words([literal(v) for v in row]))).all()
+        words.append(list(packed))
+    assert packing.unpack(np.array(words, dtype=np.int64)).tolist() == rows

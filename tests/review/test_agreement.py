@@ -15,12 +15,15 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.inter_rater import aggregate_raters, cohens_kappa, fleiss_kappa
 
+from tests.review import loop_reference
 from workbench.review.agreement import (
     NO_PAIRS,
     ONE_ANNOTATOR,
+    Cells,
     Ratings,
     _binomial,
     agreement,
+    summaries,
     summarise,
     unit_agreement,
 )
@@ -56,14 +59,36 @@ FLEISS_WIKIPEDIA = [
 # disorder, 3 schizophrenia, 4 neurosis, 5 other), as R's irr package ships it
 # (`diagnoses`) and statsmodels' tests carry it; the paper's kappa is 0.430.
 FLEISS_1971 = [
-    [4, 4, 4, 4, 4, 4], [2, 2, 2, 5, 5, 5], [2, 3, 3, 3, 3, 5], [5, 5, 5, 5, 5, 5],
-    [2, 2, 2, 4, 4, 4], [1, 1, 3, 3, 3, 3], [3, 3, 3, 3, 5, 5], [1, 1, 3, 3, 3, 4],
-    [1, 1, 4, 4, 4, 4], [5, 5, 5, 5, 5, 5], [1, 4, 4, 4, 4, 4], [1, 2, 4, 4, 4, 4],
-    [2, 2, 2, 3, 3, 3], [1, 4, 4, 4, 4, 4], [2, 2, 4, 4, 4, 5], [3, 3, 3, 3, 3, 5],
-    [1, 1, 1, 4, 5, 5], [1, 1, 1, 1, 1, 2], [2, 2, 4, 4, 4, 4], [1, 3, 3, 5, 5, 5],
-    [5, 5, 5, 5, 5, 5], [2, 4, 4, 4, 4, 4], [2, 2, 4, 5, 5, 5], [1, 1, 4, 4, 4, 4],
-    [1, 4, 4, 4, 4, 5], [2, 2, 2, 2, 2, 4], [1, 1, 1, 1, 5, 5], [2, 2, 4, 4, 4, 4],
-    [1, 3, 3, 3, 3, 3], [5, 5, 5, 5, 5, 5],
+    [4, 4, 4, 4, 4, 4],
+    [2, 2, 2, 5, 5, 5],
+    [2, 3, 3, 3, 3, 5],
+    [5, 5, 5, 5, 5, 5],
+    [2, 2, 2, 4, 4, 4],
+    [1, 1, 3, 3, 3, 3],
+    [3, 3, 3, 3, 5, 5],
+    [1, 1, 3, 3, 3, 4],
+    [1, 1, 4, 4, 4, 4],
+    [5, 5, 5, 5, 5, 5],
+    [1, 4, 4, 4, 4, 4],
+    [1, 2, 4, 4, 4, 4],
+    [2, 2, 2, 3, 3, 3],
+    [1, 4, 4, 4, 4, 4],
+    [2, 2, 4, 4, 4, 5],
+    [3, 3, 3, 3, 3, 5],
+    [1, 1, 1, 4, 5, 5],
+    [1, 1, 1, 1, 1, 2],
+    [2, 2, 4, 4, 4, 4],
+    [1, 3, 3, 5, 5, 5],
+    [5, 5, 5, 5, 5, 5],
+    [2, 4, 4, 4, 4, 4],
+    [2, 2, 4, 5, 5, 5],
+    [1, 1, 4, 4, 4, 4],
+    [1, 4, 4, 4, 4, 5],
+    [2, 2, 2, 2, 2, 4],
+    [1, 1, 1, 1, 5, 5],
+    [2, 2, 4, 4, 4, 4],
+    [1, 3, 3, 3, 3, 3],
+    [5, 5, 5, 5, 5, 5],
 ]
 
 
@@ -416,3 +441,109 @@ def test_exact_alpha_of_a_small_table():
     # n_x = 3, n_y = 1: alpha = 1 - (n - 1) * (o_xy + o_yx) / (2 * n_x * n_y) = 1 - 3*2/6 = 0.
     result = agreement(Ratings.from_matrix([["x", "x"], ["x", "y"]]))
     assert Fraction(result.alpha.value).limit_denominator(100) == 0
+
+
+def _plain(value):
+    """A figure as nested plain values, floats rounded, for comparing two implementations."""
+    if isinstance(value, float):
+        return round(value, 9)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__}
+    return value
+
+
+WIDE_CELL = st.one_of(st.none(), st.sampled_from(["a", "a", "a", "b", "b", "c", "d"]))
+
+
+class TestAgainstTheLoopReference:
+    """Every figure equals the earlier pattern-by-pattern implementation's."""
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        st.integers(1, 7).flatmap(
+            lambda m: st.lists(st.lists(WIDE_CELL, min_size=m, max_size=m), min_size=0, max_size=60)
+        ),
+        st.booleans(),
+    )
+    def test_every_figure(self, rows, bootstrap):
+        ratings = Ratings.from_matrix(rows, labels=("a", "b", "c", "d", "e"))
+        old = loop_reference.Ratings(ratings.annotators, ratings.labels, ratings.units)
+        options = {"resamples": 1000, "categories": 6} if bootstrap else {}
+        assert _plain(agreement(ratings, **options)) == _plain(
+            loop_reference.agreement(old, **options)
+        )
+        assert _plain(summarise(ratings.units)) == _plain(loop_reference.summarise(old.units))
+
+    @pytest.mark.parametrize("seed", range(4))
+    def test_many_annotators_per_item_and_many_labels(self, seed):
+        # More values in an item than NEIGHBOURS (counted by a sort) and 300 labels.
+        rng = random.Random(400 + seed)
+        rows = [
+            [
+                None if rng.random() < 0.2 else rng.randrange(300) % rng.choice([3, 300])
+                for _ in range(20)
+            ]
+            for _ in range(50)
+        ]
+        ratings = Ratings.from_matrix(rows)
+        old = loop_reference.Ratings(ratings.annotators, ratings.labels, ratings.units)
+        assert _plain(agreement(ratings, macro_cap=True, resamples=1000)) == _plain(
+            loop_reference.agreement(old, macro_cap=True, resamples=1000)
+        )
+
+    @settings(max_examples=100, deadline=None)
+    @given(
+        st.lists(
+            st.tuples(st.integers(0, 4), st.lists(WIDE_CELL, min_size=3, max_size=3)), max_size=40
+        )
+    )
+    def test_per_group_summaries_are_each_groups_summary(self, grouped):
+        rows = [row for _, row in grouped]
+        groups = np.array([g for g, _ in grouped], dtype=np.int64)
+        labels = ("a", "b", "c", "d")
+        codes = {label: n for n, label in enumerate(labels)}
+        item, annotator, code = [], [], []
+        for u, row in enumerate(rows):
+            for a, value in enumerate(row):
+                if value is not None:
+                    item.append(u)
+                    annotator.append(a)
+                    code.append(codes[value])
+        cells = Cells.of("xyz", labels, item, annotator, code, items=len(rows))
+        for g, summary in enumerate(summaries(cells, groups, 5)):
+            subset = [row for (h, row) in grouped if h == g]
+            expected = loop_reference.summarise(
+                Ratings.from_matrix(subset, annotators="xyz", labels=labels).units
+            )
+            assert _plain(summary) == _plain(expected)
+
+
+class TestCells:
+    def test_sorted_on_the_way_in(self):
+        cells = Cells.of("ab", "xy", [1, 0, 1, 0], [1, 1, 0, 0], [0, 1, 1, 0])
+        assert cells.item.tolist() == [0, 0, 1, 1] and cells.annotator.tolist() == [0, 1, 0, 1]
+        assert cells.code.tolist() == [0, 1, 1, 0] and cells.weight.tolist() == [1, 1]
+
+    def test_two_values_of_one_annotator_are_refused(self):
+        with pytest.raises(ValueError, match="two values"):
+            Cells.of("ab", "xy", [0, 0, 0], [1, 0, 1], [0, 0, 1])
+
+    @pytest.mark.parametrize(
+        ("arrays", "message"),
+        [
+            (([0], [0], [2]), "code"),
+            (([0], [5], [0]), "annotator"),
+            (([0, 1], [0], [0, 0]), "length"),
+        ],
+    )
+    def test_out_of_range_is_refused(self, arrays, message):
+        with pytest.raises(ValueError, match=message):
+            Cells.of("ab", "xy", *arrays)
+
+    def test_cells_and_patterns_give_the_same_figures(self):
+        ratings = by_rows(KRIPPENDORFF_2011)
+        assert agreement(ratings.cells()) == agreement(ratings)

@@ -3,7 +3,11 @@
 ``agreement_report`` reads the annotations once (one query: every field's column,
 one left join per stance target) and builds, for each coded field of
 workbench/fields.py (every field but free text; each stance target on its own),
-the reliability data that workbench.review.agreement turns into coefficients.
+the reliability data (``Cells``, numpy arrays) that workbench.review.agreement
+turns into coefficients. The database hands over integers only: each label as its
+position in the project's label set, each speaker as its id, all of a row's
+values packed into two or three 62-bit integers (``_Packing``); reading 300,000
+annotations costs the driver per value it hands over, so fewer values read faster.
 
 What counts (docs/agreement.md):
 - only annotations marked done (status ``submitted``), of active claims, and only
@@ -20,28 +24,38 @@ What counts (docs/agreement.md):
 
 from __future__ import annotations
 
-from collections import Counter
+import re
 from dataclasses import dataclass, field
-from operator import itemgetter
+from itertools import chain
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, literal, null, or_, select
+import numpy as np
+from sqlalchemy import BigInteger, String, and_, case, cast, func, literal, null, or_, select
 from sqlalchemy.orm import Session
 
 from workbench.errors import InvalidInput, NotFound
 from workbench.fields import BY_NAME, FIELDS, LABEL, SPEAKER, STANCES, TEXT, Field
 from workbench.merges import follow_merges
-from workbench.models import Annotation, Article, Claim, Label, Project, Speaker, Stance, User
+from workbench.models import (
+    STANCE_INDEX,
+    Annotation,
+    Article,
+    Claim,
+    Label,
+    Project,
+    Speaker,
+    Stance,
+    User,
+)
 from workbench.review.agreement import (
     RESAMPLES,
     SEED,
     Agreement,
-    Pattern,
-    Ratings,
+    Cells,
     Summary,
     UnitAgreement,
     agreement,
-    summarise,
+    summaries,
     unit_agreement,
 )
 
@@ -143,23 +157,137 @@ def _not_a_claim_elsewhere(f: Field):
     return or_(*others) if others else literal(False)
 
 
-def _query(project: Project, columns: list[_Column], article_id, version, *, where: bool):
-    """The done annotations' values, one row per annotation in claim order: claim id,
-    user id, with ``where`` the claim's article and position, then one column per
-    report field (None where the field does not apply)."""
+MISSING = -1  # a coded value: missing (empty, or the field does not apply)
+UNKNOWN = -2  # a coded value: a label the codebook does not list
+
+
+def _coded(value, labels: tuple[str, ...]):
+    """SQL: ``value`` as its label's position in ``labels``, MISSING when empty,
+    UNKNOWN for any other string (one CASE on the value, the labels first)."""
+    absent = case((value.is_(None), MISSING), else_=UNKNOWN)
+    return case(
+        {"": MISSING, **{label: code for code, label in enumerate(labels)}},
+        value=value,
+        else_=absent,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Packing:
+    """How the query's integer columns travel packed into fewer 62-bit integers.
+
+    Reading a row costs the driver about as much per value as the database spends
+    on the row; a 100,000-claim project has 300,000 rows of eight integers or more,
+    which pack into three. Column ``n`` is ``(value + bias) << offset`` in word
+    ``word``, ``bits`` wide, its bias making every value non-negative (MISSING and
+    UNKNOWN are negative); the widths come from the largest ids in the database.
+    """
+
+    places: tuple[tuple[int, int, int, int], ...]  # per column: word, offset, bits, bias
+
+    @classmethod
+    def of(cls, widths: list[tuple[int, int]]) -> _Packing:
+        """Pack columns of ``(bits, bias)``, in order, into words of at most 62 bits."""
+        places = []
+        word = used = 0
+        for bits, bias in widths:
+            if bits > WORD_BITS:
+                raise ValueError(f"a column of {bits} bits does not fit a word")
+            if used + bits > WORD_BITS:
+                word, used = word + 1, 0
+            places.append((word, used, bits, bias))
+            used += bits
+        return cls(tuple(places))
+
+    @property
+    def width(self) -> int:
+        return self.places[-1][0] + 1 if self.places else 0
+
+    def words(self, columns: list) -> list:
+        """SQL: the packed words of ``columns`` (one expression per column)."""
+        terms: list[list] = [[] for _ in range(self.width)]
+        for column, (word, offset, _, bias) in zip(columns, self.places, strict=True):
+            term = cast(column + bias if bias else column, BigInteger)
+            terms[word].append(term * (1 << offset) if offset else term)
+        words = []
+        for parts in terms:
+            total = parts[0]
+            for part in parts[1:]:
+                total = total + part
+            words.append(total)
+        return words
+
+    def unpack(self, words: np.ndarray) -> np.ndarray:
+        """The columns of the packed ``words`` (one row per row read)."""
+        columns = np.empty((len(words), len(self.places)), dtype=np.int64)
+        for n, (word, offset, bits, bias) in enumerate(self.places):
+            columns[:, n] = ((words[:, word] >> offset) & ((1 << bits) - 1)) - bias
+        return columns
+
+
+WORD_BITS = 62
+POSITION_BITS = 31
+
+
+def _packing(session, columns, where, label_sets) -> _Packing:
+    """The packing of the query's columns, from the largest ids in the database."""
+
+    def bits(largest) -> int:
+        return max(int(largest or 0), 1).bit_length()
+
+    def highest(column) -> int:
+        return bits(session.scalar(select(func.max(column))))
+
+    widths = [(highest(Claim.id), 0), (highest(User.id), 0)]
+    if where:
+        # A claim's position is its place in its article (0, 1, ...): an int4 of
+        # PostgreSQL, and not worth a scan of every claim for its largest value.
+        widths += [(highest(Article.id), 0), (POSITION_BITS, 0)]
+    speaker_bits = bits((session.scalar(select(func.max(Speaker.id))) or 0) + 1)
+    for column in columns:
+        if column.field.kind == SPEAKER:
+            widths.append((speaker_bits, 1))
+        else:
+            widths.append((bits(len(label_sets.get(column.choices, ())) + 1), 2))
+    return _Packing.of(widths)
+
+
+def _query(
+    project: Project,
+    columns: list[_Column],
+    article_id,
+    version,
+    *,
+    where: bool,
+    label_sets: dict[str, tuple[str, ...]] | None = None,
+    packing: _Packing | None = None,
+):
+    """The done annotations' values, one row per annotation in order of claim and
+    user: claim id, user id, with ``where`` the claim's article and position, then
+    one column per report field: with ``label_sets`` every value is an integer (a
+    speaker's id, a label's position in its label set, MISSING or UNKNOWN), else
+    the values as stored (None where the field does not apply). With ``packing``
+    (coded values only) the columns come packed into a few integers (``_Packing``).
+
+    The query is driven by the annotations' (claim_id, user_id) index over the
+    project's active claims, so it needs no sort, and reads each stance from the
+    covering index (annotation_id, target_id, value) of migration 0010.
+    """
     annotations = Annotation.__table__
     claims = Claim.__table__
+    articles = Article.__table__
+    coded = label_sets is not None
     selected = [annotations.c.claim_id, annotations.c.user_id]
+    query_from = annotations
     if where:
+        query_from = query_from.join(claims, claims.c.id == annotations.c.claim_id)
         selected += [claims.c.article_id, claims.c.position]
-    query_from = annotations.join(claims, claims.c.id == annotations.c.claim_id).join(
-        Article.__table__, Article.__table__.c.id == claims.c.article_id
-    )
     targets = {t.name: t.id for t in project.targets}
     for n, column in enumerate(columns):
         f = column.field
         if f.kind == SPEAKER:
-            selected.append(annotations.c[f.column])
+            value = annotations.c[f.column]
+            selected.append(func.coalesce(value, MISSING) if coded else value)
             continue
         if f.kind == STANCES:
             stance = Stance.__table__.alias(f"stance_{n}")
@@ -171,23 +299,29 @@ def _query(project: Project, columns: list[_Column], article_id, version, *, whe
             value = stance.c.value
         else:
             value = annotations.c[f.column]
+        if coded:
+            value = _coded(value, label_sets.get(column.choices, ()))
         if f.name in CLAIM_ONLY:
-            value = case((_not_a_claim_elsewhere(f), cast(null(), String)), else_=value)
+            absent = literal(MISSING) if coded else cast(null(), String)
+            value = case((_not_a_claim_elsewhere(f), absent), else_=value)
         selected.append(value)
+    project_claims = (
+        select(claims.c.id)
+        .join(articles, articles.c.id == claims.c.article_id)
+        .where(articles.c.project_id == project.id, claims.c.state == "active")
+    )
+    if article_id is not None:
+        project_claims = project_claims.where(claims.c.article_id == article_id)
+    if packing is not None:
+        selected = packing.words(selected)
     query = (
         select(*selected)
         .select_from(query_from)
-        .where(
-            Article.__table__.c.project_id == project.id,
-            claims.c.state == "active",
-            annotations.c.status == DONE,
-        )
-        .order_by(annotations.c.claim_id)
+        .where(annotations.c.claim_id.in_(project_claims), annotations.c.status == DONE)
+        .order_by(annotations.c.claim_id, annotations.c.user_id)
     )
     if version is not None:
         query = query.where(annotations.c.codebook_version == version)
-    if article_id is not None:
-        query = query.where(claims.c.article_id == article_id)
     return query
 
 
@@ -255,102 +389,64 @@ def agreement_report(
         title = article.title
 
     where = by_article or article_id is not None
-    rows = _fetch_all(session, _query(project, columns, article_id, version, where=where))
+    label_sets = _label_sets(session, project.id)
+    data = _read(session, project, columns, article_id, version, where, label_sets)
     first = 4 if where else 2
     resolve = _speaker_resolver(session, project.id)
-    width = len(columns)
-    keys = (0, 2, 3) if where else (0,)  # claim, article, position: one value a claim
-    grouped = _by_claim(rows, first + width, single=keys)
-    claims = len(grouped[0])
-    teams = grouped[1]  # per claim, its annotators' ids (in the order of its values)
-    # Per field: (annotators, values) -> claims, counted at C speed; only distinct
-    # keys are decoded into patterns below.
-    counted = [Counter(zip(teams, grouped[first + j], strict=True)) for j in range(width)]
-    claim_articles = grouped[2] if where else []
-    per_claim = list(zip(grouped[0], grouped[3], strict=True)) if article_id is not None else []
-    team_users = {users for counter in counted for users, _ in counter}
-    user_ids = sorted({u for users in team_users for u in users})
+    user_ids = data.user_ids.tolist()
     names = (
         dict(session.execute(select(User.id, User.username).where(User.id.in_(user_ids))).all())
         if user_ids
         else {}
     )
-    index = {u: i for i, u in enumerate(user_ids)}
     annotators = tuple(names.get(u, str(u)) for u in user_ids)
-    label_sets = _label_sets(session, project.id)
     speaker_names = _speaker_names(session, project.id, columns)
-    article_ids = sorted(set(claim_articles))
-    chosen = None
-    if by_article and article_slice is not None:
-        wanted = set(article_ids[article_slice])
-        chosen = [i for i, a in enumerate(claim_articles) if a in wanted]
-    article_titles = (
-        _article_titles(session, article_ids[article_slice or slice(None)]) if by_article else {}
-    )
+    claims = len(data.claim_ids)
+    article_ids: list[int] = []
+    article_of_claim = np.zeros(claims, dtype=np.int64)
+    if where:
+        found, article_of_claim = np.unique(data.claim_articles, return_inverse=True)
+        article_ids = found.tolist()
+    chosen = article_ids[article_slice or slice(None)] if by_article else []
+    article_titles = _article_titles(session, chosen) if by_article else {}
+    wanted = set(chosen)
 
     fields = []
     for j, column in enumerate(columns):
-        speaker = column.field.kind == SPEAKER
-        offered = label_sets.get(column.choices, ()) if column.choices else ()
-        codes: dict[Any, int] = {label: i for i, label in enumerate(offered)}
-        decoded: dict[tuple, Pattern] = {}
-
-        def decode(users, values, codes=codes, decoded=decoded, speaker=speaker):
-            key = (users, values)
-            pattern = decoded.get(key)
-            if pattern is None:
-                cells = []
-                for u, v in zip(users, values, strict=True):
-                    if v is None or v == "":
-                        continue
-                    if speaker:
-                        v = resolve(v)
-                    cells.append((index[u], codes.setdefault(v, len(codes))))
-                cells.sort()
-                pattern = decoded[key] = tuple(cells)
-            return pattern
-
-        units: Counter[Pattern] = Counter()
-        for (users, values), count in counted[j].items():
-            units[decode(users, values)] += count
-        articles: dict[int, Counter[Pattern]] = {}
-        if by_article:
-            columns_j = (claim_articles, teams, grouped[first + j])
-            if chosen is not None:
-                columns_j = tuple(_pick(column, chosen) for column in columns_j)
-            for (article, *key), count in Counter(zip(*columns_j, strict=True)).items():
-                patterns = articles.get(article)
-                if patterns is None:
-                    patterns = articles[article] = Counter()
-                patterns[decoded[tuple(key)]] += count
-        labels = tuple(codes)
-        shown = tuple(speaker_names.get(v, f"#{v}") for v in labels) if speaker else labels
-        ratings = Ratings(annotators, shown, units)
+        values = data.values[:, first + j]
+        present = values != MISSING
+        codes = values[present]
+        if column.field.kind == SPEAKER:
+            used = np.unique(codes)
+            resolved = np.fromiter((resolve(v) for v in used.tolist()), np.int64, len(used))
+            speakers, dense = np.unique(resolved, return_inverse=True)
+            codes = dense.reshape(-1)[np.searchsorted(used, codes)]
+            labels = tuple(speakers.tolist())
+            shown = tuple(speaker_names.get(v, f"#{v}") for v in labels)
+            offered: tuple = ()
+        else:
+            offered = label_sets.get(column.choices, ()) if column.choices else ()
+            labels = shown = offered + data.unknown.get(j, ())
+        cells = Cells.of(
+            annotators, shown, data.item[present], data.user[present], codes, items=claims
+        )
         result = agreement(
-            ratings,
+            cells,
             categories=len(set(offered) | set(labels)) if offered else None,
             resamples=resamples,
             seed=seed,
         )
         report = FieldAgreement(column.key, column.label, column.field.name, result)
-        if by_article:
-            report.articles = [
-                ArticleAgreement(a, article_titles.get(a, ""), summarise(patterns))
-                for a, patterns in sorted(articles.items())
-            ]
-        for (claim_id, position), key in zip(
-            per_claim, zip(teams, grouped[first + j], strict=True), strict=False
-        ):
-            pattern = decoded[key]
-            report.claims.append(
-                ClaimAgreement(
-                    claim_id,
-                    position,
-                    unit_agreement(ratings, pattern),
-                    {annotators[i]: shown[c] for i, c in pattern},
-                )
-            )
-        report.claims.sort(key=lambda c: c.position)
+        if by_article and claims:
+            for summary, article in zip(
+                summaries(cells, article_of_claim, len(article_ids)), article_ids, strict=True
+            ):
+                if article in wanted:
+                    report.articles.append(
+                        ArticleAgreement(article, article_titles.get(article, ""), summary)
+                    )
+        if article_id is not None:
+            report.claims = _claim_figures(cells, data.claim_ids, data.claim_positions)
         fields.append(report)
     return AgreementReport(
         project_id=project.id,
@@ -367,13 +463,18 @@ def agreement_report(
     )
 
 
-def _pick(values: list, indexes: list[int]) -> list:
-    """The items of ``values`` at ``indexes``, in that order."""
-    if not indexes:
-        return []
-    if len(indexes) == 1:
-        return [values[indexes[0]]]
-    return list(itemgetter(*indexes)(values))
+_STANCE_ALIAS = re.compile(r"\bstances AS (stance_\d+) ON\b")
+
+
+def _stance_index_hint(sql: str) -> str:
+    """Name the covering stance index for SQLite's stance joins (``INDEXED BY``).
+
+    Without statistics (ANALYZE) SQLite picks the unique (annotation_id, target_id)
+    index, which holds one row per key but not the value, and reads the table row
+    too; SQLAlchemy's SQLite dialect renders no table hints, so the words are added
+    to the compiled statement here (tests/ops/test_agreement_ops.py checks the plan).
+    """
+    return _STANCE_ALIAS.sub(rf"stances AS \1 INDEXED BY {STANCE_INDEX} ON", sql)
 
 
 def _fetch_all(session: Session, query) -> list[tuple]:
@@ -386,6 +487,8 @@ def _fetch_all(session: Session, query) -> list[tuple]:
     """
     connection = session.connection()
     sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    if connection.dialect.name == "sqlite":
+        sql = _stance_index_hint(sql)
     cursor = connection.connection.dbapi_connection.cursor()
     try:
         cursor.execute(sql)
@@ -394,38 +497,105 @@ def _fetch_all(session: Session, query) -> list[tuple]:
         cursor.close()
 
 
-def _by_claim(rows, width: int, *, single=()) -> list[list]:
-    """Group ``rows`` (``width`` columns, in claim order, the claim's id first) by claim.
+@dataclass(frozen=True, slots=True, eq=False)
+class _Data:
+    """The done annotations of the claims with two or more, as arrays: per claim
+    (item) its id, and with ``where`` its article and position; per annotation its
+    claim's item, its user's index in ``user_ids`` and ``values``, the query's row
+    (every column an integer); ``unknown``: per report field whose values include
+    labels the codebook does not list, those labels, coded after the listed ones."""
 
-    Returns, per column, one tuple per claim with two rows or more: the column's
-    values in the claim's rows; for the columns in ``single`` (the same in every row
-    of a claim) the claim's first value instead. The claims come in the same order
-    in every column.
-    The rows are regrouped column by column with itemgetter and zip, which run in C:
-    no Python loop runs per row or per claim and field.
+    claim_ids: np.ndarray
+    claim_articles: np.ndarray
+    claim_positions: np.ndarray
+    user_ids: np.ndarray
+    item: np.ndarray
+    user: np.ndarray
+    values: np.ndarray
+    unknown: dict[int, tuple[str, ...]]
+
+
+def _read(session, project, columns, article_id, version, where, label_sets) -> _Data:
+    """Read the done annotations (one query) and keep the claims with two or more.
+
+    The labels come coded by the database (their position in the label set); when a
+    value is a label the codebook does not list (a removed label on an annotation of
+    an older codebook version), the query is read again with the labels as stored
+    and coded here, unknown labels after the listed ones.
     """
-    grouped: list[list[tuple]] = [[] for _ in range(width)]
-    if not rows:
-        return grouped
-    columns = list(zip(*rows, strict=True))
-    ids = columns[0]
-    starts = [0, *(i for i, (a, b) in enumerate(zip(ids, ids[1:], strict=False), 1) if a != b)]
-    by_size: dict[int, list[int]] = {}
-    for start, end in zip(starts, [*starts[1:], len(ids)], strict=True):
-        if end - start >= 2:
-            by_size.setdefault(end - start, []).append(start)
-    for size, firsts in sorted(by_size.items()):
-        getters = [itemgetter(*(start + offset for start in firsts)) for offset in range(size)]
-        for c, column in enumerate(columns):
-            if c in single:
-                first = getters[0](column)
-                grouped[c].extend((first,) if len(firsts) == 1 else first)
+    first = 4 if where else 2
+    packing = _packing(session, columns, where, label_sets)
+    query = _query(
+        project, columns, article_id, version, where=where, label_sets=label_sets, packing=packing
+    )
+    rows = _fetch_all(session, query)
+    words = np.fromiter(chain.from_iterable(rows), np.int64, len(rows) * packing.width)
+    values = packing.unpack(words.reshape(len(rows), packing.width))
+    unknown: dict[int, tuple[str, ...]] = {}
+    if len(rows) and (values[:, first:] == UNKNOWN).any():
+        raw = _fetch_all(session, _query(project, columns, article_id, version, where=where))
+        for j, column in enumerate(columns):
+            if not (values[:, first + j] == UNKNOWN).any():
                 continue
-            parts = [get(column) for get in getters]
-            if len(firsts) == 1:  # itemgetter of one index returns the item itself
-                parts = [(part,) for part in parts]
-            grouped[c].extend(zip(*parts, strict=True))
-    return grouped
+            listed = label_sets.get(column.choices, ())
+            codes = {label: n for n, label in enumerate(listed)}
+            values[:, first + j] = [
+                MISSING
+                if row[first + j] in (None, "")
+                else codes.setdefault(row[first + j], len(codes))
+                for row in raw
+            ]
+            unknown[j] = tuple(codes)[len(listed) :]
+    del rows
+    claim = values[:, 0]
+    starts = (
+        np.flatnonzero(np.concatenate(([True], claim[1:] != claim[:-1]))) if len(claim) else claim
+    )
+    sizes = np.diff(np.append(starts, len(claim)))
+    kept = sizes >= 2
+    rows_kept = np.repeat(kept, sizes)
+    values = values[rows_kept]
+    item = np.repeat(np.arange(int(kept.sum())), sizes[kept])
+    user_ids, user = np.unique(values[:, 1], return_inverse=True)
+    firsts = starts[kept]
+    chosen = claim[firsts] if len(claim) else claim
+    heads = (
+        values[np.concatenate(([0], np.cumsum(sizes[kept])[:-1])).astype(np.int64)]
+        if len(values)
+        else values
+    )
+    return _Data(
+        claim_ids=chosen,
+        claim_articles=heads[:, 2] if where and len(values) else np.zeros(0, np.int64),
+        claim_positions=heads[:, 3] if where and len(values) else np.zeros(0, np.int64),
+        user_ids=user_ids,
+        item=item,
+        user=user.reshape(-1),
+        values=values,
+        unknown=unknown,
+    )
+
+
+def _claim_figures(cells: Cells, claim_ids, positions) -> list[ClaimAgreement]:
+    """Each claim's agreement for one field (one article's claims), in text order."""
+    patterns: list[list[tuple[int, int]]] = [[] for _ in range(len(claim_ids))]
+    for item, annotator, code in zip(
+        cells.item.tolist(), cells.annotator.tolist(), cells.code.tolist(), strict=True
+    ):
+        patterns[item].append((annotator, code))
+    figures = [
+        ClaimAgreement(
+            claim_id,
+            position,
+            unit_agreement(cells, tuple(pattern)),
+            {cells.annotators[i]: cells.labels[c] for i, c in pattern},
+        )
+        for claim_id, position, pattern in zip(
+            claim_ids.tolist(), positions.tolist(), patterns, strict=True
+        )
+    ]
+    figures.sort(key=lambda c: c.position)
+    return figures
 
 
 def _label_sets(session: Session, project_id: int) -> dict[str, tuple[str, ...]]:

@@ -1,12 +1,16 @@
 """Agreement coefficients for nominal coding, as a methods section reports them (pure).
 
 The input is reliability data: items (claims) by annotators, each cell a value or
-missing. ``Ratings`` holds it compressed: every value is an integer code, and every
-item is a *pattern*, the tuple of its ``(annotator, code)`` pairs in annotator order
-(missing cells left out); items with the same pattern are counted once, with their
-number. Every coefficient here depends only on the patterns and their counts, so a
-project of 100,000 items and a handful of labels is a few hundred distinct
-patterns, and one pass over them computes everything.
+missing, every value an integer code. It comes in two forms:
+
+- ``Cells``: arrays with one entry per value (item, annotator, code) and a weight
+  per item; ``ops.agreement`` reads a project into this form, and every
+  coefficient is computed from it with numpy (sums over values and over the pairs
+  of values within items, no Python loop per item);
+- ``Ratings``: the same compressed into *patterns*, the tuple of an item's
+  ``(annotator, code)`` pairs in annotator order (missing cells left out), each
+  counted once with its number of items; convenient to build by hand and from
+  matrices or triples (the tests), and turned into cells weighted by the counts.
 
 ``agreement(ratings)`` returns an ``Agreement``: the numbers of items, values and
 pairs; observed agreement; Krippendorff's alpha (nominal, missing values allowed);
@@ -26,7 +30,8 @@ import random
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
+
+import numpy as np
 
 # A pattern: ((annotator index, code), ...) in annotator order, missing cells left out.
 Pattern = tuple[tuple[int, int], ...]
@@ -81,6 +86,20 @@ class Ratings:
         names = tuple(annotators) if annotators is not None else tuple(range(width or 0))
         return cls(names, tuple(codes), units)
 
+    def cells(self) -> Cells:
+        """The same data as arrays, one item per pattern weighted by its count."""
+        patterns = list(self.units.items())
+        flat = [pair for pattern, _ in patterns for pair in pattern]
+        return Cells.of(
+            self.annotators,
+            self.labels,
+            np.repeat(np.arange(len(patterns)), [len(pattern) for pattern, _ in patterns]),
+            [a for a, _ in flat],
+            [c for _, c in flat],
+            [count for _, count in patterns],
+            items=len(patterns),
+        )
+
     @classmethod
     def from_triples(
         cls,
@@ -105,6 +124,63 @@ class Ratings:
         for cells in items.values():
             units[tuple(sorted((i, c) for i, c in cells.items() if c is not None))] += 1
         return cls(tuple(columns), tuple(codes), units)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Cells:
+    """Reliability data as arrays, one entry per value that is not missing: value
+    ``v`` is annotator ``annotator[v]``'s code ``code[v]`` on item ``item[v]``, in
+    order of item and, within an item, of annotator; ``weight[u]`` is how many items
+    item ``u`` stands for (1 for data read row by row, a pattern's count otherwise).
+    Items may have no values (they count nowhere). Build with ``Cells.of``.
+
+    Every coefficient is computed from this form with numpy: a 100,000-claim project
+    is arrays of 300,000 values, summed without a Python loop per item or value."""
+
+    annotators: tuple[Hashable, ...]
+    labels: tuple[Hashable, ...]
+    item: np.ndarray
+    annotator: np.ndarray
+    code: np.ndarray
+    weight: np.ndarray
+
+    @classmethod
+    def of(cls, annotators, labels, item, annotator, code, weight=None, *, items=None) -> Cells:
+        """Return the cells, sorted by item and annotator if they are not already.
+
+        ``items`` is the number of items (default: one past the largest ``item``);
+        ``weight`` defaults to 1 for every item. Raises ValueError when the arrays
+        differ in length, a code or annotator is out of range, or an annotator has
+        two values on one item.
+        """
+        item = np.asarray(item, dtype=np.int64)
+        annotator = np.asarray(annotator, dtype=np.int64)
+        code = np.asarray(code, dtype=np.int64)
+        if not (len(item) == len(annotator) == len(code)):
+            raise ValueError("item, annotator and code differ in length")
+        if items is None:
+            items = int(item.max()) + 1 if len(item) else 0
+        weight = (
+            np.ones(items, dtype=np.int64) if weight is None else np.asarray(weight, dtype=np.int64)
+        )
+        if len(weight) != items:
+            raise ValueError(f"{len(weight)} weights for {items} items")
+        if len(item):
+            if item.min() < 0 or item.max() >= items:
+                raise ValueError("an item index is out of range")
+            if annotator.min() < 0 or annotator.max() >= len(annotators):
+                raise ValueError("an annotator index is out of range")
+            if code.min() < 0 or code.max() >= len(labels):
+                raise ValueError("a code is out of range")
+        if len(item) > 1:
+            step = np.diff(item)
+            if not np.all((step > 0) | ((step == 0) & (np.diff(annotator) > 0))):
+                order = np.lexsort((annotator, item))
+                item, annotator, code = item[order], annotator[order], code[order]
+                step = np.diff(item)
+                if np.any((step == 0) & (np.diff(annotator) == 0)):
+                    raise ValueError("an annotator has two values on one item")
+        return cls(tuple(annotators), tuple(labels), item, annotator, code, weight)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +286,7 @@ class UnitAgreement:
         return self.agreeing / self.pairs if self.pairs else None
 
 
-def unit_agreement(ratings: Ratings, pattern: Pattern) -> UnitAgreement:
+def unit_agreement(ratings: Ratings | Cells, pattern: Pattern) -> UnitAgreement:
     """Return the agreement within one item of ``ratings`` (its pattern)."""
     counts = Counter(c for _, c in pattern)
     m = sum(counts.values())
@@ -243,29 +319,20 @@ def _one_label(labels: Iterable[Hashable]) -> str:
 def summarise(units: Mapping[Pattern, int]) -> Summary:
     """Return items, values, observed agreement and alpha of a subset of patterns
     (an article's claims), with the subset's own expected disagreement."""
-    items = values = 0
-    observed = diagonal = 0.0
-    totals: Counter[int] = Counter()
-    for pattern, weight in units.items():
-        m = len(pattern)
-        if m < 2:
-            continue
-        counts = Counter(c for _, c in pattern)
-        same = 0
-        for code, k in counts.items():
-            same += k * (k - 1)
-            totals[code] += weight * k
-        items += weight
-        values += weight * m
-        observed += weight * same / (m * (m - 1))
-        diagonal += weight * same / (m - 1)
-    squares = sum(t * t for t in totals.values())
-    alpha = _alpha(values, diagonal, squares, "one label only: no variation")
-    return Summary(items, values, observed / items if items else None, alpha)
+    codes = {c for pattern in units for _, c in pattern}
+    annotators = {a for pattern in units for a, _ in pattern}
+    ratings = Ratings(
+        tuple(range(max(annotators, default=-1) + 1)),
+        tuple(range(max(codes, default=-1) + 1)),
+        units,
+    )
+    cells = ratings.cells()
+    (summary,) = summaries(cells, np.zeros(len(cells.weight), dtype=np.int64), 1)
+    return summary
 
 
 def agreement(
-    ratings: Ratings,
+    ratings: Ratings | Cells,
     *,
     categories: int | None = None,
     resamples: int = 0,
@@ -283,65 +350,17 @@ def agreement(
     """
     if resamples and resamples < 1000:
         raise ValueError("the bootstrap needs at least 1,000 resamples")
-    width = len(ratings.annotators)
-    items_coded = items = values = pairs = 0
-    observed = diagonal = 0.0
-    # Plain dicts and local names: this loop runs once per distinct pattern, which for
-    # a speaker field is nearly once per item.
-    totals: dict[int, int] = {}  # pairable values per label (n_c)
-    diagonals: dict[int, float] = {}  # o_cc
-    shares: dict[int, float] = {}  # Gwet's sum over items of r_ik / r_i
-    specific_same: dict[int, int] = {}
-    specific_all: dict[int, int] = {}
-    cells: set[tuple[int, int]] = set()  # off-diagonal coincidences seen
-    sizes: set[int] = set()
-    tables: dict[tuple[int, int, int, int], int] = {}  # (i, j, c_i, c_j) -> items
-    coder_items: dict[int, int] = {}
-    coder_pairs: dict[int, int] = {}
-    coder_same: dict[int, int] = {}
-    for present, weight in ratings.units.items():
-        m = len(present)
-        if not m:
-            continue
-        items_coded += weight
-        if m == 1:
-            code = present[0][1]
-            shares[code] = shares.get(code, 0.0) + weight
-            continue
-        counts: dict[int, int] = {}
-        for _, code in present:
-            counts[code] = counts.get(code, 0) + 1
-        sizes.add(m)
-        items += weight
-        values += weight * m
-        pairs += weight * m * (m - 1) // 2
-        same = 0
-        for code, k in counts.items():
-            shares[code] = shares.get(code, 0.0) + weight * k / m
-            totals[code] = totals.get(code, 0) + weight * k
-            specific_all[code] = specific_all.get(code, 0) + weight * k * (m - 1)
-            if k > 1:
-                agreeing = k * (k - 1)
-                same += agreeing
-                diagonals[code] = diagonals.get(code, 0.0) + weight * agreeing / (m - 1)
-                specific_same[code] = specific_same.get(code, 0) + weight * agreeing
-        observed += weight * same / (m * (m - 1))
-        diagonal += weight * same / (m - 1)
-        if macro_cap and len(counts) > 1:
-            cells.update(combinations(sorted(counts), 2))
-        for a in range(m - 1):
-            i, ci = present[a]
-            for b in range(a + 1, m):
-                j, cj = present[b]
-                key = (i, j, ci, cj)
-                tables[key] = tables.get(key, 0) + weight
-        for i, code in present:
-            coder_items[i] = coder_items.get(i, 0) + weight
-            coder_pairs[i] = coder_pairs.get(i, 0) + weight * (m - 1)
-            coder_same[i] = coder_same.get(i, 0) + weight * (counts[code] - 1)
+    cells = ratings if isinstance(ratings, Cells) else ratings.cells()
+    width = len(cells.annotators)
+    t = _tally(cells, macro_cap=macro_cap)
+    items_coded, items, values, pairs = t.items_coded, t.items, t.values, t.pairs
+    observed, diagonal = t.observed, t.diagonal
+    totals, diagonals, shares = t.totals, t.diagonals, t.shares
+    specific_same, specific_all, sizes = t.specific_same, t.specific_all, t.sizes
+    coder_items, coder_pairs, coder_same = t.coder_items, t.coder_pairs, t.coder_same
     seen = shares
 
-    labels = ratings.labels
+    labels = cells.labels
     # Only ever shown when a single label was used.
     one = _one_label(labels[c] for c in sorted(totals)) if len(totals) < 3 else ""
     squares = sum(t * t for t in totals.values())
@@ -385,7 +404,9 @@ def agreement(
                 squares,
                 diagonals,
                 pairs,
-                len(cells) + sum(1 for v in diagonals.values() if v) if macro_cap else None,
+                t.off_diagonal_cells + sum(1 for v in diagonals.values() if v)
+                if macro_cap
+                else None,
                 resamples,
                 seed,
             )
@@ -408,7 +429,7 @@ def agreement(
         ac1=ac1,
         interval=interval,
         interval_note=note,
-        pairs_of_annotators=_pairs(ratings, tables),
+        pairs_of_annotators=_pairs(cells, t.pair_stats),
         labels=[
             LabelAgreement(
                 labels[c],
@@ -419,42 +440,234 @@ def agreement(
         ],
         annotators_vs_others=[
             _against_others(
-                ratings.annotators[i], coder_items[i], coder_pairs[i], coder_same[i], expected, one
+                cells.annotators[i], coder_items[i], coder_pairs[i], coder_same[i], expected, one
             )
             for i in sorted(coder_items)
         ],
     )
 
 
-def _pairs(ratings: Ratings, tables: dict[tuple[int, int, int, int], int]) -> list[PairAgreement]:
-    """Cohen's kappa for each pair of annotators with an item in common."""
-    grouped: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
-    for (i, j, ci, cj), count in tables.items():
-        grouped.setdefault((i, j), []).append((ci, cj, count))
+# One pair of annotators: their indexes, the items they share (weighted), the items
+# they agree on, chance agreement from their marginals, and the codes the first used.
+_PairStats = tuple[int, int, int, int, float, list[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Tally:
+    """The sums every coefficient is computed from (``agreement``); per-label and
+    per-annotator sums are dicts over the labels and annotators that occur."""
+
+    items_coded: int
+    items: int
+    values: int
+    pairs: int
+    observed: float  # sum over pairable items of weight x agreeing / possible pairs
+    diagonal: float  # sum of the coincidence matrix's diagonal
+    totals: dict[int, int]  # pairable values per label (n_c)
+    diagonals: dict[int, float]  # o_cc, for labels with an agreeing pair
+    shares: dict[int, float]  # Gwet's sum over coded items of r_ik / r_i
+    specific_same: dict[int, int]
+    specific_all: dict[int, int]
+    sizes: set[int]  # the numbers of values of pairable items
+    off_diagonal_cells: int  # distinct pairs of different labels within an item
+    pair_stats: list[_PairStats]
+    coder_items: dict[int, int]
+    coder_pairs: dict[int, int]
+    coder_same: dict[int, int]
+
+
+# Above this many values in one item, the counts of equal values within items come
+# from a sort rather than from comparing each value with its neighbours.
+NEIGHBOURS = 16
+
+
+@dataclass(frozen=True, slots=True)
+class _Values:
+    """Per value of an item with two values or more (``keep`` picks them out of the
+    cells): its annotator, code, item's weight ``w``, item's number of values ``m``,
+    and ``k``, how many values of its item have its code (itself included)."""
+
+    keep: np.ndarray
+    annotator: np.ndarray
+    code: np.ndarray
+    item: np.ndarray
+    w: np.ndarray
+    m: np.ndarray
+    k: np.ndarray
+
+
+def _values(cells: Cells) -> tuple[np.ndarray, _Values]:
+    """Return the number of values of each item, and the pairable values."""
+    m_item = np.bincount(cells.item, minlength=len(cells.weight))
+    keep = m_item[cells.item] >= 2
+    item, code = cells.item[keep], cells.code[keep]
+    m = m_item[item]
+    largest = int(m.max()) if len(m) else 0
+    if largest <= NEIGHBOURS:
+        # Values are in item order: equal values of an item are at most m - 1 apart.
+        k = np.ones(len(item), dtype=np.int64)
+        for d in range(1, largest):
+            same = (item[d:] == item[:-d]) & (code[d:] == code[:-d])
+            k[d:] += same
+            k[:-d] += same
+    else:
+        _, inverse, counts = np.unique(
+            item * max(len(cells.labels), 1) + code, return_inverse=True, return_counts=True
+        )
+        k = counts[inverse.reshape(-1)]
+    w = cells.weight[item].astype(float)
+    return m_item, _Values(
+        keep, cells.annotator[keep], code, item, w, m.astype(float), k.astype(float)
+    )
+
+
+def _nonzero(sums: np.ndarray, as_int: bool) -> dict:
+    """{index: sum} for the non-zero sums, as Python numbers."""
+    where = np.flatnonzero(sums)
+    values = sums[where]
+    if as_int:
+        values = np.rint(values).astype(np.int64)
+    return dict(zip(where.tolist(), values.tolist(), strict=True))
+
+
+def _tally(cells: Cells, *, macro_cap: bool = False) -> _Tally:
+    """Sum what the coefficients need over the cells, with numpy.
+
+    Every per-item sum of the formulas is a sum over the item's values: with k the
+    number of the item's values equal to a value, an item's agreeing ordered pairs
+    are the sum of k - 1 over its values, label c's n_c the number of c values, o_cc
+    the sum of (k - 1) / (m - 1) over them (docs/agreement.md).
+    """
+    labels = max(len(cells.labels), 1)
+    width = max(len(cells.annotators), 1)
+    weight = cells.weight
+    m_item, v = _values(cells)
+    pairable = m_item >= 2
+    pm, pw = m_item[pairable], weight[pairable]
+
+    def by_label(values):
+        return np.bincount(v.code, weights=values, minlength=labels)
+
+    def by_annotator(values):
+        return np.bincount(v.annotator, weights=values, minlength=width)
+
+    agreeing = v.k - 1
+    single = m_item[cells.item] == 1
+    shares = by_label(v.w / v.m) + np.bincount(
+        cells.code[single], weights=weight[cells.item[single]].astype(float), minlength=labels
+    )
+    coder_items = by_annotator(v.w)
+
+    # Every pair of values within an item: (first annotator, second, their codes).
+    starts = np.concatenate(([0], np.cumsum(pm)[:-1])).astype(np.int64)
+    parts: list[tuple[np.ndarray, ...]] = []
+    sizes = set(np.unique(pm).tolist())
+    for size in sorted(sizes):
+        chosen = np.flatnonzero(pm == size)
+        first, w = starts[chosen], pw[chosen]
+        for a in range(size - 1):
+            for b in range(a + 1, size):
+                x, y = first + a, first + b
+                parts.append((v.annotator[x], v.annotator[y], v.code[x], v.code[y], w))
+    off_diagonal = 0
+    pair_stats: list[_PairStats] = []
+    if parts:
+        i, j, ci, cj, w = (np.concatenate(column) for column in zip(*parts, strict=True))
+        w = w.astype(float)
+        if macro_cap:
+            differ = ci != cj
+            low, high = np.minimum(ci, cj)[differ], np.maximum(ci, cj)[differ]
+            off_diagonal = len(np.unique(low * labels + high))
+        pair = i * width + j
+        found = np.flatnonzero(np.bincount(pair, minlength=width * width))
+        if len(found) > 1:
+            order = np.argsort(pair, kind="stable")
+            pair, ci, cj, w = pair[order], ci[order], cj[order], w[order]
+        begins = np.searchsorted(pair, found)
+        ends = [*begins[1:].tolist(), len(pair)]
+        for p, begin, end in zip(found.tolist(), begins.tolist(), ends, strict=True):
+            a, b, ww = ci[begin:end], cj[begin:end], w[begin:end]
+            margin_a = np.bincount(a, weights=ww, minlength=labels)
+            margin_b = np.bincount(b, weights=ww, minlength=labels)
+            n = int(round(float(ww.sum())))
+            agree = int(round(float(ww[a == b].sum())))
+            both = int(round(float(margin_a @ margin_b)))
+            used = np.flatnonzero(margin_a).tolist()
+            pair_stats.append((p // width, p % width, n, agree, both / (n * n), used))
+
+    return _Tally(
+        items_coded=int(weight[m_item >= 1].sum()),
+        items=int(pw.sum()),
+        values=int((pw * pm).sum()),
+        pairs=int((pw * pm * (pm - 1) // 2).sum()),
+        observed=float((v.w * agreeing / (v.m * (v.m - 1))).sum()),
+        diagonal=float((v.w * agreeing / (v.m - 1)).sum()),
+        totals=_nonzero(by_label(v.w), True),
+        diagonals=_nonzero(by_label(v.w * agreeing / (v.m - 1)), False),
+        shares=_nonzero(shares, False),
+        specific_same=_nonzero(by_label(v.w * agreeing), True),
+        specific_all=_nonzero(by_label(v.w * (v.m - 1)), True),
+        sizes=sizes,
+        off_diagonal_cells=off_diagonal,
+        pair_stats=pair_stats,
+        coder_items=_nonzero(coder_items, True),
+        coder_pairs=_nonzero(by_annotator(v.w * (v.m - 1)), True),
+        coder_same={
+            i: int(round(x))
+            for i, x in enumerate(by_annotator(v.w * agreeing).tolist())
+            if coder_items[i]
+        },
+    )
+
+
+def summaries(cells: Cells, group: np.ndarray, groups: int) -> list[Summary]:
+    """Return items, values, observed agreement and alpha for each of ``groups``
+    subsets of the items (``group[u]``: the subset of item ``u``, an article), each
+    with its own expected disagreement."""
+    labels = max(len(cells.labels), 1)
+    group = np.asarray(group, dtype=np.int64)
+    m_item, v = _values(cells)
+    pairable = m_item >= 2
+    of_item = group[pairable]
+    w_item = cells.weight[pairable].astype(float)
+    items = np.bincount(of_item, weights=w_item, minlength=groups)
+    values = np.bincount(of_item, weights=w_item * m_item[pairable], minlength=groups)
+    of_value = group[v.item]
+    agreeing = v.k - 1
+    observed = np.bincount(of_value, weights=v.w * agreeing / (v.m * (v.m - 1)), minlength=groups)
+    diagonal = np.bincount(of_value, weights=v.w * agreeing / (v.m - 1), minlength=groups)
+    # The sum over labels of the squared label totals, per group.
+    keys, of_key = np.unique(of_value * labels + v.code, return_inverse=True)
+    totals = np.bincount(of_key.reshape(-1), weights=v.w, minlength=len(keys))
+    squares = np.bincount(keys // labels, weights=totals * totals, minlength=groups)
     result = []
-    for (i, j), cells in sorted(grouped.items()):
-        n = sum(count for _, _, count in cells)
-        first: Counter[int] = Counter()
-        second: Counter[int] = Counter()
-        same = 0
-        for ci, cj, count in cells:
-            first[ci] += count
-            second[cj] += count
-            if ci == cj:
-                same += count
-        chance = sum(first[c] * second[c] for c in first) / (n * n)
+    for n_items, n, obs, diag, sq in zip(
+        np.rint(items).astype(np.int64).tolist(),
+        np.rint(values).astype(np.int64).tolist(),
+        observed.tolist(),
+        diagonal.tolist(),
+        squares.tolist(),
+        strict=True,
+    ):
+        alpha = _alpha(n, diag, sq, "one label only: no variation")
+        result.append(Summary(n_items, n, obs / n_items if n_items else None, alpha))
+    return result
+
+
+def _pairs(cells: Cells, stats: list[_PairStats]) -> list[PairAgreement]:
+    """Cohen's kappa for each pair of annotators with an item in common."""
+    result = []
+    for i, j, n, same, chance, first in stats:
         observed = same / n
         if chance == 1:
             kappa = Coefficient(
                 None,
-                _one_label([ratings.labels[c] for c in first])
+                _one_label([cells.labels[c] for c in first])
                 + ", for both annotators on the items they share",
             )
         else:
             kappa = Coefficient((observed - chance) / (1 - chance))
-        result.append(
-            PairAgreement(ratings.annotators[i], ratings.annotators[j], n, observed, kappa)
-        )
+        result.append(PairAgreement(cells.annotators[i], cells.annotators[j], n, observed, kappa))
     return result
 
 
