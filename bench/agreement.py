@@ -286,9 +286,7 @@ def main() -> None:
             label_sets = _label_sets(session, project.id)
 
             def read():
-                return _read(
-                    session, project, columns, None, project.codebook_version, False, label_sets
-                )
+                return _read(session, project, columns, None, project.codebook_version, label_sets)
 
             def report(**options):
                 def run():

@@ -226,10 +226,9 @@ class _Packing:
 
 
 WORD_BITS = 62
-POSITION_BITS = 31
 
 
-def _packing(session, columns, where, label_sets) -> _Packing:
+def _packing(session, columns, label_sets) -> _Packing:
     """The packing of the query's columns, from the largest ids in the database."""
 
     def bits(largest) -> int:
@@ -239,10 +238,6 @@ def _packing(session, columns, where, label_sets) -> _Packing:
         return bits(session.scalar(select(func.max(column))))
 
     widths = [(highest(Claim.id), 0), (highest(User.id), 0)]
-    if where:
-        # A claim's position is its place in its article (0, 1, ...): an int4 of
-        # PostgreSQL, and not worth a scan of every claim for its largest value.
-        widths += [(highest(Article.id), 0), (POSITION_BITS, 0)]
     speaker_bits = bits((session.scalar(select(func.max(Speaker.id))) or 0) + 1)
     for column in columns:
         if column.field.kind == SPEAKER:
@@ -258,16 +253,15 @@ def _query(
     article_id,
     version,
     *,
-    where: bool,
     label_sets: dict[str, tuple[str, ...]] | None = None,
     packing: _Packing | None = None,
 ):
     """The done annotations' values, one row per annotation in order of claim and
-    user: claim id, user id, with ``where`` the claim's article and position, then
-    one column per report field: with ``label_sets`` every value is an integer (a
-    speaker's id, a label's position in its label set, MISSING or UNKNOWN), else
-    the values as stored (None where the field does not apply). With ``packing``
-    (coded values only) the columns come packed into a few integers (``_Packing``).
+    user: claim id, user id, then one column per report field: with ``label_sets``
+    every value is an integer (a speaker's id, a label's position in its label set,
+    MISSING or UNKNOWN), else the values as stored (None where the field does not
+    apply). With ``packing`` (coded values only) the columns come packed into a few
+    integers (``_Packing``).
 
     The query is driven by the annotations' (claim_id, user_id) index over the
     project's active claims, so it needs no sort, and reads each stance from the
@@ -275,13 +269,9 @@ def _query(
     """
     annotations = Annotation.__table__
     claims = Claim.__table__
-    articles = Article.__table__
     coded = label_sets is not None
     selected = [annotations.c.claim_id, annotations.c.user_id]
     query_from = annotations
-    if where:
-        query_from = query_from.join(claims, claims.c.id == annotations.c.claim_id)
-        selected += [claims.c.article_id, claims.c.position]
     targets = {t.name: t.id for t in project.targets}
     for n, column in enumerate(columns):
         f = column.field
@@ -305,13 +295,7 @@ def _query(
             absent = literal(MISSING) if coded else cast(null(), String)
             value = case((_not_a_claim_elsewhere(f), absent), else_=value)
         selected.append(value)
-    project_claims = (
-        select(claims.c.id)
-        .join(articles, articles.c.id == claims.c.article_id)
-        .where(articles.c.project_id == project.id, claims.c.state == "active")
-    )
-    if article_id is not None:
-        project_claims = project_claims.where(claims.c.article_id == article_id)
+    project_claims = _project_claims(project, article_id, claims.c.id)
     if packing is not None:
         selected = packing.words(selected)
     query = (
@@ -322,6 +306,19 @@ def _query(
     )
     if version is not None:
         query = query.where(annotations.c.codebook_version == version)
+    return query
+
+
+def _project_claims(project: Project, article_id, *selected):
+    """SQL: ``selected`` of the project's active claims (of one article, if named)."""
+    claims, articles = Claim.__table__, Article.__table__
+    query = (
+        select(*selected)
+        .join(articles, articles.c.id == claims.c.article_id)
+        .where(articles.c.project_id == project.id, claims.c.state == "active")
+    )
+    if article_id is not None:
+        query = query.where(claims.c.article_id == article_id)
     return query
 
 
@@ -388,10 +385,9 @@ def agreement_report(
             raise NotFound("No such article in this project.")
         title = article.title
 
-    where = by_article or article_id is not None
     label_sets = _label_sets(session, project.id)
-    data = _read(session, project, columns, article_id, version, where, label_sets)
-    first = 4 if where else 2
+    data = _read(session, project, columns, article_id, version, label_sets)
+    first = 2
     resolve = _speaker_resolver(session, project.id)
     user_ids = data.user_ids.tolist()
     names = (
@@ -404,12 +400,18 @@ def agreement_report(
     claims = len(data.claim_ids)
     article_ids: list[int] = []
     article_of_claim = np.zeros(claims, dtype=np.int64)
-    if where:
-        found, article_of_claim = np.unique(data.claim_articles, return_inverse=True)
+    positions = np.zeros(claims, dtype=np.int64)
+    if by_article or article_id is not None:
+        articles, positions = _claim_places(
+            session, project, article_id, data.claim_ids, positions=article_id is not None
+        )
+        found = np.unique(articles[articles >= 0])
         article_ids = found.tolist()
-    chosen = article_ids[article_slice or slice(None)] if by_article else []
+        # Claims without an article go to one group past the articles, not reported.
+        article_of_claim = np.where(articles >= 0, np.searchsorted(found, articles), len(found))
+    page = range(len(article_ids))[article_slice or slice(None)] if by_article else range(0)
+    chosen = [article_ids[n] for n in page]
     article_titles = _article_titles(session, chosen) if by_article else {}
-    wanted = set(chosen)
 
     fields = []
     for j, column in enumerate(columns):
@@ -438,15 +440,16 @@ def agreement_report(
         )
         report = FieldAgreement(column.key, column.label, column.field.name, result)
         if by_article and claims:
-            for summary, article in zip(
-                summaries(cells, article_of_claim, len(article_ids)), article_ids, strict=True
-            ):
-                if article in wanted:
-                    report.articles.append(
-                        ArticleAgreement(article, article_titles.get(article, ""), summary)
-                    )
+            report.articles = [
+                ArticleAgreement(article, article_titles.get(article, ""), summary)
+                for article, summary in zip(
+                    chosen,
+                    summaries(cells, article_of_claim, len(article_ids) + 1, keep=page),
+                    strict=True,
+                )
+            ]
         if article_id is not None:
-            report.claims = _claim_figures(cells, data.claim_ids, data.claim_positions)
+            report.claims = _claim_figures(cells, data.claim_ids, positions)
         fields.append(report)
     return AgreementReport(
         project_id=project.id,
@@ -477,6 +480,13 @@ def _stance_index_hint(sql: str) -> str:
     return _STANCE_ALIAS.sub(rf"stances AS \1 INDEXED BY {STANCE_INDEX} ON", sql)
 
 
+def _fetch_words(session: Session, query, width: int) -> np.ndarray:
+    """The rows of ``query`` (``width`` integers each) as an array, one row each."""
+    rows = _fetch_all(session, query)
+    words = np.fromiter(chain.from_iterable(rows), np.int64, len(rows) * width)
+    return words.reshape(len(rows), width)
+
+
 def _fetch_all(session: Session, query) -> list[tuple]:
     """Return every row of ``query`` as plain tuples, read by the driver's own cursor
     on the session's connection (in its transaction).
@@ -500,14 +510,12 @@ def _fetch_all(session: Session, query) -> list[tuple]:
 @dataclass(frozen=True, slots=True, eq=False)
 class _Data:
     """The done annotations of the claims with two or more, as arrays: per claim
-    (item) its id, and with ``where`` its article and position; per annotation its
-    claim's item, its user's index in ``user_ids`` and ``values``, the query's row
-    (every column an integer); ``unknown``: per report field whose values include
-    labels the codebook does not list, those labels, coded after the listed ones."""
+    (item) its id; per annotation its claim's item, its user's index in
+    ``user_ids``, and ``values``, the query's row (every column an integer);
+    ``unknown``: per report field whose values include labels the codebook does not
+    list, those labels, coded after the listed ones."""
 
     claim_ids: np.ndarray
-    claim_articles: np.ndarray
-    claim_positions: np.ndarray
     user_ids: np.ndarray
     item: np.ndarray
     user: np.ndarray
@@ -515,7 +523,7 @@ class _Data:
     unknown: dict[int, tuple[str, ...]]
 
 
-def _read(session, project, columns, article_id, version, where, label_sets) -> _Data:
+def _read(session, project, columns, article_id, version, label_sets) -> _Data:
     """Read the done annotations (one query) and keep the claims with two or more.
 
     The labels come coded by the database (their position in the label set); when a
@@ -523,17 +531,13 @@ def _read(session, project, columns, article_id, version, where, label_sets) -> 
     an older codebook version), the query is read again with the labels as stored
     and coded here, unknown labels after the listed ones.
     """
-    first = 4 if where else 2
-    packing = _packing(session, columns, where, label_sets)
-    query = _query(
-        project, columns, article_id, version, where=where, label_sets=label_sets, packing=packing
-    )
-    rows = _fetch_all(session, query)
-    words = np.fromiter(chain.from_iterable(rows), np.int64, len(rows) * packing.width)
-    values = packing.unpack(words.reshape(len(rows), packing.width))
+    first = 2
+    packing = _packing(session, columns, label_sets)
+    query = _query(project, columns, article_id, version, label_sets=label_sets, packing=packing)
+    values = packing.unpack(_fetch_words(session, query, packing.width))
     unknown: dict[int, tuple[str, ...]] = {}
-    if len(rows) and (values[:, first:] == UNKNOWN).any():
-        raw = _fetch_all(session, _query(project, columns, article_id, version, where=where))
+    if len(values) and (values[:, first:] == UNKNOWN).any():
+        raw = _fetch_all(session, _query(project, columns, article_id, version))
         for j, column in enumerate(columns):
             if not (values[:, first + j] == UNKNOWN).any():
                 continue
@@ -546,34 +550,46 @@ def _read(session, project, columns, article_id, version, where, label_sets) -> 
                 for row in raw
             ]
             unknown[j] = tuple(codes)[len(listed) :]
-    del rows
     claim = values[:, 0]
-    starts = (
-        np.flatnonzero(np.concatenate(([True], claim[1:] != claim[:-1]))) if len(claim) else claim
-    )
+    starts = np.flatnonzero(np.concatenate(([True], claim[1:] != claim[:-1]))[: len(claim)])
     sizes = np.diff(np.append(starts, len(claim)))
     kept = sizes >= 2
-    rows_kept = np.repeat(kept, sizes)
-    values = values[rows_kept]
-    item = np.repeat(np.arange(int(kept.sum())), sizes[kept])
+    values = values[np.repeat(kept, sizes)]
     user_ids, user = np.unique(values[:, 1], return_inverse=True)
-    firsts = starts[kept]
-    chosen = claim[firsts] if len(claim) else claim
-    heads = (
-        values[np.concatenate(([0], np.cumsum(sizes[kept])[:-1])).astype(np.int64)]
-        if len(values)
-        else values
-    )
     return _Data(
-        claim_ids=chosen,
-        claim_articles=heads[:, 2] if where and len(values) else np.zeros(0, np.int64),
-        claim_positions=heads[:, 3] if where and len(values) else np.zeros(0, np.int64),
+        claim_ids=claim[starts[kept]],
         user_ids=user_ids,
-        item=item,
+        item=np.repeat(np.arange(int(kept.sum())), sizes[kept]),
         user=user.reshape(-1),
         values=values,
         unknown=unknown,
     )
+
+
+def _claim_places(session, project, article_id, claim_ids, *, positions: bool):
+    """Return, for the claims of ``claim_ids`` (ascending), their articles' ids (-1
+    for a claim no longer active) and, with ``positions``, their positions in their
+    articles (else zeros); read in one query of the project's claims, packed like
+    the annotations."""
+    claims = Claim.__table__
+    selected = [claims.c.id, claims.c.article_id] + ([claims.c.position] if positions else [])
+    highest = [session.scalar(select(func.max(column))) or 1 for column in (Claim.id, Article.id)]
+    # A position is a claim's place in its article (0, 1, ...): an int4 of
+    # PostgreSQL, and not worth a scan of every claim for the largest.
+    widths = [(int(n).bit_length(), 0) for n in highest] + ([(31, 0)] if positions else [])
+    packing = _Packing.of(widths)
+    query = _project_claims(project, article_id, *packing.words(selected))
+    places = packing.unpack(_fetch_words(session, query, packing.width))
+    places = places[np.argsort(places[:, 0])]
+    at = np.minimum(np.searchsorted(places[:, 0], claim_ids), max(len(places) - 1, 0))
+    if not len(places):
+        return np.full(len(claim_ids), -1, dtype=np.int64), np.zeros(len(claim_ids), np.int64)
+    found = places[at]
+    # A claim merged between the two reads (PostgreSQL reads each statement's own
+    # snapshot) has no article here: -1, left out of the articles' figures.
+    there = found[:, 0] == claim_ids
+    articles = np.where(there, found[:, 1], -1)
+    return articles, (np.where(there, found[:, 2], 0) if positions else np.zeros_like(articles))
 
 
 def _claim_figures(cells: Cells, claim_ids, positions) -> list[ClaimAgreement]:

@@ -620,10 +620,13 @@ def _tally(cells: Cells, *, macro_cap: bool = False) -> _Tally:
     )
 
 
-def summaries(cells: Cells, group: np.ndarray, groups: int) -> list[Summary]:
+def summaries(
+    cells: Cells, group: np.ndarray, groups: int, keep: Sequence[int] | None = None
+) -> list[Summary]:
     """Return items, values, observed agreement and alpha for each of ``groups``
     subsets of the items (``group[u]``: the subset of item ``u``, an article), each
-    with its own expected disagreement."""
+    with its own expected disagreement; with ``keep``, for those subsets only (a
+    page of articles), in that order."""
     labels = max(len(cells.labels), 1)
     group = np.asarray(group, dtype=np.int64)
     m_item, v = _values(cells)
@@ -636,17 +639,24 @@ def summaries(cells: Cells, group: np.ndarray, groups: int) -> list[Summary]:
     agreeing = v.k - 1
     observed = np.bincount(of_value, weights=v.w * agreeing / (v.m * (v.m - 1)), minlength=groups)
     diagonal = np.bincount(of_value, weights=v.w * agreeing / (v.m - 1), minlength=groups)
-    # The sum over labels of the squared label totals, per group.
-    keys, of_key = np.unique(of_value * labels + v.code, return_inverse=True)
-    totals = np.bincount(of_key.reshape(-1), weights=v.w, minlength=len(keys))
-    squares = np.bincount(keys // labels, weights=totals * totals, minlength=groups)
+    # The sum over labels of the squared label totals, per group: a dense groups x
+    # labels table when it is small, else the distinct (group, label) keys.
+    key = of_value * labels + v.code
+    if groups * labels <= 4 * len(key) + 4096:
+        totals = np.bincount(key, weights=v.w, minlength=groups * labels)
+        squares = (totals * totals).reshape(groups, labels).sum(axis=1)
+    else:
+        keys, of_key = np.unique(key, return_inverse=True)
+        totals = np.bincount(of_key.reshape(-1), weights=v.w, minlength=len(keys))
+        squares = np.bincount(keys // labels, weights=totals * totals, minlength=groups)
+    chosen = np.arange(groups) if keep is None else np.asarray(keep, dtype=np.int64)
     result = []
     for n_items, n, obs, diag, sq in zip(
-        np.rint(items).astype(np.int64).tolist(),
-        np.rint(values).astype(np.int64).tolist(),
-        observed.tolist(),
-        diagonal.tolist(),
-        squares.tolist(),
+        np.rint(items[chosen]).astype(np.int64).tolist(),
+        np.rint(values[chosen]).astype(np.int64).tolist(),
+        observed[chosen].tolist(),
+        diagonal[chosen].tolist(),
+        squares[chosen].tolist(),
         strict=True,
     ):
         alpha = _alpha(n, diag, sq, "one label only: no variation")
