@@ -492,16 +492,20 @@ def _fetch_all(session: Session, query) -> list[tuple]:
     on the session's connection (in its transaction).
 
     For the 300,000 rows of a 100,000-claim project this takes a third less time
-    than SQLAlchemy's result rows. The query's parameters are only numbers and fixed
-    words (ids, statuses, label values of this module), rendered as literals.
+    than SQLAlchemy's result rows. The parameters (ids, statuses, the codebook's
+    labels, integers) are bound by the driver, in the dialect's parameter style.
     """
     connection = session.connection()
-    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    compiled = query.compile(dialect=connection.dialect)
+    sql = str(compiled)
+    params = compiled.params
+    if compiled.positiontup is not None:
+        params = [params[name] for name in compiled.positiontup]
     if connection.dialect.name == "sqlite":
         sql = _stance_index_hint(sql)
     cursor = connection.connection.dbapi_connection.cursor()
     try:
-        cursor.execute(sql)
+        cursor.execute(sql, params)
         return cursor.fetchall()
     finally:
         cursor.close()
