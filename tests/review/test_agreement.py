@@ -514,7 +514,9 @@ class TestAgainstTheLoopReference:
                     annotator.append(a)
                     code.append(codes[value])
         cells = Cells.of("xyz", labels, item, annotator, code, items=len(rows))
-        for g, summary in enumerate(summaries(cells, groups, 5)):
+        every = summaries(cells, groups, 5)
+        assert summaries(cells, groups, 5, keep=[3, 1]) == [every[3], every[1]]
+        for g, summary in enumerate(every):
             subset = [row for (h, row) in grouped if h == g]
             expected = loop_reference.summarise(
                 Ratings.from_matrix(subset, annotators="xyz", labels=labels).units
