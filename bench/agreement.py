@@ -29,6 +29,8 @@ take), ``--repeat`` times after one warm-up:
     (target: under 10 s)
     the coefficients alone, from the reliability data in memory, without and with
     the bootstrap
+    the agreement page, its CSV and the CSV by article through Flask's test client,
+    logged in as the manager (the whole request: report, template, CSV)
 
 Each line gives the median wall-clock time and the median CPU time of the process:
 the machine is shared, and the CPU time is what the work itself cost.
@@ -44,8 +46,10 @@ import argparse
 import os
 import platform
 import random
+import re
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -57,6 +61,7 @@ from machine import cpu_name  # noqa: E402 (bench/ is on sys.path when run)
 from scale import batches, open_database  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 
+from workbench import create_app  # noqa: E402
 from workbench.db import make_session_factory  # noqa: E402
 from workbench.importing import content_hash  # noqa: E402
 from workbench.models import (  # noqa: E402
@@ -91,6 +96,8 @@ MISSING_VIA = 0.05  # an annotator leaves out a via the claim has
 STRAY_VIA = 0.03  # an annotator gives a via the claim does not have
 DRAFTS = 0.02
 TARGET_ALL_MS = 1_000
+MANAGER = "bench-manager"
+PASSWORD = "agreement bench password"
 TARGET_BOOTSTRAP_MS = 10_000
 
 
@@ -112,11 +119,11 @@ def build(engine, claims: int, annotators: int, speakers: int, seed: int = 12) -
     rng = random.Random(seed)
     sessions = make_session_factory(engine)
     with sessions() as session:
-        manager = create_user(session, "bench-manager", "agreement bench password")
+        manager = create_user(session, MANAGER, PASSWORD)
         project = create_project(session, "Agreement", targets=list(TARGETS), creator=manager)
         users = []
         for i in range(annotators):
-            user = create_user(session, f"annotator{i + 1}", "agreement bench password")
+            user = create_user(session, f"annotator{i + 1}", PASSWORD)
             set_member(session, project, user, "annotator")
             users.append(user.id)
         session.commit()
@@ -264,7 +271,7 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    _, engine, cleanup = open_database(args.database_url, args.keep, "agreement")
+    app_url, engine, cleanup = open_database(args.database_url, args.keep, "agreement")
     try:
         t0 = time.perf_counter()
         pid = build(engine, args.claims, args.annotators, args.speakers)
@@ -349,8 +356,36 @@ def main() -> None:
                 print(line(f"coefficients alone, in memory ({name}, {patterns})", wall, cpu))
                 wall, cpu, _ = timed(lambda r=ratings: agreement(r, resamples=1000), args.repeat)
                 print(line(f"coefficients and bootstrap alone, in memory ({name})", wall, cpu))
+        pages(app_url, pid, args.repeat)
     finally:
         cleanup()
+
+
+def pages(url: str, pid: int, repeat: int) -> None:
+    """Time the agreement page and its CSV through Flask's test client (the whole
+    request: the report, the template, the CSV), logged in as the manager."""
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "INSTANCE_PATH": tempfile.mkdtemp(prefix="bench-agreement-"),
+            "SECRET_KEY": "agreement bench",
+        }
+    )
+    client = app.test_client()
+    login = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login).group(1)
+    form = {"username": MANAGER, "password": PASSWORD, "csrf_token": token}
+    if client.post("/login", data=form).status_code != 302:
+        raise SystemExit("the bench manager could not log in")
+    for label, path, target in (
+        ("the agreement page, through Flask", f"/projects/{pid}/agreement", TARGET_ALL_MS),
+        ("its CSV, through Flask", f"/projects/{pid}/agreement.csv", TARGET_ALL_MS),
+        ("the CSV by article, through Flask", f"/projects/{pid}/agreement.csv?by_article=1", None),
+    ):
+        wall, cpu, response = timed(lambda path=path: client.get(path), repeat)
+        if response.status_code != 200:
+            raise SystemExit(f"{path}: HTTP {response.status_code}")
+        print(line(f"{label} ({len(response.data) // 1024:,} KiB)", wall, cpu, target))
 
 
 def _show(value) -> str:
