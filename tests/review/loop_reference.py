@@ -1,9 +1,9 @@
 """The pattern-by-pattern implementation of the agreement coefficients that
 workbench/review/agreement.py had before it computed them with numpy (main at
-8cb0be1): its loops over patterns (``agreement``, ``summarise``, ``_pairs``), kept
-unchanged as an independent reference for the sums; what both share unchanged (the
-data classes, alpha from its sums, the bootstrap) is imported from the module.
-tests/review/test_agreement.py checks that both give every figure alike.
+8cb0be1): its loops over patterns, kept as an independent reference for the sums
+(``tally``, ``summarise``). What turns sums into figures (alpha, kappas, AC1, the
+bootstrap) was not changed and is the module's own (``_figures``).
+tests/review/test_agreement.py checks that both give the same sums and figures.
 """
 
 from __future__ import annotations
@@ -14,22 +14,17 @@ from itertools import combinations
 
 from workbench.review.agreement import (
     NO_PAIRS,
-    ONE_ANNOTATOR,
     SEED,
     Agreement,
-    Coefficient,
-    LabelAgreement,
-    PairAgreement,
     Pattern,
     Ratings,
     Summary,
-    _against_others,
     _alpha,
-    _bootstrap,
-    _one_label,
+    _figures,
+    _Tally,
 )
 
-__all__ = ["NO_PAIRS", "Ratings", "agreement", "summarise"]
+__all__ = ["NO_PAIRS", "Ratings", "agreement", "summarise", "tally"]
 
 
 def summarise(units: Mapping[Pattern, int]) -> Summary:
@@ -56,26 +51,8 @@ def summarise(units: Mapping[Pattern, int]) -> Summary:
     return Summary(items, values, observed / items if items else None, alpha)
 
 
-def agreement(
-    ratings: Ratings,
-    *,
-    categories: int | None = None,
-    resamples: int = 0,
-    seed: int = SEED,
-    macro_cap: bool = False,
-) -> Agreement:
-    """Return every agreement figure of ``ratings``.
-
-    ``categories`` is the number of labels the codebook offers (Gwet's q, at least
-    the number of labels used; default: the labels used). ``resamples`` > 0 adds the
-    bootstrap interval of alpha with that many resamples (at least 1,000), seeded
-    with ``seed``; each resample draws as many pairs as the data has, or, with
-    ``macro_cap``, at most 25 per non-zero coincidence cell as the KALPHA macro does
-    (see ``_bootstrap``). Raises ValueError for fewer resamples.
-    """
-    if resamples and resamples < 1000:
-        raise ValueError("the bootstrap needs at least 1,000 resamples")
-    width = len(ratings.annotators)
+def tally(ratings: Ratings, *, macro_cap: bool = False) -> _Tally:
+    """The sums the coefficients are computed from, by the earlier loop over patterns."""
     items_coded = items = values = pairs = 0
     observed = diagonal = 0.0
     # Plain dicts and local names: this loop runs once per distinct pattern, which for
@@ -131,95 +108,49 @@ def agreement(
             coder_items[i] = coder_items.get(i, 0) + weight
             coder_pairs[i] = coder_pairs.get(i, 0) + weight * (m - 1)
             coder_same[i] = coder_same.get(i, 0) + weight * (counts[code] - 1)
-    seen = shares
-
-    labels = ratings.labels
-    # Only ever shown when a single label was used.
-    one = _one_label(labels[c] for c in sorted(totals)) if len(totals) < 3 else ""
-    squares = sum(t * t for t in totals.values())
-    none = ONE_ANNOTATOR if width < 2 else NO_PAIRS
-    alpha = _alpha(values, diagonal, squares, one) if values else Coefficient(None, none)
-    mean_observed = observed / items if items else None
-
-    if not items:
-        fleiss = Coefficient(None, none)
-    elif len(sizes) > 1:
-        fleiss = Coefficient(
-            None,
-            f"items have {min(sizes)} to {max(sizes)} values: Fleiss' kappa needs the "
-            "same number of annotators on every item",
-        )
-    else:
-        chance = squares / (values * values)
-        fleiss = (
-            Coefficient(None, one)
-            if chance == 1
-            else Coefficient((mean_observed - chance) / (1 - chance))
-        )
-
-    q = max(categories or 0, len(seen))
-    if not items:
-        ac1 = Coefficient(None, none)
-    elif q < 2:
-        ac1 = Coefficient(None, f"{one}, and no other label is offered")
-    else:
-        chance = sum(s / items_coded * (1 - s / items_coded) for s in shares.values()) / (q - 1)
-        ac1 = Coefficient((mean_observed - chance) / (1 - chance))
-
-    interval, note = None, ""
-    if resamples:
-        if alpha.value is None:
-            note = f"no interval: alpha is not computed ({alpha.reason})"
-        else:
-            interval = _bootstrap(
-                values,
-                diagonal,
-                squares,
-                diagonals,
-                pairs,
-                len(cells) + sum(1 for v in diagonals.values() if v) if macro_cap else None,
-                resamples,
-                seed,
-            )
-            note = (
-                f"{resamples:,} resamples of {interval.draws:,} pairs each "
-                f"(Hayes and Krippendorff 2007), seed {seed}"
-            )
-
-    expected = (values * values - squares) / (values * (values - 1)) if values > 1 else 0.0
-    return Agreement(
-        annotators=width,
+    return _Tally(
         items_coded=items_coded,
         items=items,
         values=values,
         pairs=pairs,
-        categories=q,
-        observed=mean_observed,
-        alpha=alpha,
-        fleiss=fleiss,
-        ac1=ac1,
-        interval=interval,
-        interval_note=note,
-        pairs_of_annotators=_pairs(ratings, tables),
-        labels=[
-            LabelAgreement(
-                labels[c],
-                totals[c],
-                specific_same.get(c, 0) / specific_all[c] if specific_all.get(c) else None,
-            )
-            for c in sorted(totals)
-        ],
-        annotators_vs_others=[
-            _against_others(
-                ratings.annotators[i], coder_items[i], coder_pairs[i], coder_same[i], expected, one
-            )
-            for i in sorted(coder_items)
-        ],
+        observed=observed,
+        diagonal=diagonal,
+        totals=totals,
+        diagonals={c: v for c, v in diagonals.items() if v},
+        shares=shares,
+        specific_same=specific_same,
+        specific_all=specific_all,
+        sizes=sizes,
+        off_diagonal_cells=len(cells),
+        pair_stats=_pair_stats(tables),
+        coder_items=coder_items,
+        coder_pairs=coder_pairs,
+        coder_same=coder_same,
     )
 
 
-def _pairs(ratings: Ratings, tables: dict[tuple[int, int, int, int], int]) -> list[PairAgreement]:
-    """Cohen's kappa for each pair of annotators with an item in common."""
+def agreement(
+    ratings: Ratings,
+    *,
+    categories: int | None = None,
+    resamples: int = 0,
+    seed: int = SEED,
+    macro_cap: bool = False,
+) -> Agreement:
+    """Every figure, from the loop's sums (the figures from sums are the module's)."""
+    return _figures(
+        ratings,
+        tally(ratings, macro_cap=macro_cap),
+        categories=categories,
+        resamples=resamples,
+        seed=seed,
+        macro_cap=macro_cap,
+    )
+
+
+def _pair_stats(tables: dict[tuple[int, int, int, int], int]) -> list:
+    """Per pair of annotators with an item in common: (i, j, items, agreeing items,
+    chance agreement, the first's codes), as the earlier ``_pairs`` summed them."""
     grouped: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
     for (i, j, ci, cj), count in tables.items():
         grouped.setdefault((i, j), []).append((ci, cj, count))
@@ -235,16 +166,5 @@ def _pairs(ratings: Ratings, tables: dict[tuple[int, int, int, int], int]) -> li
             if ci == cj:
                 same += count
         chance = sum(first[c] * second[c] for c in first) / (n * n)
-        observed = same / n
-        if chance == 1:
-            kappa = Coefficient(
-                None,
-                _one_label([ratings.labels[c] for c in first])
-                + ", for both annotators on the items they share",
-            )
-        else:
-            kappa = Coefficient((observed - chance) / (1 - chance))
-        result.append(
-            PairAgreement(ratings.annotators[i], ratings.annotators[j], n, observed, kappa)
-        )
+        result.append((i, j, n, same, chance, sorted(first)))
     return result

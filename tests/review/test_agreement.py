@@ -22,6 +22,7 @@ from workbench.review.agreement import (
     Cells,
     Ratings,
     _binomial,
+    _tally,
     agreement,
     summaries,
     summarise,
@@ -473,6 +474,11 @@ class TestAgainstTheLoopReference:
         ratings = Ratings.from_matrix(rows, labels=("a", "b", "c", "d", "e"))
         old = loop_reference.Ratings(ratings.annotators, ratings.labels, ratings.units)
         options = {"resamples": 1000, "categories": 6} if bootstrap else {}
+        # The sums themselves (o_cc, Gwet's shares, the pair tables...), then every figure.
+        for cap in (False, True):
+            assert _plain(_tally(ratings.cells(), macro_cap=cap)) == _plain(
+                loop_reference.tally(old, macro_cap=cap)
+            )
         assert _plain(agreement(ratings, **options)) == _plain(
             loop_reference.agreement(old, **options)
         )

@@ -351,8 +351,23 @@ def agreement(
     if resamples and resamples < 1000:
         raise ValueError("the bootstrap needs at least 1,000 resamples")
     cells = ratings if isinstance(ratings, Cells) else ratings.cells()
-    width = len(cells.annotators)
-    t = _tally(cells, macro_cap=macro_cap)
+    tally = _tally(cells, macro_cap=macro_cap)
+    return _figures(
+        cells, tally, categories=categories, resamples=resamples, seed=seed, macro_cap=macro_cap
+    )
+
+
+def _figures(
+    data: Ratings | Cells,
+    t: _Tally,
+    *,
+    categories: int | None,
+    resamples: int,
+    seed: int,
+    macro_cap: bool,
+) -> Agreement:
+    """Every figure from the sums of ``t`` (``data`` names the annotators and labels)."""
+    width = len(data.annotators)
     items_coded, items, values, pairs = t.items_coded, t.items, t.values, t.pairs
     observed, diagonal = t.observed, t.diagonal
     totals, diagonals, shares = t.totals, t.diagonals, t.shares
@@ -360,10 +375,10 @@ def agreement(
     coder_items, coder_pairs, coder_same = t.coder_items, t.coder_pairs, t.coder_same
     seen = shares
 
-    labels = cells.labels
+    labels = data.labels
     # Only ever shown when a single label was used.
     one = _one_label(labels[c] for c in sorted(totals)) if len(totals) < 3 else ""
-    squares = sum(t * t for t in totals.values())
+    squares = sum(total * total for total in totals.values())
     none = ONE_ANNOTATOR if width < 2 else NO_PAIRS
     alpha = _alpha(values, diagonal, squares, one) if values else Coefficient(None, none)
     mean_observed = observed / items if items else None
@@ -429,7 +444,7 @@ def agreement(
         ac1=ac1,
         interval=interval,
         interval_note=note,
-        pairs_of_annotators=_pairs(cells, t.pair_stats),
+        pairs_of_annotators=_pairs(data, t.pair_stats),
         labels=[
             LabelAgreement(
                 labels[c],
@@ -440,7 +455,7 @@ def agreement(
         ],
         annotators_vs_others=[
             _against_others(
-                cells.annotators[i], coder_items[i], coder_pairs[i], coder_same[i], expected, one
+                data.annotators[i], coder_items[i], coder_pairs[i], coder_same[i], expected, one
             )
             for i in sorted(coder_items)
         ],
@@ -681,7 +696,7 @@ def summaries(
     return result
 
 
-def _pairs(cells: Cells, stats: list[_PairStats]) -> list[PairAgreement]:
+def _pairs(data: Ratings | Cells, stats: list[_PairStats]) -> list[PairAgreement]:
     """Cohen's kappa for each pair of annotators with an item in common."""
     result = []
     for i, j, n, same, chance, first in stats:
@@ -689,12 +704,12 @@ def _pairs(cells: Cells, stats: list[_PairStats]) -> list[PairAgreement]:
         if chance == 1:
             kappa = Coefficient(
                 None,
-                _one_label([cells.labels[c] for c in first])
+                _one_label([data.labels[c] for c in first])
                 + ", for both annotators on the items they share",
             )
         else:
             kappa = Coefficient((observed - chance) / (1 - chance))
-        result.append(PairAgreement(cells.annotators[i], cells.annotators[j], n, observed, kappa))
+        result.append(PairAgreement(data.annotators[i], data.annotators[j], n, observed, kappa))
     return result
 
 
