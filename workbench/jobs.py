@@ -36,6 +36,7 @@ from workbench.ops import articles, gold, suggestions
 from workbench.ops.import_jobs import Progress, finish_import_job, store_job_batch
 from workbench.ops.preparing import Preparer, default_workers
 from workbench.ops.projects import get_project
+from workbench.ops.speakers import merged_speakers
 
 logger = logging.getLogger(__name__)
 
@@ -249,7 +250,7 @@ def run_accept_agreed(
     with sessions() as session:
         project = get_project(session, project_id)
         keys = gold.accept_keys(session, project, article_id, key)
-        merged = gold.merged_speakers(session, project.id)
+        merged = merged_speakers(session, project.id)
     report = gold.AcceptReport()
     after = 0
     while True:

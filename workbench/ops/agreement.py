@@ -35,7 +35,6 @@ from sqlalchemy.orm import Session
 
 from workbench.errors import InvalidInput, NotFound
 from workbench.fields import BY_NAME, FIELDS, LABEL, SPEAKER, STANCES, TEXT, Field
-from workbench.merges import follow_merges
 from workbench.models import (
     STANCE_INDEX,
     Annotation,
@@ -47,6 +46,7 @@ from workbench.models import (
     Stance,
     User,
 )
+from workbench.ops.speakers import merged_speakers
 from workbench.review.agreement import (
     RESAMPLES,
     SEED,
@@ -326,27 +326,6 @@ def _project_claims(project: Project, article_id, *selected):
     return query
 
 
-def _speaker_resolver(session: Session, project_id: int):
-    """Return a function from a speaker id to the id its merge chain ends at."""
-    merged = dict(
-        session.execute(
-            select(Speaker.id, Speaker.merged_into_id).where(
-                Speaker.project_id == project_id, Speaker.merged_into_id.is_not(None)
-            )
-        ).all()
-    )
-    resolved: dict[int, int] = {}
-
-    def resolve(speaker_id: int) -> int:
-        if speaker_id not in merged:
-            return speaker_id
-        if speaker_id not in resolved:
-            resolved[speaker_id] = follow_merges(speaker_id, merged.get, what="speaker")
-        return resolved[speaker_id]
-
-    return resolve
-
-
 def agreement_report(
     session: Session,
     project: Project,
@@ -392,7 +371,7 @@ def agreement_report(
     label_sets = _label_sets(session, project.id)
     data = _read(session, project, columns, article_id, version, label_sets)
     first = 2
-    resolve = _speaker_resolver(session, project.id)
+    merged = merged_speakers(session, project.id)
     user_ids = data.user_ids.tolist()
     names = (
         dict(session.execute(select(User.id, User.username).where(User.id.in_(user_ids))).all())
@@ -424,7 +403,7 @@ def agreement_report(
         codes = values[present]
         if column.field.kind == SPEAKER:
             used = np.unique(codes)
-            resolved = np.fromiter((resolve(v) for v in used.tolist()), np.int64, len(used))
+            resolved = np.fromiter((merged.get(v, v) for v in used.tolist()), np.int64, len(used))
             speakers, dense = np.unique(resolved, return_inverse=True)
             codes = dense.reshape(-1)[np.searchsorted(used, codes)]
             labels = tuple(speakers.tolist())

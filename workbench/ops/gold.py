@@ -26,7 +26,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from workbench.db import unique_or_conflict
 from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.fields import LABEL, SPEAKER, STANCES, Field
-from workbench.merges import follow_merges
 from workbench.models import (
     GOLD_REASONS,
     Annotation,
@@ -44,7 +43,7 @@ from workbench.models import (
     utcnow,
 )
 from workbench.ops.history import record
-from workbench.ops.speakers import find_or_create_speaker, speaker_merged_into
+from workbench.ops.speakers import find_or_create_speaker, merged_speakers, speaker_merged_into
 from workbench.review.disagreement import (
     DONE,
     GOLD_FIELDS,
@@ -135,19 +134,6 @@ def set_gold_reasons(session: Session, project: Project, text: str, *, user: Use
     )
     session.flush()
     return True
-
-
-def merged_speakers(session: Session, project_id: int) -> dict[int, int]:
-    """{merged speaker id: the speaker its merge chain ends in} for a project. Raises
-    MergeCycle on a damaged chain."""
-    into = dict(
-        session.execute(
-            select(Speaker.id, Speaker.merged_into_id).where(
-                Speaker.project_id == project_id, Speaker.merged_into_id.is_not(None)
-            )
-        ).all()
-    )
-    return {s: follow_merges(s, into.get, what="speaker") for s in into}
 
 
 def project_keys(project: Project) -> list[str]:

@@ -20,11 +20,11 @@ from workbench.ops.gold import (
     done_values,
     gold_value,
     golds_of,
-    merged_speakers,
     project_claim_batches,
     project_keys,
     speaker_names,
 )
+from workbench.ops.speakers import merged_speakers
 from workbench.review.disagreement import (
     Accuracy,
     accuracy,

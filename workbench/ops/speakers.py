@@ -571,3 +571,16 @@ def registry_speaker_named(
         if merged is not None:
             return speaker_merged_into(session, merged)
     return None
+
+
+def merged_speakers(session: Session, project_id: int) -> dict[int, int]:
+    """{merged speaker id: the speaker its merge chain ends in} for a project. Raises
+    MergeCycle on a damaged chain."""
+    into = dict(
+        session.execute(
+            select(Speaker.id, Speaker.merged_into_id).where(
+                Speaker.project_id == project_id, Speaker.merged_into_id.is_not(None)
+            )
+        ).all()
+    )
+    return {s: follow_merges(s, into.get, what="speaker") for s in into}
