@@ -172,6 +172,10 @@ def _coded(value, labels: tuple[str, ...]):
     )
 
 
+WORD_BITS = 62  # a packed word's bits: sums of them stay below SQLite's and PostgreSQL's 2**63
+POSITION_BITS = 31  # a claim's position in its article: an int4 of PostgreSQL
+
+
 @dataclass(frozen=True, slots=True)
 class _Packing:
     """How the query's integer columns travel packed into fewer 62-bit integers.
@@ -209,13 +213,7 @@ class _Packing:
         for column, (word, offset, _, bias) in zip(columns, self.places, strict=True):
             term = cast(column + bias if bias else column, BigInteger)
             terms[word].append(term * (1 << offset) if offset else term)
-        words = []
-        for parts in terms:
-            total = parts[0]
-            for part in parts[1:]:
-                total = total + part
-            words.append(total)
-        return words
+        return [sum(parts[1:], parts[0]) for parts in terms]
 
     def unpack(self, words: np.ndarray) -> np.ndarray:
         """The columns of the packed ``words`` (one row per row read)."""
@@ -225,25 +223,27 @@ class _Packing:
         return columns
 
 
-WORD_BITS = 62
+def _bits(largest: int | None) -> int:
+    """The bits that hold the numbers 0 to ``largest``."""
+    return max(int(largest or 0), 1).bit_length()
+
+
+def _id_bits(session: Session, column) -> int:
+    """The bits of the largest id in ``column`` (its primary key's index answers)."""
+    return _bits(session.scalar(select(func.max(column))))
 
 
 def _packing(session, columns, label_sets) -> _Packing:
-    """The packing of the query's columns, from the largest ids in the database."""
-
-    def bits(largest) -> int:
-        return max(int(largest or 0), 1).bit_length()
-
-    def highest(column) -> int:
-        return bits(session.scalar(select(func.max(column))))
-
-    widths = [(highest(Claim.id), 0), (highest(User.id), 0)]
-    speaker_bits = bits((session.scalar(select(func.max(Speaker.id))) or 0) + 1)
+    """The packing of the query's columns, from the largest ids in the database:
+    claim id, user id, then per field a speaker id + 1 (MISSING is 0) or a label
+    code + 2 (UNKNOWN is 0)."""
+    widths = [(_id_bits(session, Claim.id), 0), (_id_bits(session, User.id), 0)]
+    speaker_bits = _bits((session.scalar(select(func.max(Speaker.id))) or 0) + 1)
     for column in columns:
         if column.field.kind == SPEAKER:
             widths.append((speaker_bits, 1))
         else:
-            widths.append((bits(len(label_sets.get(column.choices, ())) + 1), 2))
+            widths.append((_bits(len(label_sets.get(column.choices, ())) + 1), 2))
     return _Packing.of(widths)
 
 
@@ -370,7 +370,6 @@ def agreement_report(
 
     label_sets = _label_sets(session, project.id)
     data = _read(session, project, columns, article_id, version, label_sets)
-    first = 2
     merged = merged_speakers(session, project.id)
     user_ids = data.user_ids.tolist()
     names = (
@@ -398,7 +397,7 @@ def agreement_report(
 
     fields = []
     for j, column in enumerate(columns):
-        values = data.values[:, first + j]
+        values = data.values[:, j]
         present = values != MISSING
         codes = values[present]
         if column.field.kind == SPEAKER:
@@ -498,7 +497,7 @@ def _fetch_all(session: Session, query) -> list[tuple]:
 class _Data:
     """The done annotations of the claims with two or more, as arrays: per claim
     (item) its id; per annotation its claim's item, its user's index in
-    ``user_ids``, and ``values``, the query's row (every column an integer);
+    ``user_ids``, and ``values``, one column per report field (integer codes);
     ``unknown``: per report field whose values include labels the codebook does not
     list, those labels, coded after the listed ones."""
 
@@ -518,7 +517,7 @@ def _read(session, project, columns, article_id, version, label_sets) -> _Data:
     an older codebook version), the query is read again with the labels as stored
     and coded here, unknown labels after the listed ones.
     """
-    first = 2
+    first = 2  # the query's columns before the fields': claim id, user id
     packing = _packing(session, columns, label_sets)
     ordered = session.connection().dialect.name == "sqlite"
     query = _query(
@@ -559,7 +558,7 @@ def _read(session, project, columns, article_id, version, label_sets) -> _Data:
         user_ids=user_ids,
         item=np.repeat(np.arange(int(kept.sum())), sizes[kept]),
         user=user.reshape(-1),
-        values=values,
+        values=values[:, first:],
         unknown=unknown,
     )
 
@@ -571,11 +570,9 @@ def _claim_places(session, project, article_id, claim_ids, *, positions: bool):
     the annotations."""
     claims = Claim.__table__
     selected = [claims.c.id, claims.c.article_id] + ([claims.c.position] if positions else [])
-    highest = [session.scalar(select(func.max(column))) or 1 for column in (Claim.id, Article.id)]
-    # A position is a claim's place in its article (0, 1, ...): an int4 of
-    # PostgreSQL, and not worth a scan of every claim for the largest.
-    widths = [(int(n).bit_length(), 0) for n in highest] + ([(31, 0)] if positions else [])
-    packing = _Packing.of(widths)
+    # A position is not worth a scan of every claim for the largest: POSITION_BITS.
+    widths = [(_id_bits(session, Claim.id), 0), (_id_bits(session, Article.id), 0)]
+    packing = _Packing.of(widths + ([(POSITION_BITS, 0)] if positions else []))
     query = _project_claims(project, article_id, *packing.words(selected))
     places = packing.unpack(_fetch_words(session, query, packing.width))
     places = places[np.argsort(places[:, 0])]
