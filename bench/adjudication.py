@@ -44,8 +44,8 @@ OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
 from machine import cpu_name  # noqa: E402 (bench/ is on sys.path when run)
-from scale import batches, open_database  # noqa: E402
-from sqlalchemy import insert, text  # noqa: E402
+from scale import analyze, batches, open_database  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 
 from workbench import create_app  # noqa: E402
 from workbench.db import make_session_factory  # noqa: E402
@@ -158,9 +158,7 @@ def build(engine, claims: int, disagree: float) -> dict:
         for chunk in batches(stance_rows):
             session.execute(insert(Stance), chunk)
         session.commit()
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))
+    analyze(engine)
     return {
         "project_id": pid,
         "claims": len(claim_ids),

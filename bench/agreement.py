@@ -58,8 +58,8 @@ OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
 from machine import cpu_name  # noqa: E402 (bench/ is on sys.path when run)
-from scale import batches, open_database  # noqa: E402
-from sqlalchemy import insert, select, text  # noqa: E402
+from scale import analyze, batches, open_database  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
 from workbench import create_app  # noqa: E402
 from workbench.db import make_session_factory  # noqa: E402
@@ -275,9 +275,7 @@ def main() -> None:
     try:
         t0 = time.perf_counter()
         pid = build(engine, args.claims, args.annotators, args.speakers)
-        if engine.dialect.name == "postgresql":
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM ANALYZE"))
+        analyze(engine)
         built = time.perf_counter() - t0
         sessions = make_session_factory(engine)
         print(f"date      {started}")

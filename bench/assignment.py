@@ -39,8 +39,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from machine import cpu_name  # noqa: E402
-from scale import batches, open_database  # noqa: E402
-from sqlalchemy import func, insert, select, text  # noqa: E402
+from scale import analyze, batches, open_database  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 
 from workbench import create_app  # noqa: E402
 from workbench.db import make_session_factory  # noqa: E402
@@ -155,11 +155,7 @@ def main() -> None:
                 session.scalar(select(func.count()).select_from(Assignment)),
             )
 
-        if engine.dialect.name == "postgresql":
-            # What autovacuum does soon after such loads (the build, 303,000
-            # assignments): without statistics the planner guesses row counts.
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM ANALYZE"))
+        analyze(engine)
         instance = tempfile.mkdtemp(prefix="bench-assignment-")
         app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": instance, "SECRET_KEY": "bench"})
         pages = {

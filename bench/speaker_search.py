@@ -52,6 +52,7 @@ OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
 from machine import cpu_name  # noqa: E402 (bench/ is on sys.path when run)
+from scale import analyze  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -315,9 +316,7 @@ def main() -> None:
     try:
         t0 = time.perf_counter()
         ids = build(engine, args.speakers, args.annotations)
-        if engine.dialect.name == "postgresql":
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM ANALYZE"))
+        analyze(engine)
         built = time.perf_counter() - t0
         with tempfile.TemporaryDirectory() as instance:
             app = create_app(
